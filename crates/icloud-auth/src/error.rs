@@ -1,0 +1,153 @@
+//! Error type of the crate: one enum, classified by [`Error::retry_class`] and [`Error::needs_reauth`].
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::retry::RetryClass;
+
+/// Result type of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong while signing in or using a session.
+///
+/// Display texts are lowercase and never contain passwords, tokens, cookies or URLs with
+/// credentials. Callers that show messages to people (the CLIs) word them from the variant.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Apple rejected the Apple ID or password (`signin/complete` answered 401).
+    #[error("invalid email/password combination")]
+    InvalidCredentials,
+    /// Apple refused to start the SRP exchange (`signin/init` answered 401).
+    #[error("failed to initiate srp authentication")]
+    SrpInitRejected,
+    /// The account is locked for security reasons (`-20209`).
+    #[error("apple account is locked for security reasons")]
+    AccountLocked,
+    /// Apple refused the password step with a status other than 401/403 (400, 429, ...).
+    #[error("sign-in refused by apple (status {status})")]
+    SignInRefused {
+        /// HTTP status of `signin/complete` or `repair/complete`.
+        status: u16,
+    },
+    /// The session token was not accepted by `accountLogin`.
+    #[error("invalid authentication token")]
+    InvalidAuthToken,
+    /// A two-factor or two-step verification code was not accepted.
+    #[error("verification code rejected")]
+    TwoFactorRejected,
+    /// Sending a verification code (SMS, 2SA device) failed.
+    #[error("failed to send the verification code")]
+    CodeDeliveryFailed,
+    /// Trusting the session after a valid code failed.
+    #[error("session trust failed")]
+    TrustFailed,
+    /// The account needs a second factor that this crate cannot provide (FIDO security keys).
+    #[error("this apple id uses hardware security keys, which are not supported ({key_names})")]
+    UnsupportedAuthMethod {
+        /// Names of the registered keys, comma-separated, as Apple sent them.
+        key_names: String,
+    },
+    /// The account must be served from another region (`domainToUse`).
+    #[error("apple insists on using {domain} for this account")]
+    WrongRegion {
+        /// The domain Apple named, e.g. `iCloud.com.cn`.
+        domain: String,
+    },
+    /// The stored web session is no longer valid (421, 450, 500, `Invalid global session`).
+    #[error("authentication required for account")]
+    SessionExpired,
+    /// Apple is refusing service (HTTP 503 or 429).
+    #[error("apple icloud is temporarily refusing to serve requests")]
+    Throttled {
+        /// How long Apple asked to wait, if it said.
+        retry_after: Option<Duration>,
+    },
+    /// A web service that the account needs is missing from the account data.
+    #[error("webservice not available ({name})")]
+    WebserviceUnavailable {
+        /// Key in the webservices map, e.g. `ckdatabasews`.
+        name: String,
+    },
+    /// Apple answered with something this crate does not understand.
+    #[error("unexpected response from {endpoint}: {detail}")]
+    UnexpectedResponse {
+        /// Which request, e.g. `signin/init` (never a full URL).
+        endpoint: &'static str,
+        /// What was wrong, without secrets.
+        detail: String,
+    },
+    /// The request did not reach Apple or the answer did not arrive.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    /// Reading or writing the stored session failed.
+    #[error("session store {path}: {source}")]
+    Store {
+        /// The file involved.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The caller supplied something unusable (e.g. an invalid base URL).
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// A keyring backend failed.
+    #[cfg(feature = "keyring")]
+    #[error("keyring: {0}")]
+    Keyring(String),
+}
+
+impl Error {
+    /// Returns how a caller may retry the operation that failed with this error.
+    pub fn retry_class(&self) -> RetryClass {
+        match self {
+            Error::Throttled { retry_after } => RetryClass::Throttled {
+                retry_after: *retry_after,
+            },
+            Error::Transport(e) if e.is_timeout() || e.is_connect() => RetryClass::Transient,
+            Error::SessionExpired => RetryClass::Reauthenticate,
+            _ => RetryClass::Permanent,
+        }
+    }
+
+    /// Returns `true` when the session is gone and the holder of the credentials must sign in
+    /// again. Re-authentication is never done silently by this crate.
+    pub fn needs_reauth(&self) -> bool {
+        matches!(self, Error::SessionExpired | Error::InvalidAuthToken)
+    }
+}
+
+/// An HTTP transport failure. Opaque, so the HTTP client's types stay out of the public API;
+/// URLs are stripped from it.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot connect to apple icloud service: {inner}")]
+pub struct TransportError {
+    inner: reqwest::Error,
+}
+
+impl TransportError {
+    /// Returns `true` if the request timed out.
+    pub fn is_timeout(&self) -> bool {
+        self.inner.is_timeout()
+    }
+
+    /// Returns `true` if no connection could be made.
+    pub fn is_connect(&self) -> bool {
+        self.inner.is_connect()
+    }
+}
+
+impl From<reqwest::Error> for TransportError {
+    fn from(e: reqwest::Error) -> Self {
+        TransportError {
+            inner: e.without_url(),
+        }
+    }
+}
+
+impl From<reqwest::Error> for Error {
+    fn from(e: reqwest::Error) -> Self {
+        Error::Transport(e.into())
+    }
+}
