@@ -85,7 +85,11 @@ impl Endpoints {
     /// This is the one place the crate reads the environment; [`crate::AuthClientBuilder`]
     /// uses it unless endpoints are given explicitly.
     pub fn from_env(region: Region) -> Result<Endpoints> {
-        let var = |name| std::env::var(name).ok().filter(|v: &String| !v.trim().is_empty());
+        let var = |name| {
+            std::env::var(name)
+                .ok()
+                .filter(|v: &String| !v.trim().is_empty())
+        };
         Endpoints::for_region(region).with_overrides(
             var(AUTH_ENDPOINT_ENV).as_deref(),
             var(SETUP_ENDPOINT_ENV).as_deref(),

@@ -1,24 +1,96 @@
 //! Apple ID sign-in for iCloud web services, as Apple's web client and icloudpd do it.
 //!
-//! Work in progress: see the crate README.
+//! The principal types:
+//!
+//! - [`AuthClient`] signs an Apple ID in: [`AuthClient::resume`] reuses a stored session,
+//!   [`AuthClient::sign_in`] runs the password step (SRP-6a in Apple's `s2k` / `s2k_fo`
+//!   variant — the password never leaves the process).
+//! - [`SignIn`] says where the sign-in stands: [`SignIn::Complete`] with a [`Session`], or a
+//!   second factor to provide — [`TwoFactorChallenge`] (a code from a trusted device or by SMS
+//!   to a [`TrustedPhone`]) or, for old accounts, [`TwoStepChallenge`]. Submitting a code
+//!   consumes the challenge and yields the [`Session`].
+//! - [`Session`] is the trusted web session: account data ([`AccountInfo`]) and the
+//!   [`Webservice`] map (where iCloud Photos lives, for example).
+//! - [`SessionStore`] persists cookies and tokens after every response. [`FileSessionStore`]
+//!   reads and writes Python icloudpd's cookie directory (`~/.pyicloud`), so a user switching
+//!   between the two programs keeps the trusted session; [`MemorySessionStore`] is for tests.
+//!
+//! The library never prompts, prints or retries a sign-in: the caller decides how to obtain a
+//! password or a code. Errors are one [`Error`] enum with [`Error::retry_class`] and
+//! [`Error::needs_reauth`]; secrets never appear in errors, logs or `Debug` output.
+//!
+//! ```no_run
+//! # async fn demo() -> icloud_auth::Result<()> {
+//! use std::sync::Arc;
+//! use icloud_auth::{AuthClient, FileSessionStore, SecretString, SignIn};
+//!
+//! let client = AuthClient::builder().build()?;
+//! let store = Arc::new(FileSessionStore::new("/home/me/.pyicloud"));
+//! let password = SecretString::from("correct horse battery staple".to_owned());
+//! let session = match client.sign_in("me@example.com", &password, store).await? {
+//!     SignIn::Complete(session) => session,
+//!     SignIn::TwoFactor(challenge) => {
+//!         challenge.request_code().await?; // shows a code on the user's devices
+//!         let code = "123456"; // ask the user
+//!         challenge.submit_code(code).await?
+//!     }
+//!     other => panic!("unsupported: {other:?}"),
+//! };
+//! println!("signed in, dsid {}", session.account().dsid());
+//! # Ok(()) }
+//! ```
+//!
+//! Endpoints: Apple's hosts for [`Region::Global`] (`--domain com`) and [`Region::China`]
+//! (`--domain cn`); [`Endpoints::from_env`] applies the `ICLOUD_AUTH_ENDPOINT`,
+//! `ICLOUD_SETUP_ENDPOINT` and `ICLOUD_HOME_ENDPOINT` overrides (base URLs, `http://` allowed),
+//! which is how tests point the client at a fake server.
+//!
+//! # Features
+//!
+//! - `rustls` (default): TLS with rustls.
+//! - `native-tls`: TLS with the platform's library instead.
+//! - `keyring`: [`KeyringPasswordStore`], passwords in the OS keyring under Python icloudpd's
+//!   service name `pyicloud://icloud-password`.
 #![deny(missing_docs)]
 #![deny(clippy::print_stdout, clippy::print_stderr)]
-#![warn(clippy::unwrap_used, clippy::expect_used)]
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
+mod client;
+mod conn;
 mod cookies;
 mod endpoints;
 mod error;
 #[cfg(feature = "keyring")]
 mod keyring;
 mod retry;
+mod session;
+mod signin;
 mod srp;
 mod store;
+mod two_factor;
 
-// pub use cookies::Cookie;
+pub use client::{AuthClient, AuthClientBuilder, DEFAULT_USER_AGENT};
+pub use cookies::Cookie;
 pub use endpoints::{AUTH_ENDPOINT_ENV, Endpoints, HOME_ENDPOINT_ENV, Region, SETUP_ENDPOINT_ENV};
 pub use error::{Error, Result, TransportError};
-// #[cfg(feature = "keyring")]
-// pub use keyring::KeyringPasswordStore;
+#[cfg(feature = "keyring")]
+pub use keyring::{KEYRING_SERVICE, KeyringBackend, KeyringEntry, KeyringPasswordStore};
 pub use retry::{RetryClass, RetryPolicy, Retryable};
 pub use secrecy::{ExposeSecret, SecretString};
-// pub use store::{FileSessionStore, MemorySessionStore, SessionState, SessionStore};
+pub use session::{AccountInfo, Session, Webservice};
+pub use signin::SignIn;
+pub use store::{FileSessionStore, MemorySessionStore, SessionState, SessionStore};
+pub use two_factor::{TrustedPhone, TwoFactorChallenge, TwoStepChallenge, TwoStepDevice};
+
+#[cfg(test)]
+mod assert_impls {
+    fn send_sync<T: Send + Sync>() {}
+    #[test]
+    fn handles_are_send_and_sync() {
+        send_sync::<super::AuthClient>();
+        send_sync::<super::Session>();
+        send_sync::<super::TwoFactorChallenge>();
+        send_sync::<super::TwoStepChallenge>();
+        send_sync::<super::Error>();
+    }
+}

@@ -95,9 +95,11 @@ impl RetryPolicy {
             .min(self.cap);
         match class {
             RetryClass::Transient => Some(jitter(exp)),
-            RetryClass::Throttled { retry_after } => {
-                Some(retry_after.unwrap_or_else(|| jitter(exp)).min(self.cap.max(exp)))
-            }
+            RetryClass::Throttled { retry_after } => Some(
+                retry_after
+                    .unwrap_or_else(|| jitter(exp))
+                    .min(self.cap.max(exp)),
+            ),
             RetryClass::Reauthenticate | RetryClass::Permanent => None,
         }
     }

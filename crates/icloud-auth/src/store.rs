@@ -1,1 +1,298 @@
-//! placeholder
+//! Session persistence: the session-data map and the cookies of one Apple ID, stored in Python
+//! icloudpd's cookie-directory files so that existing `~/.pyicloud` directories keep working
+//! (spec §10).
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::{self, Write as _};
+use std::fs;
+use std::io::{self, Write as _};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+
+use crate::cookies::{self, Cookie};
+use crate::{Error, Result};
+
+/// Everything persisted for one Apple ID between runs.
+///
+/// `data` is the `.session` map (`client_id`, `scnt`, `session_id`, `session_token`,
+/// `account_country`, `trust_token`, …); `cookies` is the whole cookie jar, expired and session
+/// cookies included. The `Debug` output lists the data keys and the cookie count, never values.
+#[derive(Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct SessionState {
+    /// Session data by key, as in the `.session` file.
+    pub data: BTreeMap<String, String>,
+    /// All cookies of the session, in creation order.
+    pub cookies: Vec<Cookie>,
+}
+
+impl fmt::Debug for SessionState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionState")
+            .field("data_keys", &self.data.keys().collect::<Vec<_>>())
+            .field("cookies", &self.cookies.len())
+            .finish()
+    }
+}
+
+/// Where sessions are kept between runs. Deliberately synchronous: loads and saves are small
+/// local writes.
+pub trait SessionStore: Send + Sync + fmt::Debug {
+    /// Returns the stored session of `apple_id`, or an empty state if there is none.
+    fn load(&self, apple_id: &str) -> Result<SessionState>;
+
+    /// Replaces the stored session of `apple_id` with `state`.
+    fn save(&self, apple_id: &str, state: &SessionState) -> Result<()>;
+}
+
+/// Stores sessions in a cookie directory exactly as Python icloudpd does: the LWP cookie jar in
+/// `<dir>/<base>` and the session data as JSON in `<dir>/<base>.session`, where `<base>` is the
+/// Apple ID without its non-word characters ([`FileSessionStore::base_name`]).
+///
+/// Saving creates the directory (and its parents) with mode 0700 and replaces both files
+/// atomically with mode 0600. Several Apple IDs can share one directory.
+#[derive(Debug, Clone)]
+pub struct FileSessionStore {
+    dir: PathBuf,
+}
+
+impl FileSessionStore {
+    /// Returns a store for the cookie directory `dir` (not created until the first save).
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        FileSessionStore { dir: dir.into() }
+    }
+
+    /// Returns the cookie directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Returns the file base name for `apple_id`: every character that is not a letter, digit or
+    /// `_` removed (Python's Unicode `\w`), e.g. `jdoe@gmail.com` → `jdoegmailcom`.
+    ///
+    /// The case is kept; icloudpd lowercases the Apple ID before it gets here.
+    pub fn base_name(apple_id: &str) -> String {
+        apple_id
+            .chars()
+            .filter(|&c| cookies::is_word_char(c))
+            .collect()
+    }
+
+    /// Returns the path of the cookie jar of `apple_id`: `<dir>/<base>`.
+    pub fn cookie_path(&self, apple_id: &str) -> PathBuf {
+        self.dir.join(Self::base_name(apple_id))
+    }
+
+    /// Returns the path of the session data of `apple_id`: `<dir>/<base>.session`.
+    pub fn session_path(&self, apple_id: &str) -> PathBuf {
+        self.dir
+            .join(format!("{}.session", Self::base_name(apple_id)))
+    }
+}
+
+impl SessionStore for FileSessionStore {
+    /// Returns the stored session. Missing files give empty parts; a corrupt `.session` file is
+    /// treated as empty and an unreadable cookie jar as an empty jar (with a warning), as
+    /// icloudpd does.
+    fn load(&self, apple_id: &str) -> Result<SessionState> {
+        if Self::base_name(apple_id).is_empty() {
+            return Ok(SessionState::default());
+        }
+        let session_path = self.session_path(apple_id);
+        let data = match fs::read_to_string(&session_path) {
+            Ok(text) => parse_session_data(&text).unwrap_or_else(|| {
+                tracing::debug!(
+                    "Session file {} is not a JSON object",
+                    session_path.display()
+                );
+                BTreeMap::new()
+            }),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                tracing::debug!("Session file does not exist");
+                BTreeMap::new()
+            }
+            Err(e) => {
+                tracing::debug!(
+                    "Failed to read session file {}: {e}",
+                    session_path.display()
+                );
+                BTreeMap::new()
+            }
+        };
+
+        let cookie_path = self.cookie_path(apple_id);
+        let cookies = match fs::read(&cookie_path) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
+            read => read
+                .ok()
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+                .and_then(|text| cookies::parse_lwp(&text).ok())
+                .unwrap_or_else(|| {
+                    tracing::warn!("Failed to read cookiejar {}", cookie_path.display());
+                    Vec::new()
+                }),
+        };
+        Ok(SessionState { data, cookies })
+    }
+
+    fn save(&self, apple_id: &str, state: &SessionState) -> Result<()> {
+        let cookie_path = self.cookie_path(apple_id);
+        if Self::base_name(apple_id).is_empty() {
+            return Err(Error::Store {
+                path: cookie_path,
+                source: io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "apple id has no letters or digits",
+                ),
+            });
+        }
+        create_private_dir(&self.dir).map_err(|source| Error::Store {
+            path: self.dir.clone(),
+            source,
+        })?;
+        let session_path = self.session_path(apple_id);
+        write_atomic(&session_path, python_json(&state.data).as_bytes()).map_err(|source| {
+            Error::Store {
+                path: session_path,
+                source,
+            }
+        })?;
+        write_atomic(&cookie_path, cookies::to_lwp(&state.cookies).as_bytes()).map_err(|source| {
+            Error::Store {
+                path: cookie_path,
+                source,
+            }
+        })
+    }
+}
+
+/// Keeps sessions in memory, for tests and for embedders that persist elsewhere.
+#[derive(Default)]
+pub struct MemorySessionStore {
+    sessions: Mutex<HashMap<String, SessionState>>,
+}
+
+impl fmt::Debug for MemorySessionStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sessions = self.sessions.lock().unwrap_or_else(PoisonError::into_inner);
+        f.debug_struct("MemorySessionStore")
+            .field("accounts", &sessions.len())
+            .finish()
+    }
+}
+
+impl SessionStore for MemorySessionStore {
+    fn load(&self, apple_id: &str) -> Result<SessionState> {
+        let sessions = self.sessions.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok(sessions.get(apple_id).cloned().unwrap_or_default())
+    }
+
+    fn save(&self, apple_id: &str, state: &SessionState) -> Result<()> {
+        let mut sessions = self.sessions.lock().unwrap_or_else(PoisonError::into_inner);
+        sessions.insert(apple_id.to_owned(), state.clone());
+        Ok(())
+    }
+}
+
+/// Returns the string entries of a JSON object; other values are skipped. `None` if the text is
+/// not a JSON object.
+fn parse_session_data(text: &str) -> Option<BTreeMap<String, String>> {
+    match serde_json::from_str(text).ok()? {
+        serde_json::Value::Object(map) => Some(
+            map.into_iter()
+                .filter_map(|(k, v)| match v {
+                    serde_json::Value::String(s) => Some((k, s)),
+                    _ => None,
+                })
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+/// Returns `data` as Python's `json.dump` writes it: `{"k": "v", "k2": "v2"}`, non-ASCII
+/// escaped as `\uXXXX`, no trailing newline.
+fn python_json(data: &BTreeMap<String, String>) -> String {
+    let mut out = String::from("{");
+    for (i, (key, value)) in data.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        push_json_string(&mut out, key);
+        out.push_str(": ");
+        push_json_string(&mut out, value);
+    }
+    out.push('}');
+    out
+}
+
+/// Python's `json.encoder.py_encode_basestring_ascii`.
+fn push_json_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            ' '..='~' => out.push(c),
+            _ => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    // Writing to a String cannot fail.
+                    let _ = write!(out, "\\u{unit:04x}");
+                }
+            }
+        }
+    }
+    out.push('"');
+}
+
+/// Creates `dir` and its missing parents with mode 0700; an existing directory is left as is.
+fn create_private_dir(dir: &Path) -> io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Replaces `path` with `contents` atomically: a mode-0600 temporary file in the same
+/// directory, flushed to disk, then renamed over `path`. The temporary file never outlives a
+/// failure.
+fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{:016x}.tmp", rand::random::<u64>()));
+
+    let written = (|| {
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&tmp)?;
+        file.write_all(contents)?;
+        file.sync_all()?;
+        drop(file);
+        fs::rename(&tmp, path)
+    })();
+    if written.is_err() {
+        let _ = fs::remove_file(&tmp);
+        return written;
+    }
+    // Make the rename itself durable; best effort, not every platform can sync a directory.
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+#[cfg(all(test, unix))]
+#[allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+mod tests;

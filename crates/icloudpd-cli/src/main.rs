@@ -1,1 +1,62 @@
-fn main() {}
+//! `icloudpd`: download an iCloud Photos library and keep it in sync.
+
+mod args;
+mod error;
+mod keyring;
+mod logging;
+mod login;
+mod run;
+mod settings;
+
+use std::process::ExitCode;
+
+use args::{Invocation, ParseError};
+
+fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let (global, users) = match args::parse(&argv) {
+        Ok(Invocation::Help) => return print_and(args::help(), 0),
+        Ok(Invocation::Version) => return print_and(version(), 0),
+        Ok(Invocation::Run { global, users }) => (global, users),
+        Err(ParseError::Argument(message)) => return print_and(message, error::EXIT_USAGE),
+        Err(ParseError::Unrecognized(tokens)) => {
+            let usage = args::usage();
+            let tokens = tokens.join(" ");
+            eprintln!("{usage}\nicloudpd: error: unrecognized arguments: {tokens}");
+            return ExitCode::from(error::EXIT_USAGE);
+        }
+    };
+    let users = match settings::validate(&global, &users) {
+        Ok(users) => users,
+        Err(message) => return print_and(message, error::EXIT_USAGE),
+    };
+    logging::init(&global.log_level);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return print_and(format!("Cannot start: {e}"), error::EXIT_FAILED),
+    };
+    match runtime.block_on(run::run(&global, &users)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::info!(target: logging::APP, "{}", e.message);
+            ExitCode::from(e.exit_code)
+        }
+    }
+}
+
+fn print_and(text: impl std::fmt::Display, code: u8) -> ExitCode {
+    println!("{text}");
+    ExitCode::from(code)
+}
+
+fn version() -> String {
+    let sha = option_env!("ICLOUDPD_COMMIT_SHA").unwrap_or("unknown");
+    let ts = option_env!("ICLOUDPD_COMMIT_TIMESTAMP").unwrap_or("unknown");
+    format!(
+        "version:{}, commit sha:{sha}, commit timestamp:{ts}",
+        env!("CARGO_PKG_VERSION")
+    )
+}

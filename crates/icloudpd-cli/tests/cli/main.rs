@@ -1,1 +1,78 @@
-//! Integration tests.
+//! Tests of the real `icloudpd` binary against `icloud-fake` over loopback HTTP.
+
+mod args;
+mod auth_only;
+mod python;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use icloud_fake::{FakeAccount, FakeICloud};
+
+pub const USER: &str = "jdoe@gmail.com";
+pub const PASSWORD: &str = "password1";
+
+pub fn fake(accounts: impl IntoIterator<Item = FakeAccount>) -> FakeICloud {
+    let mut b = FakeICloud::builder();
+    for a in accounts {
+        b = b.account(a);
+    }
+    b.start().expect("fake starts")
+}
+
+/// Runs `icloudpd` with `args`, pointed at `fake` (if any), feeding `stdin` (None = closed).
+pub fn icloudpd(fake: Option<&FakeICloud>, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_icloudpd"));
+    cmd.args(args)
+        .env_remove("CLIENT_ID")
+        .env("ICLOUD_KEYRING_BACKEND", "mock")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
+    if let Some(f) = fake {
+        let url = f.base_url();
+        cmd.env("ICLOUD_AUTH_ENDPOINT", &url)
+            .env("ICLOUD_SETUP_ENDPOINT", &url)
+            .env("ICLOUD_HOME_ENDPOINT", &url);
+    }
+    let mut child = cmd.spawn().expect("icloudpd runs");
+    if let Some(input) = stdin {
+        let mut pipe = child.stdin.take().unwrap();
+        pipe.write_all(input.as_bytes()).unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn cookie_dir(dir: &Path) -> String {
+    dir.to_str().unwrap().to_owned()
+}
+
+#[test]
+fn every_test_module_is_included() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli");
+    let main = std::fs::read_to_string(dir.join("main.rs")).unwrap();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        if let Some(stem) = name.strip_suffix(".rs") {
+            if stem != "main" {
+                assert!(
+                    main.contains(&format!("mod {stem};")),
+                    "tests/cli/{name} is not included in main.rs"
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! [`AuthClient`] and its builder: region, endpoints, user agent, timeouts.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+use crate::conn::Conn;
+use crate::endpoints::{Endpoints, Region};
+use crate::error::Result;
+use crate::signin::{self, SignIn};
+use crate::store::SessionStore;
+
+/// The User-Agent icloudpd 1.32 sends: a desktop Chrome.
+pub const DEFAULT_USER_AGENT: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/138.0.0.0 Safari/537.36";
+
+#[derive(Debug, Clone)]
+pub(crate) struct ClientConfig {
+    pub(crate) endpoints: Endpoints,
+    pub(crate) user_agent: String,
+    pub(crate) timeout: Duration,
+    pub(crate) client_id: Option<String>,
+}
+
+/// Signs Apple IDs in to iCloud. Cheap to clone.
+///
+/// The client never prompts: [`AuthClient::sign_in`] returns a [`SignIn`] that says whether a
+/// second factor is needed, and the caller decides how to obtain the code.
+///
+/// ```no_run
+/// # async fn demo() -> icloud_auth::Result<()> {
+/// use std::sync::Arc;
+/// use icloud_auth::{AuthClient, FileSessionStore, SecretString, SignIn};
+///
+/// let client = AuthClient::builder().build()?;
+/// let store = Arc::new(FileSessionStore::new("/home/me/.pyicloud"));
+/// let signed_in = match client.resume("me@example.com", store.clone()).await? {
+///     Some(s) => s,
+///     None => {
+///         let password = SecretString::from("correct horse".to_owned());
+///         client.sign_in("me@example.com", &password, store).await?
+///     }
+/// };
+/// let session = match signed_in {
+///     SignIn::Complete(session) => session,
+///     SignIn::TwoFactor(challenge) => {
+///         challenge.request_code().await?;
+///         challenge.submit_code("123456").await?
+///     }
+///     other => unimplemented!("{other:?}"),
+/// };
+/// println!("{}", session.account().dsid());
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct AuthClient {
+    config: Arc<ClientConfig>,
+}
+
+impl AuthClient {
+    /// Returns a builder with icloudpd's defaults.
+    pub fn builder() -> AuthClientBuilder {
+        AuthClientBuilder::default()
+    }
+
+    /// Returns the endpoints this client talks to.
+    pub fn endpoints(&self) -> &Endpoints {
+        &self.config.endpoints
+    }
+
+    /// Resumes the session stored for `apple_id`, if any, by asking Apple to validate it.
+    ///
+    /// Returns `Ok(None)` when there is no stored session or Apple no longer accepts it: then a
+    /// password is needed ([`AuthClient::sign_in`]). The stored trust token survives, so a
+    /// sign-in within its lifetime needs no second factor. Transport errors and throttling are
+    /// returned as errors, not as `None`.
+    pub async fn resume(
+        &self,
+        apple_id: &str,
+        store: Arc<dyn SessionStore>,
+    ) -> Result<Option<SignIn>> {
+        let conn = Arc::new(Conn::open(&self.config, apple_id, store)?);
+        signin::resume(conn).await
+    }
+
+    /// Signs in with a password (SRP; the password never leaves this process).
+    ///
+    /// Sends the stored trust token, so Apple skips the second factor while it is valid.
+    /// Never retried: Apple rate-limits repeated sign-ins.
+    pub async fn sign_in(
+        &self,
+        apple_id: &str,
+        password: &SecretString,
+        store: Arc<dyn SessionStore>,
+    ) -> Result<SignIn> {
+        let conn = Arc::new(Conn::open(&self.config, apple_id, store)?);
+        signin::sign_in(conn, password).await
+    }
+}
+
+/// Builder of [`AuthClient`].
+#[derive(Debug, Clone, Default)]
+#[must_use]
+pub struct AuthClientBuilder {
+    region: Region,
+    endpoints: Option<Endpoints>,
+    user_agent: Option<String>,
+    timeout: Option<Duration>,
+    client_id: Option<String>,
+}
+
+impl AuthClientBuilder {
+    /// Sets the region (default [`Region::Global`]).
+    pub fn region(mut self, region: Region) -> Self {
+        self.region = region;
+        self
+    }
+
+    /// Sets explicit endpoints (default: the region's, with the `ICLOUD_*_ENDPOINT` environment
+    /// overrides applied, see [`Endpoints::from_env`]).
+    pub fn endpoints(mut self, endpoints: Endpoints) -> Self {
+        self.endpoints = Some(endpoints);
+        self
+    }
+
+    /// Sets the User-Agent (default [`DEFAULT_USER_AGENT`], as icloudpd 1.32).
+    pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
+        self.user_agent = Some(ua.into());
+        self
+    }
+
+    /// Sets the timeout of each request (default 30 s, as icloudpd).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Sets the client id used for a session that has none stored yet (default: a new
+    /// `auth-<uuid>`). icloudpd reads it from the `CLIENT_ID` environment variable.
+    pub fn client_id(mut self, id: impl Into<String>) -> Self {
+        self.client_id = Some(id.into());
+        self
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Result<AuthClient> {
+        let endpoints = match self.endpoints {
+            Some(e) => e,
+            None => Endpoints::from_env(self.region)?,
+        };
+        Ok(AuthClient {
+            config: Arc::new(ClientConfig {
+                endpoints,
+                user_agent: self
+                    .user_agent
+                    .unwrap_or_else(|| DEFAULT_USER_AGENT.to_owned()),
+                timeout: self.timeout.unwrap_or(Duration::from_secs(30)),
+                client_id: self.client_id,
+            }),
+        })
+    }
+}

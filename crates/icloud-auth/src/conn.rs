@@ -1,0 +1,441 @@
+//! The session layer: one HTTP client per Apple ID, Apple's headers, the response capture rule,
+//! persistence after every response, and the generic error classification of Apple's replies.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde_json::Value;
+
+use crate::client::ClientConfig;
+use crate::cookies::CookieJar;
+use crate::endpoints::Endpoints;
+use crate::error::{Error, Result};
+use crate::store::{SessionState, SessionStore};
+
+/// Apple's widget key, which is also the OAuth client id of icloud.com.
+pub(crate) const WIDGET_KEY: &str =
+    "d39ba9916b7251055b22c7f910e2ea796ee65e98b2ddecea8f5dde8d9d1a815d";
+pub(crate) const CLIENT_BUILD_NUMBER: &str = "2522Project44";
+pub(crate) const CLIENT_MASTERING_NUMBER: &str = "2522B2";
+
+/// Response headers captured into the session data after every response (§2.1).
+const CAPTURED: [(&str, &str); 9] = [
+    ("scnt", "scnt"),
+    ("x-apple-id-session-id", "session_id"),
+    ("x-apple-session-token", "session_token"),
+    ("x-apple-id-account-country", "account_country"),
+    ("x-apple-twosv-trust-token", "trust_token"),
+    ("x-apple-twosv-trust-eligible", "trust_eligible"),
+    ("x-apple-i-rscd", "apple_rscd"),
+    ("x-apple-i-ercd", "apple_ercd"),
+    ("x-apple-auth-attributes", "auth_attributes"),
+];
+
+/// A connection for one Apple ID: the HTTP client with its cookie jar, the session data and the
+/// store both are persisted to.
+pub(crate) struct Conn {
+    http: reqwest::Client,
+    jar: CookieJar,
+    pub(crate) endpoints: Endpoints,
+    pub(crate) apple_id: String,
+    data: Mutex<BTreeMap<String, String>>,
+    store: Arc<dyn SessionStore>,
+    user_agent: String,
+}
+
+impl fmt::Debug for Conn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Conn")
+            .field("apple_id", &self.apple_id)
+            .field("endpoints", &self.endpoints)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A response whose body has been read; the session layer already captured its headers.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Vec<u8>,
+}
+
+/// Where a request goes and which headers it carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// idmsa request with the auth headers and Origin/Referer of the idmsa root (SRP).
+    AuthSrp,
+    /// idmsa request with the auth headers and the default Origin/Referer (2FA, trust).
+    Auth,
+    /// setup request with the default headers only.
+    Setup,
+}
+
+impl Conn {
+    /// Loads the stored state of `apple_id` and builds its HTTP client.
+    pub(crate) fn open(
+        config: &ClientConfig,
+        apple_id: &str,
+        store: Arc<dyn SessionStore>,
+    ) -> Result<Conn> {
+        let state = store.load(apple_id)?;
+        let jar = CookieJar::from_cookies(state.cookies);
+        let mut data = state.data;
+        if !data.contains_key("client_id") {
+            let id = config
+                .client_id
+                .clone()
+                .unwrap_or_else(|| format!("auth-{}", uuid::Uuid::new_v4()));
+            data.insert("client_id".to_owned(), id);
+        }
+        let mut builder = reqwest::Client::builder()
+            .cookie_provider(Arc::new(jar.clone()))
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout.min(Duration::from_secs(15)))
+            .user_agent(config.user_agent.clone());
+        builder = builder.default_headers(default_headers(&config.endpoints)?);
+        let http = builder.build().map_err(Error::from)?;
+        Ok(Conn {
+            http,
+            jar,
+            endpoints: config.endpoints.clone(),
+            apple_id: apple_id.to_owned(),
+            data: Mutex::new(data),
+            store,
+            user_agent: config.user_agent.clone(),
+        })
+    }
+
+    /// Returns one value of the session data.
+    pub(crate) fn get(&self, key: &str) -> Option<String> {
+        self.lock().get(key).cloned()
+    }
+
+    /// Returns the value of a cookie in the jar.
+    pub(crate) fn cookie(&self, name: &str) -> Option<String> {
+        self.jar.get(name)
+    }
+
+    /// Starts a request of `kind` to `url`.
+    pub(crate) fn request(&self, kind: Kind, method: Method, url: &str) -> RequestBuilder {
+        let mut req = self.http.request(method, url);
+        if kind != Kind::Setup {
+            req = req.headers(self.auth_headers());
+        }
+        if kind == Kind::AuthSrp {
+            let root = self.endpoints.auth_root();
+            req = req
+                .header("Origin", root)
+                .header("Referer", format!("{root}/"));
+        }
+        req
+    }
+
+    /// Sends a request through the session layer: transport errors and 503 become errors,
+    /// headers are captured and the state is persisted (§11.1 steps 1-3).
+    pub(crate) async fn send(&self, req: RequestBuilder, endpoint: &'static str) -> Result<Reply> {
+        let resp = req.send().await.map_err(Error::from)?;
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            tracing::debug!(endpoint, "apple answered 503");
+            return Err(Error::Throttled {
+                retry_after: retry_after(&headers),
+            });
+        }
+        let body = resp.bytes().await.map_err(Error::from)?.to_vec();
+        self.capture(&headers);
+        self.persist()?;
+        tracing::debug!(endpoint, status = status.as_u16(), "apple answered");
+        Ok(Reply {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    fn capture(&self, headers: &HeaderMap) {
+        let mut data = self.lock();
+        for (header, key) in CAPTURED {
+            if let Some(v) = headers.get(header).and_then(|v| v.to_str().ok()) {
+                if !v.is_empty() {
+                    data.insert(key.to_owned(), v.to_owned());
+                }
+            }
+        }
+    }
+
+    /// Writes the session data and the cookie jar to the store.
+    pub(crate) fn persist(&self) -> Result<()> {
+        let state = SessionState {
+            data: self.lock().clone(),
+            cookies: self.jar.snapshot(),
+        };
+        self.store.save(&self.apple_id, &state)
+    }
+
+    /// The auth headers of §3.2, built fresh from the session data, plus the browser-parity
+    /// headers of §3.3.
+    fn auth_headers(&self) -> HeaderMap {
+        let data = self.lock();
+        let client_id = data.get("client_id").cloned().unwrap_or_default();
+        let mut h = HeaderMap::new();
+        let mut put = |name: &'static str, value: &str| {
+            if let Ok(v) = HeaderValue::from_str(value) {
+                h.insert(HeaderName::from_static(name), v);
+            }
+        };
+        put("accept", "application/json, text/javascript");
+        put("content-type", "application/json");
+        put("x-apple-oauth-client-id", WIDGET_KEY);
+        put("x-apple-oauth-client-type", "firstPartyAuth");
+        put(
+            "x-apple-oauth-redirect-uri",
+            self.endpoints.region().redirect_uri(),
+        );
+        put("x-apple-oauth-require-grant-code", "true");
+        put("x-apple-oauth-response-mode", "web_message");
+        put("x-apple-oauth-response-type", "code");
+        put("x-apple-oauth-state", &client_id);
+        put("x-apple-widget-key", WIDGET_KEY);
+        put("x-apple-frame-id", &client_id);
+        put("x-apple-domain-id", "3");
+        let fd = serde_json::json!({
+            "U": self.user_agent, "L": "en-US", "Z": "GMT+00:00", "V": "1.1", "F": ""
+        });
+        put("x-apple-i-fd-client-info", &fd.to_string());
+        if let Some(v) = data.get("scnt") {
+            put("scnt", v);
+        }
+        if let Some(v) = data.get("session_id") {
+            put("x-apple-id-session-id", v);
+        }
+        if let Some(v) = data.get("auth_attributes") {
+            put("x-apple-auth-attributes", v);
+        }
+        h
+    }
+
+    /// The query string of the legacy setup calls: build numbers, client id and dsid.
+    pub(crate) fn setup_query(&self, dsid: &str) -> Vec<(&'static str, String)> {
+        vec![
+            ("clientBuildNumber", CLIENT_BUILD_NUMBER.to_owned()),
+            ("clientMasteringNumber", CLIENT_MASTERING_NUMBER.to_owned()),
+            ("clientId", self.get("client_id").unwrap_or_default()),
+            ("dsid", dsid.to_owned()),
+        ]
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, String>> {
+        self.data.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+fn default_headers(endpoints: &Endpoints) -> Result<HeaderMap> {
+    let mut h = HeaderMap::new();
+    let home = endpoints.home();
+    let bad = |_| Error::Config("home endpoint is not a valid header value".to_owned());
+    h.insert("origin", HeaderValue::from_str(home).map_err(bad)?);
+    h.insert(
+        "referer",
+        HeaderValue::from_str(&format!("{home}/")).map_err(bad)?,
+    );
+    h.insert("accept", HeaderValue::from_static("*/*"));
+    Ok(h)
+}
+
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    headers
+        .get("retry-after")?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
+}
+
+/// An error reported by one of Apple's JSON APIs, classified as in §11.1 steps 4-6.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ApiError {
+    pub(crate) code: String,
+    pub(crate) reason: String,
+}
+
+impl Reply {
+    /// Returns the Content-Type without parameters, lowercased.
+    pub(crate) fn content_type(&self) -> String {
+        self.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .map(|v| {
+                v.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase()
+            })
+            .unwrap_or_default()
+    }
+
+    fn is_json_type(&self) -> bool {
+        matches!(
+            self.content_type().as_str(),
+            "application/json" | "text/json"
+        )
+    }
+
+    /// Parses the body as JSON whatever the Content-Type says (Apple labels JSON as HTML).
+    pub(crate) fn json(&self) -> Option<Value> {
+        if self.body.is_empty() {
+            return Some(Value::Object(Default::default()));
+        }
+        serde_json::from_slice(&self.body).ok()
+    }
+
+    /// Returns the API error this reply carries, per icloudpd's generic classification.
+    pub(crate) fn api_error(&self) -> Option<ApiError> {
+        let status = self.status.as_u16();
+        if status >= 400 && (!self.is_json_type() || matches!(status, 421 | 450 | 500)) {
+            let reason = if matches!(status, 421 | 450 | 500) {
+                "Authentication required for Account.".to_owned()
+            } else {
+                self.status.canonical_reason().unwrap_or("Error").to_owned()
+            };
+            return Some(ApiError {
+                code: status.to_string(),
+                reason,
+            });
+        }
+        if !self.is_json_type() {
+            return None;
+        }
+        let Some(Value::Object(obj)) = self.json() else {
+            return None;
+        };
+        if obj.get("hasError").is_some_and(truthy) {
+            let first = obj
+                .get("service_errors")
+                .and_then(|v| v.get(0))
+                .cloned()
+                .unwrap_or(Value::Null);
+            return Some(ApiError {
+                code: text(first.get("code")).unwrap_or_default(),
+                reason: text(first.get("message")).unwrap_or_else(|| "Unknown reason".to_owned()),
+            });
+        }
+        if obj.get("success").is_some_and(truthy) {
+            return None;
+        }
+        let reason = ["errorMessage", "reason", "errorReason", "error"]
+            .iter()
+            .find_map(|k| match obj.get(*k) {
+                Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+                Some(v) if *k == "error" && truthy(v) => Some("Unknown reason".to_owned()),
+                _ => None,
+            })?;
+        let code = ["errorCode", "serverErrorCode", "error"]
+            .iter()
+            .find_map(|k| text(obj.get(*k)))
+            .unwrap_or_default();
+        Some(ApiError { code, reason })
+    }
+}
+
+fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+    }
+}
+
+fn text(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(status: u16, ct: &str, body: &str) -> Reply {
+        let mut headers = HeaderMap::new();
+        headers.insert("content-type", HeaderValue::from_str(ct).unwrap());
+        Reply {
+            status: StatusCode::from_u16(status).unwrap(),
+            headers,
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn session_errors_become_authentication_required() {
+        let r = reply(
+            421,
+            "application/json",
+            r#"{"success":false,"error":"Missing X-APPLE-WEBAUTH-TOKEN cookie"}"#,
+        );
+        let e = r.api_error().unwrap();
+        assert_eq!(e.code, "421");
+        assert_eq!(e.reason, "Authentication required for Account.");
+    }
+
+    #[test]
+    fn non_json_errors_use_the_reason_phrase() {
+        let e = reply(400, "text/html", "Bad Request").api_error().unwrap();
+        assert_eq!((e.code.as_str(), e.reason.as_str()), ("400", "Bad Request"));
+    }
+
+    #[test]
+    fn json_error_fields_are_read_in_icloudpds_order() {
+        let r = reply(
+            400,
+            "application/json;charset=UTF-8",
+            r#"{"service_errors":[{"code":"-21669","message":"Incorrect verification code."}],"hasError":true}"#,
+        );
+        assert_eq!(
+            r.api_error(),
+            Some(ApiError {
+                code: "-21669".into(),
+                reason: "Incorrect verification code.".into()
+            })
+        );
+        let r = reply(
+            200,
+            "application/json",
+            r#"{"success":false,"errorMessage":"The code you entered is not valid.","errorCode":-21669}"#,
+        );
+        assert_eq!(r.api_error().unwrap().code, "-21669");
+        let r = reply(
+            200,
+            "application/json",
+            r#"{"serverErrorCode":"ACCESS_DENIED","reason":"private db access disabled for this account."}"#,
+        );
+        assert_eq!(r.api_error().unwrap().code, "ACCESS_DENIED");
+    }
+
+    #[test]
+    fn success_bodies_pass() {
+        assert_eq!(
+            reply(200, "application/json", r#"{"dsInfo":{}}"#).api_error(),
+            None
+        );
+        assert_eq!(
+            reply(200, "application/json", r#"{"success":true}"#).api_error(),
+            None
+        );
+        assert_eq!(reply(204, "text/html", "").api_error(), None);
+    }
+}

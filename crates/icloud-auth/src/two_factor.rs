@@ -1,0 +1,454 @@
+//! Second factors: two-factor codes (HSA2) from a trusted device or by SMS, the trust step, and
+//! legacy two-step (2SA) codes.
+
+use std::fmt;
+use std::sync::Arc;
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::conn::{Conn, Kind, Reply};
+use crate::error::{Error, Result};
+use crate::session::{AccountData, Session};
+use crate::signin::account_login;
+
+/// A trusted phone number that can receive a two-factor code by SMS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TrustedPhone {
+    id: u64,
+    obfuscated: String,
+    push_mode: Option<String>,
+    non_fteu: Option<bool>,
+}
+
+impl TrustedPhone {
+    /// Returns Apple's id of the number.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// Returns the number as icloudpd shows it: Apple's obfuscated number with every `•`
+    /// replaced by `*`, e.g. `(***) ***-**81`.
+    pub fn display(&self) -> String {
+        self.obfuscated.replace('\u{2022}', "*")
+    }
+
+    /// Returns how Apple delivers codes to it (`sms` or `voice`), if it said.
+    pub fn push_mode(&self) -> Option<&str> {
+        self.push_mode.as_deref()
+    }
+}
+
+/// A pending two-factor (HSA2) challenge.
+///
+/// Cheap to clone: clone it before [`TwoFactorChallenge::submit_code`] to try another code if
+/// the first is rejected.
+#[derive(Clone)]
+pub struct TwoFactorChallenge {
+    conn: Arc<Conn>,
+}
+
+impl fmt::Debug for TwoFactorChallenge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TwoFactorChallenge")
+            .field("apple_id", &self.conn.apple_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TwoFactorChallenge {
+    pub(crate) fn new(conn: Arc<Conn>) -> Self {
+        TwoFactorChallenge { conn }
+    }
+
+    /// Returns the Apple ID being signed in.
+    pub fn apple_id(&self) -> &str {
+        &self.conn.apple_id
+    }
+
+    /// Returns the trusted phone numbers that can receive a code by SMS.
+    ///
+    /// A page Apple doesn't serve or that can't be read gives an empty list, as in icloudpd.
+    pub async fn trusted_phones(&self) -> Result<Vec<TrustedPhone>> {
+        let url = self.conn.endpoints.auth();
+        let req = self
+            .conn
+            .request(Kind::Auth, Method::GET, &url)
+            .header("Accept", "text/html");
+        let reply = self.conn.send(req, "auth").await?;
+        if !matches!(reply.status.as_u16(), 200 | 204) {
+            return Ok(Vec::new());
+        }
+        Ok(parse_trusted_phones(&String::from_utf8_lossy(&reply.body)))
+    }
+
+    /// Asks Apple to show a fresh code on the account's trusted devices (needed since 2026).
+    ///
+    /// Call it once before asking the user for a device code; a new request invalidates the
+    /// previous code.
+    pub async fn request_code(&self) -> Result<()> {
+        let url = format!(
+            "{}/verify/trusteddevice/securitycode",
+            self.conn.endpoints.auth()
+        );
+        let req = self
+            .conn
+            .request(Kind::Auth, Method::PUT, &url)
+            .header("Accept", "application/json");
+        let reply = self
+            .conn
+            .send(req, "verify/trusteddevice/securitycode")
+            .await?;
+        if reply.status.is_success() {
+            Ok(())
+        } else {
+            Err(Error::CodeDeliveryFailed)
+        }
+    }
+
+    /// Sends a code by SMS to `phone`.
+    pub async fn send_sms(&self, phone: &TrustedPhone) -> Result<()> {
+        let url = format!("{}/verify/phone", self.conn.endpoints.auth());
+        let body = json!({"phoneNumber": phone_json(phone), "mode": "sms"});
+        let req = self.conn.request(Kind::Auth, Method::PUT, &url).json(&body);
+        let reply = self.conn.send(req, "verify/phone").await?;
+        if reply.status.as_u16() < 400 {
+            Ok(())
+        } else {
+            Err(Error::CodeDeliveryFailed)
+        }
+    }
+
+    /// Submits a code shown on a trusted device, then trusts this session.
+    ///
+    /// Returns [`Error::TwoFactorRejected`] for a wrong code and [`Error::TrustFailed`] when the
+    /// code was right but the session could not be trusted.
+    pub async fn submit_code(self, code: &str) -> Result<Session> {
+        let url = format!(
+            "{}/verify/trusteddevice/securitycode",
+            self.conn.endpoints.auth()
+        );
+        let body = json!({"securityCode": {"code": code}});
+        let req = self
+            .conn
+            .request(Kind::Auth, Method::POST, &url)
+            .header("Accept", "application/json")
+            .json(&body);
+        let reply = self
+            .conn
+            .send(req, "verify/trusteddevice/securitycode")
+            .await?;
+        check_code(&reply)?;
+        self.trust().await
+    }
+
+    /// Submits a code received by SMS on `phone`, then trusts this session.
+    pub async fn submit_sms_code(self, phone: &TrustedPhone, code: &str) -> Result<Session> {
+        let url = format!("{}/verify/phone/securitycode", self.conn.endpoints.auth());
+        let body = json!({
+            "phoneNumber": phone_json(phone),
+            "securityCode": {"code": code},
+            "mode": "sms",
+        });
+        let req = self
+            .conn
+            .request(Kind::Auth, Method::POST, &url)
+            .header("Accept", "application/json")
+            .json(&body);
+        let reply = self.conn.send(req, "verify/phone/securitycode").await?;
+        check_code(&reply)?;
+        self.trust().await
+    }
+
+    /// `GET 2sv/trust`, then `accountLogin` with the new tokens.
+    async fn trust(self) -> Result<Session> {
+        let url = format!("{}/2sv/trust", self.conn.endpoints.auth());
+        let req = self.conn.request(Kind::Auth, Method::GET, &url);
+        let reply = self.conn.send(req, "2sv/trust").await?;
+        if !reply.status.is_success() || reply.api_error().is_some() {
+            tracing::warn!(status = reply.status.as_u16(), "session trust failed");
+            return Err(Error::TrustFailed);
+        }
+        let data = match account_login(&self.conn).await {
+            Ok(d) => d,
+            Err(e @ (Error::Throttled { .. } | Error::Transport(_))) => return Err(e),
+            Err(_) => return Err(Error::TrustFailed),
+        };
+        if data.requires_2fa() || data.requires_2sa() {
+            return Err(Error::TwoFactorRejected);
+        }
+        Ok(Session::new(self.conn, data))
+    }
+}
+
+/// Accepts 2xx, or a 2026-style 409 saying the code is valid; a 4xx is a rejected code.
+fn check_code(reply: &Reply) -> Result<()> {
+    let status = reply.status.as_u16();
+    if reply.status.is_success() {
+        return Ok(());
+    }
+    if status == 409 {
+        let valid = reply
+            .json()
+            .and_then(|v| v.get("securityCode")?.get("valid")?.as_bool())
+            .unwrap_or(false);
+        if valid || reply.headers.contains_key("x-apple-session-token") {
+            return Ok(());
+        }
+    }
+    if (400..500).contains(&status) {
+        if let Some(err) = reply.api_error() {
+            tracing::warn!(code = %err.code, "code verification failed: {}", err.reason);
+        }
+        return Err(Error::TwoFactorRejected);
+    }
+    Err(Error::UnexpectedResponse {
+        endpoint: "verify",
+        detail: format!("status {status}"),
+    })
+}
+
+fn phone_json(phone: &TrustedPhone) -> Value {
+    let mut p = json!({"id": phone.id});
+    if let Some(n) = phone.non_fteu {
+        p["nonFTEU"] = Value::Bool(n);
+    }
+    p
+}
+
+/// Extracts the trusted phone numbers from the HTML of `GET {AUTH}` (§7.2): the JSON inside the
+/// `<script type="application/json" class="boot_args">` element, at the baseline location or the
+/// 2026 `bridgeInitiateData` one.
+pub(crate) fn parse_trusted_phones(html: &str) -> Vec<TrustedPhone> {
+    let Some(json) = boot_args(html) else {
+        return Vec::new();
+    };
+    let Ok(v) = serde_json::from_str::<Value>(json) else {
+        return Vec::new();
+    };
+    let two_sv = &v["direct"]["twoSV"];
+    let list = |pnv: &Value| {
+        pnv["trustedPhoneNumbers"]
+            .as_array()
+            .filter(|a| !a.is_empty())
+            .cloned()
+    };
+    let numbers = list(&two_sv["phoneNumberVerification"])
+        .or_else(|| list(&two_sv["bridgeInitiateData"]["phoneNumberVerification"]))
+        .unwrap_or_default();
+    numbers
+        .iter()
+        .filter_map(|n| {
+            Some(TrustedPhone {
+                id: n.get("id")?.as_u64()?,
+                obfuscated: n.get("obfuscatedNumber")?.as_str()?.to_owned(),
+                push_mode: n.get("pushMode").and_then(Value::as_str).map(str::to_owned),
+                non_fteu: n.get("nonFTEU").and_then(Value::as_bool),
+            })
+        })
+        .collect()
+}
+
+/// Returns the text of the script element whose attributes are exactly
+/// `type="application/json"` and `class="boot_args"` (in either order).
+fn boot_args(html: &str) -> Option<&str> {
+    let mut rest = html;
+    while let Some(start) = rest.find("<script") {
+        let after = &rest[start + "<script".len()..];
+        let close = after.find('>')?;
+        let attrs = after[..close].split_whitespace().collect::<Vec<_>>();
+        let body = &after[close + 1..];
+        let end = body.find("</script>")?;
+        let mut sorted = attrs.clone();
+        sorted.sort_unstable();
+        if sorted == ["class=\"boot_args\"", "type=\"application/json\""] {
+            return Some(body[..end].trim());
+        }
+        rest = &body[end..];
+    }
+    None
+}
+
+/// A device that can receive a legacy two-step (2SA) code.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct TwoStepDevice {
+    raw: Value,
+}
+
+impl TwoStepDevice {
+    /// Returns the name icloudpd shows: the device name, or `SMS to <number>`.
+    pub fn display(&self) -> String {
+        if let Some(name) = self.raw.get("deviceName").and_then(Value::as_str) {
+            return name.to_owned();
+        }
+        let number = self
+            .raw
+            .get("phoneNumber")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        format!("SMS to {number}")
+    }
+}
+
+/// A pending legacy two-step (2SA) challenge.
+#[derive(Clone)]
+pub struct TwoStepChallenge {
+    conn: Arc<Conn>,
+    data: AccountData,
+}
+
+impl fmt::Debug for TwoStepChallenge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TwoStepChallenge")
+            .field("apple_id", &self.conn.apple_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TwoStepChallenge {
+    pub(crate) fn new(conn: Arc<Conn>, data: AccountData) -> Self {
+        TwoStepChallenge { conn, data }
+    }
+
+    /// Returns the Apple ID being signed in.
+    pub fn apple_id(&self) -> &str {
+        &self.conn.apple_id
+    }
+
+    fn setup_url(&self, call: &str) -> Result<reqwest::Url> {
+        let base = format!("{}/{call}", self.conn.endpoints.setup());
+        reqwest::Url::parse_with_params(&base, self.conn.setup_query(&self.data.dsid()))
+            .map_err(|e| Error::Config(e.to_string()))
+    }
+
+    /// Returns the devices that can receive a code.
+    pub async fn devices(&self) -> Result<Vec<TwoStepDevice>> {
+        let url = self.setup_url("listDevices")?;
+        let req = self.conn.request(Kind::Setup, Method::GET, url.as_str());
+        let reply = self.conn.send(req, "listDevices").await?;
+        if reply.api_error().is_some() {
+            return Err(Error::UnexpectedResponse {
+                endpoint: "listDevices",
+                detail: format!("status {}", reply.status.as_u16()),
+            });
+        }
+        Ok(reply
+            .json()
+            .and_then(|v| v.get("devices")?.as_array().cloned())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|raw| TwoStepDevice { raw })
+            .collect())
+    }
+
+    /// Sends a code to `device`.
+    pub async fn send_code(&self, device: &TwoStepDevice) -> Result<()> {
+        let url = self.setup_url("sendVerificationCode")?;
+        let req = self
+            .conn
+            .request(Kind::Setup, Method::POST, url.as_str())
+            .body(device.raw.to_string());
+        let reply = self.conn.send(req, "sendVerificationCode").await?;
+        let ok = reply
+            .json()
+            .and_then(|v| v.get("success")?.as_bool())
+            .unwrap_or(false);
+        if ok && reply.api_error().is_none() {
+            Ok(())
+        } else {
+            Err(Error::CodeDeliveryFailed)
+        }
+    }
+
+    /// Submits the code that `device` received, then signs in again with the trusted browser.
+    pub async fn submit_code(self, device: &TwoStepDevice, code: &str) -> Result<Session> {
+        let url = self.setup_url("validateVerificationCode")?;
+        let mut body = device.raw.clone();
+        if let Value::Object(map) = &mut body {
+            map.insert(
+                "verificationCode".to_owned(),
+                Value::String(code.to_owned()),
+            );
+            map.insert("trustBrowser".to_owned(), Value::Bool(true));
+        }
+        let req = self
+            .conn
+            .request(Kind::Setup, Method::POST, url.as_str())
+            .body(body.to_string());
+        let reply = self.conn.send(req, "validateVerificationCode").await?;
+        let ok = reply
+            .json()
+            .and_then(|v| v.get("success")?.as_bool())
+            .unwrap_or(false);
+        if !ok || reply.api_error().is_some() {
+            return Err(Error::TwoFactorRejected);
+        }
+        let data = account_login(&self.conn).await?;
+        if data.requires_2sa() {
+            return Err(Error::TwoFactorRejected);
+        }
+        Ok(Session::new(self.conn, data))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PAGE: &str = r#"<html><head>
+<script type="application/json" class="pre">{"direct":{"twoSV":{"phoneNumberVerification":{"trustedPhoneNumbers":[{"id":9,"obfuscatedNumber":"decoy"}]}}}}</script>
+<script class="boot_args" type="application/json">
+{"direct":{"twoSV":{"phoneNumberVerification":{"trustedPhoneNumbers":[
+ {"numberWithDialCode":"+1 (•••) •••-••81","pushMode":"sms","obfuscatedNumber":"(•••) •••-••81","lastTwoDigits":"81","id":1},
+ {"obfuscatedNumber":"(\u2022\u2022\u2022) \u2022\u2022\u2022-\u2022\u202222","id":2},
+ {"obfuscatedNumber":"no id"}]}}}}
+</script></head></html>"#;
+
+    #[test]
+    fn trusted_phones_come_from_boot_args_only() {
+        let phones = parse_trusted_phones(PAGE);
+        assert_eq!(phones.len(), 2);
+        assert_eq!(phones[0].id(), 1);
+        assert_eq!(phones[0].display(), "(***) ***-**81");
+        assert_eq!(phones[0].push_mode(), Some("sms"));
+        assert_eq!(phones[1].display(), "(***) ***-**22");
+    }
+
+    #[test]
+    fn trusted_phones_at_the_2026_location() {
+        let page = r#"<script type="application/json" class="boot_args">{"direct":{"twoSV":{"phoneNumberVerification":{},"bridgeInitiateData":{"phoneNumberVerification":{"trustedPhoneNumbers":[{"id":3,"obfuscatedNumber":"•••33","nonFTEU":true}]}}}}}</script>"#;
+        let phones = parse_trusted_phones(page);
+        assert_eq!(phones.len(), 1);
+        assert_eq!(phones[0].display(), "***33");
+        assert_eq!(phone_json(&phones[0]), json!({"id": 3, "nonFTEU": true}));
+    }
+
+    #[test]
+    fn unreadable_pages_give_no_phones() {
+        assert!(parse_trusted_phones("").is_empty());
+        assert!(
+            parse_trusted_phones("<script type=\"application/json\" class=\"boot_args\">{bad")
+                .is_empty()
+        );
+        assert!(
+            parse_trusted_phones(
+                "<script type=\"application/json\" class=\"boot_args\">{bad</script>"
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn two_step_devices_display_like_icloudpd() {
+        let d = TwoStepDevice {
+            raw: json!({"deviceType": "SMS", "phoneNumber": "*******03", "deviceId": "1"}),
+        };
+        assert_eq!(d.display(), "SMS to *******03");
+        let d = TwoStepDevice {
+            raw: json!({"deviceName": "iPhone", "deviceId": "2"}),
+        };
+        assert_eq!(d.display(), "iPhone");
+    }
+}

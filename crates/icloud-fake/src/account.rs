@@ -1,0 +1,252 @@
+//! `FakeAccount`: the configuration of one Apple ID served by the fake.
+
+use std::fmt;
+
+use sha2::{Digest, Sha256};
+
+use crate::srp::Protocol;
+
+/// Which second factor, if any, the account uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SecondFactor {
+    /// No 2FA: `dsInfo` has no `hsaVersion`; `signin/complete` answers 200.
+    None,
+    /// Legacy two-step authentication (`hsaVersion` 1, setup-side devices).
+    TwoStep,
+    /// Two-factor authentication (`hsaVersion` 2).
+    TwoFactor,
+}
+
+/// A trusted phone number of an HSA2 account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Phone {
+    /// Numeric id sent back in `phoneNumber.id`.
+    pub(crate) id: u32,
+    /// Obfuscated number as Apple shows it, e.g. `(•••) •••-••81`.
+    pub(crate) obfuscated: String,
+}
+
+/// A legacy 2SA device of a `hsaVersion == 1` account (`listDevices`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct TwoStepDevice {
+    /// `deviceId` (a string on the wire).
+    pub(crate) id: String,
+    /// Masked phone number, e.g. `*******03`.
+    pub(crate) phone_number: String,
+}
+
+/// One Apple ID served by the fake, configured builder-style.
+///
+/// The defaults model a 2026 HSA2 account: two-factor authentication on (`hsaVersion` 2,
+/// `hasICloudQualifyingDevice` true), SRP protocol `s2k` with 20064 PBKDF2 iterations, one trusted
+/// phone (id 1, `(•••) •••-••81`), a dsid derived deterministically from the Apple ID, country
+/// `USA`, random 6-digit codes delivered only when the client asks for them (`push_required`).
+#[derive(Clone)]
+pub struct FakeAccount {
+    pub(crate) apple_id: String,
+    pub(crate) password: String,
+    pub(crate) protocol: Protocol,
+    pub(crate) iterations: u32,
+    pub(crate) factor: SecondFactor,
+    pub(crate) phones: Vec<Phone>,
+    pub(crate) devices: Vec<TwoStepDevice>,
+    pub(crate) fixed_code: Option<String>,
+    pub(crate) push_required: bool,
+    pub(crate) phones_in_bridge: bool,
+    pub(crate) code_409: bool,
+    pub(crate) locked: bool,
+    pub(crate) fido_keys: Vec<String>,
+    pub(crate) needs_repair: bool,
+    pub(crate) wrong_region: Option<String>,
+    pub(crate) dsid: String,
+    pub(crate) country: String,
+}
+
+impl fmt::Debug for FakeAccount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FakeAccount")
+            .field("apple_id", &self.apple_id)
+            .field("factor", &self.factor)
+            .field("dsid", &self.dsid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FakeAccount {
+    /// Returns an HSA2 account with the defaults described on the type.
+    pub fn new(apple_id: &str, password: &str) -> Self {
+        let digest = Sha256::digest(apple_id.to_lowercase().as_bytes());
+        let mut n = 0u64;
+        for b in &digest[..8] {
+            n = (n << 8) | u64::from(*b);
+        }
+        let dsid = (10_000_000_000 + n % 90_000_000_000).to_string();
+        FakeAccount {
+            apple_id: apple_id.to_owned(),
+            password: password.to_owned(),
+            protocol: Protocol::S2k,
+            iterations: 20064,
+            factor: SecondFactor::TwoFactor,
+            phones: vec![Phone {
+                id: 1,
+                obfuscated: "(•••) •••-••81".to_owned(),
+            }],
+            devices: vec![TwoStepDevice {
+                id: "1".to_owned(),
+                phone_number: "*******03".to_owned(),
+            }],
+            fixed_code: None,
+            push_required: true,
+            phones_in_bridge: false,
+            code_409: false,
+            locked: false,
+            fido_keys: Vec::new(),
+            needs_repair: false,
+            wrong_region: None,
+            dsid,
+            country: "USA".to_owned(),
+        }
+    }
+
+    /// Announces SRP protocol `s2k_fo` instead of the default `s2k`.
+    #[must_use]
+    pub fn protocol_s2k_fo(mut self) -> Self {
+        self.protocol = Protocol::S2kFo;
+        self
+    }
+
+    /// Sets the PBKDF2 iteration count announced by `signin/init` (default 20064).
+    #[must_use]
+    pub fn iterations(mut self, iterations: u32) -> Self {
+        self.iterations = iterations.max(1);
+        self
+    }
+
+    /// Turns two-factor authentication off (the `auth_non_2fa` shape: no `hsaVersion`,
+    /// `signin/complete` answers 200 and the first `accountLogin` is already trusted).
+    #[must_use]
+    pub fn without_two_factor(mut self) -> Self {
+        self.factor = SecondFactor::None;
+        self
+    }
+
+    /// Makes this a legacy two-step (2SA, `hsaVersion` 1) account with one SMS device
+    /// (`deviceId` `"1"`, `*******03`), as in the 2SA cassettes.
+    #[must_use]
+    pub fn two_step(mut self) -> Self {
+        self.factor = SecondFactor::TwoStep;
+        self
+    }
+
+    /// Replaces the trusted phone numbers (default: id 1, `(•••) •••-••81`); empty is allowed.
+    #[must_use]
+    pub fn trusted_phones(mut self, phones: &[(u32, &str)]) -> Self {
+        self.phones = phones
+            .iter()
+            .map(|(id, n)| Phone {
+                id: *id,
+                obfuscated: (*n).to_owned(),
+            })
+            .collect();
+        self
+    }
+
+    /// Makes every delivered code equal to `code` (default: random 6 digits).
+    #[must_use]
+    pub fn fixed_code(mut self, code: &str) -> Self {
+        self.fixed_code = Some(code.to_owned());
+        self
+    }
+
+    /// Chooses when trusted-device codes are delivered (default `true`, the 2026 behaviour: only
+    /// on `PUT verify/trusteddevice/securitycode` or `PUT verify/phone`). `false` also pushes a
+    /// code automatically when `signin/complete` answers 409 (pre-2026 Apple).
+    #[must_use]
+    pub fn push_required(mut self, yes: bool) -> Self {
+        self.push_required = yes;
+        self
+    }
+
+    /// Moves the trusted numbers in the boot args to the 2026 location
+    /// `direct.twoSV.bridgeInitiateData.phoneNumberVerification` (default `false`).
+    #[must_use]
+    pub fn phones_in_bridge(mut self, yes: bool) -> Self {
+        self.phones_in_bridge = yes;
+        self
+    }
+
+    /// Answers a valid code with 409 and `securityCode.valid: true` (2026) instead of 204/200
+    /// (default `false`).
+    #[must_use]
+    pub fn code_409(mut self, yes: bool) -> Self {
+        self.code_409 = yes;
+        self
+    }
+
+    /// Locks the account: `signin/complete` answers 403 with service error `-20209`.
+    #[must_use]
+    pub fn locked(mut self) -> Self {
+        self.locked = true;
+        self
+    }
+
+    /// Registers FIDO security keys: the 409 of `signin/complete` carries `fsaChallenge` and
+    /// `keyNames`.
+    #[must_use]
+    pub fn fido(mut self, key_names: &[&str]) -> Self {
+        self.fido_keys = key_names.iter().map(|s| (*s).to_owned()).collect();
+        self
+    }
+
+    /// Makes `signin/complete` answer 412 `{"authType":"sa"}`; the client must then call
+    /// `repair/complete` before `accountLogin` accepts the session token.
+    #[must_use]
+    pub fn needs_repair(mut self) -> Self {
+        self.needs_repair = true;
+        self
+    }
+
+    /// Makes `accountLogin` answer 302 `{"domainToUse": domain}` (e.g. `iCloud.com.cn`).
+    #[must_use]
+    pub fn wrong_region(mut self, domain: &str) -> Self {
+        self.wrong_region = Some(domain.to_owned());
+        self
+    }
+
+    /// Overrides the dsid (default: derived from the Apple ID).
+    #[must_use]
+    pub fn dsid(mut self, dsid: &str) -> Self {
+        self.dsid = dsid.to_owned();
+        self
+    }
+
+    /// Returns the Apple ID as configured.
+    pub fn apple_id(&self) -> &str {
+        &self.apple_id
+    }
+
+    /// Returns the account's dsid.
+    pub fn dsid_value(&self) -> &str {
+        &self.dsid
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dsid_is_deterministic_and_eleven_digits() {
+        let a = FakeAccount::new("JDoe@gmail.com", "x");
+        let b = FakeAccount::new("jdoe@gmail.com", "y");
+        assert_eq!(a.dsid, b.dsid);
+        assert_eq!(a.dsid.len(), 11);
+        assert_ne!(a.dsid, FakeAccount::new("other@gmail.com", "x").dsid);
+    }
+
+    #[test]
+    fn debug_hides_password() {
+        let a = FakeAccount::new("jdoe@gmail.com", "hunter2");
+        assert!(!format!("{a:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,295 @@
+//! setup (`/setup/ws/1/...`): `accountLogin`, `validate`, and the legacy 2SA endpoints.
+//!
+//! Bodies are parsed as JSON whatever the Content-Type (icloudpd sends none).
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::account::SecondFactor;
+use crate::http::{CT_SETUP_JSON, Cookie, Reply, Req};
+use crate::shapes;
+use crate::state::{Level, PendingWeb, State, WEB_SESSION_TTL, hex_ident, token};
+
+/// Days to a `Duration`.
+const fn days(n: u64) -> Duration {
+    Duration::from_secs(n * 24 * 3600)
+}
+
+/// Handles a request under `/setup/ws/1/`; `rest` is the endpoint name.
+pub(crate) fn handle(state: &mut State, req: &Req, rest: &str) -> Reply {
+    match (req.method.as_str(), rest.trim_end_matches('/')) {
+        ("POST", "accountLogin") => account_login(state, req),
+        ("POST", "validate") => validate(state, req),
+        ("GET", "listDevices") => list_devices(state, req),
+        ("POST", "sendVerificationCode") => send_code(state, req),
+        ("POST", "validateVerificationCode") => validate_code(state, req),
+        ("POST", "logout") => logout(state, req),
+        _ => setup_error(404, "Not Found"),
+    }
+}
+
+/// A setup-style error: `{"success":false,"error":…}`.
+fn setup_error(status: u16, error: &str) -> Reply {
+    Reply::json(
+        status,
+        CT_SETUP_JSON,
+        &json!({"success": false, "error": error}),
+    )
+}
+
+/// POST `accountLogin` (spec §5.6, §17 rule 3).
+fn account_login(state: &mut State, req: &Req) -> Reply {
+    let body = req.json().unwrap_or(Value::Null);
+    let Some(token) = body["dsWebAuthToken"].as_str().filter(|t| !t.is_empty()) else {
+        return setup_error(421, "Missing apple_id field");
+    };
+    let Some(session) = state.session_token(token) else {
+        return setup_error(421, "Invalid global session");
+    };
+    if session.level == Level::NeedsRepair {
+        return setup_error(421, "Invalid global session");
+    }
+    let key = session.account.clone();
+    let level = session.level;
+    let Some(acc) = state.account(&key).map(|a| a.cfg.clone()) else {
+        return setup_error(421, "Invalid global session");
+    };
+    if let Some(domain) = &acc.wrong_region {
+        return Reply::json(302, CT_SETUP_JSON, &json!({"domainToUse": domain}));
+    }
+    let trust_ok = body["trustToken"]
+        .as_str()
+        .is_some_and(|t| state.trust_token_valid(&key, t));
+    let trusted = level == Level::Trusted || trust_ok || acc.factor == SecondFactor::None;
+    let data = shapes::account_data(&acc, trusted, &state.base_url);
+    let mut reply = Reply::json(200, CT_SETUP_JSON, &data);
+    for cookie in common_cookies(&acc.dsid) {
+        reply = reply.cookie(&cookie);
+    }
+    if trusted {
+        let web = state.issue_web_session(&key);
+        for cookie in trusted_cookies(&web, acc.factor) {
+            reply = reply.cookie(&cookie);
+        }
+    } else {
+        let hsa_login = format!("\"v=2:t=AQ==BST_IAAAAAAABLwIAAAAA{}~~\"", hex_ident(16));
+        state.pending_web.insert(
+            hsa_login.clone(),
+            PendingWeb {
+                account: key.clone(),
+                session_token: token.to_owned(),
+            },
+        );
+        if let Some(a) = state.accounts.get_mut(&key) {
+            a.last_untrusted_token = Some(token.to_owned());
+        }
+        reply = reply.cookie(&Cookie::setup(
+            "X-APPLE-WEBAUTH-HSA-LOGIN",
+            &hsa_login,
+            None,
+        ));
+    }
+    reply
+}
+
+/// Cookies of every `accountLogin`, trusted or not (names from the cassettes).
+fn common_cookies(dsid: &str) -> Vec<Cookie> {
+    let t = || format!("\"v=1:t=AQ==BST_IAAAAAAABLw{}~~\"", hex_ident(12));
+    let mut unique = Cookie::setup(
+        "X-APPLE-UNIQUE-CLIENT-ID",
+        &format!("\"{}\"", token(8)),
+        None,
+    );
+    unique.http_only = false;
+    let mut validate = Cookie::setup("X-APPLE-WEBAUTH-VALIDATE", &t(), None);
+    validate.http_only = false;
+    vec![
+        unique,
+        Cookie::setup("X-APPLE-WEBAUTH-LOGIN", &t(), None),
+        validate,
+        Cookie::setup(
+            "X-APPLE-WEBAUTH-USER",
+            &format!("\"v=1:s=1:d={dsid}\""),
+            Some(days(30)),
+        ),
+        Cookie::setup(
+            "X_APPLE_WEB_KB-FAKEKB0000000000000000000000",
+            &t(),
+            Some(days(60)),
+        ),
+        Cookie::setup(
+            "X-APPLE-DS-WEB-SESSION-TOKEN",
+            &format!("\"{}\"", token(48)),
+            Some(days(30)),
+        ),
+    ]
+}
+
+/// Cookies only a trusted session gets: the web session token, PCS cookies, HSA trust.
+fn trusted_cookies(web_token: &str, factor: SecondFactor) -> Vec<Cookie> {
+    let mut out = vec![Cookie::setup(
+        "X-APPLE-WEBAUTH-TOKEN",
+        web_token,
+        Some(WEB_SESSION_TTL),
+    )];
+    for name in ["Photos", "Sharing", "Documents", "Notes", "News"] {
+        let value = format!("\"pcs{}{}\"", name.to_lowercase(), token(32));
+        out.push(Cookie::setup(
+            &format!("X-APPLE-WEBAUTH-PCS-{name}"),
+            &value,
+            Some(days(30)),
+        ));
+    }
+    if factor == SecondFactor::TwoFactor {
+        let value = format!("\"v=1:t=AQ==BST_IAAAAAAABLw{}~~\"", hex_ident(12));
+        out.push(Cookie::setup(
+            "X-APPLE-WEBAUTH-HSA-TRUST-FAKEKB0000000000000000000000",
+            &value,
+            Some(days(60)),
+        ));
+    }
+    out
+}
+
+/// POST `validate` (spec §5.1): 200 with the account data while the web session lives
+/// (sliding expiry), 421 otherwise.
+fn validate(state: &mut State, req: &Req) -> Reply {
+    let Some(web) = req.cookie("X-APPLE-WEBAUTH-TOKEN").map(str::to_owned) else {
+        return setup_error(421, "Missing X-APPLE-WEBAUTH-TOKEN cookie");
+    };
+    let Some(key) = state.touch_web_session(&web) else {
+        return setup_error(421, "Failed to validate the credentials from cookie");
+    };
+    let Some(acc) = state.account(&key).map(|a| a.cfg.clone()) else {
+        return setup_error(421, "Failed to validate the credentials from cookie");
+    };
+    let data = shapes::account_data(&acc, true, &state.base_url);
+    let mut reply = Reply::json(200, CT_SETUP_JSON, &data);
+    for cookie in trusted_cookies(&web, acc.factor) {
+        reply = reply.cookie(&cookie);
+    }
+    reply.cookie(&Cookie::setup(
+        "X-APPLE-WEBAUTH-USER",
+        &format!("\"v=1:s=1:d={}\"", acc.dsid),
+        Some(days(30)),
+    ))
+}
+
+/// POST `logout`: ends the web session named by the cookie.
+fn logout(state: &mut State, req: &Req) -> Reply {
+    if let Some(web) = req.cookie("X-APPLE-WEBAUTH-TOKEN") {
+        state.web_sessions.remove(web);
+    }
+    Reply::json(200, CT_SETUP_JSON, &json!({"success": true}))
+}
+
+/// Finds the 2SA login behind a request: the `X-APPLE-WEBAUTH-HSA-LOGIN` cookie, else the
+/// `dsid` query parameter. Returns the account key and the session token to upgrade.
+fn two_step_login(state: &State, req: &Req) -> Option<(String, Option<String>)> {
+    if let Some(pending) = req
+        .cookie("X-APPLE-WEBAUTH-HSA-LOGIN")
+        .and_then(|c| state.pending_web.get(c))
+    {
+        return Some((pending.account.clone(), Some(pending.session_token.clone())));
+    }
+    let key = state.account_by_dsid(&req.query_param("dsid")?)?;
+    let token = state
+        .account(&key)
+        .and_then(|a| a.last_untrusted_token.clone());
+    Some((key, token))
+}
+
+/// The device id of a 2SA body (`deviceId` or `deviceID`, as the cassettes show both).
+fn device_id(body: &Value) -> Option<String> {
+    let id = body.get("deviceId").or_else(|| body.get("deviceID"))?;
+    match id {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// The 2SA device list entry.
+fn device_json(id: &str, phone_number: &str) -> Value {
+    json!({"deviceType": "SMS", "areaCode": "", "phoneNumber": phone_number, "deviceId": id})
+}
+
+/// GET `listDevices` (spec §8 step 1).
+fn list_devices(state: &mut State, req: &Req) -> Reply {
+    let Some((key, _)) = two_step_login(state, req) else {
+        return setup_error(421, "Missing X-APPLE-WEBAUTH-TOKEN cookie");
+    };
+    let devices: Vec<Value> = state
+        .account(&key)
+        .map(|a| {
+            a.cfg
+                .devices
+                .iter()
+                .map(|d| device_json(&d.id, &d.phone_number))
+                .collect()
+        })
+        .unwrap_or_default();
+    Reply::json(200, CT_SETUP_JSON, &json!({"devices": devices}))
+}
+
+/// Returns whether the body names one of the account's 2SA devices.
+fn known_device(state: &State, key: &str, body: &Value) -> bool {
+    let id = device_id(body);
+    state
+        .account(key)
+        .is_some_and(|a| a.cfg.devices.iter().any(|d| Some(&d.id) == id.as_ref()))
+}
+
+/// POST `sendVerificationCode` (spec §8 step 3).
+fn send_code(state: &mut State, req: &Req) -> Reply {
+    let Some((key, _)) = two_step_login(state, req) else {
+        return setup_error(421, "Missing X-APPLE-WEBAUTH-TOKEN cookie");
+    };
+    let body = req.json().unwrap_or(Value::Null);
+    if !known_device(state, &key, &body) {
+        return Reply::json(
+            200,
+            CT_SETUP_JSON,
+            &json!({"success": false, "errorMessage": "Unknown device."}),
+        );
+    }
+    let code = state.new_code(&key);
+    if let Some(a) = state.accounts.get_mut(&key) {
+        a.two_step_code = Some(code);
+    }
+    Reply::json(200, CT_SETUP_JSON, &json!({"success": true}))
+}
+
+/// POST `validateVerificationCode` (spec §8 step 5): a right code upgrades the login's session
+/// token, so the next `accountLogin` with it is trusted.
+fn validate_code(state: &mut State, req: &Req) -> Reply {
+    let Some((key, token)) = two_step_login(state, req) else {
+        return setup_error(421, "Missing X-APPLE-WEBAUTH-TOKEN cookie");
+    };
+    let body = req.json().unwrap_or(Value::Null);
+    let sent = match &body["verificationCode"] {
+        Value::String(s) => Some(s.clone()),
+        _ => None,
+    };
+    let pending = state
+        .account(&key)
+        .and_then(|a| a.two_step_code.as_ref())
+        .map(|d| d.code.clone());
+    if !known_device(state, &key, &body) || sent.is_none() || sent != pending {
+        let body = json!({
+            "success": false,
+            "errorTitle": "Invalid Code",
+            "errorMessage": "The code you entered is not valid.",
+            "errorCode": -21669
+        });
+        return Reply::json(200, CT_SETUP_JSON, &body);
+    }
+    if let Some(a) = state.accounts.get_mut(&key) {
+        a.two_step_code = None;
+    }
+    if let Some(t) = token.and_then(|t| state.session_tokens.get_mut(&t)) {
+        t.level = Level::Trusted;
+    }
+    Reply::json(200, CT_SETUP_JSON, &json!({"success": true}))
+}

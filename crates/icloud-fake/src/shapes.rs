@@ -1,0 +1,337 @@
+//! Apple's response bodies, rebuilt with the recorded shapes: error bodies, boot args, account data.
+
+use serde_json::{Value, json};
+
+use crate::account::{FakeAccount, Phone, SecondFactor};
+use crate::http::{CT_HTML, CT_IDMSA_JSON, Reply};
+
+/// Body of a wrong-password `signin/complete` (401).
+pub(crate) fn wrong_password() -> Reply {
+    let body = json!({"serviceErrors": [{
+        "code": "-20101",
+        "message": "Enter the email or phone number and password for your Apple Account.",
+        "suppressDismissal": false
+    }]});
+    Reply::json(401, CT_IDMSA_JSON, &body)
+}
+
+/// Body of a locked account's `signin/complete` (403, `-20209`).
+pub(crate) fn account_locked() -> Reply {
+    let body = json!({"serviceErrors": [{
+        "code": "-20209",
+        "message": "This Apple Account has been locked for security reasons. Visit iForgot to reset your account (https://iforgot.apple.com).",
+        "suppressDismissal": false
+    }]});
+    Reply::json(403, CT_IDMSA_JSON, &body)
+}
+
+/// An error the fake invents where Apple's exact answer is unknown; carries both Apple error
+/// spellings (`serviceErrors` for sign-in code, `service_errors` + `hasError` for the generic
+/// classification of spec §11.1) so any client reports the message.
+pub(crate) fn fake_error(status: u16, message: &str) -> Reply {
+    let entry = json!({"code": "-20000", "title": "Request failed", "message": message, "suppressDismissal": false});
+    let body =
+        json!({"serviceErrors": [entry.clone()], "service_errors": [entry], "hasError": true});
+    Reply::json(status, CT_IDMSA_JSON, &body)
+}
+
+/// The `securityCode` object of boot args and verify responses.
+pub(crate) fn security_code(locked: bool) -> Value {
+    json!({
+        "length": 6,
+        "tooManyCodesSent": false,
+        "tooManyCodesValidated": locked,
+        "securityCodeLocked": locked,
+        "securityCodeCooldown": false
+    })
+}
+
+/// Wrong security code (400, `-21669`).
+pub(crate) fn wrong_code() -> Reply {
+    let body = json!({
+        "service_errors": [{
+            "code": "-21669",
+            "title": "Incorrect Verification Code",
+            "message": "Incorrect verification code.",
+            "suppressDismissal": false
+        }],
+        "hasError": true
+    });
+    Reply::json(400, CT_IDMSA_JSON, &body).header("X-Apple-I-Ercd", "-21669")
+}
+
+/// Too many wrong codes: still a -21669 error, with `securityCodeLocked` set.
+pub(crate) fn code_locked() -> Reply {
+    let body = json!({
+        "service_errors": [{
+            "code": "-21669",
+            "title": "Incorrect Verification Code",
+            "message": "Too many incorrect verification codes were entered. Try again later.",
+            "suppressDismissal": false
+        }],
+        "hasError": true,
+        "securityCode": security_code(true)
+    });
+    Reply::json(400, CT_IDMSA_JSON, &body).header("X-Apple-I-Ercd", "-21669")
+}
+
+/// One trusted phone number entry.
+pub(crate) fn phone(p: &Phone) -> Value {
+    let digits: Vec<char> = p.obfuscated.chars().filter(char::is_ascii_digit).collect();
+    let last_two: String = digits[digits.len().saturating_sub(2)..].iter().collect();
+    json!({
+        "numberWithDialCode": format!("+1 {}", p.obfuscated),
+        "pushMode": "sms",
+        "obfuscatedNumber": p.obfuscated,
+        "lastTwoDigits": last_two,
+        "id": p.id
+    })
+}
+
+/// The `phoneNumberVerification` object.
+pub(crate) fn phone_number_verification(acc: &FakeAccount, locked: bool) -> Value {
+    let mut pnv = json!({
+        "trustedPhoneNumbers": acc.phones.iter().map(phone).collect::<Vec<_>>(),
+        "securityCode": security_code(locked),
+        "authenticationType": "hsa2",
+        "recoveryUrl": "https://iforgot.apple.com/phone/add",
+        "autoVerified": false,
+        "showAutoVerificationUI": false,
+        "hideSendSMSCodeOption": false,
+        "supportsRecovery": true,
+        "hsa2Account": true,
+        "restrictedAccount": false,
+        "managedAccount": false
+    });
+    if let (Some(first), Some(obj)) = (acc.phones.first(), pnv.as_object_mut()) {
+        obj.insert("trustedPhoneNumber".to_owned(), phone(first));
+    }
+    pnv
+}
+
+/// The boot-args JSON of `GET /appleauth/auth`.
+fn boot_args(acc: &FakeAccount, locked: bool) -> Value {
+    let pnv = phone_number_verification(acc, locked);
+    let (route, two_sv) = if acc.phones_in_bridge {
+        let two_sv = json!({
+            "supportedPushModes": ["voice", "sms"],
+            "authFactors": ["web_piggybacking", "sms"],
+            "sourceAppId": 1159,
+            "bridgeInitiateData": {
+                "apnsTopic": "com.apple.idmsauthwidget",
+                "apnsEnvironment": "prod",
+                "webSocketUrl": "websocket.push.apple.com",
+                "phoneNumberVerification": pnv
+            }
+        });
+        ("auth/bridge/step", two_sv)
+    } else {
+        let two_sv = json!({
+            "supportedPushModes": ["voice", "sms"],
+            "phoneNumberVerification": pnv,
+            "authFactors": ["robocall", "sms", "generatedcode"],
+            "source_returnurl": "https://idmsa.apple.com/",
+            "sourceAppId": 1159
+        });
+        ("auth/verify/phone", two_sv)
+    };
+    json!({
+        "direct": {
+            "module": "widget/auth/components/hsa2/hsa2",
+            "isReact": true,
+            "authUserType": "hsa2",
+            "hasTrustedDevices": true,
+            "twoSV": two_sv,
+            "referrerQuery": "",
+            "urlContext": "/appleauth",
+            "authType": "hsa2",
+            "authInitialRoute": route,
+            "appleIDUrl": "https://appleid.apple.com"
+        },
+        "additional": {"canRoute2sv": true}
+    })
+}
+
+/// The HTML page of `GET /appleauth/auth`: a decoy `pre` script with a different number, the
+/// real `boot_args`, and a `post` script.
+pub(crate) fn boot_page(acc: &FakeAccount, locked: bool) -> Reply {
+    let decoy = json!({"direct": {"twoSV": {"phoneNumberVerification": {"trustedPhoneNumbers": [
+        {"numberWithDialCode": "+1 (•••) •••-••00", "pushMode": "sms",
+         "obfuscatedNumber": "(•••) •••-••00", "lastTwoDigits": "00", "id": 99}
+    ]}}}});
+    let html = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Apple Account</title>\n\
+         <script type=\"application/json\" class=\"pre\">{decoy}</script>\n\
+         <script type=\"application/json\" class=\"boot_args\">{}</script>\n\
+         <script type=\"application/json\" class=\"post\">{{\"additional\":{{\"canRoute2sv\":true}}}}</script>\n\
+         </head>\n<body><div id=\"root\"></div></body>\n</html>\n",
+        boot_args(acc, locked)
+    );
+    Reply::body(200, CT_HTML, html)
+}
+
+/// Names of the webservices announced, all pointing back at the fake.
+const SERVICES: &[(&str, bool)] = &[
+    ("ckdatabasews", true),
+    ("photos", true),
+    ("photosupload", true),
+    ("drivews", true),
+    ("docws", true),
+    ("uploadimagews", false),
+    ("cksharews", false),
+    ("findme", false),
+    ("calendar", false),
+    ("contacts", false),
+    ("reminders", false),
+    ("settings", false),
+    ("ubiquity", false),
+    ("keyvalue", false),
+    ("push", false),
+    ("geows", false),
+];
+
+/// Account data of `accountLogin` / `validate` (spec §9).
+pub(crate) fn account_data(acc: &FakeAccount, trusted: bool, base_url: &str) -> Value {
+    let mut ds = json!({
+        "dsid": acc.dsid,
+        "appleId": acc.apple_id,
+        "primaryEmail": acc.apple_id,
+        "primaryEmailVerified": true,
+        "appleIdAliases": [],
+        "appleIdEntries": [{"isPrimary": true, "type": "EMAIL", "value": acc.apple_id}],
+        "fullName": "Fake User",
+        "firstName": "Fake",
+        "lastName": "User",
+        "isWebAccessAllowed": true,
+        "locked": false,
+        "statusCode": 2,
+        "countryCode": acc.country,
+        "languageCode": "en-us",
+        "locale": "en-us_US",
+        "isManagedAppleID": false,
+        "aDsID": format!("000000-10-{}", acc.dsid),
+        "notificationId": format!("fake-{}", acc.dsid),
+        "iCDPEnabled": false,
+        "pcsDeleted": false,
+        "hasPaymentInfo": false,
+        "familyEligible": true,
+        "hsaEnabled": acc.factor != SecondFactor::None,
+        "hasICloudQualifyingDevice": acc.factor != SecondFactor::TwoStep
+    });
+    if let Some(obj) = ds.as_object_mut() {
+        match acc.factor {
+            SecondFactor::TwoFactor => {
+                obj.insert("hsaVersion".to_owned(), json!(2));
+            }
+            SecondFactor::TwoStep => {
+                obj.insert("hsaVersion".to_owned(), json!(1));
+            }
+            SecondFactor::None => {
+                obj.remove("hsaEnabled");
+            }
+        }
+    }
+    let mut webservices = serde_json::Map::new();
+    for (name, pcs) in SERVICES {
+        let mut entry = json!({"url": base_url, "status": "active"});
+        if *pcs {
+            entry["pcsRequired"] = json!(true);
+        }
+        if *name == "photos" {
+            entry["uploadUrl"] = json!(base_url);
+        }
+        webservices.insert((*name).to_owned(), entry);
+    }
+    webservices.insert(
+        "account".to_owned(),
+        json!({"url": base_url, "status": "active", "iCloudEnv": {"shortId": "p", "vipSuffix": "prod"}}),
+    );
+    webservices.insert("schoolwork".to_owned(), json!({}));
+    let setup = format!("{base_url}/setup/ws/1");
+    let mut data = json!({
+        "dsInfo": ds,
+        "hasMinimumDeviceForPhotosWeb": true,
+        "iCDPEnabled": false,
+        "webservices": webservices,
+        "pcsEnabled": true,
+        "configBag": {
+            "urls": {
+                "accountLogin": format!("{setup}/accountLogin"),
+                "accountLoginUI": format!("{base_url}/appleauth/auth/signin?widgetKey="),
+                "accountAuthorizeUI": format!("{base_url}/appleauth/auth/authorize/signin?client_id="),
+                "getICloudTerms": format!("{setup}/getTerms"),
+                "repairDone": format!("{setup}/repairDone")
+            },
+            "accountCreateEnabled": true
+        },
+        "appsOrder": ["mail", "contacts", "calendar", "photos", "iclouddrive", "notes3", "reminders", "find", "settings"],
+        "version": 2,
+        "isExtendedLogin": true,
+        "pcsServiceIdentitiesIncluded": false,
+        "requestInfo": {"country": "US", "timeZone": "GMT", "region": "CA"},
+        "iCloudInfo": {"SafariBookmarksHasMigratedToCloudKit": true},
+        "apps": {
+            "calendar": {}, "reminders": {}, "mail": {}, "photos": {}, "notes3": {}, "iclouddrive": {},
+            "contacts": {}, "settings": {"canLaunchWithOneFactor": true}, "find": {"canLaunchWithOneFactor": true}
+        }
+    });
+    if acc.factor != SecondFactor::None {
+        data["hsaTrustedBrowser"] = json!(trusted);
+        data["hsaChallengeRequired"] = json!(!trusted);
+    }
+    data
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn untrusted_hsa2_requires_2fa() {
+        let acc = FakeAccount::new("a@b.c", "p");
+        let d = account_data(&acc, false, "http://127.0.0.1:1");
+        assert_eq!(d["dsInfo"]["hsaVersion"], 2);
+        assert_eq!(d["dsInfo"]["hasICloudQualifyingDevice"], true);
+        assert_eq!(d["hsaTrustedBrowser"], false);
+        assert_eq!(d["hsaChallengeRequired"], true);
+        assert_eq!(
+            d["webservices"]["ckdatabasews"]["url"],
+            "http://127.0.0.1:1"
+        );
+        assert_eq!(d["webservices"]["schoolwork"], json!({}));
+    }
+
+    #[test]
+    fn non_2fa_has_no_hsa_keys() {
+        let acc = FakeAccount::new("a@b.c", "p").without_two_factor();
+        let d = account_data(&acc, true, "http://x");
+        assert!(d["dsInfo"].get("hsaVersion").is_none());
+        assert!(d.get("hsaTrustedBrowser").is_none());
+        assert!(d.get("hsaChallengeRequired").is_none());
+    }
+
+    #[test]
+    fn boot_page_has_decoy_first_and_bridge_variant() {
+        let acc = FakeAccount::new("a@b.c", "p");
+        let page = String::from_utf8(boot_page(&acc, false).body).unwrap_or_default();
+        let pre = page.find("class=\"pre\"").unwrap_or(usize::MAX);
+        let boot = page
+            .find("<script type=\"application/json\" class=\"boot_args\">")
+            .unwrap_or(0);
+        assert!(pre < boot);
+        assert!(page.contains("\"obfuscatedNumber\":\"(•••) •••-••81\""));
+        let bridged = acc.phones_in_bridge(true);
+        let page = String::from_utf8(boot_page(&bridged, false).body).unwrap_or_default();
+        assert!(page.contains("bridgeInitiateData"));
+        assert!(page.contains("auth/bridge/step"));
+    }
+
+    #[test]
+    fn phone_last_two_digits() {
+        let p = Phone {
+            id: 2,
+            obfuscated: "(•••) •••-••42".into(),
+        };
+        assert_eq!(phone(&p)["lastTwoDigits"], "42");
+    }
+}

@@ -1,0 +1,338 @@
+//! The fake's memory: accounts, sign-in attempts, idmsa sessions, tokens and web sessions.
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use num_bigint::BigUint;
+use rand::Rng;
+
+use crate::account::FakeAccount;
+use crate::srp::{self, Group, ServerEphemeral};
+
+/// Lifetime of `X-Apple-Session-Token` values.
+pub(crate) const SESSION_TOKEN_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
+/// Lifetime of trust tokens (`X-Apple-TwoSV-Trust-Token`).
+pub(crate) const TRUST_TOKEN_TTL: Duration = Duration::from_secs(60 * 24 * 3600);
+/// Lifetime of a web session (`X-APPLE-WEBAUTH-TOKEN`), sliding on `validate`.
+pub(crate) const WEB_SESSION_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
+/// How long a `c` from `signin/init` stays usable.
+const ATTEMPT_TTL: Duration = Duration::from_secs(15 * 60);
+/// Wrong codes accepted before the session's codes are locked.
+pub(crate) const MAX_WRONG_CODES: u32 = 5;
+
+/// A code that was "delivered" to a device or phone.
+#[derive(Clone, Debug)]
+pub(crate) struct Delivered {
+    /// The code (6 digits, leading zeros kept).
+    pub(crate) code: String,
+    /// Global delivery order, to find the most recent one.
+    pub(crate) seq: u64,
+}
+
+/// Per-account runtime state.
+#[derive(Debug)]
+pub(crate) struct AccountState {
+    /// Configuration.
+    pub(crate) cfg: FakeAccount,
+    /// SRP salt (first byte never zero).
+    pub(crate) salt: Vec<u8>,
+    /// SRP verifier.
+    pub(crate) v: BigUint,
+    /// Pending legacy 2SA code.
+    pub(crate) two_step_code: Option<Delivered>,
+    /// Session token of the latest untrusted `accountLogin` (2SA fallback without cookies).
+    pub(crate) last_untrusted_token: Option<String>,
+}
+
+/// One `signin/init` awaiting its `signin/complete`.
+#[derive(Debug)]
+pub(crate) struct Attempt {
+    /// Lower-cased account key, `None` for unknown Apple IDs.
+    pub(crate) account: Option<String>,
+    /// Account name as sent to init.
+    pub(crate) name: String,
+    /// Salt issued.
+    pub(crate) salt: Vec<u8>,
+    /// Client `A`.
+    pub(crate) a_pub: BigUint,
+    /// Server ephemeral.
+    pub(crate) server: ServerEphemeral,
+    /// `scnt` issued by init (carried into the session).
+    pub(crate) scnt: String,
+    /// Creation time.
+    pub(crate) created: Instant,
+}
+
+/// Progress of an idmsa session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Stage {
+    /// Password proven; a second factor may be pending.
+    PasswordOk,
+    /// A security code was verified; `2sv/trust` is allowed.
+    CodeVerified,
+}
+
+/// An idmsa session (`X-Apple-ID-Session-Id`).
+#[derive(Debug)]
+pub(crate) struct AuthSession {
+    /// Lower-cased account key.
+    pub(crate) account: String,
+    /// Every `scnt` issued in this session (ipd replays older ones; see spec Q1/Q2).
+    pub(crate) scnts: HashSet<String>,
+    /// Stage.
+    pub(crate) stage: Stage,
+    /// Pending 2FA code.
+    pub(crate) code: Option<Delivered>,
+    /// Wrong codes submitted.
+    pub(crate) wrong_codes: u32,
+    /// Trust level the session reaches once `repair/complete` succeeds.
+    pub(crate) repair: Option<Level>,
+}
+
+/// What an `X-Apple-Session-Token` allows at `accountLogin`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Level {
+    /// Password only: `accountLogin` answers the untrusted body.
+    Untrusted,
+    /// Second factor done or trust token accepted: trusted body and web session.
+    Trusted,
+    /// Waiting for `repair/complete`: `accountLogin` refuses it.
+    NeedsRepair,
+}
+
+/// An issued `X-Apple-Session-Token`.
+#[derive(Debug)]
+pub(crate) struct SessionToken {
+    /// Lower-cased account key.
+    pub(crate) account: String,
+    /// Trust level.
+    pub(crate) level: Level,
+    /// Expiry.
+    pub(crate) expires: Instant,
+}
+
+/// An issued trust token or web session.
+#[derive(Debug)]
+pub(crate) struct Expiring {
+    /// Lower-cased account key.
+    pub(crate) account: String,
+    /// Expiry.
+    pub(crate) expires: Instant,
+}
+
+/// An untrusted web login waiting for a 2SA code (`X-APPLE-WEBAUTH-HSA-LOGIN` cookie).
+#[derive(Debug)]
+pub(crate) struct PendingWeb {
+    /// Lower-cased account key.
+    pub(crate) account: String,
+    /// The `dsWebAuthToken` used by that `accountLogin`.
+    pub(crate) session_token: String,
+}
+
+/// All mutable state of one fake server.
+#[derive(Debug)]
+pub(crate) struct State {
+    /// SRP group.
+    pub(crate) group: Group,
+    /// `http://127.0.0.1:PORT`.
+    pub(crate) base_url: String,
+    /// Accounts by lower-cased Apple ID.
+    pub(crate) accounts: HashMap<String, AccountState>,
+    /// Sign-in attempts by `c`.
+    pub(crate) attempts: HashMap<String, Attempt>,
+    /// idmsa sessions by id.
+    pub(crate) sessions: HashMap<String, AuthSession>,
+    /// Session tokens.
+    pub(crate) session_tokens: HashMap<String, SessionToken>,
+    /// Trust tokens.
+    pub(crate) trust_tokens: HashMap<String, Expiring>,
+    /// Web sessions by the raw `X-APPLE-WEBAUTH-TOKEN` cookie value (quotes included).
+    pub(crate) web_sessions: HashMap<String, Expiring>,
+    /// Untrusted web logins by the raw `X-APPLE-WEBAUTH-HSA-LOGIN` cookie value.
+    pub(crate) pending_web: HashMap<String, PendingWeb>,
+    /// Delivery counter.
+    seq: u64,
+}
+
+impl State {
+    /// Builds the state, deriving each account's verifier (PBKDF2 runs here, once).
+    pub(crate) fn new(accounts: Vec<FakeAccount>) -> Self {
+        let group = Group::rfc5054_2048();
+        let accounts = accounts
+            .into_iter()
+            .map(|cfg| {
+                let salt = srp::random_salt();
+                let key = srp::password_key(&cfg.password, &salt, cfg.iterations, cfg.protocol);
+                let v = srp::verifier(&group, &salt, &key);
+                let state = AccountState {
+                    cfg,
+                    salt,
+                    v,
+                    two_step_code: None,
+                    last_untrusted_token: None,
+                };
+                (state.cfg.apple_id.to_lowercase(), state)
+            })
+            .collect();
+        State {
+            group,
+            base_url: String::new(),
+            accounts,
+            attempts: HashMap::new(),
+            sessions: HashMap::new(),
+            session_tokens: HashMap::new(),
+            trust_tokens: HashMap::new(),
+            web_sessions: HashMap::new(),
+            pending_web: HashMap::new(),
+            seq: 0,
+        }
+    }
+
+    /// Returns the account for `key` (lower-cased Apple ID).
+    pub(crate) fn account(&self, key: &str) -> Option<&AccountState> {
+        self.accounts.get(key)
+    }
+
+    /// Returns the account whose dsid is `dsid`.
+    pub(crate) fn account_by_dsid(&self, dsid: &str) -> Option<String> {
+        self.accounts
+            .iter()
+            .find(|(_, a)| a.cfg.dsid == dsid)
+            .map(|(k, _)| k.clone())
+    }
+
+    /// Produces a new code for `key`'s account (fixed or random) with a fresh sequence number.
+    pub(crate) fn new_code(&mut self, key: &str) -> Delivered {
+        self.seq += 1;
+        let fixed = self
+            .accounts
+            .get(key)
+            .and_then(|a| a.cfg.fixed_code.clone());
+        let code = fixed
+            .unwrap_or_else(|| format!("{:06}", rand::thread_rng().gen_range(0..1_000_000u32)));
+        Delivered {
+            code,
+            seq: self.seq,
+        }
+    }
+
+    /// Returns the most recently delivered, still pending code of an account.
+    pub(crate) fn current_code(&self, apple_id: &str) -> Option<String> {
+        let key = apple_id.to_lowercase();
+        let account = self.accounts.get(&key)?;
+        self.sessions
+            .values()
+            .filter(|s| s.account == key)
+            .filter_map(|s| s.code.as_ref())
+            .chain(account.two_step_code.as_ref())
+            .max_by_key(|d| d.seq)
+            .map(|d| d.code.clone())
+    }
+
+    /// Drops sign-in attempts older than their lifetime.
+    pub(crate) fn prune_attempts(&mut self) {
+        let now = Instant::now();
+        self.attempts
+            .retain(|_, a| now.duration_since(a.created) < ATTEMPT_TTL);
+    }
+
+    /// Issues a session token for `account` at `level`.
+    pub(crate) fn issue_session_token(&mut self, account: &str, level: Level) -> String {
+        let token = token(96);
+        let expires = Instant::now() + SESSION_TOKEN_TTL;
+        self.session_tokens.insert(
+            token.clone(),
+            SessionToken {
+                account: account.to_owned(),
+                level,
+                expires,
+            },
+        );
+        token
+    }
+
+    /// Returns a live session token.
+    pub(crate) fn session_token(&self, token: &str) -> Option<&SessionToken> {
+        self.session_tokens
+            .get(token)
+            .filter(|t| t.expires > Instant::now())
+    }
+
+    /// Issues a trust token for `account`.
+    pub(crate) fn issue_trust_token(&mut self, account: &str) -> String {
+        let value = format!("HSARMTKNSRVXWFla{}", token(120));
+        let expires = Instant::now() + TRUST_TOKEN_TTL;
+        self.trust_tokens.insert(
+            value.clone(),
+            Expiring {
+                account: account.to_owned(),
+                expires,
+            },
+        );
+        value
+    }
+
+    /// Returns whether `value` is a live trust token of `account`.
+    pub(crate) fn trust_token_valid(&self, account: &str, value: &str) -> bool {
+        self.trust_tokens
+            .get(value)
+            .is_some_and(|t| t.account == account && t.expires > Instant::now())
+    }
+
+    /// Registers a web session and returns its cookie value (with Apple's literal quotes).
+    pub(crate) fn issue_web_session(&mut self, account: &str) -> String {
+        let value = format!("\"v=2:t=AQ==BST_IAAAAAAABLwIAAAAA{}~~\"", token(48));
+        let expires = Instant::now() + WEB_SESSION_TTL;
+        self.web_sessions.insert(
+            value.clone(),
+            Expiring {
+                account: account.to_owned(),
+                expires,
+            },
+        );
+        value
+    }
+
+    /// Looks up a live web session and slides its expiry; returns the account key.
+    pub(crate) fn touch_web_session(&mut self, value: &str) -> Option<String> {
+        let now = Instant::now();
+        let session = self
+            .web_sessions
+            .get_mut(value)
+            .filter(|s| s.expires > now)?;
+        session.expires = now + WEB_SESSION_TTL;
+        Some(session.account.clone())
+    }
+
+    /// Invalidates every web session and session token.
+    pub(crate) fn expire_web_sessions(&mut self) {
+        self.web_sessions.clear();
+        self.session_tokens.clear();
+        self.pending_web.clear();
+    }
+
+    /// Invalidates every trust token.
+    pub(crate) fn expire_trust_tokens(&mut self) {
+        self.trust_tokens.clear();
+    }
+}
+
+/// Returns a random standard-base64 token built from `n` random bytes (approximately).
+pub(crate) fn token(n: usize) -> String {
+    STANDARD.encode(srp::random_bytes(n * 3 / 4))
+}
+
+/// Returns a random header-safe identifier (`scnt`, session ids, request ids).
+pub(crate) fn ident(n_bytes: usize) -> String {
+    URL_SAFE_NO_PAD.encode(srp::random_bytes(n_bytes))
+}
+
+/// Returns a random upper-case hex string of `n_bytes` bytes.
+pub(crate) fn hex_ident(n_bytes: usize) -> String {
+    srp::random_bytes(n_bytes)
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect()
+}

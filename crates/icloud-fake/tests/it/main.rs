@@ -1,0 +1,81 @@
+//! HTTP-level tests of the fake, over real loopback sockets.
+
+mod client;
+mod faults;
+mod signin;
+mod two_factor;
+mod two_step;
+mod web_session;
+
+use icloud_fake::{FakeAccount, FakeICloud};
+
+/// Apple ID used by most tests.
+pub const ID: &str = "jdoe@gmail.com";
+/// Its password.
+pub const PW: &str = "password1";
+
+/// Returns a fake with one account, cheap PBKDF2 so tests stay fast, tweaked by `f`.
+pub fn fake_with(f: impl FnOnce(FakeAccount) -> FakeAccount) -> FakeICloud {
+    FakeICloud::builder()
+        .account(f(FakeAccount::new(ID, PW).iterations(1000)))
+        .start()
+        .expect("fake starts")
+}
+
+/// Fails when a `.rs` file in this directory is not declared as a module (jj's guard).
+#[test]
+fn no_forgotten_test_files() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it");
+    let main = std::fs::read_to_string(dir.join("main.rs")).expect("main.rs");
+    for entry in std::fs::read_dir(&dir).expect("dir") {
+        let path = entry.expect("entry").path();
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .to_owned();
+        if path.extension().is_some_and(|e| e == "rs") && stem != "main" {
+            assert!(
+                main.contains(&format!("mod {stem};")),
+                "tests/it/{stem}.rs is not declared in main.rs"
+            );
+        }
+    }
+}
+
+/// The binary prints exactly its URL and serves until stdin closes.
+#[test]
+fn binary_prints_url_and_serves() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_icloud-fake"))
+        .args([
+            "--account",
+            "a@b.c:pw",
+            "--fixed-code",
+            "123456",
+            "--exit-on-stdin-close",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("line");
+    let url = line.trim_end().to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let mut c = client::Client::new(&url);
+    assert_eq!(
+        c.setup("POST", "validate", Some(serde_json::Value::Null))
+            .status,
+        421
+    );
+    drop(child.stdin.take());
+    let out = child.wait_with_output().expect("exit");
+    assert!(out.status.success());
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(log.contains("POST /setup/ws/1/validate 421"), "{log}");
+}

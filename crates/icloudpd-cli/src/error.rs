@@ -1,0 +1,74 @@
+//! CLI errors: the wording users see and the exit codes, one `From` per library error.
+
+use icloud_auth::Error as AuthError;
+
+/// Exit code of a finished run that failed (auth, MFA, service, connection), as icloudpd.
+pub const EXIT_FAILED: u8 = 1;
+/// Exit code of usage and configuration errors, as icloudpd (argparse).
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code when a second factor is needed but nobody can type it (no usable stdin).
+pub const EXIT_MFA_UNANSWERABLE: u8 = 3;
+
+/// An error that ends a user's run, with the message icloudpd prints for it.
+#[derive(Debug)]
+pub struct CliError {
+    pub message: String,
+    pub exit_code: u8,
+}
+
+impl CliError {
+    pub fn failed(message: impl Into<String>) -> Self {
+        CliError {
+            message: message.into(),
+            exit_code: EXIT_FAILED,
+        }
+    }
+
+    pub fn mfa_unanswerable(message: impl Into<String>) -> Self {
+        CliError {
+            message: message.into(),
+            exit_code: EXIT_MFA_UNANSWERABLE,
+        }
+    }
+}
+
+/// The MFA failure message of icloudpd.
+pub const MFA_FAILED: &str = "Failed to verify two-factor authentication code";
+
+impl From<AuthError> for CliError {
+    fn from(e: AuthError) -> Self {
+        let message = match &e {
+            AuthError::InvalidCredentials
+            | AuthError::SignInRefused { .. } => "Invalid email/password combination.".to_owned(),
+            AuthError::SrpInitRejected => "Failed to initiate srp authentication.".to_owned(),
+            AuthError::AccountLocked => {
+                "Apple Account is locked for security reasons. Unlock it at https://iforgot.apple.com/ and try again.".to_owned()
+            }
+            AuthError::InvalidAuthToken => "Invalid authentication token.".to_owned(),
+            AuthError::TwoFactorRejected | AuthError::TrustFailed => MFA_FAILED.to_owned(),
+            AuthError::CodeDeliveryFailed => {
+                "Failed to send two-factor authentication code".to_owned()
+            }
+            AuthError::UnsupportedAuthMethod { key_names } => format!(
+                "This Apple ID has hardware security keys registered ({key_names}). \
+                 Authentication with security keys (FIDO) is not supported."
+            ),
+            AuthError::WrongRegion { domain } => format!(
+                "Apple insists on using {domain} for your request. Please use --domain parameter"
+            ),
+            AuthError::SessionExpired => "Authentication required for Account. (421)".to_owned(),
+            AuthError::Throttled { .. } => {
+                "Apple iCloud is temporary refusing to serve icloudpd".to_owned()
+            }
+            AuthError::WebserviceUnavailable { name } => {
+                format!("Webservice not available ({name})")
+            }
+            AuthError::Transport(_) => "Cannot connect to Apple iCloud service".to_owned(),
+            AuthError::Store { path, source } => {
+                format!("Cannot write session to {}: {source}", path.display())
+            }
+            other => other.to_string(),
+        };
+        CliError::failed(message)
+    }
+}
