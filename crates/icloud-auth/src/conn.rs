@@ -347,6 +347,29 @@ impl Reply {
     }
 }
 
+impl ApiError {
+    /// Maps an API error of a signed-in session to the crate's error (icloudpd's rewriting
+    /// rules, §11.1 step 7).
+    pub(crate) fn into_error(self) -> Error {
+        match self.code.as_str() {
+            "421" | "450" | "500" => Error::SessionExpired,
+            "400" if self.reason == "Bad Request" => Error::NotReady,
+            "429" => Error::Throttled { retry_after: None },
+            "ZONE_NOT_FOUND" | "AUTHENTICATION_FAILED" => {
+                Error::ServiceNotActivated { code: self.code }
+            }
+            "ACCESS_DENIED" => Error::WebAccessDisabled {
+                reason: self.reason,
+            },
+            _ if self.reason.contains("Invalid global session") => Error::SessionExpired,
+            _ => Error::Api {
+                code: self.code,
+                reason: self.reason,
+            },
+        }
+    }
+}
+
 fn truthy(v: &Value) -> bool {
     match v {
         Value::Null => false,
@@ -424,6 +447,39 @@ mod tests {
             r#"{"serverErrorCode":"ACCESS_DENIED","reason":"private db access disabled for this account."}"#,
         );
         assert_eq!(r.api_error().unwrap().code, "ACCESS_DENIED");
+    }
+
+    #[test]
+    fn api_errors_map_to_typed_errors() {
+        let err = |code: &str, reason: &str| {
+            ApiError {
+                code: code.into(),
+                reason: reason.into(),
+            }
+            .into_error()
+        };
+        assert!(matches!(err("421", "x"), Error::SessionExpired));
+        assert!(matches!(err("450", "x"), Error::SessionExpired));
+        assert!(matches!(
+            err("100", "Invalid global session"),
+            Error::SessionExpired
+        ));
+        assert!(matches!(err("400", "Bad Request"), Error::NotReady));
+        assert!(matches!(
+            err(
+                "ACCESS_DENIED",
+                "private db access disabled for this account."
+            ),
+            Error::WebAccessDisabled { .. }
+        ));
+        assert!(matches!(
+            err("ZONE_NOT_FOUND", "x"),
+            Error::ServiceNotActivated { .. }
+        ));
+        let other = err("BAD_REQUEST", "Unknown field");
+        assert_eq!(other.to_string(), "Unknown field (BAD_REQUEST)");
+        assert!(other.retry_class() == crate::RetryClass::Permanent);
+        assert!(err("421", "x").needs_reauth());
     }
 
     #[test]

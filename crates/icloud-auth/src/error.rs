@@ -63,6 +63,31 @@ pub enum Error {
         /// How long Apple asked to wait, if it said.
         retry_after: Option<Duration>,
     },
+    /// Apple refuses web access to the account's data (`ACCESS_DENIED`): Advanced Data
+    /// Protection is on, or "Access iCloud Data on the Web" is switched off.
+    #[error("web access to icloud data is disabled for this account: {reason}")]
+    WebAccessDisabled {
+        /// Apple's reason text.
+        reason: String,
+    },
+    /// The account's iCloud setup is not complete (`ZONE_NOT_FOUND`, `AUTHENTICATION_FAILED`).
+    #[error("apple icloud setup is not complete ({code})")]
+    ServiceNotActivated {
+        /// Apple's error code.
+        code: String,
+    },
+    /// Apple answered `Bad Request (400)` without JSON. On a new account this means the photo
+    /// library is still being prepared; it passes within 5 to 30 minutes.
+    #[error("bad request (400): the icloud library may not be ready yet")]
+    NotReady,
+    /// Any other error reported by an iCloud web service.
+    #[error("{reason} ({code})")]
+    Api {
+        /// Apple's error code (or the HTTP status).
+        code: String,
+        /// Apple's reason text.
+        reason: String,
+    },
     /// A web service that the account needs is missing from the account data.
     #[error("webservice not available ({name})")]
     WebserviceUnavailable {

@@ -271,6 +271,40 @@ impl Session {
         }
     }
 
+    /// Sends an authenticated `POST` with a JSON body to one of the account's web services and
+    /// returns the JSON answer.
+    ///
+    /// Cookies and tokens are sent and persisted as for every request of the session. Apple's
+    /// errors are classified: [`Error::SessionExpired`] (sign in again),
+    /// [`Error::Throttled`], [`Error::WebAccessDisabled`], [`Error::ServiceNotActivated`],
+    /// [`Error::NotReady`], or [`Error::Api`].
+    pub async fn post_json(&self, url: &str, body: &Value) -> Result<Value> {
+        let conn = &self.inner.conn;
+        let req = conn
+            .request(Kind::Setup, Method::POST, url)
+            .header("Content-Type", "text/plain")
+            .body(body.to_string());
+        self.json_reply(conn.send(req, "webservice").await?)
+    }
+
+    /// Sends an authenticated `GET` to one of the account's web services and returns the JSON
+    /// answer; errors as [`Session::post_json`].
+    pub async fn get_json(&self, url: &str) -> Result<Value> {
+        let conn = &self.inner.conn;
+        let req = conn.request(Kind::Setup, Method::GET, url);
+        self.json_reply(conn.send(req, "webservice").await?)
+    }
+
+    fn json_reply(&self, reply: crate::conn::Reply) -> Result<Value> {
+        if let Some(err) = reply.api_error() {
+            return Err(err.into_error());
+        }
+        reply.json().ok_or_else(|| Error::UnexpectedResponse {
+            endpoint: "webservice",
+            detail: format!("status {} without a JSON body", reply.status.as_u16()),
+        })
+    }
+
     /// Returns `true` if the jar holds the `X-APPLE-WEBAUTH-TOKEN` cookie that web services need.
     pub fn has_web_token(&self) -> bool {
         self.inner.conn.cookie("X-APPLE-WEBAUTH-TOKEN").is_some()

@@ -21,6 +21,7 @@ enum Takes {
     Value,
     /// A value from a fixed list, matched case-insensitively unless `case_sensitive`.
     Choice(&'static [&'static str], bool),
+    Int,
 }
 
 #[derive(Debug)]
@@ -77,11 +78,35 @@ static SPECS: &[Spec] = &[
     ),
     spec(
         None,
+        "--use-os-locale",
+        "",
+        Global,
+        Takes::Flag,
+        "Use the locale of the host OS to format dates",
+    ),
+    spec(
+        None,
         "--log-level",
         "",
         Global,
         Takes::Choice(LOG_LEVELS, false),
         "Log level. Default: debug",
+    ),
+    spec(
+        None,
+        "--no-progress-bar",
+        "",
+        Global,
+        Takes::Flag,
+        "Disable the one-line progress bar and print log messages on separate lines (progress bar is disabled by default if there is no TTY attached)",
+    ),
+    spec(
+        None,
+        "--threads-num",
+        "THREADS_NUM",
+        Global,
+        Takes::Int,
+        "Number of CPU threads - deprecated & always 1. To be removed in a future version",
     ),
     spec(
         None,
@@ -279,6 +304,13 @@ fn check_value(s: &Spec, value: String) -> Result<String, ParseError> {
                 )))
             }
         }
+        Takes::Int => value
+            .trim()
+            .parse::<i64>()
+            .map(|_| value.clone())
+            .map_err(|_| {
+                ParseError::Argument(format!("argument {}: invalid int value: '{value}'", s.long))
+            }),
         Takes::Flag | Takes::Value => Ok(value),
     }
 }
@@ -400,7 +432,7 @@ pub fn help() -> String {
             let value = match s.takes {
                 Takes::Flag => String::new(),
                 Takes::Choice(c, _) => format!(" {{{}}}", c.join(",")),
-                Takes::Value => format!(" {}", s.metavar),
+                Takes::Value | Takes::Int => format!(" {}", s.metavar),
             };
             let names = match s.short {
                 Some(short) => format!("{short}{value}, {}{value}", s.long),
@@ -483,6 +515,16 @@ mod tests {
             parse(&args("--help --version")),
             Err(ParseError::Argument(m)) if m == "argument --version: not allowed with argument --help/-h"
         ));
+    }
+
+    #[test]
+    fn accepted_no_op_globals_and_int_validation() {
+        let (_, users) = run("--no-progress-bar --use-os-locale --threads-num 4 -u a --auth-only");
+        assert_eq!(users.len(), 1);
+        assert_eq!(
+            parse(&args("--threads-num x")).unwrap_err(),
+            ParseError::Argument("argument --threads-num: invalid int value: 'x'".into())
+        );
     }
 
     #[test]

@@ -63,6 +63,14 @@ impl From<AuthError> for CliError {
             AuthError::WebserviceUnavailable { name } => {
                 format!("Webservice not available ({name})")
             }
+            AuthError::WebAccessDisabled { reason } => format!(
+                "{reason}  Please wait a few minutes then try again.The remote servers might be trying to throttle requests. (ACCESS_DENIED)"
+            ),
+            AuthError::ServiceNotActivated { code } => format!(
+                "Apple iCloud setup is not complete. Please log into https://icloud.com/ to manually finish setting up your iCloud service ({code})"
+            ),
+            AuthError::NotReady => "Bad Request (400)".to_owned(),
+            AuthError::Api { code, reason } => format!("{reason} ({code})"),
             AuthError::Transport(_) => "Cannot connect to Apple iCloud service".to_owned(),
             AuthError::Store { path, source } => {
                 format!("Cannot write session to {}: {source}", path.display())

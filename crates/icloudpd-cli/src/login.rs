@@ -118,13 +118,14 @@ async fn two_factor(
             "Too many trusted devices for authentication",
         ));
     }
-    if let Err(e) = challenge.request_code().await {
-        match e {
+    match challenge.request_code().await {
+        Ok(()) => debug!(target: APP, "2FA push notification triggered"),
+        Err(e) => match e {
             AuthError::Throttled { .. } | AuthError::Transport(_) => return Err(e.into()),
             other => {
                 warn!(target: APP, "Could not ask the trusted devices to show a code: {other}")
             }
-        }
+        },
     }
     let result = if phones.is_empty() {
         let code = console.six_digits("Please enter two-factor authentication code: ")?;

@@ -3,6 +3,7 @@
 mod persistence;
 mod second_factor;
 mod signin;
+mod web_requests;
 
 use std::sync::Arc;
 

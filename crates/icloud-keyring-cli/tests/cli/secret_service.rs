@@ -16,9 +16,9 @@ echo y | "$ICLOUD" --username "$APPLE_ID" --password "$PASSWORD"; echo "rc=$?"
 "$ICLOUD" --username "$APPLE_ID" --delete-from-keyring; echo "rc=$?"
 "#;
 
+/// Needs `dbus-run-session` and `gnome-keyring-daemon` (Debian packages `dbus`, `gnome-keyring`;
+/// `.ci/run` installs them). Without them it fails, saying how to install them.
 #[test]
-#[ignore = "needs dbus-run-session and gnome-keyring-daemon \
-            (apt-get install --no-install-recommends dbus gnome-keyring); run with --ignored"]
 fn save_and_delete_through_gnome_keyring() {
     for tool in ["dbus-run-session", "gnome-keyring-daemon"] {
         let found = Command::new("sh")

@@ -397,9 +397,15 @@ fn session_written_by_python_is_accepted_by_ours() {
     run.assert_success();
     run.assert_stdout_contains(AUTH_OK);
     let after = Counts::of(&fake);
-    assert!(
-        after.validate > before.validate || after.signin_init > before.signin_init,
-        "our binary never asked the fake about the session\n{run}"
+    // Reused through `validate`: our binary read Python's LWP cookie jar and `.session` file.
+    assert_eq!(
+        after.validate,
+        before.validate + 1,
+        "session checked with validate\n{run}"
+    );
+    assert_eq!(
+        after.signin_init, before.signin_init,
+        "no new SRP sign-in\n{run}"
     );
     assert_eq!(
         after.verify_code, before.verify_code,
@@ -432,6 +438,16 @@ fn session_written_by_ours_is_accepted_by_python() {
     run.assert_stdout_lacks(TWO_FA_REQUIRED);
     run.assert_no_traceback();
     let after = Counts::of(&fake);
+    // Reused through `validate`: Python read our cookie jar and `.session` file.
+    assert_eq!(
+        after.validate,
+        before.validate + 1,
+        "session checked with validate\n{run}"
+    );
+    assert_eq!(
+        after.signin_init, before.signin_init,
+        "no new SRP sign-in\n{run}"
+    );
     assert_eq!(
         after.verify_code, before.verify_code,
         "no new 2FA code\n{run}"
