@@ -159,6 +159,13 @@ impl Conn {
         })
     }
 
+    /// `POST {SETUP}/validate` with the body `null`: asks Apple whether the web session holds.
+    pub(crate) async fn validate(&self) -> Result<Reply> {
+        let url = format!("{}/validate", self.endpoints.setup());
+        let req = self.request(Kind::Setup, Method::POST, &url).body("null");
+        self.send(req, "validate").await
+    }
+
     fn capture(&self, headers: &HeaderMap) {
         let mut data = self.lock();
         for (header, key) in CAPTURED {

@@ -64,6 +64,27 @@ impl fmt::Debug for Cookie {
 }
 
 impl Cookie {
+    /// A cookie with Python's defaults for every attribute but name, value, domain and path.
+    pub(crate) fn bare(name: String, value: String, domain: String, path: String) -> Cookie {
+        Cookie {
+            name,
+            value,
+            domain,
+            path,
+            port: None,
+            path_spec: false,
+            port_spec: false,
+            domain_dot: false,
+            secure: false,
+            expires: None,
+            discard: false,
+            comment: None,
+            comment_url: None,
+            rest: Vec::new(),
+            version: 0,
+        }
+    }
+
     /// Returns the cookie's name.
     pub fn name(&self) -> &str {
         &self.name
@@ -188,23 +209,12 @@ fn parse_set_cookie(header: &str, url: &Url, now: i64) -> Option<Cookie> {
     if name.is_empty() {
         return None;
     }
-    let mut cookie = Cookie {
-        name: name.to_owned(),
-        value: value.trim().to_owned(),
-        domain: host.clone(),
-        path: default_path(url),
-        port: None,
-        path_spec: false,
-        port_spec: false,
-        domain_dot: false,
-        secure: false,
-        expires: None,
-        discard: false,
-        comment: None,
-        comment_url: None,
-        rest: Vec::new(),
-        version: 0,
-    };
+    let mut cookie = Cookie::bare(
+        name.to_owned(),
+        value.trim().to_owned(),
+        host.clone(),
+        default_path(url),
+    );
     let (mut expires, mut max_age) = (None, None);
     for attr in parts {
         let (key, value) = match attr.split_once('=') {

@@ -257,14 +257,7 @@ impl Session {
     /// Returns [`Error::SessionExpired`] when it is not; transport errors and throttling are
     /// returned as such.
     pub async fn validate(&self) -> Result<()> {
-        let conn = &self.inner.conn;
-        let url = format!("{}/validate", conn.endpoints.setup());
-        let reply = conn
-            .send(
-                conn.request(Kind::Setup, Method::POST, &url).body("null"),
-                "validate",
-            )
-            .await?;
+        let reply = self.inner.conn.validate().await?;
         match reply.api_error() {
             Some(_) => Err(Error::SessionExpired),
             None => Ok(()),

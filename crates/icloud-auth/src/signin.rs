@@ -49,13 +49,7 @@ pub(crate) async fn resume(conn: Arc<Conn>) -> Result<Option<SignIn>> {
     if conn.get("session_token").is_none() {
         return Ok(None);
     }
-    let url = format!("{}/validate", conn.endpoints.setup());
-    let reply = conn
-        .send(
-            conn.request(Kind::Setup, Method::POST, &url).body("null"),
-            "validate",
-        )
-        .await?;
+    let reply = conn.validate().await?;
     if let Some(err) = reply.api_error() {
         tracing::info!(
             code = %err.code,

@@ -68,10 +68,7 @@ fn password_from_providers(
             "parameter" => user.password.clone(),
             "keyring" => keyring_password(&user.username),
             "console" => console.password(&format!("iCloud Password for {}:", user.username)),
-            other => {
-                warn!(target: APP, "Password provider '{other}' is not available in this version");
-                None
-            }
+            _ => None,
         };
         if let Some(p) = found.filter(|p| !p.is_empty()) {
             return Ok(SecretString::from(p));

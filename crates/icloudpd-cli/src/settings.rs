@@ -16,7 +16,12 @@ pub struct UserSettings {
 
 /// Runs the per-user consistency checks of icloudpd (first failure wins) and resolves paths.
 /// The error is the message icloudpd prints on stdout before exiting with status 2.
-pub fn validate(_global: &GlobalArgs, users: &[UserArgs]) -> Result<Vec<UserSettings>, String> {
+pub fn validate(global: &GlobalArgs, users: &[UserArgs]) -> Result<Vec<UserSettings>, String> {
+    if global.mfa_provider == "webui" || global.password_providers.iter().any(|p| p == "webui") {
+        return Err(
+            "The webui password and MFA providers are not available in this version yet".to_owned(),
+        );
+    }
     let home = std::env::var_os("HOME").map(PathBuf::from);
     users
         .iter()
@@ -71,6 +76,13 @@ mod tests {
             validate(&global(), &users).unwrap_err(),
             "--auth-only, --directory, --list-libraries, or --list-albums are required for each configuration"
         );
+    }
+
+    #[test]
+    fn webui_providers_are_refused_clearly() {
+        let mut g = global();
+        g.mfa_provider = "webui".into();
+        assert!(validate(&g, &[]).unwrap_err().contains("webui"));
     }
 
     #[test]

@@ -108,23 +108,7 @@ fn is_lwp_magic(line: &str) -> bool {
 fn cookie_from_words(words: Vec<(String, Option<String>)>) -> Option<Cookie> {
     let mut words = words.into_iter();
     let (name, value) = words.next()?;
-    let mut cookie = Cookie {
-        name,
-        value: value?,
-        domain: String::new(),
-        path: String::new(),
-        port: None,
-        path_spec: false,
-        port_spec: false,
-        domain_dot: false,
-        secure: false,
-        expires: None,
-        discard: false,
-        comment: None,
-        comment_url: None,
-        rest: Vec::new(),
-        version: 0,
-    };
+    let mut cookie = Cookie::bare(name, value?, String::new(), String::new());
     let (mut domain, mut path, mut expires) = (None, None, None);
     for (key, value) in words {
         match key.to_ascii_lowercase().as_str() {

@@ -2,6 +2,7 @@
 
 mod args;
 mod auth_only;
+mod keyring;
 mod python;
 
 use std::io::Write;
