@@ -123,9 +123,20 @@ impl Conn {
 
     /// Starts a request of `kind` to `url`.
     pub(crate) fn request(&self, kind: Kind, method: Method, url: &str) -> RequestBuilder {
+        self.request_accepting(kind, method, url, "application/json, text/javascript")
+    }
+
+    /// Starts a request of `kind` to `url` whose idmsa `Accept` header is `accept`.
+    pub(crate) fn request_accepting(
+        &self,
+        kind: Kind,
+        method: Method,
+        url: &str,
+        accept: &str,
+    ) -> RequestBuilder {
         let mut req = self.http.request(method, url);
         if kind != Kind::Setup {
-            req = req.headers(self.auth_headers());
+            req = req.headers(self.auth_headers(accept));
         }
         if kind == Kind::AuthSrp {
             let root = self.endpoints.auth_root();
@@ -188,7 +199,7 @@ impl Conn {
 
     /// The auth headers of §3.2, built fresh from the session data, plus the browser-parity
     /// headers of §3.3.
-    fn auth_headers(&self) -> HeaderMap {
+    fn auth_headers(&self, accept: &str) -> HeaderMap {
         let data = self.lock();
         let client_id = data.get("client_id").cloned().unwrap_or_default();
         let mut h = HeaderMap::new();
@@ -197,7 +208,7 @@ impl Conn {
                 h.insert(HeaderName::from_static(name), v);
             }
         };
-        put("accept", "application/json, text/javascript");
+        put("accept", accept);
         put("content-type", "application/json");
         put("x-apple-oauth-client-id", WIDGET_KEY);
         put("x-apple-oauth-client-type", "firstPartyAuth");

@@ -74,8 +74,7 @@ impl TwoFactorChallenge {
         let url = self.conn.endpoints.auth();
         let req = self
             .conn
-            .request(Kind::Auth, Method::GET, &url)
-            .header("Accept", "text/html");
+            .request_accepting(Kind::Auth, Method::GET, &url, "text/html");
         let reply = self.conn.send(req, "auth").await?;
         if !matches!(reply.status.as_u16(), 200 | 204) {
             return Ok(Vec::new());
@@ -94,8 +93,7 @@ impl TwoFactorChallenge {
         );
         let req = self
             .conn
-            .request(Kind::Auth, Method::PUT, &url)
-            .header("Accept", "application/json");
+            .request_accepting(Kind::Auth, Method::PUT, &url, "application/json");
         let reply = self
             .conn
             .send(req, "verify/trusteddevice/securitycode")
@@ -132,8 +130,7 @@ impl TwoFactorChallenge {
         let body = json!({"securityCode": {"code": code}});
         let req = self
             .conn
-            .request(Kind::Auth, Method::POST, &url)
-            .header("Accept", "application/json")
+            .request_accepting(Kind::Auth, Method::POST, &url, "application/json")
             .json(&body);
         let reply = self
             .conn
@@ -153,8 +150,7 @@ impl TwoFactorChallenge {
         });
         let req = self
             .conn
-            .request(Kind::Auth, Method::POST, &url)
-            .header("Accept", "application/json")
+            .request_accepting(Kind::Auth, Method::POST, &url, "application/json")
             .json(&body);
         let reply = self.conn.send(req, "verify/phone/securitycode").await?;
         check_code(&reply)?;
