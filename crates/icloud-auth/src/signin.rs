@@ -51,11 +51,8 @@ pub(crate) async fn resume(conn: Arc<Conn>) -> Result<Option<SignIn>> {
     }
     let reply = conn.validate().await?;
     if let Some(err) = reply.api_error() {
-        tracing::info!(
-            code = %err.code,
-            "stored session not accepted ({}); a password sign-in is needed",
-            err.reason
-        );
+        // icloudpd shows this as `ERROR Authentication required for Account. (421)`.
+        tracing::warn!("{} ({})", err.reason, err.code);
         return Ok(None);
     }
     let Some(data) = reply.json() else {

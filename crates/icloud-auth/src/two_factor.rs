@@ -195,7 +195,7 @@ fn check_code(reply: &Reply) -> Result<()> {
     }
     if (400..500).contains(&status) {
         if let Some(err) = reply.api_error() {
-            tracing::warn!(code = %err.code, "code verification failed: {}", err.reason);
+            tracing::warn!("{} ({})", err.reason, err.code);
         }
         return Err(Error::TwoFactorRejected);
     }

@@ -66,7 +66,11 @@ async fn sms_code_to_a_trusted_phone() {
         .filter(|(k, _)| k.eq_ignore_ascii_case("accept"))
         .map(|(_, v)| v)
         .collect();
-    assert_eq!(accepts, ["text/html"], "one Accept header, asking for the HTML page");
+    assert_eq!(
+        accepts,
+        ["text/html"],
+        "one Accept header, asking for the HTML page"
+    );
     let shown: Vec<String> = phones.iter().map(|p| p.display()).collect();
     assert_eq!(shown, ["(***) ***-**81", "+44 **** 22"]);
     ch.send_sms(&phones[1]).await.unwrap();

@@ -229,3 +229,23 @@ fn legacy_two_step_on_the_console() {
     );
     assert!(text.contains("Great, you're all set up. The script can now be run without user interaction until 2SA expires."), "{text}");
 }
+
+#[test]
+fn domain_cn_uses_the_china_redirect_uri() {
+    let fake = fake([FakeAccount::new(USER, PASSWORD).without_two_factor()]);
+    let dir = tempfile::tempdir().unwrap();
+    let d = cookie_dir(dir.path());
+    let mut args = auth_only(&d, PASSWORD);
+    args.extend(["--domain", "cn"]);
+    let out = icloudpd(Some(&fake), &args, None);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let init = fake
+        .requests()
+        .into_iter()
+        .find(|r| r.path.ends_with("/signin/init"))
+        .unwrap();
+    assert_eq!(
+        init.header("X-Apple-OAuth-Redirect-URI"),
+        Some("https://www.icloud.com.cn")
+    );
+}
