@@ -49,7 +49,7 @@ pub(crate) struct ClientConfig {
 ///     }
 ///     other => unimplemented!("{other:?}"),
 /// };
-/// println!("{}", session.account().dsid());
+/// assert!(!session.account().dsid().is_empty());
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]

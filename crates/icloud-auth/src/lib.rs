@@ -36,7 +36,7 @@
 //!     }
 //!     other => panic!("unsupported: {other:?}"),
 //! };
-//! println!("signed in, dsid {}", session.account().dsid());
+//! let photos = session.webservice("ckdatabasews")?.url(); // where iCloud Photos lives
 //! # Ok(()) }
 //! ```
 //!
