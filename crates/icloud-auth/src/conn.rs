@@ -44,6 +44,8 @@ pub(crate) struct Conn {
     pub(crate) apple_id: String,
     data: Mutex<BTreeMap<String, String>>,
     store: Arc<dyn SessionStore>,
+    /// What the store last received, so responses that change nothing cost no disk writes.
+    saved: Mutex<Option<SessionState>>,
     user_agent: String,
 }
 
@@ -71,8 +73,8 @@ pub(crate) enum Kind {
     AuthSrp,
     /// idmsa request with the auth headers and the default Origin/Referer (2FA, trust).
     Auth,
-    /// setup request with the default headers only.
-    Setup,
+    /// setup or web-service request: the default headers only.
+    Plain,
 }
 
 impl Conn {
@@ -92,14 +94,15 @@ impl Conn {
                 .unwrap_or_else(|| format!("auth-{}", uuid::Uuid::new_v4()));
             data.insert("client_id".to_owned(), id);
         }
-        let mut builder = reqwest::Client::builder()
+        let http = reqwest::Client::builder()
             .cookie_provider(Arc::new(jar.clone()))
             .redirect(reqwest::redirect::Policy::none())
             .timeout(config.timeout)
             .connect_timeout(config.timeout.min(Duration::from_secs(15)))
-            .user_agent(config.user_agent.clone());
-        builder = builder.default_headers(default_headers(&config.endpoints)?);
-        let http = builder.build().map_err(Error::from)?;
+            .user_agent(config.user_agent.clone())
+            .default_headers(default_headers(&config.endpoints)?)
+            .build()
+            .map_err(Error::from)?;
         Ok(Conn {
             http,
             jar,
@@ -107,6 +110,7 @@ impl Conn {
             apple_id: apple_id.to_owned(),
             data: Mutex::new(data),
             store,
+            saved: Mutex::new(None),
             user_agent: config.user_agent.clone(),
         })
     }
@@ -135,7 +139,7 @@ impl Conn {
         accept: &str,
     ) -> RequestBuilder {
         let mut req = self.http.request(method, url);
-        if kind != Kind::Setup {
+        if kind != Kind::Plain {
             req = req.headers(self.auth_headers(accept));
         }
         if kind == Kind::AuthSrp {
@@ -173,7 +177,7 @@ impl Conn {
     /// `POST {SETUP}/validate` with the body `null`: asks Apple whether the web session holds.
     pub(crate) async fn validate(&self) -> Result<Reply> {
         let url = format!("{}/validate", self.endpoints.setup());
-        let req = self.request(Kind::Setup, Method::POST, &url).body("null");
+        let req = self.request(Kind::Plain, Method::POST, &url).body("null");
         self.send(req, "validate").await
     }
 
@@ -188,13 +192,19 @@ impl Conn {
         }
     }
 
-    /// Writes the session data and the cookie jar to the store.
-    pub(crate) fn persist(&self) -> Result<()> {
+    /// Writes the session data and the cookie jar to the store, unless neither changed since
+    /// the last write.
+    fn persist(&self) -> Result<()> {
         let state = SessionState {
             data: self.lock().clone(),
             cookies: self.jar.snapshot(),
         };
-        self.store.save(&self.apple_id, &state)
+        let mut saved = self.saved.lock().unwrap_or_else(PoisonError::into_inner);
+        if saved.as_ref() != Some(&state) {
+            self.store.save(&self.apple_id, &state)?;
+            *saved = Some(state);
+        }
+        Ok(())
     }
 
     /// The auth headers of §3.2, built fresh from the session data, plus the browser-parity
@@ -287,7 +297,7 @@ pub(crate) struct ApiError {
 
 impl Reply {
     /// Returns the Content-Type without parameters, lowercased.
-    pub(crate) fn content_type(&self) -> String {
+    fn content_type(&self) -> String {
         self.headers
             .get("content-type")
             .and_then(|v| v.to_str().ok())

@@ -274,7 +274,7 @@ impl Session {
     pub async fn post_json(&self, url: &str, body: &Value) -> Result<Value> {
         let conn = &self.inner.conn;
         let req = conn
-            .request(Kind::Setup, Method::POST, url)
+            .request(Kind::Plain, Method::POST, url)
             .header("Content-Type", "text/plain")
             .body(body.to_string());
         self.json_reply(conn.send(req, "webservice").await?)
@@ -284,7 +284,7 @@ impl Session {
     /// answer; errors as [`Session::post_json`].
     pub async fn get_json(&self, url: &str) -> Result<Value> {
         let conn = &self.inner.conn;
-        let req = conn.request(Kind::Setup, Method::GET, url);
+        let req = conn.request(Kind::Plain, Method::GET, url);
         self.json_reply(conn.send(req, "webservice").await?)
     }
 

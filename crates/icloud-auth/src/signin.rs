@@ -58,7 +58,7 @@ pub(crate) async fn resume(conn: Arc<Conn>) -> Result<Option<SignIn>> {
     let Some(data) = reply.json() else {
         return Ok(None);
     };
-    decide(conn, AccountData::new(data)?).map(Some)
+    Ok(Some(decide(conn, AccountData::new(data)?)))
 }
 
 pub(crate) async fn sign_in(conn: Arc<Conn>, password: &SecretString) -> Result<SignIn> {
@@ -129,7 +129,7 @@ pub(crate) async fn sign_in(conn: Arc<Conn>, password: &SecretString) -> Result<
         status => return Err(complete_error(status, &reply)),
     }
     let data = account_login(&conn).await?;
-    decide(conn, data)
+    Ok(decide(conn, data))
 }
 
 /// Maps a refused `signin/complete` to an error (icloudpd calls them all "wrong password";
@@ -203,7 +203,7 @@ pub(crate) async fn account_login(conn: &Conn) -> Result<AccountData> {
     let url = format!("{}/accountLogin", conn.endpoints.setup());
     let reply = conn
         .send(
-            conn.request(Kind::Setup, Method::POST, &url)
+            conn.request(Kind::Plain, Method::POST, &url)
                 .body(body.to_string()),
             "accountLogin",
         )
@@ -230,13 +230,13 @@ pub(crate) async fn account_login(conn: &Conn) -> Result<AccountData> {
 }
 
 /// Decides from account data whether a second factor is needed (§4).
-pub(crate) fn decide(conn: Arc<Conn>, data: AccountData) -> Result<SignIn> {
+fn decide(conn: Arc<Conn>, data: AccountData) -> SignIn {
     if data.requires_2fa() {
-        Ok(SignIn::TwoFactor(TwoFactorChallenge::new(conn)))
+        SignIn::TwoFactor(TwoFactorChallenge::new(conn))
     } else if data.requires_2sa() {
-        Ok(SignIn::TwoStep(TwoStepChallenge::new(conn, data)))
+        SignIn::TwoStep(TwoStepChallenge::new(conn, data))
     } else {
-        Ok(SignIn::Complete(Session::new(conn, data)))
+        SignIn::Complete(Session::new(conn, data))
     }
 }
 

@@ -322,7 +322,7 @@ impl TwoStepChallenge {
     /// Returns the devices that can receive a code.
     pub async fn devices(&self) -> Result<Vec<TwoStepDevice>> {
         let url = self.setup_url("listDevices")?;
-        let req = self.conn.request(Kind::Setup, Method::GET, url.as_str());
+        let req = self.conn.request(Kind::Plain, Method::GET, url.as_str());
         let reply = self.conn.send(req, "listDevices").await?;
         if reply.api_error().is_some() {
             return Err(Error::UnexpectedResponse {
@@ -344,7 +344,7 @@ impl TwoStepChallenge {
         let url = self.setup_url("sendVerificationCode")?;
         let req = self
             .conn
-            .request(Kind::Setup, Method::POST, url.as_str())
+            .request(Kind::Plain, Method::POST, url.as_str())
             .body(device.raw.to_string());
         let reply = self.conn.send(req, "sendVerificationCode").await?;
         let ok = reply
@@ -371,7 +371,7 @@ impl TwoStepChallenge {
         }
         let req = self
             .conn
-            .request(Kind::Setup, Method::POST, url.as_str())
+            .request(Kind::Plain, Method::POST, url.as_str())
             .body(body.to_string());
         let reply = self.conn.send(req, "validateVerificationCode").await?;
         let ok = reply

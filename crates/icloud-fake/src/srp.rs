@@ -239,21 +239,44 @@ mod tests {
         })
     }
 
-    /// Runs one spec §6.4 vector through the server procedure.
-    fn run_vector(
-        protocol: Protocol,
-        a_priv: &str,
-        b_priv: &str,
-    ) -> (Vec<u8>, Vec<u8>, ServerEphemeral, BigUint, BigUint) {
-        let group = Group::rfc5054_2048();
-        let salt = hex(SALT);
-        let (key, v) = key_and_verifier(protocol).clone();
-        let b = BigUint::from_bytes_be(&hex(b_priv));
-        let public = server_public(&group, &v, &b);
-        let a_pub = group
-            .g
-            .modpow(&BigUint::from_bytes_be(&hex(a_priv)), &group.n);
-        (salt, key.to_vec(), ServerEphemeral { b, public }, v, a_pub)
+    /// One spec §6.4 vector run through the server procedure.
+    struct Vector {
+        salt: Vec<u8>,
+        key: Vec<u8>,
+        server: ServerEphemeral,
+        v: BigUint,
+        a_pub: BigUint,
+    }
+
+    impl Vector {
+        fn run(protocol: Protocol, a_priv: &str, b_priv: &str) -> Vector {
+            let group = Group::rfc5054_2048();
+            let (key, v) = key_and_verifier(protocol).clone();
+            let b = BigUint::from_bytes_be(&hex(b_priv));
+            let public = server_public(&group, &v, &b);
+            let a_pub = group
+                .g
+                .modpow(&BigUint::from_bytes_be(&hex(a_priv)), &group.n);
+            Vector {
+                salt: hex(SALT),
+                key: key.to_vec(),
+                server: ServerEphemeral { b, public },
+                v,
+                a_pub,
+            }
+        }
+
+        /// Checks the client proof `m1` for any of `names`; returns M2 in hex if accepted.
+        fn m2(&self, names: &[&str], m1: &[u8]) -> Option<String> {
+            let inp = ProofInput {
+                names,
+                salt: &self.salt,
+                a_pub: &self.a_pub,
+                server: &self.server,
+                v: &self.v,
+            };
+            check_proof(&Group::rfc5054_2048(), &inp, m1).map(|m| to_hex(&m))
+        }
     }
 
     #[test]
@@ -268,115 +291,66 @@ mod tests {
 
     #[test]
     fn vector_1_s2k() {
-        let group = Group::rfc5054_2048();
-        let (salt, key, server, v, a_pub) = run_vector(Protocol::S2k, A_PRIV, B_PRIV);
+        let vec = Vector::run(Protocol::S2k, A_PRIV, B_PRIV);
         assert_eq!(
-            to_hex(&key),
+            to_hex(&vec.key),
             "47d5638f28e9f4a3bf0f8ed942ccc1fdef66e5072938fd30119491213064df21"
         );
-        assert!(to_hex(&v.to_bytes_be()).starts_with("53d8a058332afd8665a84bf1ac2c465f"));
-        assert!(to_hex(&v.to_bytes_be()).ends_with("8b8e51da72d3"));
-        assert!(to_hex(&server.public.to_bytes_be()).starts_with("15460889a140b4fa8b09be4f0997"));
-        assert!(to_hex(&server.public.to_bytes_be()).ends_with("f528184ef3992c"));
+        let v = to_hex(&vec.v.to_bytes_be());
+        assert!(v.starts_with("53d8a058332afd8665a84bf1ac2c465f"));
+        assert!(v.ends_with("8b8e51da72d3"));
+        let b = to_hex(&vec.server.public.to_bytes_be());
+        assert!(b.starts_with("15460889a140b4fa8b09be4f0997"));
+        assert!(b.ends_with("f528184ef3992c"));
         let m1 = hex("362d595a45bb4784b9e5a6c2c27736b1dff87911abd42708438ad18e7a22cdda");
-        let names = ["jdoe@gmail.com"];
-        let inp = ProofInput {
-            names: &names,
-            salt: &salt,
-            a_pub: &a_pub,
-            server: &server,
-            v: &v,
-        };
-        let m2 = check_proof(&group, &inp, &m1);
         assert_eq!(
-            m2.map(|m| to_hex(&m)).as_deref(),
+            vec.m2(&["jdoe@gmail.com"], &m1).as_deref(),
             Some("67c3e497357ed677cb5a7166970fd7b73146134949de15fef95d392e24cebb1b")
         );
         let mut bad = m1.clone();
         bad[0] ^= 1;
-        assert!(check_proof(&group, &inp, &bad).is_none());
+        assert!(vec.m2(&["jdoe@gmail.com"], &bad).is_none());
     }
 
     #[test]
     fn vector_2_s2k_fo() {
-        let group = Group::rfc5054_2048();
-        let (salt, key, server, v, a_pub) = run_vector(Protocol::S2kFo, A_PRIV, B_PRIV);
+        let vec = Vector::run(Protocol::S2kFo, A_PRIV, B_PRIV);
         assert_eq!(
-            to_hex(&key),
+            to_hex(&vec.key),
             "fa6f296708894a83a61e24d2b7a95c5936886c55a781b36c951eea5024418ae2"
         );
-        assert!(to_hex(&server.public.to_bytes_be()).starts_with("3149ae22a1c210bf"));
+        assert!(to_hex(&vec.server.public.to_bytes_be()).starts_with("3149ae22a1c210bf"));
         let m1 = hex("5eb35cef9aadd4aca7f7ac438be4c34bc0ba3f18b24f02880067075f6f32c904");
-        let names = ["jdoe@gmail.com"];
-        let inp = ProofInput {
-            names: &names,
-            salt: &salt,
-            a_pub: &a_pub,
-            server: &server,
-            v: &v,
-        };
         assert_eq!(
-            check_proof(&group, &inp, &m1)
-                .map(|m| to_hex(&m))
-                .as_deref(),
+            vec.m2(&["jdoe@gmail.com"], &m1).as_deref(),
             Some("0a8d21873b4c762e50c226d076e77f33f733b401e6c17b5cbf85d3f6d86c2158")
         );
     }
 
     #[test]
     fn vector_3_accepts_padded_and_minimal() {
-        let group = Group::rfc5054_2048();
         let a = "c1c7df4999bd47e34e5b219cf07e04aa24fa5f59948dc869b772bbb7ba74b1be";
         let b = "0157f7ad415ce9e07707fddf06a47cb188aa5ab553483f94b248aa0fda89b3bc";
-        let (salt, _key, server, v, a_pub) = run_vector(Protocol::S2k, a, b);
-        assert_eq!(a_pub.to_bytes_be().len(), 255);
-        let names = ["jdoe@gmail.com"];
-        let inp = ProofInput {
-            names: &names,
-            salt: &salt,
-            a_pub: &a_pub,
-            server: &server,
-            v: &v,
-        };
+        let vec = Vector::run(Protocol::S2k, a, b);
+        assert_eq!(vec.a_pub.to_bytes_be().len(), 255);
         let padded = hex("dc1464dc1e3ed1356213a8bc3c0be9ed0f3b23ae3c73ab95edfce07368e99dae");
         let minimal = hex("030b42472e3c9690985ca2cb523b551a4686f227817d4b1b58b39863a4da34b8");
         assert_eq!(
-            check_proof(&group, &inp, &padded)
-                .map(|m| to_hex(&m))
-                .as_deref(),
+            vec.m2(&["jdoe@gmail.com"], &padded).as_deref(),
             Some("6b88c9a164de8a7dd7950dfb0313088a41ef55b97973651a3f77cb402ab63f55")
         );
         assert_eq!(
-            check_proof(&group, &inp, &minimal)
-                .map(|m| to_hex(&m))
-                .as_deref(),
+            vec.m2(&["jdoe@gmail.com"], &minimal).as_deref(),
             Some("f553e84d2d4d5825e93421611d219c89e47c0a4860f141fc7e10bb73e025356a")
         );
     }
 
     #[test]
     fn name_case_variants_are_accepted() {
-        let group = Group::rfc5054_2048();
-        let (salt, _key, server, v, a_pub) = run_vector(Protocol::S2k, A_PRIV, B_PRIV);
+        let vec = Vector::run(Protocol::S2k, A_PRIV, B_PRIV);
         let m1 = hex("362d595a45bb4784b9e5a6c2c27736b1dff87911abd42708438ad18e7a22cdda");
-        let only_upper = ["JDoe@Gmail.com"];
-        let inp = ProofInput {
-            names: &only_upper,
-            salt: &salt,
-            a_pub: &a_pub,
-            server: &server,
-            v: &v,
-        };
-        assert!(check_proof(&group, &inp, &m1).is_none());
-        let both = ["jdoe@gmail.com", "JDoe@Gmail.com"];
-        let inp = ProofInput {
-            names: &both,
-            salt: &salt,
-            a_pub: &a_pub,
-            server: &server,
-            v: &v,
-        };
-        assert!(check_proof(&group, &inp, &m1).is_some());
+        assert!(vec.m2(&["JDoe@Gmail.com"], &m1).is_none());
+        assert!(vec.m2(&["jdoe@gmail.com", "JDoe@Gmail.com"], &m1).is_some());
     }
 
     #[test]

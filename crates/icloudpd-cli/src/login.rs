@@ -5,7 +5,7 @@ use std::io::{BufRead, Write};
 use std::sync::Arc;
 
 use icloud_auth::{
-    AuthClient, Error as AuthError, FileSessionStore, SecretString, Session, SignIn,
+    AuthClient, Error as AuthError, ExposeSecret, FileSessionStore, SecretString, Session, SignIn,
     TwoFactorChallenge, TwoStepChallenge,
 };
 use tracing::{debug, error, info, warn};
@@ -65,13 +65,15 @@ fn password_from_providers(
 ) -> Result<SecretString, CliError> {
     for provider in &global.password_providers {
         let found = match provider.as_str() {
-            "parameter" => user.password.clone(),
+            "parameter" => user.password.clone().map(SecretString::from),
             "keyring" => keyring_password(&user.username),
-            "console" => console.password(&format!("iCloud Password for {}:", user.username)),
+            "console" => console
+                .password(&format!("iCloud Password for {}:", user.username))
+                .map(SecretString::from),
             _ => None,
         };
-        if let Some(p) = found.filter(|p| !p.is_empty()) {
-            return Ok(SecretString::from(p));
+        if let Some(p) = found.filter(|p| !p.expose_secret().is_empty()) {
+            return Ok(p);
         }
     }
     Err(CliError::failed(format!(
@@ -80,10 +82,9 @@ fn password_from_providers(
     )))
 }
 
-fn keyring_password(username: &str) -> Option<String> {
-    use icloud_auth::ExposeSecret;
+fn keyring_password(username: &str) -> Option<SecretString> {
     match crate::keyring::store().and_then(|s| s.get(username).map_err(|e| e.to_string())) {
-        Ok(p) => p.map(|p| p.expose_secret().to_owned()),
+        Ok(p) => p,
         Err(e) => {
             debug!(target: APP, "keyring lookup failed: {e}");
             None

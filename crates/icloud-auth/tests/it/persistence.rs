@@ -100,3 +100,50 @@ async fn an_expired_trust_token_asks_for_a_code_again() {
         .unwrap();
     assert!(matches!(signed, SignIn::TwoFactor(_)), "{signed:?}");
 }
+
+/// A store that counts the writes it receives.
+#[derive(Debug, Default)]
+struct CountingStore {
+    inner: icloud_auth::MemorySessionStore,
+    saves: std::sync::atomic::AtomicUsize,
+}
+
+impl SessionStore for CountingStore {
+    fn load(&self, apple_id: &str) -> icloud_auth::Result<icloud_auth::SessionState> {
+        self.inner.load(apple_id)
+    }
+
+    fn save(&self, apple_id: &str, state: &icloud_auth::SessionState) -> icloud_auth::Result<()> {
+        self.saves.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.save(apple_id, state)
+    }
+}
+
+#[tokio::test]
+async fn responses_that_change_nothing_are_not_written_again() {
+    use std::sync::atomic::Ordering;
+    let fake = fake(FakeAccount::new(USER, PASSWORD).without_two_factor());
+    let store = Arc::new(CountingStore::default());
+    let SignIn::Complete(session) = client(&fake)
+        .sign_in(USER, &secret(PASSWORD), store.clone())
+        .await
+        .unwrap()
+    else {
+        panic!("expected a complete sign-in")
+    };
+    let after_sign_in = store.saves.load(Ordering::SeqCst);
+    assert!(after_sign_in >= 3, "every changing response is persisted");
+
+    // Bare error replies carry no cookies or tokens: nothing new to write.
+    fake.set_fault(icloud_fake::Fault::status("/validate", 400, Some(2)));
+    let url = format!("{}/setup/ws/1/validate", fake.base_url());
+    for _ in 0..2 {
+        assert!(
+            session
+                .post_json(&url, &serde_json::Value::Null)
+                .await
+                .is_err()
+        );
+    }
+    assert_eq!(store.saves.load(Ordering::SeqCst), after_sign_in);
+}

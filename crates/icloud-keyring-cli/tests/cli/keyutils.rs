@@ -59,11 +59,7 @@ fn save_find_delete_and_delete_again() {
         .expect("password was saved");
     assert_eq!(found.expose_secret(), password);
 
-    let (code, stdout, stderr) = parts(&icloud(
-        &["--username", &user, "--delete-from-keyring"],
-        "",
-        BACKEND,
-    ));
+    let (code, stdout, stderr) = delete_from_keyring(&user);
     assert_eq!(
         (code, stdout.as_str()),
         (0, "Password delete from keyring\n"),
@@ -71,11 +67,7 @@ fn save_find_delete_and_delete_again() {
     );
     assert!(store.get(&user).expect("read after delete").is_none());
 
-    let (code, stdout, stderr) = parts(&icloud(
-        &["--username", &user, "--delete-from-keyring"],
-        "",
-        BACKEND,
-    ));
+    let (code, stdout, stderr) = delete_from_keyring(&user);
     assert_eq!((code, stdout.as_str()), (1, ""));
     assert_eq!(
         stderr,
@@ -116,15 +108,20 @@ fn the_tool_deletes_what_the_library_stored() {
     let _cleanup = Cleanup(&store, &user);
     store.set(&user, &"from the library".into()).expect("store");
 
-    let (code, stdout, stderr) = parts(&icloud(
-        &["--username", &user, "--delete-from-keyring"],
-        "",
-        BACKEND,
-    ));
+    let (code, stdout, stderr) = delete_from_keyring(&user);
     assert_eq!(
         (code, stdout.as_str()),
         (0, "Password delete from keyring\n"),
         "{stderr}"
     );
     assert!(store.get(&user).expect("read").is_none());
+}
+
+/// Runs `icloud --username USER --delete-from-keyring` on the kernel keyring.
+fn delete_from_keyring(user: &str) -> (i32, String, String) {
+    parts(&icloud(
+        &["--username", user, "--delete-from-keyring"],
+        "",
+        BACKEND,
+    ))
 }

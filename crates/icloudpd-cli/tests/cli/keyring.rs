@@ -1,19 +1,18 @@
 //! The `keyring` password provider against a real OS keyring (the Linux kernel keyring).
 
 use icloud_auth::{ExposeSecret, KeyringBackend, KeyringPasswordStore};
+use std::process::Output;
+
 use icloud_fake::{FakeAccount, FakeICloud};
 
 use crate::{cookie_dir, stdout};
 
-fn run(fake: &FakeICloud, args: &[&str]) -> std::process::Output {
-    let url = fake.base_url();
-    std::process::Command::new(env!("CARGO_BIN_EXE_icloudpd"))
-        .args(args)
-        .env("ICLOUD_AUTH_ENDPOINT", &url)
-        .env("ICLOUD_SETUP_ENDPOINT", &url)
-        .env("ICLOUD_HOME_ENDPOINT", &url)
+/// Runs `icloudpd --auth-only` for `user` with the kernel keyring as its keyring.
+fn auth_only(fake: &FakeICloud, dir: &str, user: &str, extra: &[&str]) -> Output {
+    crate::command(Some(fake))
         .env("ICLOUD_KEYRING_BACKEND", "keyutils")
-        .stdin(std::process::Stdio::null())
+        .args(["-u", user, "--auth-only", "--cookie-directory", dir])
+        .args(extra)
         .output()
         .unwrap()
 }
@@ -29,21 +28,17 @@ fn a_password_that_worked_is_saved_and_found_in_the_keyring() {
     let dir = tempfile::tempdir().unwrap();
     let d = cookie_dir(dir.path());
 
-    let out = run(
+    let providers = [
+        "--password-provider",
+        "parameter",
+        "--password-provider",
+        "keyring",
+    ];
+    let out = auth_only(
         &fake,
-        &[
-            "--password-provider",
-            "parameter",
-            "--password-provider",
-            "keyring",
-            "-u",
-            &user,
-            "-p",
-            "kr-pass",
-            "--auth-only",
-            "--cookie-directory",
-            &d,
-        ],
+        &d,
+        &user,
+        &[&providers[..], &["-p", "kr-pass"]].concat(),
     );
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     let saved = store.get(&user).unwrap().expect("the password was saved");
@@ -51,18 +46,7 @@ fn a_password_that_worked_is_saved_and_found_in_the_keyring() {
 
     // A new run that must sign in again finds the password in the keyring alone.
     fake.expire_web_sessions();
-    let out = run(
-        &fake,
-        &[
-            "--password-provider",
-            "keyring",
-            "-u",
-            &user,
-            "--auth-only",
-            "--cookie-directory",
-            &d,
-        ],
-    );
+    let out = auth_only(&fake, &d, &user, &["--password-provider", "keyring"]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert_eq!(fake.count("POST", "/signin/complete"), 2, "{text}");
@@ -70,18 +54,7 @@ fn a_password_that_worked_is_saved_and_found_in_the_keyring() {
 
     // Without it, no provider has a password: a clear error, not a hang or crash.
     fake.expire_web_sessions();
-    let out = run(
-        &fake,
-        &[
-            "--password-provider",
-            "keyring",
-            "-u",
-            &user,
-            "--auth-only",
-            "--cookie-directory",
-            &d,
-        ],
-    );
+    let out = auth_only(&fake, &d, &user, &["--password-provider", "keyring"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stdout(&out).contains(&format!("No password available for {user}")),

@@ -22,24 +22,30 @@ pub fn fake(accounts: impl IntoIterator<Item = FakeAccount>) -> FakeICloud {
     b.start().expect("fake starts")
 }
 
-/// Runs `icloudpd` with `args`, pointed at `fake` (if any), feeding `stdin` (None = closed).
-pub fn icloudpd(fake: Option<&FakeICloud>, args: &[&str], stdin: Option<&str>) -> Output {
+/// Returns an `icloudpd` command pointed at `fake` (if any), with output captured and the mock
+/// keyring, so no test touches a real keyring unless it asks for one.
+pub fn command(fake: Option<&FakeICloud>) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_icloudpd"));
-    cmd.args(args)
-        .env_remove("CLIENT_ID")
+    cmd.env_remove("CLIENT_ID")
         .env("ICLOUD_KEYRING_BACKEND", "mock")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        });
+        .stdin(Stdio::null());
     if let Some(f) = fake {
         let url = f.base_url();
         cmd.env("ICLOUD_AUTH_ENDPOINT", &url)
             .env("ICLOUD_SETUP_ENDPOINT", &url)
             .env("ICLOUD_HOME_ENDPOINT", &url);
+    }
+    cmd
+}
+
+/// Runs `icloudpd` with `args`, pointed at `fake` (if any), feeding `stdin` (None = closed).
+pub fn icloudpd(fake: Option<&FakeICloud>, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut cmd = command(fake);
+    cmd.args(args);
+    if stdin.is_some() {
+        cmd.stdin(Stdio::piped());
     }
     let mut child = cmd.spawn().expect("icloudpd runs");
     if let Some(input) = stdin {

@@ -87,25 +87,7 @@ fn python_reuses_saved_session_without_password_or_two_factor() {
     run.assert_stdout_contains(AUTH_OK);
     run.assert_stdout_lacks(TWO_FA_REQUIRED);
     run.assert_no_traceback();
-    let after = Counts::of(&fake);
-    assert_eq!(
-        after.validate,
-        before.validate + 1,
-        "session checked with validate\n{run}"
-    );
-    assert_eq!(
-        after.signin_init, before.signin_init,
-        "no new SRP sign-in\n{run}"
-    );
-    assert_eq!(
-        after.signin_complete, before.signin_complete,
-        "no new SRP sign-in\n{run}"
-    );
-    assert_eq!(
-        after.verify_code, before.verify_code,
-        "no new 2FA code\n{run}"
-    );
-    assert_eq!(after.trust, before.trust, "no new trust request\n{run}");
+    before.assert_only_validate_since(&fake, &run);
 }
 
 #[test]
@@ -396,22 +378,8 @@ fn session_written_by_python_is_accepted_by_ours() {
 
     run.assert_success();
     run.assert_stdout_contains(AUTH_OK);
-    let after = Counts::of(&fake);
     // Reused through `validate`: our binary read Python's LWP cookie jar and `.session` file.
-    assert_eq!(
-        after.validate,
-        before.validate + 1,
-        "session checked with validate\n{run}"
-    );
-    assert_eq!(
-        after.signin_init, before.signin_init,
-        "no new SRP sign-in\n{run}"
-    );
-    assert_eq!(
-        after.verify_code, before.verify_code,
-        "no new 2FA code\n{run}"
-    );
-    assert_eq!(after.trust, before.trust, "no new trust request\n{run}");
+    before.assert_only_validate_since(&fake, &run);
 }
 
 #[test]
@@ -437,22 +405,8 @@ fn session_written_by_ours_is_accepted_by_python() {
     run.assert_stdout_contains(AUTH_OK);
     run.assert_stdout_lacks(TWO_FA_REQUIRED);
     run.assert_no_traceback();
-    let after = Counts::of(&fake);
     // Reused through `validate`: Python read our cookie jar and `.session` file.
-    assert_eq!(
-        after.validate,
-        before.validate + 1,
-        "session checked with validate\n{run}"
-    );
-    assert_eq!(
-        after.signin_init, before.signin_init,
-        "no new SRP sign-in\n{run}"
-    );
-    assert_eq!(
-        after.verify_code, before.verify_code,
-        "no new 2FA code\n{run}"
-    );
-    assert_eq!(after.trust, before.trust, "no new trust request\n{run}");
+    before.assert_only_validate_since(&fake, &run);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -483,6 +437,30 @@ struct Counts {
 }
 
 impl Counts {
+    /// Asserts that since `self` was taken the session was reused through exactly one
+    /// `validate`: no SRP sign-in, no code validation, no trust request.
+    fn assert_only_validate_since(&self, fake: &FakeICloud, run: &impl std::fmt::Display) {
+        let after = Counts::of(fake);
+        assert_eq!(
+            after.validate,
+            self.validate + 1,
+            "session checked with validate\n{run}"
+        );
+        assert_eq!(
+            after.signin_init, self.signin_init,
+            "no new SRP sign-in\n{run}"
+        );
+        assert_eq!(
+            after.signin_complete, self.signin_complete,
+            "no new SRP sign-in\n{run}"
+        );
+        assert_eq!(
+            after.verify_code, self.verify_code,
+            "no new 2FA code\n{run}"
+        );
+        assert_eq!(after.trust, self.trust, "no new trust request\n{run}");
+    }
+
     fn of(fake: &FakeICloud) -> Self {
         Self {
             validate: fake.count("POST", VALIDATE),
