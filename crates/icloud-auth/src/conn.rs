@@ -120,6 +120,11 @@ impl Conn {
         self.lock().get(key).cloned()
     }
 
+    /// Returns the `User-Agent` sent on every request.
+    pub(crate) fn user_agent(&self) -> &str {
+        &self.user_agent
+    }
+
     /// Returns the value of a cookie in the jar.
     pub(crate) fn cookie(&self, name: &str) -> Option<String> {
         self.jar.get(name)
@@ -277,7 +282,7 @@ fn default_headers(endpoints: &Endpoints) -> Result<HeaderMap> {
     Ok(h)
 }
 
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     headers
         .get("retry-after")?
         .to_str()

@@ -8,6 +8,7 @@ use reqwest::Method;
 use serde_json::Value;
 
 use crate::conn::{Conn, Kind};
+use crate::endpoints::Endpoints;
 use crate::error::{Error, Result};
 
 /// The account data of `accountLogin` / `validate` (§9), with the decisions made from it.
@@ -272,10 +273,17 @@ impl Session {
     /// [`Error::Throttled`], [`Error::WebAccessDisabled`], [`Error::ServiceNotActivated`],
     /// [`Error::NotReady`], or [`Error::Api`].
     pub async fn post_json(&self, url: &str, body: &Value) -> Result<Value> {
+        self.post_json_as(url, body, "text/plain").await
+    }
+
+    /// Like [`Session::post_json`], with an explicit `Content-Type` for the body. iCloud's web
+    /// client labels most JSON bodies `text/plain`; a few endpoints (CloudKit's
+    /// `records/modify`) are sent as `application/json`.
+    pub async fn post_json_as(&self, url: &str, body: &Value, content_type: &str) -> Result<Value> {
         let conn = &self.inner.conn;
         let req = conn
             .request(Kind::Plain, Method::POST, url)
-            .header("Content-Type", "text/plain")
+            .header("Content-Type", content_type)
             .body(body.to_string());
         self.json_reply(conn.send(req, "webservice").await?)
     }
@@ -289,6 +297,11 @@ impl Session {
     }
 
     fn json_reply(&self, reply: crate::conn::Reply) -> Result<Value> {
+        if reply.status.as_u16() == 429 {
+            return Err(Error::Throttled {
+                retry_after: crate::conn::retry_after(&reply.headers),
+            });
+        }
         if let Some(err) = reply.api_error() {
             return Err(err.into_error());
         }
@@ -296,6 +309,23 @@ impl Session {
             endpoint: "webservice",
             detail: format!("status {} without a JSON body", reply.status.as_u16()),
         })
+    }
+
+    /// Returns the client id sent as `clientId` to iCloud's web services (persisted with the
+    /// session, as icloudpd does).
+    pub fn client_id(&self) -> String {
+        self.inner.conn.get("client_id").unwrap_or_default()
+    }
+
+    /// Returns the endpoints this session talks to; [`Endpoints::home`] is the `Origin` that
+    /// iCloud's web services and content servers expect.
+    pub fn endpoints(&self) -> &Endpoints {
+        &self.inner.conn.endpoints
+    }
+
+    /// Returns the `User-Agent` this session sends.
+    pub fn user_agent(&self) -> &str {
+        self.inner.conn.user_agent()
     }
 
     /// Returns `true` if the jar holds the `X-APPLE-WEBAUTH-TOKEN` cookie that web services need.
