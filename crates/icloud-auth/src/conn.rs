@@ -333,6 +333,17 @@ impl Reply {
 
     /// Returns the API error this reply carries, per icloudpd's generic classification.
     pub(crate) fn api_error(&self) -> Option<ApiError> {
+        let parsed = if self.is_json_type() {
+            self.json()
+        } else {
+            None
+        };
+        self.api_error_in(parsed.as_ref())
+    }
+
+    /// Like [`Reply::api_error`], with the body already parsed by the caller (`parsed` is
+    /// [`Reply::json`]), so that big answers are parsed once.
+    pub(crate) fn api_error_in(&self, parsed: Option<&Value>) -> Option<ApiError> {
         let status = self.status.as_u16();
         if status >= 400 && (!self.is_json_type() || matches!(status, 421 | 450 | 500)) {
             let reason = if matches!(status, 421 | 450 | 500) {
@@ -348,7 +359,7 @@ impl Reply {
         if !self.is_json_type() {
             return None;
         }
-        let Some(Value::Object(obj)) = self.json() else {
+        let Some(Value::Object(obj)) = parsed else {
             return None;
         };
         if obj.get("hasError").is_some_and(truthy) {
@@ -513,6 +524,22 @@ mod tests {
         assert_eq!(other.to_string(), "Unknown field (BAD_REQUEST)");
         assert!(other.retry_class() == crate::RetryClass::Permanent);
         assert!(err("421", "x").needs_reauth());
+    }
+
+    #[test]
+    fn a_body_parsed_by_the_caller_is_classified_alike() {
+        for r in [
+            reply(200, "application/json", r#"{"records":[]}"#),
+            reply(
+                200,
+                "application/json",
+                r#"{"serverErrorCode":"THROTTLED","reason":"x"}"#,
+            ),
+            reply(421, "application/json", r#"{"success":false,"error":"x"}"#),
+            reply(400, "text/html", "Bad Request"),
+        ] {
+            assert_eq!(r.api_error_in(r.json().as_ref()), r.api_error());
+        }
     }
 
     #[test]

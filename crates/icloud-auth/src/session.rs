@@ -302,10 +302,12 @@ impl Session {
                 retry_after: crate::conn::retry_after(&reply.headers),
             });
         }
-        if let Some(err) = reply.api_error() {
+        // Parsed once: CloudKit pages are large.
+        let parsed = reply.json();
+        if let Some(err) = reply.api_error_in(parsed.as_ref()) {
             return Err(err.into_error());
         }
-        reply.json().ok_or_else(|| Error::UnexpectedResponse {
+        parsed.ok_or_else(|| Error::UnexpectedResponse {
             endpoint: "webservice",
             detail: format!("status {} without a JSON body", reply.status.as_u16()),
         })

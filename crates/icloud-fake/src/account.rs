@@ -4,7 +4,32 @@ use std::fmt;
 
 use sha2::{Digest, Sha256};
 
+use crate::library::FakeLibrary;
 use crate::srp::Protocol;
+
+/// Where a shared library's zone is listed: Apple puts an iCloud Shared Photo Library in the
+/// owner's and participants' **private** database (observed by icloudpd-rs), while icloudpd's
+/// cassettes have it in the **shared** database (for invitees). The fake supports both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SharedPlacement {
+    /// Listed by `/private/zones/list`; Python icloudpd then also fetches its user albums.
+    PrivateDb,
+    /// Listed by `/shared/zones/list`; Python icloudpd offers only the smart folders.
+    SharedDb,
+}
+
+/// Photos configuration of an account.
+#[derive(Clone, Debug)]
+pub(crate) struct PhotosConfig {
+    /// PrimarySync contents (`None` = the default generated library).
+    pub(crate) library: Option<FakeLibrary>,
+    /// Shared library zones.
+    pub(crate) shared: Vec<(String, FakeLibrary, SharedPlacement)>,
+    /// "Access iCloud data on the web" on (CloudKit answers 403 `ACCESS_DENIED` when off).
+    pub(crate) web_access: bool,
+    /// iCloud Photos set up (`ckdatabasews` announced, PrimarySync exists).
+    pub(crate) enabled: bool,
+}
 
 /// Which second factor, if any, the account uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,6 +85,7 @@ pub struct FakeAccount {
     pub(crate) wrong_region: Option<String>,
     pub(crate) dsid: String,
     pub(crate) country: String,
+    pub(crate) photos: PhotosConfig,
 }
 
 impl fmt::Debug for FakeAccount {
@@ -105,6 +131,12 @@ impl FakeAccount {
             wrong_region: None,
             dsid,
             country: "USA".to_owned(),
+            photos: PhotosConfig {
+                library: None,
+                shared: Vec::new(),
+                web_access: true,
+                enabled: true,
+            },
         }
     }
 
@@ -217,6 +249,45 @@ impl FakeAccount {
     #[must_use]
     pub fn dsid(mut self, dsid: &str) -> Self {
         self.dsid = dsid.to_owned();
+        self
+    }
+
+    /// Sets the PrimarySync library (default: `FakeLibrary::generated(8, 1)`).
+    #[must_use]
+    pub fn library(mut self, library: FakeLibrary) -> Self {
+        self.photos.library = Some(library);
+        self
+    }
+
+    /// Adds a shared library zone called `zone_name` (e.g.
+    /// `SharedSync-00000000-1111-2222-3333-444444444444`) in the database `placement` names
+    /// (default: none).
+    #[must_use]
+    pub fn shared_library(
+        mut self,
+        zone_name: &str,
+        library: FakeLibrary,
+        placement: SharedPlacement,
+    ) -> Self {
+        self.photos
+            .shared
+            .push((zone_name.to_owned(), library, placement));
+        self
+    }
+
+    /// Turns "Access iCloud data on the web" off (or Advanced Data Protection on): every
+    /// CloudKit request answers 403 `ACCESS_DENIED` (default: on).
+    #[must_use]
+    pub fn web_access_disabled(mut self) -> Self {
+        self.photos.web_access = false;
+        self
+    }
+
+    /// Makes iCloud Photos not set up: `webservices` lacks `ckdatabasews` (icloudpd: "Webservice
+    /// not available"), and CloudKit knows no PrimarySync zone (404 `ZONE_NOT_FOUND`).
+    #[must_use]
+    pub fn without_photos(mut self) -> Self {
+        self.photos.enabled = false;
         self
     }
 

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 use time::OffsetDateTime;
+
+use crate::cdn::Generated;
 use time::macros::format_description;
 
 /// Content type Apple uses on idmsa JSON responses.
@@ -65,13 +67,17 @@ impl Req {
 
     /// Returns the percent-decoded query parameter `name`.
     pub(crate) fn query_param(&self, name: &str) -> Option<String> {
-        self.query
-            .as_deref()?
-            .split('&')
-            .filter_map(|kv| kv.split_once('=').or(Some((kv, ""))))
-            .find(|(k, _)| percent_decode(k) == name)
-            .map(|(_, v)| percent_decode(v))
+        query_param(self.query.as_deref(), name)
     }
+}
+
+/// Returns the percent-decoded parameter `name` of a raw query string.
+pub(crate) fn query_param(query: Option<&str>, name: &str) -> Option<String> {
+    query?
+        .split('&')
+        .filter_map(|kv| kv.split_once('=').or(Some((kv, ""))))
+        .find(|(k, _)| percent_decode(k) == name)
+        .map(|(_, v)| percent_decode(v))
 }
 
 /// Decodes `%XX` escapes and `+` (form encoding) in a query component.
@@ -108,6 +114,8 @@ pub(crate) struct Reply {
     pub(crate) headers: Vec<(String, String)>,
     /// Body bytes.
     pub(crate) body: Vec<u8>,
+    /// A body generated while it is sent (downloads), replacing `body`.
+    pub(crate) generated: Option<Generated>,
 }
 
 impl Reply {
@@ -117,6 +125,7 @@ impl Reply {
             status,
             headers: Vec::new(),
             body: Vec::new(),
+            generated: None,
         }
     }
 

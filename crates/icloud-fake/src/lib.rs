@@ -1,4 +1,5 @@
-//! A stateful fake of Apple's iCloud sign-in servers (idmsa + setup) on loopback HTTP.
+//! A stateful fake of Apple's iCloud servers (sign-in, CloudKit photos, download CDN) on
+//! loopback HTTP.
 //!
 //! [`FakeICloud`] serves, from one origin `http://127.0.0.1:PORT`:
 //!
@@ -8,23 +9,51 @@
 //!   and `2sv/trust`;
 //! * setup under `/setup/ws/1/…`: `accountLogin`, `validate` and the legacy 2SA endpoints
 //!   (`listDevices`, `sendVerificationCode`, `validateVerificationCode`);
+//! * CloudKit under `/database/1/com.apple.photos.cloud/production/{private,shared}/…` (the
+//!   `ckdatabasews` webservice URL): `zones/list`, `records/query` (indexing state, albums,
+//!   every listing index with rank paging), `internal/records/query/batch` (counts),
+//!   `records/modify` (delete, hide, favorite), `changes/database` and `changes/zone`; all
+//!   require the web cookies of a live session;
+//! * the download CDN under `/B/<token>/${f}?…`: deterministic bytes generated on the fly,
+//!   `Range` requests answered with 206, signed URLs that expire;
 //! * a test route `GET /__fake/code?account=<apple id>` returning the pending code.
 //!
-//! Accounts are configured with [`FakeAccount`], failures injected with [`Fault`]. The fake
-//! depends on none of the project's crates, so it stays an independent oracle: the SRP math here
-//! is a separate implementation of the spec, checked against its test vectors.
+//! Accounts are configured with [`FakeAccount`], their photos with [`FakeLibrary`] (built from
+//! [`FakeAsset`]s and [`FakeAlbum`]s, or generated), failures injected with [`Fault`]. Truth
+//! queries ([`FakeICloud::expected_listing`], [`FakeICloud::album_names`],
+//! [`FakeICloud::resource_bytes`]) say what a correct client must see. The fake depends on none
+//! of the project's crates, so it stays an independent oracle: the SRP math here is a separate
+//! implementation of the spec, checked against its test vectors.
 //!
 //! ```no_run
-//! use icloud_fake::{FakeAccount, FakeICloud};
+//! use icloud_fake::{FakeAccount, FakeAsset, FakeICloud, FakeLibrary};
 //!
+//! let library = FakeLibrary::generated(300, 42)
+//!     .asset(FakeAsset::live("IMG_0001.HEIC").favorite().in_album("Bilderrahmen"));
 //! let fake = FakeICloud::builder()
-//!     .account(FakeAccount::new("jdoe@gmail.com", "password1").fixed_code("123456"))
+//!     .account(
+//!         FakeAccount::new("jdoe@gmail.com", "password1")
+//!             .fixed_code("123456")
+//!             .library(library),
+//!     )
 //!     .start()?;
 //! let base = fake.base_url(); // point the client's idmsa, setup and home URLs here
 //! # let _ = base;
 //! assert_eq!(fake.count("POST", "/signin/init"), 0);
+//! let favorites = fake.expected_listing("jdoe@gmail.com", "PrimarySync", Some("Favorites"));
+//! assert!(favorites.iter().any(|a| a.filename.as_deref() == Some("IMG_0001.HEIC")));
 //! # Ok::<(), std::io::Error>(())
 //! ```
+//!
+//! Listings follow the paging contract of the photos spec (§6.5): `startRank = k` returns the
+//! assets at ranks `[k, k + resultsLimit / 2)` of the index, newest first, all masters of the
+//! page then their assets; `startRank` past the end returns `{"records": [], "syncToken": …}`;
+//! `records/modify` shifts later ranks at once. Counts always equal what a listing returns.
+//!
+//! Records are rendered straight into JSON and file bytes are generated on the fly, so a
+//! generated 100k-asset library costs about 30 MB and a 100-pair page a few milliseconds in a
+//! release build. For long benchmarks turn request recording off
+//! ([`FakeICloudBuilder::recording`]); [`Fault::latency`] sleeps outside the server's lock.
 //!
 //! Cookies are host-only (no `Domain`, no `Secure`) so that cookie jars accept them on plain
 //! HTTP to 127.0.0.1; values keep Apple's literal double quotes. There are no cargo features.
@@ -32,17 +61,24 @@
 #![deny(missing_docs)]
 
 mod account;
+mod cdn;
+mod changes;
+mod cloudkit;
 mod faults;
 mod http;
 mod idmsa;
+mod library;
+mod records;
 mod server;
 mod setup;
 mod shapes;
 mod srp;
 mod state;
+mod zone;
 
-pub use account::FakeAccount;
+pub use account::{FakeAccount, SharedPlacement};
 pub use faults::Fault;
+pub use library::{ExpectedAsset, FakeAlbum, FakeAsset, FakeLibrary};
 pub use server::{FakeICloud, FakeICloudBuilder, RecordedRequest};
 
 /// The widget key (= OAuth client id) the fake requires on idmsa requests.
@@ -57,5 +93,6 @@ mod tests {
         assert_send_sync::<FakeICloud>();
         assert_send_sync::<FakeAccount>();
         assert_send_sync::<Fault>();
+        assert_send_sync::<FakeLibrary>();
     }
 }

@@ -1,14 +1,20 @@
 //! `icloud-fake [--port N] [--account APPLEID:PASSWORD]... [--fixed-code C] [--no-2fa]
-//! [--two-step] [--exit-on-stdin-close]`: serve the fake on 127.0.0.1, print its URL on stdout.
+//! [--two-step] [--library N] [--seed S] [--shared-library] [--latency-ms MS] [--quiet]
+//! [--exit-on-stdin-close]`: serve the fake on 127.0.0.1, print its URL on stdout.
 //!
-//! Without `--account`, serves `jdoe@gmail.com` / `password1`. Logs `METHOD path status` per
-//! request on stderr (never bodies, so never passwords). Runs until killed, or until stdin
-//! closes with `--exit-on-stdin-close`.
+//! Without `--account`, serves `jdoe@gmail.com` / `password1`. `--library N` gives every
+//! account a generated PrimarySync of N assets (seed `--seed`, default 1; without it the
+//! default small library); `--shared-library` adds a generated shared library zone
+//! `SharedSync-00000000-1111-2222-3333-444444444444` (private database); `--latency-ms` delays
+//! every request. Logs `METHOD path status` per request on stderr (never bodies, so never
+//! passwords) unless `--quiet`. Runs until killed, or until stdin closes with
+//! `--exit-on-stdin-close`.
 
 use std::io::{Read, Write};
 use std::process::ExitCode;
+use std::time::Duration;
 
-use icloud_fake::{FakeAccount, FakeICloud};
+use icloud_fake::{FakeAccount, FakeICloud, FakeLibrary, Fault, SharedPlacement};
 
 fn main() -> ExitCode {
     match run(std::env::args().skip(1).collect()) {
@@ -20,53 +26,98 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(args: Vec<String>) -> Result<(), String> {
-    let (mut port, mut accounts, mut code) = (0u16, Vec::new(), None);
-    let (mut no_2fa, mut two_step, mut exit_on_eof) = (false, false, false);
+/// Parsed command line.
+#[derive(Default)]
+struct Options {
+    port: u16,
+    accounts: Vec<String>,
+    code: Option<String>,
+    no_2fa: bool,
+    two_step: bool,
+    exit_on_eof: bool,
+    library: Option<usize>,
+    seed: u64,
+    shared: bool,
+    latency_ms: u64,
+    quiet: bool,
+}
+
+fn parse(args: Vec<String>) -> Result<Options, String> {
+    let mut o = Options {
+        seed: 1,
+        ..Options::default()
+    };
     let mut it = args.into_iter();
     while let Some(arg) = it.next() {
         let mut value = || it.next().ok_or_else(|| format!("{arg} needs a value"));
+        let number = |v: String| {
+            v.parse::<u64>()
+                .map_err(|_| format!("{arg} needs a number"))
+        };
         match arg.as_str() {
-            "--port" => {
-                port = value()?
-                    .parse()
-                    .map_err(|_| "--port needs a number".to_owned())?
-            }
-            "--account" => accounts.push(value()?),
-            "--fixed-code" => code = Some(value()?),
-            "--no-2fa" => no_2fa = true,
-            "--two-step" => two_step = true,
-            "--exit-on-stdin-close" => exit_on_eof = true,
+            "--port" => o.port = number(value()?)? as u16,
+            "--account" => o.accounts.push(value()?),
+            "--fixed-code" => o.code = Some(value()?),
+            "--no-2fa" => o.no_2fa = true,
+            "--two-step" => o.two_step = true,
+            "--exit-on-stdin-close" => o.exit_on_eof = true,
+            "--library" => o.library = Some(number(value()?)? as usize),
+            "--seed" => o.seed = number(value()?)?,
+            "--shared-library" => o.shared = true,
+            "--latency-ms" => o.latency_ms = number(value()?)?,
+            "--quiet" => o.quiet = true,
             other => return Err(format!("unknown argument {other}")),
         }
     }
-    if accounts.is_empty() {
-        accounts.push("jdoe@gmail.com:password1".to_owned());
+    if o.accounts.is_empty() {
+        o.accounts.push("jdoe@gmail.com:password1".to_owned());
     }
-    let mut builder = FakeICloud::builder().port(port).on_request(|r| {
-        eprintln!("{} {} {}", r.method, r.path, r.status);
-    });
-    for spec in &accounts {
-        let (id, password) = spec
-            .split_once(':')
-            .ok_or("--account needs APPLEID:PASSWORD")?;
-        let mut account = FakeAccount::new(id, password);
-        if let Some(code) = &code {
-            account = account.fixed_code(code);
-        }
-        if no_2fa {
-            account = account.without_two_factor();
-        } else if two_step {
-            account = account.two_step();
-        }
-        builder = builder.account(account);
+    Ok(o)
+}
+
+fn account(o: &Options, spec: &str) -> Result<FakeAccount, String> {
+    let (id, password) = spec
+        .split_once(':')
+        .ok_or("--account needs APPLEID:PASSWORD")?;
+    let mut account = FakeAccount::new(id, password);
+    if let Some(code) = &o.code {
+        account = account.fixed_code(code);
+    }
+    if o.no_2fa {
+        account = account.without_two_factor();
+    } else if o.two_step {
+        account = account.two_step();
+    }
+    if let Some(n) = o.library {
+        account = account.library(FakeLibrary::generated(n, o.seed));
+    }
+    if o.shared {
+        let zone = "SharedSync-00000000-1111-2222-3333-444444444444";
+        let lib = FakeLibrary::generated(o.library.unwrap_or(50).min(1000), o.seed + 1);
+        account = account.shared_library(zone, lib, SharedPlacement::PrivateDb);
+    }
+    Ok(account)
+}
+
+fn run(args: Vec<String>) -> Result<(), String> {
+    let o = parse(args)?;
+    // A benchmark serves millions of requests: keep no history in a long-running binary.
+    let mut builder = FakeICloud::builder().port(o.port).recording(false);
+    if !o.quiet {
+        builder = builder.on_request(|r| eprintln!("{} {} {}", r.method, r.path, r.status));
+    }
+    if o.latency_ms > 0 {
+        builder = builder.fault(Fault::latency(Duration::from_millis(o.latency_ms)));
+    }
+    for spec in &o.accounts {
+        builder = builder.account(account(&o, spec)?);
     }
     let fake = builder.start().map_err(|e| format!("cannot start: {e}"))?;
     let mut stdout = std::io::stdout();
     writeln!(stdout, "{}", fake.base_url())
         .and_then(|()| stdout.flush())
         .map_err(|e| e.to_string())?;
-    if exit_on_eof {
+    if o.exit_on_eof {
         let _ = std::io::stdin().read_to_end(&mut Vec::new());
         return Ok(());
     }

@@ -8,19 +8,23 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use axum::Router;
-use axum::body::{Body, to_bytes};
+use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::{Request, State as AxumState};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
 use tokio::sync::oneshot;
 
 use crate::account::FakeAccount;
-use crate::faults::{Fault, Faults};
+use crate::cdn::{self, Generated};
+use crate::faults::{Decision, Fault, Faults};
 use crate::http::{Reply, Req};
-use crate::state::State;
-use crate::{idmsa, setup};
+use crate::library::ExpectedAsset;
+use crate::state::{DOWNLOAD_URL_TTL, State};
+use crate::zone::Db;
+use crate::{cloudkit, idmsa, setup};
 
 /// Largest request body accepted.
 const BODY_LIMIT: usize = 4 * 1024 * 1024;
@@ -38,9 +42,21 @@ pub struct RecordedRequest {
     pub status: u16,
     /// Request headers in arrival order, names lower case.
     pub headers: Vec<(String, String)>,
+    /// Request body.
+    pub body: Vec<u8>,
 }
 
 impl RecordedRequest {
+    /// Parses the body as JSON (`None` if it is not JSON).
+    pub fn json(&self) -> Option<serde_json::Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+
+    /// Returns the percent-decoded query parameter `name`.
+    pub fn query_param(&self, name: &str) -> Option<String> {
+        crate::http::query_param(self.query.as_deref(), name)
+    }
+
     /// Returns the first request header called `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
@@ -58,6 +74,7 @@ struct Shared {
     state: Mutex<State>,
     faults: Mutex<Faults>,
     requests: Mutex<Vec<RecordedRequest>>,
+    recording: bool,
     panicked: AtomicBool,
     hook: Option<Hook>,
 }
@@ -74,6 +91,8 @@ pub struct FakeICloudBuilder {
     faults: Vec<Fault>,
     port: u16,
     hook: Option<Hook>,
+    recording: bool,
+    url_lifetime: Duration,
 }
 
 impl fmt::Debug for FakeICloudBuilder {
@@ -105,6 +124,21 @@ impl FakeICloudBuilder {
         self
     }
 
+    /// Chooses whether answered requests are kept for [`FakeICloud::requests`] and
+    /// [`FakeICloud::count`] (default `true`; turn it off for long benchmarks, where the
+    /// recorded headers and bodies would pile up).
+    pub fn recording(mut self, yes: bool) -> Self {
+        self.recording = yes;
+        self
+    }
+
+    /// Sets how long download URLs stay valid after the listing that handed them out (default
+    /// one hour, as Apple's `e=`).
+    pub fn download_url_lifetime(mut self, lifetime: Duration) -> Self {
+        self.url_lifetime = lifetime;
+        self
+    }
+
     /// Calls `hook` after every answered request (default: none). The binary uses it to log.
     pub fn on_request(mut self, hook: impl Fn(&RecordedRequest) + Send + Sync + 'static) -> Self {
         self.hook = Some(Arc::new(hook));
@@ -123,6 +157,7 @@ impl FakeICloudBuilder {
         let addr = listener.local_addr()?;
         let mut state = State::new(self.accounts);
         state.base_url = format!("http://{addr}");
+        state.url_lifetime = self.url_lifetime;
         let mut faults = Faults::default();
         for fault in self.faults {
             faults.add(fault);
@@ -131,10 +166,15 @@ impl FakeICloudBuilder {
             state: Mutex::new(state),
             faults: Mutex::new(faults),
             requests: Mutex::new(Vec::new()),
+            recording: self.recording,
             panicked: AtomicBool::new(false),
             hook: self.hook,
         });
-        let runtime = tokio::runtime::Builder::new_current_thread()
+        // Several workers: downloads are generated and latency is slept outside the state
+        // lock, so concurrent requests overlap.
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(4)
+            .thread_name(format!("icloud-fake-{}", addr.port()))
             .enable_all()
             .build()?;
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
@@ -164,7 +204,8 @@ impl FakeICloudBuilder {
     }
 }
 
-/// A running fake of Apple's iCloud sign-in servers (idmsa + setup) on loopback HTTP.
+/// A running fake of Apple's iCloud servers (idmsa, setup, CloudKit and the download CDN) on
+/// loopback HTTP.
 ///
 /// Dropping it stops the server; the drop panics (unless the thread is already panicking) if a
 /// handler panicked while serving, so bugs in the fake cannot hide behind a client's retry.
@@ -191,11 +232,14 @@ impl FakeICloud {
             faults: Vec::new(),
             port: 0,
             hook: None,
+            recording: true,
+            url_lifetime: DOWNLOAD_URL_TTL,
         }
     }
 
     /// Returns `http://127.0.0.1:PORT`. idmsa lives under `/appleauth/auth/…`, setup under
-    /// `/setup/ws/1/…`, and the same origin stands in for the home page and the webservices.
+    /// `/setup/ws/1/…`, CloudKit under `/database/1/…`, downloads under `/B/…`, and the same
+    /// origin stands in for the home page and every webservice.
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
     }
@@ -239,6 +283,89 @@ impl FakeICloud {
     pub fn clear_faults(&self) {
         lock(&self.shared.faults).clear();
     }
+
+    /// Returns what a correct client lists from zone `zone` (`PrimarySync`, `SharedSync-…`) of
+    /// `apple_id`, in listing order (newest first): the whole collection for `album` `None`,
+    /// else the album a client would pick for that name (a user album, or a smart folder such
+    /// as `Favorites`, `Videos`, `Recently Deleted`, `Hidden`). Empty for unknown zones or
+    /// names. Rank anomalies are skipped: this is the truth, not the wire.
+    pub fn expected_listing(
+        &self,
+        apple_id: &str,
+        zone: &str,
+        album: Option<&str>,
+    ) -> Vec<ExpectedAsset> {
+        let mut state = lock(&self.shared.state);
+        match state.find_zone(apple_id, zone) {
+            Some(zi) => state.zones[zi].expected(album),
+            None => Vec::new(),
+        }
+    }
+
+    /// Returns the album names icloudpd `--list-albums` prints after `Albums:` for zone `zone`:
+    /// the ten smart folders, then user albums and folders (deleted ones and the root-folder
+    /// sentinels excluded, duplicates once); for a shared-database zone only the smart folders.
+    pub fn album_names(&self, apple_id: &str, zone: &str) -> Vec<String> {
+        let state = lock(&self.shared.state);
+        match state.find_zone(apple_id, zone) {
+            Some(zi) => state.zones[zi].album_names(),
+            None => Vec::new(),
+        }
+    }
+
+    /// Returns the zone names `--list-libraries` prints for `apple_id`: private database zones,
+    /// then shared database zones.
+    pub fn library_names(&self, apple_id: &str) -> Vec<String> {
+        let state = lock(&self.shared.state);
+        let key = apple_id.to_lowercase();
+        let mut zones: Vec<_> = state.zones.iter().filter(|z| z.account == key).collect();
+        zones.sort_by_key(|z| z.db == Db::Shared);
+        zones.into_iter().map(|z| z.name.clone()).collect()
+    }
+
+    /// Returns the bytes a download URL (as found in a listing, `${f}` raw or percent-encoded;
+    /// with or without the origin) serves, ignoring its expiry; `None` if it names no resource.
+    pub fn resource_bytes(&self, url: &str) -> Option<Vec<u8>> {
+        let path = match url.find("://") {
+            Some(i) => {
+                let rest = &url[i + 3..];
+                &rest[rest.find('/')?..]
+            }
+            None => url,
+        };
+        let path = path.split('?').next().unwrap_or_default();
+        let res = {
+            let state = lock(&self.shared.state);
+            cdn::locate(&state, path)?.0
+        };
+        Some(cdn::bytes(&res))
+    }
+
+    /// Returns the bytes of resource `prefix` (`resOriginal`, `resOriginalVidCompl`, …) of the
+    /// asset whose CPLAsset record is `asset_record_name` in zone `zone` of `apple_id` (the
+    /// CPLAsset's resource when both records have one), as [`ExpectedAsset::versions`] lists it.
+    pub fn version_bytes(
+        &self,
+        apple_id: &str,
+        zone: &str,
+        asset_record_name: &str,
+        prefix: &str,
+    ) -> Option<Vec<u8>> {
+        let res = {
+            let mut state = lock(&self.shared.state);
+            let zi = state.find_zone(apple_id, zone)?;
+            let z = &mut state.zones[zi];
+            let i = z.asset_by_name(asset_record_name)?;
+            crate::library::version_of(&z.lib, i, prefix)?
+        };
+        Some(cdn::bytes(&res))
+    }
+
+    /// Revokes every download URL handed out so far: they answer 400 `{}` (as expired ones do)
+    /// and new listings carry new URLs.
+    pub fn expire_download_urls(&self) {
+        lock(&self.shared.state).url_generation += 1;
+    }
 }
 
 impl Drop for FakeICloud {
@@ -255,7 +382,8 @@ impl Drop for FakeICloud {
     }
 }
 
-/// The single axum handler: read the request fully, answer it synchronously, record it.
+/// The single axum handler: read the request fully, let the faults decide (sleeping any
+/// latency outside every lock), answer it synchronously, record it.
 async fn serve_one(AxumState(shared): AxumState<Arc<Shared>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let body = to_bytes(body, BODY_LIMIT)
@@ -279,7 +407,17 @@ async fn serve_one(AxumState(shared): AxumState<Arc<Shared>>, request: Request) 
         headers,
         body,
     };
-    let reply = match catch_unwind(AssertUnwindSafe(|| dispatch(&shared, &req))) {
+    let decision = if req.path.starts_with("/__fake/") {
+        Decision::default()
+    } else {
+        let cloudkit = req.path.starts_with("/database/");
+        let download = req.path.starts_with("/B/");
+        lock(&shared.faults).decide(&req.path, cloudkit, download)
+    };
+    if !decision.delay.is_zero() {
+        tokio::time::sleep(decision.delay).await;
+    }
+    let reply = match catch_unwind(AssertUnwindSafe(|| dispatch(&shared, &req, decision))) {
         Ok(reply) => reply,
         Err(_) => {
             shared.panicked.store(true, Ordering::SeqCst);
@@ -289,23 +427,39 @@ async fn serve_one(AxumState(shared): AxumState<Arc<Shared>>, request: Request) 
     to_response(reply)
 }
 
-/// Routes a request, applying faults and recording it (test routes bypass both).
-fn dispatch(shared: &Shared, req: &Req) -> Reply {
+/// Routes a request, applying the faults' decision and recording it (test routes bypass both).
+fn dispatch(shared: &Shared, req: &Req, decision: Decision) -> Reply {
     if req.path.starts_with("/__fake/") {
         return test_route(shared, req);
     }
-    let faulted = lock(&shared.faults).apply(&req.path);
-    let reply = faulted.unwrap_or_else(|| route(&mut lock(&shared.state), req));
-    let record = RecordedRequest {
-        method: req.method.clone(),
-        path: req.path.clone(),
-        query: req.query.clone(),
-        status: reply.status,
-        headers: req.headers.clone(),
+    let mut reply = match decision.reply {
+        Some(reply) => reply,
+        None => {
+            let mut state = lock(&shared.state);
+            if decision.expire_sessions {
+                state.expire_web_sessions();
+            }
+            route(&mut state, req)
+        }
     };
-    lock(&shared.requests).push(record.clone());
-    if let Some(hook) = &shared.hook {
-        hook(&record);
+    if let (Some(after), Some(g)) = (decision.truncate, reply.generated.as_mut()) {
+        g.truncate_after = Some(after);
+    }
+    if shared.recording || shared.hook.is_some() {
+        let record = RecordedRequest {
+            method: req.method.clone(),
+            path: req.path.clone(),
+            query: req.query.clone(),
+            status: reply.status,
+            headers: req.headers.clone(),
+            body: req.body.clone(),
+        };
+        if let Some(hook) = &shared.hook {
+            hook(&record);
+        }
+        if shared.recording {
+            lock(&shared.requests).push(record);
+        }
     }
     reply
 }
@@ -319,6 +473,12 @@ fn route(state: &mut State, req: &Req) -> Reply {
     }
     if let Some(rest) = req.path.strip_prefix("/setup/ws/1/") {
         return setup::handle(state, req, rest);
+    }
+    if let Some(rest) = req.path.strip_prefix("/database/1/") {
+        return cloudkit::handle(state, req, rest);
+    }
+    if req.path.starts_with("/B/") {
+        return cdn::handle(state, req);
     }
     if req.method == "GET" && req.path == "/" {
         return Reply::body(
@@ -348,7 +508,11 @@ fn test_route(shared: &Shared, req: &Req) -> Reply {
 
 /// Converts a [`Reply`] into an axum response.
 fn to_response(reply: Reply) -> Response {
-    let mut response = Response::new(Body::from(reply.body));
+    let body = match reply.generated {
+        Some(g) => generated_body(g),
+        None => Body::from(reply.body),
+    };
+    let mut response = Response::new(body);
     *response.status_mut() =
         StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let headers = response.headers_mut();
@@ -358,6 +522,35 @@ fn to_response(reply: Reply) -> Response {
         }
     }
     response
+}
+
+/// Streams a generated download body in 64 KiB chunks; a truncation ends the stream with an
+/// error, which makes the server close the connection mid-body.
+fn generated_body(g: Generated) -> Body {
+    const CHUNK: u64 = 64 * 1024;
+    let limit = g
+        .truncate_after
+        .map_or(g.end, |t| g.start.saturating_add(t).min(g.end));
+    let truncated = limit < g.end;
+    let stream = futures_util::stream::unfold((g.start, false), move |(pos, done)| async move {
+        if done {
+            return None;
+        }
+        if pos >= limit {
+            if truncated {
+                // Let the bytes sent so far leave before the connection is torn down.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                let err = io::Error::other("icloud-fake: download truncated by a fault");
+                return Some((Err(err), (pos, true)));
+            }
+            return None;
+        }
+        let n = CHUNK.min(limit - pos);
+        let mut buf = vec![0u8; usize::try_from(n).unwrap_or_default()];
+        cdn::fill(g.seed, g.magic, pos, &mut buf);
+        Some((Ok(Bytes::from(buf)), (pos + n, false)))
+    });
+    Body::from_stream(stream)
 }
 
 #[cfg(test)]

@@ -233,6 +233,9 @@ pub(crate) fn account_data(acc: &FakeAccount, trusted: bool, base_url: &str) -> 
     }
     let mut webservices = serde_json::Map::new();
     for (name, pcs) in SERVICES {
+        if *name == "ckdatabasews" && !acc.photos.enabled {
+            continue;
+        }
         let mut entry = json!({"url": base_url, "status": "active"});
         if *pcs {
             entry["pcsRequired"] = json!(true);

@@ -7,9 +7,16 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use num_bigint::BigUint;
 use rand::Rng;
+use sha2::Digest as _;
 
-use crate::account::FakeAccount;
+use crate::account::{FakeAccount, SharedPlacement};
+use crate::cdn::{UrlSigner, now_secs};
+use crate::library::FakeLibrary;
 use crate::srp::{self, Group, ServerEphemeral};
+use crate::zone::{Db, Zone};
+
+/// Default lifetime of download URLs (Apple's `e=` is one hour ahead).
+pub(crate) const DOWNLOAD_URL_TTL: Duration = Duration::from_secs(3600);
 
 /// Lifetime of `X-Apple-Session-Token` values.
 pub(crate) const SESSION_TOKEN_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
@@ -152,17 +159,68 @@ pub(crate) struct State {
     pub(crate) web_sessions: HashMap<String, Expiring>,
     /// Untrusted web logins by the raw `X-APPLE-WEBAUTH-HSA-LOGIN` cookie value.
     pub(crate) pending_web: HashMap<String, PendingWeb>,
+    /// Served photo library zones of every account.
+    pub(crate) zones: Vec<Zone>,
+    /// Database change counters by (account key, database).
+    pub(crate) db_counters: HashMap<(String, Db), u64>,
+    /// Secret signing download URLs.
+    pub(crate) cdn_secret: [u8; 16],
+    /// Download URL generation; bumping it revokes every URL handed out.
+    pub(crate) url_generation: u32,
+    /// Lifetime of download URLs.
+    pub(crate) url_lifetime: Duration,
     /// Delivery counter.
     seq: u64,
+}
+
+/// Returns the `ownerRecordName` for `seed` (`_` + 32 hex digits).
+pub(crate) fn owner_record_name(seed: &str) -> String {
+    let digest = sha2::Sha256::digest(seed.as_bytes());
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("_{hex}")
+}
+
+/// Builds the zones an account serves, moving its libraries out of the configuration.
+fn account_zones(key: &str, cfg: &mut FakeAccount) -> Vec<Zone> {
+    let owner = owner_record_name(key);
+    let mut zones = Vec::new();
+    let primary = cfg.photos.library.take();
+    if cfg.photos.enabled {
+        let lib = primary.unwrap_or_else(|| FakeLibrary::generated(8, 1));
+        zones.push(Zone::new(
+            "PrimarySync",
+            Db::Private,
+            owner.clone(),
+            key,
+            lib,
+        ));
+    }
+    for (name, lib, placement) in std::mem::take(&mut cfg.photos.shared) {
+        let (db, owner) = match placement {
+            SharedPlacement::PrivateDb => (Db::Private, owner.clone()),
+            SharedPlacement::SharedDb => (Db::Shared, owner_record_name(&name)),
+        };
+        zones.push(Zone::new(&name, db, owner, key, lib));
+    }
+    zones
 }
 
 impl State {
     /// Builds the state, deriving each account's verifier (PBKDF2 runs here, once).
     pub(crate) fn new(accounts: Vec<FakeAccount>) -> Self {
         let group = Group::rfc5054_2048();
+        let mut zones = Vec::new();
+        let mut db_counters = HashMap::new();
         let accounts = accounts
             .into_iter()
-            .map(|cfg| {
+            .map(|mut cfg| {
+                let key = cfg.apple_id.to_lowercase();
+                for mut zone in account_zones(&key, &mut cfg) {
+                    let counter: &mut u64 = db_counters.entry((key.clone(), zone.db)).or_default();
+                    *counter += 1;
+                    zone.db_seq = *counter;
+                    zones.push(zone);
+                }
                 let salt = srp::random_salt();
                 let key = srp::password_key(&cfg.password, &salt, cfg.iterations, cfg.protocol);
                 let v = srp::verifier(&group, &salt, &key);
@@ -186,8 +244,50 @@ impl State {
             trust_tokens: HashMap::new(),
             web_sessions: HashMap::new(),
             pending_web: HashMap::new(),
+            zones,
+            db_counters,
+            cdn_secret: srp::random_bytes(16).try_into().unwrap_or_default(),
+            url_generation: 0,
+            url_lifetime: DOWNLOAD_URL_TTL,
             seq: 0,
         }
+    }
+
+    /// Returns a signer for download URLs rendered now.
+    pub(crate) fn signer(&self) -> UrlSigner {
+        UrlSigner {
+            base: self.base_url.clone(),
+            secret: self.cdn_secret,
+            expires: now_secs() + self.url_lifetime.as_secs(),
+            generation: self.url_generation,
+        }
+    }
+
+    /// Returns the index of zone `name` of `account` in `db`.
+    pub(crate) fn zone_index(&self, account: &str, db: Db, name: &str) -> Option<usize> {
+        self.zones
+            .iter()
+            .position(|z| z.account == account && z.db == db && z.name == name)
+    }
+
+    /// Returns the index of zone `name` of `apple_id` in any database.
+    pub(crate) fn find_zone(&self, apple_id: &str, name: &str) -> Option<usize> {
+        let key = apple_id.to_lowercase();
+        self.zones
+            .iter()
+            .position(|z| z.account == key && z.name == name)
+    }
+
+    /// Records a change of asset `asset` in zone `zone` (zone and database counters).
+    pub(crate) fn touch_asset(&mut self, zone: usize, asset: usize) {
+        let z = &mut self.zones[zone];
+        z.touch_asset(asset);
+        let counter = self
+            .db_counters
+            .entry((z.account.clone(), z.db))
+            .or_default();
+        *counter += 1;
+        z.db_seq = *counter;
     }
 
     /// Returns the account for `key` (lower-cased Apple ID).

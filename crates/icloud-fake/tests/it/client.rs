@@ -47,7 +47,7 @@ impl Resp {
 }
 
 /// A client with Apple-ish session data (scnt, session id, tokens) and a cookie jar.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Client {
     pub base: String,
     pub cookies: BTreeMap<String, String>,
@@ -214,6 +214,42 @@ impl Client {
             "/signin/complete?isRememberMeEnabled=true",
             Some(body),
         )
+    }
+
+    /// Signs in (the account must not use 2FA) and completes `accountLogin`: the jar then holds
+    /// the web cookies CloudKit requires.
+    pub fn signed_in(base: &str, account: &str, password: &str) -> Self {
+        let mut c = Client::new(base);
+        let complete = c.sign_in(account, password);
+        assert_eq!(complete.status, 200, "sign-in: {}", complete.text());
+        let login = c.account_login();
+        assert_eq!(login.status, 200, "accountLogin: {}", login.text());
+        assert!(c.cookies.contains_key("X-APPLE-WEBAUTH-TOKEN"));
+        c
+    }
+
+    /// POSTs `body` to CloudKit endpoint `endpoint` of database `db` with icloudpd's query
+    /// string (none for `zones/list`).
+    pub fn ck(&mut self, db: &str, endpoint: &str, body: &Value) -> Resp {
+        let query = if endpoint == "zones/list" {
+            String::new()
+        } else {
+            "?clientBuildNumber=2522Project44&clientMasteringNumber=2522B2&clientId=X&dsid=1\
+             &remapEnums=True&getCurrentSyncToken=True"
+                .to_owned()
+        };
+        let path = format!("/database/1/com.apple.photos.cloud/production/{db}/{endpoint}{query}");
+        let headers = [("Content-type", "text/plain".to_owned())];
+        self.send("POST", &path, &headers, Some(&body.to_string()))
+    }
+
+    /// GETs an absolute URL of this server (a download URL) with extra headers.
+    pub fn get_url(&mut self, url: &str, headers: &[(&str, String)]) -> Resp {
+        let path = url
+            .strip_prefix(&self.base)
+            .unwrap_or_else(|| panic!("{url} is not on {}", self.base))
+            .to_owned();
+        self.send("GET", &path, headers, None)
     }
 
     /// accountLogin with the captured tokens.

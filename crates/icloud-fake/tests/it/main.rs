@@ -1,13 +1,18 @@
 //! HTTP-level tests of the fake, over real loopback sockets.
 
+mod changes;
 mod client;
+mod cloudkit;
+mod downloads;
 mod faults;
+mod paging;
+mod photo_faults;
 mod signin;
 mod two_factor;
 mod two_step;
 mod web_session;
 
-use icloud_fake::{FakeAccount, FakeICloud};
+use icloud_fake::{FakeAccount, FakeICloud, FakeLibrary};
 
 /// Apple ID used by most tests.
 pub const ID: &str = "jdoe@gmail.com";
@@ -20,6 +25,24 @@ pub fn fake_with(f: impl FnOnce(FakeAccount) -> FakeAccount) -> FakeICloud {
         .account(f(FakeAccount::new(ID, PW).iterations(1000)))
         .start()
         .expect("fake starts")
+}
+
+/// Returns a fake whose one account (no 2FA) has `library` as PrimarySync, tweaked by `f`.
+pub fn photos_fake_with(
+    library: FakeLibrary,
+    f: impl FnOnce(FakeAccount) -> FakeAccount,
+) -> FakeICloud {
+    fake_with(|a| f(a.without_two_factor().library(library)))
+}
+
+/// Returns a fake whose one account (no 2FA) has `library` as PrimarySync.
+pub fn photos_fake(library: FakeLibrary) -> FakeICloud {
+    photos_fake_with(library, |a| a)
+}
+
+/// Returns a client signed in to `fake`'s account, holding the web cookies.
+pub fn ck_client(fake: &FakeICloud) -> client::Client {
+    client::Client::signed_in(&fake.base_url(), ID, PW)
 }
 
 /// Fails when a `.rs` file in this directory is not declared as a module (jj's guard).
@@ -78,4 +101,47 @@ fn binary_prints_url_and_serves() {
     assert!(out.status.success());
     let log = String::from_utf8_lossy(&out.stderr);
     assert!(log.contains("POST /setup/ws/1/validate 421"), "{log}");
+}
+
+/// `--library`, `--shared-library`, `--latency-ms` and `--quiet`.
+#[test]
+fn binary_serves_a_generated_library_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_icloud-fake"))
+        .args([
+            "--account",
+            "a@b.c:pw",
+            "--no-2fa",
+            "--library",
+            "250",
+            "--seed",
+            "7",
+            "--shared-library",
+            "--latency-ms",
+            "1",
+            "--quiet",
+            "--exit-on-stdin-close",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("line");
+    let mut c = client::Client::signed_in(line.trim_end(), "a@b.c", "pw");
+    let zones = c.ck("private", "zones/list", &serde_json::json!({})).json();
+    assert_eq!(zones["zones"].as_array().map(Vec::len), Some(2));
+    let whole = paging::smart(None);
+    let n = paging::count(&mut c, "private", "PrimarySync", &whole);
+    assert!(n > 200 && n < 250, "{n}");
+    let listed = paging::list_all(&mut c, "private", "PrimarySync", &whole, 200);
+    assert_eq!(listed.len() as u64, n);
+    drop(child.stdin.take());
+    let out = child.wait_with_output().expect("exit");
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "", "--quiet");
 }

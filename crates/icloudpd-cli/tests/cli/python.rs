@@ -22,6 +22,9 @@ use std::time::{Duration, Instant};
 
 use icloud_fake::{FakeAccount, FakeICloud, Fault};
 
+// Photos: listing albums and libraries, downloading a generated library.
+mod photos;
+
 const APPLE_ID: &str = "jdoe@example.com";
 /// `APPLE_ID` without its non-word characters: the cookie jar's file name.
 const BASE_NAME: &str = "jdoeexamplecom";

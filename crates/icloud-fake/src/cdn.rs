@@ -1,0 +1,271 @@
+//! The download CDN: signed URLs, deterministic bytes generated on the fly, `Range` support.
+//!
+//! A URL looks like Apple's: `{base}/B/<checksum><locator>/${f}?o=…&e=<expiry>&…&ckz=<zone>&s=<sig>`.
+//! The path token carries the resource's checksum and where to find it; `s` signs the token,
+//! the expiry and the URL generation with a per-server secret, so tampered, expired or revoked
+//! URLs answer 400 `{}` like the real CDN.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
+use sha2::{Digest, Sha256};
+
+use crate::http::{Reply, Req};
+use crate::library::{Prefix, Res, mix};
+use crate::state::State;
+
+/// Bytes of the path token taken by the url-safe checksum.
+const CHECKSUM_CHARS: usize = 28;
+
+/// Returns seconds since the Unix epoch.
+pub(crate) fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+/// Signs download URLs for one rendered response.
+#[derive(Debug, Clone)]
+pub(crate) struct UrlSigner {
+    /// `http://127.0.0.1:PORT`.
+    pub(crate) base: String,
+    /// Per-server secret.
+    pub(crate) secret: [u8; 16],
+    /// Expiry (`e=`), seconds since the epoch.
+    pub(crate) expires: u64,
+    /// Current URL generation (bumped to revoke every URL).
+    pub(crate) generation: u32,
+}
+
+impl UrlSigner {
+    fn signature(&self, token: &str, expires: u64) -> String {
+        let mut h = Sha256::new();
+        h.update(self.secret);
+        h.update(token.as_bytes());
+        h.update(expires.to_be_bytes());
+        h.update(self.generation.to_be_bytes());
+        URL_SAFE_NO_PAD.encode(&h.finalize()[..12])
+    }
+
+    /// Returns the download URL of resource `r` of asset `asset` in zone `zone`.
+    pub(crate) fn url(&self, zone: u16, asset: u32, r: &Res, zone_name: &str) -> String {
+        let token = token(zone, asset, r);
+        let s = self.signature(&token, self.expires);
+        let filler = |k: u64| URL_SAFE_NO_PAD.encode(mix(r.seed, k).to_be_bytes());
+        format!(
+            "{}/B/{token}/${{f}}?o={}{}&v=1&x=3&a={}&e={}&k={}&fl=&r={}-1&ckc=com.apple.photos.cloud&ckz={zone_name}&y=1&p=10&s={s}",
+            self.base,
+            filler(1),
+            filler(2),
+            filler(3),
+            self.expires,
+            filler(4),
+            crate::library::uuid(r.seed).to_lowercase(),
+        )
+    }
+}
+
+/// Returns the path token of a resource: url-safe checksum + url-safe locator.
+fn token(zone: u16, asset: u32, r: &Res) -> String {
+    let mut loc = [0u8; 8];
+    loc[..2].copy_from_slice(&zone.to_be_bytes());
+    loc[2..6].copy_from_slice(&asset.to_be_bytes());
+    loc[6] = r.prefix as u8;
+    loc[7] = u8::from(r.on_asset);
+    format!(
+        "{}{}",
+        URL_SAFE.encode(r.checksum),
+        URL_SAFE_NO_PAD.encode(loc)
+    )
+}
+
+/// Finds the resource a `/B/<token>/…` path names (signature not checked); returns it with the
+/// path token.
+pub(crate) fn locate(state: &State, path: &str) -> Option<(Res, String)> {
+    let rest = path.strip_prefix("/B/")?;
+    let (token, last) = rest.split_once('/')?;
+    let f = last.to_ascii_lowercase();
+    if f != "${f}" && f != "$%7bf%7d" && f != "%24%7bf%7d" {
+        return None;
+    }
+    if token.len() <= CHECKSUM_CHARS || !token.is_ascii() {
+        return None;
+    }
+    let loc = URL_SAFE_NO_PAD.decode(&token[CHECKSUM_CHARS..]).ok()?;
+    let loc: [u8; 8] = loc.try_into().ok()?;
+    let zone = usize::from(u16::from_be_bytes([loc[0], loc[1]]));
+    let asset = u32::from_be_bytes([loc[2], loc[3], loc[4], loc[5]]) as usize;
+    let prefix = Prefix::ALL.get(usize::from(loc[6])).copied()?;
+    let on_asset = loc[7] == 1;
+    let lib = &state.zones.get(zone)?.lib;
+    if asset >= lib.assets.len() {
+        return None;
+    }
+    let res = lib
+        .resources(asset)
+        .into_iter()
+        .find(|r| r.prefix == prefix && r.on_asset == on_asset)?;
+    if URL_SAFE.encode(res.checksum) != token[..CHECKSUM_CHARS] {
+        return None;
+    }
+    Some((res, token.to_owned()))
+}
+
+/// Writes the bytes of a resource starting at `offset` into `buf`.
+pub(crate) fn fill(seed: u64, magic: &[u8], offset: u64, buf: &mut [u8]) {
+    let mut word_index = u64::MAX;
+    let mut word = [0u8; 8];
+    for (k, b) in buf.iter_mut().enumerate() {
+        let p = offset + k as u64;
+        if let Some(m) = usize::try_from(p).ok().and_then(|p| magic.get(p)) {
+            *b = *m;
+            continue;
+        }
+        if p / 8 != word_index {
+            word_index = p / 8;
+            word = mix(seed, word_index).to_le_bytes();
+        }
+        *b = word[(p % 8) as usize];
+    }
+}
+
+/// Returns every byte of resource `r`.
+pub(crate) fn bytes(r: &Res) -> Vec<u8> {
+    let mut out = vec![0u8; usize::try_from(r.size).unwrap_or_default()];
+    fill(r.seed, r.uti.magic(), 0, &mut out);
+    out
+}
+
+/// A response body generated on the fly, outside the state lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Generated {
+    /// Byte seed.
+    pub(crate) seed: u64,
+    /// Leading magic bytes.
+    pub(crate) magic: &'static [u8],
+    /// First byte offset.
+    pub(crate) start: u64,
+    /// One past the last byte offset.
+    pub(crate) end: u64,
+    /// Close the connection after this many body bytes (`Content-Length` still promises all).
+    pub(crate) truncate_after: Option<u64>,
+}
+
+/// The CDN's error answer: 400, JSON `{}`.
+pub(crate) fn error(status: u16) -> Reply {
+    Reply::body(status, "application/json", "{}")
+}
+
+/// Parses `Range: bytes=…` against `size`: `Ok(None)` = whole file, `Err(())` = unsatisfiable.
+fn range(header: Option<&str>, size: u64) -> Result<Option<(u64, u64)>, ()> {
+    let Some(spec) = header.and_then(|h| h.trim().strip_prefix("bytes=")) else {
+        return Ok(None);
+    };
+    let Some((a, b)) = spec
+        .split(',')
+        .next()
+        .and_then(|r| r.trim().split_once('-'))
+    else {
+        return Ok(None);
+    };
+    let (a, b) = (a.trim(), b.trim());
+    let (start, end) = match (a.parse::<u64>(), b.parse::<u64>()) {
+        (Ok(s), Ok(e)) => (s, e.saturating_add(1).min(size)),
+        (Ok(s), Err(_)) if b.is_empty() => (s, size),
+        (Err(_), Ok(n)) if a.is_empty() => (size.saturating_sub(n), size),
+        _ => return Ok(None),
+    };
+    if start >= size || start >= end {
+        return Err(());
+    }
+    if start == 0 && end == size {
+        return Ok(None);
+    }
+    Ok(Some((start, end)))
+}
+
+/// `GET /B/<token>/${f}?…`: the resource's bytes (200, or 206 for a range), 400 `{}` for an
+/// unknown, tampered, expired or revoked URL. No cookies needed.
+pub(crate) fn handle(state: &mut State, req: &Req) -> Reply {
+    if req.method != "GET" && req.method != "HEAD" {
+        return error(405);
+    }
+    let Some((r, token)) = locate(state, &req.path) else {
+        return error(400);
+    };
+    let signer = state.signer();
+    let expires = req
+        .query_param("e")
+        .and_then(|e| e.parse::<u64>().ok())
+        .unwrap_or_default();
+    let signed = req
+        .query_param("s")
+        .is_some_and(|s| s == signer.signature(&token, expires));
+    if !signed || expires < now_secs() {
+        return error(400);
+    }
+    let disposition = "attachment; filename=\"%24%7Bf%7D\"; filename*=UTF-8''%24%7Bf%7D";
+    let reply = |status: u16| {
+        Reply::empty(status)
+            .header("Content-Type", "application/octet-stream")
+            .header("Accept-Ranges", "bytes")
+            .header("Content-Disposition", disposition)
+            .header("Access-Control-Allow-Origin", "https://www.icloud.com")
+    };
+    let (status, start, end) = match range(req.header("range"), r.size) {
+        Ok(None) => (200, 0, r.size),
+        Ok(Some((s, e))) => (206, s, e),
+        Err(()) => {
+            return reply(416).header("Content-Range", format!("bytes */{}", r.size));
+        }
+    };
+    let mut out = reply(status).header("Content-Length", (end - start).to_string());
+    if status == 206 {
+        out = out.header(
+            "Content-Range",
+            format!("bytes {start}-{}/{}", end - 1, r.size),
+        );
+    }
+    if req.method == "GET" {
+        out.generated = Some(Generated {
+            seed: r.seed,
+            magic: r.uti.magic(),
+            start,
+            end,
+            truncate_after: None,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fill_is_random_access() {
+        let magic = b"MAGIC";
+        let mut all = vec![0u8; 100];
+        fill(9, magic, 0, &mut all);
+        assert_eq!(&all[..5], magic);
+        let mut part = vec![0u8; 50];
+        fill(9, magic, 37, &mut part);
+        assert_eq!(part, all[37..87]);
+        let mut other = vec![0u8; 100];
+        fill(10, magic, 0, &mut other);
+        assert_ne!(all, other);
+    }
+
+    #[test]
+    fn ranges() {
+        assert_eq!(range(None, 10), Ok(None));
+        assert_eq!(range(Some("bytes=0-"), 10), Ok(None));
+        assert_eq!(range(Some("bytes=4-"), 10), Ok(Some((4, 10))));
+        assert_eq!(range(Some("bytes=2-5"), 10), Ok(Some((2, 6))));
+        assert_eq!(range(Some("bytes=-3"), 10), Ok(Some((7, 10))));
+        assert_eq!(range(Some("bytes=10-"), 10), Err(()));
+        assert_eq!(range(Some("items=1-"), 10), Ok(None));
+    }
+}

@@ -1,0 +1,164 @@
+//! Faults on CloudKit and the CDN: throttling, 500s, expiring sessions, latency, broken
+//! downloads.
+
+use std::time::{Duration, Instant};
+
+use icloud_fake::{FakeAccount, FakeAsset, FakeICloud, FakeLibrary, Fault};
+use serde_json::json;
+
+use crate::client::Client;
+use crate::paging::{list_body, of_type, smart};
+use crate::{ID, PW, ck_client, photos_fake};
+
+fn zones(c: &mut Client) -> u16 {
+    c.ck("private", "zones/list", &json!({})).status
+}
+
+#[test]
+fn throttling_with_and_without_retry_after() {
+    let fake = photos_fake(FakeLibrary::new());
+    let mut c = ck_client(&fake);
+    fake.set_fault(Fault::throttle("/zones/list", 429, Some(3), Some(1)));
+    let resp = c.ck("private", "zones/list", &json!({}));
+    assert_eq!(resp.status, 429);
+    assert_eq!(resp.header("Retry-After"), Some("3"));
+    assert_eq!(resp.json()["serverErrorCode"], "THROTTLED");
+    assert_eq!(zones(&mut c), 200, "used up");
+    fake.set_fault(Fault::throttle("", 503, None, Some(2)));
+    let resp = c.ck("private", "zones/list", &json!({}));
+    assert_eq!((resp.status, resp.header("Retry-After")), (503, None));
+    assert_eq!(resp.json()["serverErrorCode"], "TRY_AGAIN_LATER");
+    assert_eq!(zones(&mut c), 503);
+    assert_eq!(zones(&mut c), 200);
+    fake.set_fault(Fault::status("/records/query", 500, Some(1)));
+    let q = c.ck(
+        "private",
+        "records/query",
+        &list_body("PrimarySync", &smart(None), 0, 200),
+    );
+    assert_eq!(q.status, 500);
+    assert_eq!(zones(&mut c), 200, "other endpoints unaffected");
+}
+
+#[test]
+fn sessions_expire_after_n_cloudkit_requests() {
+    let fake = FakeICloud::builder()
+        .account(
+            FakeAccount::new(ID, PW)
+                .iterations(1000)
+                .without_two_factor(),
+        )
+        .fault(Fault::expire_session_after(2))
+        .start()
+        .expect("fake");
+    let mut c = ck_client(&fake);
+    assert_eq!(zones(&mut c), 200);
+    assert_eq!(zones(&mut c), 200);
+    let expired = c.ck("private", "zones/list", &json!({}));
+    assert_eq!(expired.status, 421);
+    assert_eq!(
+        c.setup("POST", "validate", Some(serde_json::Value::Null))
+            .status,
+        421,
+        "the web session is gone everywhere"
+    );
+    let mut again = ck_client(&fake);
+    assert_eq!(
+        zones(&mut again),
+        200,
+        "a new sign-in works and the fault is spent"
+    );
+}
+
+#[test]
+fn latency_is_applied_outside_the_lock() {
+    let fake = photos_fake(FakeLibrary::generated(20, 1));
+    let c = ck_client(&fake);
+    fake.set_fault(Fault::latency(Duration::from_millis(300)));
+    let started = Instant::now();
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let mut c = c.clone();
+            std::thread::spawn(move || zones(&mut c))
+        })
+        .collect();
+    for t in threads {
+        assert_eq!(t.join().expect("thread"), 200);
+    }
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(300), "{took:?}");
+    assert!(
+        took < Duration::from_millis(1500),
+        "requests overlap: {took:?}"
+    );
+
+    fake.clear_faults();
+    fake.set_fault(Fault::latency_for(
+        "/records/query",
+        Duration::from_millis(400),
+    ));
+    let mut c = c.clone();
+    let quick = Instant::now();
+    assert_eq!(zones(&mut c), 200);
+    assert!(quick.elapsed() < Duration::from_millis(350));
+    let slow = Instant::now();
+    c.ck(
+        "private",
+        "records/query",
+        &list_body("PrimarySync", &smart(None), 0, 2),
+    );
+    assert!(slow.elapsed() >= Duration::from_millis(400));
+}
+
+fn original_url(fake: &FakeICloud) -> (String, u64) {
+    let mut c = ck_client(fake);
+    let page = c
+        .ck(
+            "private",
+            "records/query",
+            &list_body("PrimarySync", &smart(None), 0, 2),
+        )
+        .json();
+    let v = &of_type(&page, "CPLMaster")[0]["fields"]["resOriginalRes"]["value"];
+    (
+        v["downloadURL"].as_str().expect("url").to_owned(),
+        v["size"].as_u64().expect("size"),
+    )
+}
+
+#[test]
+fn truncated_downloads_promise_more_than_they_send() {
+    let fake = photos_fake(FakeLibrary::new().asset(FakeAsset::photo("a.JPG").size(300_000)));
+    let (url, size) = original_url(&fake);
+    fake.set_fault(Fault::truncate_download(1000, Some(1)));
+    let mut c = Client::new(&fake.base_url());
+    let cut = c.get_url(&url, &[]);
+    assert_eq!(cut.status, 200);
+    assert_eq!(cut.header("Content-Length"), Some("300000"));
+    assert_eq!(cut.body.len(), 1000, "the connection closes early");
+    let bytes = fake.resource_bytes(&url).expect("bytes");
+    assert_eq!(cut.body, bytes[..1000]);
+    // Resume from where it broke: a 206 with the rest.
+    let rest = c.get_url(&url, &[("Range", "bytes=1000-".into())]);
+    assert_eq!(rest.status, 206);
+    assert_eq!(rest.body.len() as u64, size - 1000);
+    assert_eq!(rest.body, bytes[1000..]);
+}
+
+#[test]
+fn download_errors_answer_json_and_run_out() {
+    let fake = photos_fake(FakeLibrary::new().asset(FakeAsset::photo("a.JPG")));
+    let (url, _) = original_url(&fake);
+    fake.set_fault(Fault::download_error(400, Some(1)));
+    fake.set_fault(Fault::download_error(404, Some(1)));
+    let mut c = Client::new(&fake.base_url());
+    let first = c.get_url(&url, &[]);
+    assert_eq!((first.status, first.text()), (400, "{}".to_owned()));
+    assert_eq!(first.header("Content-Type"), Some("application/json"));
+    assert_eq!(c.get_url(&url, &[]).status, 404);
+    assert_eq!(c.get_url(&url, &[]).status, 200);
+    // CloudKit is untouched by download faults.
+    fake.set_fault(Fault::download_error(500, None));
+    let mut ck = ck_client(&fake);
+    assert_eq!(zones(&mut ck), 200);
+}
