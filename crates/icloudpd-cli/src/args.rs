@@ -157,6 +157,30 @@ static SPECS: &[Spec] = &[
         "Directory to store cookies for authentication. Default: ~/.pyicloud",
     ),
     spec(
+        Some("-l"),
+        "--list-albums",
+        "",
+        Common,
+        Takes::Flag,
+        "List the available albums",
+    ),
+    spec(
+        None,
+        "--library",
+        "LIBRARY",
+        Common,
+        Takes::Value,
+        "Library to download. Default: PrimarySync",
+    ),
+    spec(
+        None,
+        "--list-libraries",
+        "",
+        Common,
+        Takes::Flag,
+        "List the available libraries",
+    ),
+    spec(
         Some("-u"),
         "--username",
         "USERNAME",
@@ -191,6 +215,9 @@ pub struct UserArgs {
     pub directory: Option<String>,
     pub auth_only: bool,
     pub cookie_directory: String,
+    pub list_albums: bool,
+    pub list_libraries: bool,
+    pub library: String,
 }
 
 /// What the command line asks for.
@@ -324,6 +351,9 @@ fn apply(user: &mut UserArgs, occurrences: &Occurrences) {
             "--cookie-directory" => user.cookie_directory = v.unwrap_or_default(),
             "--username" => user.username = v.unwrap_or_default().to_lowercase(),
             "--password" => user.password = v,
+            "--list-albums" => user.list_albums = true,
+            "--list-libraries" => user.list_libraries = true,
+            "--library" => user.library = v.unwrap_or_default(),
             _ => {}
         }
     }
@@ -384,6 +414,7 @@ pub fn parse(args: &[String]) -> Result<Invocation, ParseError> {
     let mut unrecognized = unknown;
     let mut defaults = UserArgs {
         cookie_directory: "~/.pyicloud".to_owned(),
+        library: "PrimarySync".to_owned(),
         ..UserArgs::default()
     };
     apply(&mut defaults, &common);
@@ -405,6 +436,16 @@ pub fn parse(args: &[String]) -> Result<Invocation, ParseError> {
         return Ok(Invocation::Version);
     }
     Ok(Invocation::Run { global, users })
+}
+
+/// Returns the `--version` line.
+pub fn version() -> String {
+    let sha = option_env!("ICLOUDPD_COMMIT_SHA").unwrap_or("unknown");
+    let ts = option_env!("ICLOUDPD_COMMIT_TIMESTAMP").unwrap_or("unknown");
+    format!(
+        "version:{}, commit sha:{sha}, commit timestamp:{ts}",
+        env!("CARGO_PKG_VERSION")
+    )
 }
 
 /// Returns the usage line.

@@ -24,6 +24,11 @@ impl CliError {
         }
     }
 
+    /// A failure whose message has already been logged (exit status 1, nothing more to say).
+    pub fn reported() -> Self {
+        CliError::failed(String::new())
+    }
+
     pub fn mfa_unanswerable(message: impl Into<String>) -> Self {
         CliError {
             message: message.into(),
@@ -78,5 +83,25 @@ impl From<AuthError> for CliError {
             other => other.to_string(),
         };
         CliError::failed(message)
+    }
+}
+
+impl From<icloud_photos::Error> for CliError {
+    fn from(e: icloud_photos::Error) -> Self {
+        use icloud_photos::Error as PhotosError;
+        match e {
+            PhotosError::Auth(e) => e.into(),
+            PhotosError::WebAccessDisabled { reason } => {
+                AuthError::WebAccessDisabled { reason }.into()
+            }
+            PhotosError::LibraryNotReady { .. } => {
+                CliError::failed("Apple iCloud Photo Library has not finished indexing yet")
+            }
+            PhotosError::Throttled { .. } => {
+                CliError::failed("Apple iCloud is temporary refusing to serve icloudpd")
+            }
+            PhotosError::Transport(_) => CliError::failed("Cannot connect to Apple iCloud service"),
+            other => CliError::failed(other.to_string()),
+        }
     }
 }

@@ -16,7 +16,7 @@ fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let (global, users) = match args::parse(&argv) {
         Ok(Invocation::Help) => return print_and(args::help(), 0),
-        Ok(Invocation::Version) => return print_and(version(), 0),
+        Ok(Invocation::Version) => return print_and(args::version(), 0),
         Ok(Invocation::Run { global, users }) => (global, users),
         Err(ParseError::Argument(message)) => return print_and(message, error::EXIT_USAGE),
         Err(ParseError::Unrecognized(tokens)) => {
@@ -41,7 +41,9 @@ fn main() -> ExitCode {
     match runtime.block_on(run::run(&global, &users)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            tracing::info!(target: logging::APP, "{}", e.message);
+            if !e.message.is_empty() {
+                tracing::info!(target: logging::APP, "{}", e.message);
+            }
             ExitCode::from(e.exit_code)
         }
     }
@@ -50,13 +52,4 @@ fn main() -> ExitCode {
 fn print_and(text: impl std::fmt::Display, code: u8) -> ExitCode {
     println!("{text}");
     ExitCode::from(code)
-}
-
-fn version() -> String {
-    let sha = option_env!("ICLOUDPD_COMMIT_SHA").unwrap_or("unknown");
-    let ts = option_env!("ICLOUDPD_COMMIT_TIMESTAMP").unwrap_or("unknown");
-    format!(
-        "version:{}, commit sha:{sha}, commit timestamp:{ts}",
-        env!("CARGO_PKG_VERSION")
-    )
 }

@@ -12,6 +12,10 @@ pub struct UserSettings {
     pub directory: Option<PathBuf>,
     pub auth_only: bool,
     pub cookie_directory: PathBuf,
+    pub list_albums: bool,
+    pub list_libraries: bool,
+    /// CloudKit zone name of the library (`--library`, default `PrimarySync`).
+    pub library: String,
 }
 
 /// Runs the per-user consistency checks of icloudpd (first failure wins) and resolves paths.
@@ -26,7 +30,7 @@ pub fn validate(global: &GlobalArgs, users: &[UserArgs]) -> Result<Vec<UserSetti
     users
         .iter()
         .map(|u| {
-            if !u.auth_only && u.directory.is_none() {
+            if !u.auth_only && u.directory.is_none() && !u.list_albums && !u.list_libraries {
                 return Err(
                     "--auth-only, --directory, --list-libraries, or --list-albums are required for each configuration"
                         .to_owned(),
@@ -38,6 +42,9 @@ pub fn validate(global: &GlobalArgs, users: &[UserArgs]) -> Result<Vec<UserSetti
                 directory: u.directory.as_ref().map(PathBuf::from),
                 auth_only: u.auth_only,
                 cookie_directory: expand_tilde(&u.cookie_directory, home.as_deref()),
+                list_albums: u.list_albums,
+                list_libraries: u.list_libraries,
+                library: u.library.clone(),
             })
         })
         .collect()

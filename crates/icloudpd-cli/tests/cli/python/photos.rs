@@ -468,3 +468,145 @@ fn day_folders_are_utc_days() {
     assert_eq!(splitext(".hidden"), (".hidden", ""));
     assert_eq!(splitext("IMG.1234.HEIC"), ("IMG.1234", ".HEIC"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Our icloudpd prints what Python prints
+// ---------------------------------------------------------------------------------------------
+
+/// Runs our icloudpd with the same arguments and environment as [`python_photos`].
+fn ours_photos(fake: &FakeICloud, dir: &Path, args: &[&str]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_icloudpd"));
+    cmd.args([
+        "--username",
+        APPLE_ID,
+        "--password",
+        PASSWORD,
+        "--no-progress-bar",
+    ])
+    .arg("--cookie-directory")
+    .arg(dir.join("cookies"))
+    .args(args)
+    .current_dir(dir)
+    .env("TZ", "UTC")
+    .env("ICLOUD_KEYRING_BACKEND", "mock");
+    point_at_fake(&mut cmd, fake, dir);
+    run("our icloudpd", fake, cmd, None)
+}
+
+/// The lines of `stdout` that are not log lines (`YYYY-MM-DD HH:MM:SS LEVEL …`).
+fn printed_lines(stdout: &str) -> Vec<&str> {
+    stdout
+        .lines()
+        .filter(|l| {
+            let b = l.as_bytes();
+            !(b.len() > 20 && b[4] == b'-' && b[7] == b'-' && b[10] == b' ' && b[13] == b':')
+        })
+        .collect()
+}
+
+/// A library with every kind of album: folders, albums in folders, a deleted album, unicode.
+fn listing_account() -> FakeAccount {
+    photos_account(FakeLibrary::generated(60, 9))
+        .shared_library(
+            SHARED_PRIVATE,
+            FakeLibrary::generated(10, 2),
+            SharedPlacement::PrivateDb,
+        )
+        .shared_library(
+            SHARED_SHARED,
+            FakeLibrary::generated(10, 3),
+            SharedPlacement::SharedDb,
+        )
+}
+
+#[test]
+fn ours_lists_albums_exactly_as_python_does() {
+    let fake = start_fake_with(listing_account(), None);
+    for library in [None, Some(SHARED_PRIVATE), Some(SHARED_SHARED)] {
+        let mut args = vec!["--list-albums"];
+        if let Some(zone) = library {
+            args.extend(["--library", zone]);
+        }
+        let (py_dir, our_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let python = python_photos(&fake, py_dir.path(), &args);
+        let ours = ours_photos(&fake, our_dir.path(), &args);
+        python.assert_success();
+        ours.assert_success();
+        let want = printed_lines(&python.stdout);
+        assert!(want.len() >= 11, "{python}");
+        assert_eq!(printed_lines(&ours.stdout), want, "{ours}");
+        // The log lines around the listing match too (timestamps aside).
+        for line in ["Processing user: jdoe@example.com"] {
+            ours.assert_stdout_contains(line);
+            python.assert_stdout_contains(line);
+        }
+    }
+}
+
+#[test]
+fn ours_lists_libraries_as_python_does() {
+    let fake = start_fake_with(listing_account(), None);
+    let (py_dir, our_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+
+    let python = python_photos(&fake, py_dir.path(), &["--list-libraries"]);
+    let ours = ours_photos(&fake, our_dir.path(), &["--list-libraries"]);
+
+    python.assert_success();
+    ours.assert_success();
+    // Python prints a set (any order); ours prints private zones first, then shared ones.
+    let mut want = printed_lines(&python.stdout);
+    want.sort_unstable();
+    let got = printed_lines(&ours.stdout);
+    assert_eq!(
+        got,
+        ["PrimarySync", SHARED_PRIVATE, SHARED_SHARED],
+        "{ours}"
+    );
+    let mut sorted = got.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, want);
+}
+
+#[test]
+fn ours_rejects_an_unknown_library_as_python_does() {
+    let fake = start_fake_with(listing_account(), None);
+    let (py_dir, our_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let args = ["--library", "doesnotexist", "--list-albums"];
+
+    let python = python_photos(&fake, py_dir.path(), &args);
+    let ours = ours_photos(&fake, our_dir.path(), &args);
+
+    assert_eq!(python.status.code(), Some(1), "{python}");
+    assert_eq!(ours.status.code(), Some(1), "{ours}");
+    python.assert_stdout_contains("ERROR    Unknown library: doesnotexist");
+    ours.assert_stdout_contains("ERROR    Unknown library: doesnotexist");
+}
+
+#[test]
+fn ours_reports_service_problems_as_python_does() {
+    let cases: [(FakeAccount, &str); 3] = [
+        (
+            photos_account(FakeLibrary::new().indexing("RUNNING")),
+            "INFO     Apple iCloud Photo Library has not finished indexing yet",
+        ),
+        (
+            photos_account(FakeLibrary::new()).web_access_disabled(),
+            "(ACCESS_DENIED)",
+        ),
+        (
+            photos_account(FakeLibrary::new()).without_photos(),
+            "INFO     Webservice not available (ckdatabasews)",
+        ),
+    ];
+    for (account, message) in cases {
+        let fake = start_fake_with(account, None);
+        let (py_dir, our_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let python = python_photos(&fake, py_dir.path(), &["--list-albums"]);
+        let ours = ours_photos(&fake, our_dir.path(), &["--list-albums"]);
+        assert_eq!(python.status.code(), Some(1), "{python}");
+        assert_eq!(ours.status.code(), Some(1), "{ours}");
+        python.assert_stdout_contains(message);
+        ours.assert_stdout_contains(message);
+        ours.assert_stdout_lacks("Albums:");
+    }
+}

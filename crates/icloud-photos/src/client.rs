@@ -1,0 +1,292 @@
+//! [`PhotosClient`] and its builder: the CloudKit database of a signed-in session, the
+//! library lookups and the download client.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use icloud_auth::{RetryPolicy, Session};
+use serde_json::Value;
+
+use crate::call::{Call, CloudKit};
+use crate::changes::SyncToken;
+use crate::cloudkit::{decode, zone_name};
+use crate::download::{self, ByteStream};
+use crate::error::{Error, Result};
+use crate::library::{Database, Library};
+use crate::listing::Shift;
+use crate::{AssetVersion, query};
+
+/// The zone name of the personal library.
+pub const PRIMARY_LIBRARY: &str = "PrimarySync";
+
+/// A client for iCloud Photos of one signed-in [`Session`]. Cheap to clone; `Send + Sync`.
+///
+/// Every request carries the session's cookies and headers; CloudKit requests are retried per
+/// the [`RetryPolicy`] (throttling honours `Retry-After` and lowers the number of requests in
+/// flight). An expired session is never retried: it surfaces as an [`Error`] whose
+/// [`Error::needs_reauth`] is `true`.
+#[derive(Clone)]
+pub struct PhotosClient {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) ck: CloudKit,
+    pub(crate) http: reqwest::Client,
+    pub(crate) page_size: usize,
+    pub(crate) concurrency: usize,
+    pub(crate) empty_page_probes: usize,
+    shifts: Mutex<HashMap<(Database, String), Arc<Shift>>>,
+}
+
+impl Inner {
+    /// Returns the deletion counter of a zone, shared by its listings and deletions.
+    pub(crate) fn shift(&self, db: Database, zone: &str) -> Arc<Shift> {
+        let mut map = self.shifts.lock().unwrap_or_else(PoisonError::into_inner);
+        map.entry((db, zone.to_owned())).or_default().clone()
+    }
+}
+
+impl fmt::Debug for PhotosClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PhotosClient")
+            .field("page_size", &self.inner.page_size)
+            .field("concurrency", &self.inner.concurrency)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`PhotosClient`]; see [`PhotosClient::builder`].
+#[derive(Debug)]
+#[must_use]
+pub struct PhotosClientBuilder {
+    session: Session,
+    page_size: usize,
+    concurrency: usize,
+    empty_page_probes: usize,
+    retry: RetryPolicy,
+    timeout: Duration,
+}
+
+impl PhotosClientBuilder {
+    /// Sets how many assets one listing page asks for (default 100, i.e. `resultsLimit` 200:
+    /// icloudpd's value). At least 1.
+    pub fn page_size(mut self, n: usize) -> Self {
+        self.page_size = n.max(1);
+        self
+    }
+
+    /// Sets how many CloudKit requests may be in flight at once (default 8). Listings fetch
+    /// that many pages ahead; throttling lowers the limit temporarily. At least 1.
+    pub fn concurrency(mut self, n: usize) -> Self {
+        self.concurrency = n.max(1);
+        self
+    }
+
+    /// Sets how many consecutive empty pages a listing crosses while it has seen fewer assets
+    /// than the album's count (default 20). Apple's listings can hold empty pages, or pages of
+    /// deleted records only, in the middle.
+    pub fn empty_page_probes(mut self, n: usize) -> Self {
+        self.empty_page_probes = n;
+        self
+    }
+
+    /// Sets the retry policy of CloudKit requests (default [`RetryPolicy::default`]).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Sets the connect and read timeout of downloads (default 30 s; there is no total
+    /// timeout, so big files can take as long as they need).
+    pub fn download_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Builds the client.
+    ///
+    /// Fails with [`Error::Auth`] (`webservice not available (ckdatabasews)`) when the account
+    /// has no CloudKit database service.
+    pub fn build(self) -> Result<PhotosClient> {
+        let root = self.session.webservice("ckdatabasews")?.url().to_owned();
+        let http = download::http_client(&self.session, self.timeout)?;
+        Ok(PhotosClient {
+            inner: Arc::new(Inner {
+                ck: CloudKit::new(self.session, &root, self.retry, self.concurrency),
+                http,
+                page_size: self.page_size,
+                concurrency: self.concurrency,
+                empty_page_probes: self.empty_page_probes,
+                shifts: Mutex::new(HashMap::new()),
+            }),
+        })
+    }
+}
+
+impl PhotosClient {
+    /// Returns a client with the default settings.
+    pub fn new(session: &Session) -> Result<PhotosClient> {
+        PhotosClient::builder(session).build()
+    }
+
+    /// Returns a builder for a client of `session`.
+    pub fn builder(session: &Session) -> PhotosClientBuilder {
+        PhotosClientBuilder {
+            session: session.clone(),
+            page_size: 100,
+            concurrency: 8,
+            empty_page_probes: 20,
+            retry: RetryPolicy::default(),
+            timeout: Duration::from_secs(30),
+        }
+    }
+
+    /// Returns the session this client uses.
+    pub fn session(&self) -> &Session {
+        self.inner.ck.session()
+    }
+
+    /// Returns the current limit of CloudKit requests in flight: the configured concurrency,
+    /// or less while Apple throttles.
+    pub fn in_flight_limit(&self) -> usize {
+        self.inner.ck.in_flight_limit()
+    }
+
+    /// Returns every library: the private database's zones, then the shared database's.
+    ///
+    /// Deleted zones and `CMM-*` zones (shared-link bundles) are skipped. Each library's
+    /// indexing state is queried (see [`Library::indexing_state`]); a library still indexing
+    /// is listed all the same, so its name can be shown.
+    pub async fn libraries(&self) -> Result<Vec<Library>> {
+        let mut out = self.zones(Database::Private).await?;
+        out.extend(self.zones(Database::Shared).await?);
+        Ok(out)
+    }
+
+    /// Returns the library of zone `name` (e.g. `PrimarySync`, `SharedSync-…`), searching
+    /// the private database first, then the shared one.
+    ///
+    /// Fails with [`Error::NotFound`] for an unknown name and [`Error::LibraryNotReady`] when
+    /// the library has not finished indexing.
+    pub async fn library(&self, name: &str) -> Result<Library> {
+        for db in [Database::Private, Database::Shared] {
+            let zones = self.zone_ids(db).await?;
+            if let Some(zone) = zones.into_iter().find(|z| zone_name(z) == Some(name)) {
+                let library = self.open(db, zone).await?;
+                library.ensure_ready()?;
+                return Ok(library);
+            }
+        }
+        Err(Error::NotFound {
+            what: format!("library {name}"),
+        })
+    }
+
+    /// Returns the personal library ([`PRIMARY_LIBRARY`]); see [`PhotosClient::library`].
+    pub async fn primary(&self) -> Result<Library> {
+        self.library(PRIMARY_LIBRARY).await
+    }
+
+    /// Returns the zones of the private database that changed since `token` (all zones
+    /// without one) and the database token to pass next time (§6.9 `changes/database`).
+    ///
+    /// Database tokens are not valid for [`Library::changes`].
+    pub async fn changed_zones(
+        &self,
+        token: Option<&SyncToken>,
+    ) -> Result<(Vec<String>, SyncToken)> {
+        let mut token = token.cloned();
+        let mut zones = Vec::new();
+        loop {
+            let body = query::changes_database(token.as_ref().map(SyncToken::as_str));
+            let reply = self
+                .inner
+                .ck
+                .post(Database::Private, Call::CHANGES_DATABASE, &body)
+                .await
+                .map_err(|e| match e {
+                    Error::Api { code, reason } if code == "BAD_REQUEST" => {
+                        Error::InvalidSyncToken { reason }
+                    }
+                    other => other,
+                })?;
+            let next = reply
+                .get("syncToken")
+                .and_then(Value::as_str)
+                .ok_or_else(|| Error::unexpected("changes/database", "no syncToken"))?;
+            zones.extend(crate::changes::changed_zone_names(&reply));
+            let more = reply.get("moreComing").and_then(Value::as_bool) == Some(true);
+            if !more || token.as_ref().map(SyncToken::as_str) == Some(next) {
+                zones.dedup();
+                return Ok((zones, SyncToken::new(next)));
+            }
+            token = Some(SyncToken::new(next));
+        }
+    }
+
+    /// Starts downloading `version` from byte `offset` (`Range: bytes=<offset>-`, always sent).
+    ///
+    /// The URL is used exactly as Apple gave it, without cookies. Check
+    /// [`ByteStream::is_partial`] before appending to a partial file: a server that ignores
+    /// the range answers 200 with the whole file.
+    pub async fn download(&self, version: &AssetVersion, offset: u64) -> Result<ByteStream> {
+        download::get(&self.inner.http, version.url(), offset).await
+    }
+
+    async fn zone_ids(&self, db: Database) -> Result<Vec<Value>> {
+        let reply = self
+            .inner
+            .ck
+            .post(db, Call::ZONES, &serde_json::json!({}))
+            .await?;
+        Ok(decode::zones(&reply))
+    }
+
+    async fn zones(&self, db: Database) -> Result<Vec<Library>> {
+        let mut out = Vec::new();
+        for zone in self.zone_ids(db).await? {
+            let name = zone_name(&zone).unwrap_or_default().to_owned();
+            if name.starts_with("CMM-") {
+                continue;
+            }
+            // As icloudpd, a zone whose state cannot be read is still a library to name; the
+            // session, access and throttling errors concern every zone and end the listing.
+            let state = match Library::query_indexing(&self.inner, db, &zone).await {
+                Ok(state) => state,
+                Err(e) if matches!(e, Error::Api { .. } | Error::UnexpectedResponse { .. }) => {
+                    tracing::warn!(zone = %name, error = %e, "indexing state unavailable");
+                    None
+                }
+                Err(e) => return Err(e),
+            };
+            out.push(Library::new(self.inner.clone(), db, zone, state));
+        }
+        Ok(out)
+    }
+
+    /// Builds the library of a zone, querying its indexing state.
+    async fn open(&self, db: Database, zone: Value) -> Result<Library> {
+        let state = Library::query_indexing(&self.inner, db, &zone).await?;
+        Ok(Library::new(self.inner.clone(), db, zone, state))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>() {}
+
+    #[test]
+    fn handles_are_send_and_sync() {
+        send_sync::<super::PhotosClient>();
+        send_sync::<crate::Library>();
+        send_sync::<crate::Asset>();
+        send_sync::<crate::Error>();
+        send::<crate::ByteStream>();
+        send::<crate::AssetStream>();
+        send::<crate::ChangeFeed>();
+    }
+}

@@ -1,0 +1,341 @@
+//! Record → typed values: assets (filename, item type, versions, metadata), album names,
+//! counts, zones and indexing state. Pure functions; never panic on malformed input.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use base64::Engine as _;
+use serde_json::Value;
+
+use super::Record;
+use crate::asset::{Asset, AssetId, AssetVersion, MediaType, Metadata, RawRecords, VersionKind};
+use crate::error::DecodeError;
+
+/// The UTI table of icloudpd: item type and fallback extension.
+const UTIS: [(&str, MediaType, &str); 17] = [
+    ("public.heic", MediaType::Image, "HEIC"),
+    ("public.heif", MediaType::Image, "HEIF"),
+    ("public.jpeg", MediaType::Image, "JPG"),
+    ("public.png", MediaType::Image, "PNG"),
+    ("com.apple.quicktime-movie", MediaType::Movie, "MOV"),
+    ("com.adobe.raw-image", MediaType::Image, "DNG"),
+    ("com.canon.cr2-raw-image", MediaType::Image, "CR2"),
+    ("com.canon.crw-raw-image", MediaType::Image, "CRW"),
+    ("com.canon.cr3-raw-image", MediaType::Image, "CR3"),
+    ("com.sony.arw-raw-image", MediaType::Image, "ARW"),
+    ("com.fuji.raw-image", MediaType::Image, "RAF"),
+    ("com.panasonic.rw2-raw-image", MediaType::Image, "RW2"),
+    // Upstream maps NRW to "NRF"; kept for identical fallback names.
+    ("com.nikon.nrw-raw-image", MediaType::Image, "NRF"),
+    ("com.nikon.raw-image", MediaType::Image, "NEF"),
+    ("com.pentax.raw-image", MediaType::Image, "PEF"),
+    ("com.olympus.raw-image", MediaType::Image, "ORF"),
+    ("com.olympus.or-raw-image", MediaType::Image, "ORF"),
+];
+
+/// Returns the media type and fallback extension of a UTI in icloudpd's table.
+pub(crate) fn uti(uti: &str) -> Option<(MediaType, &'static str)> {
+    UTIS.iter()
+        .find(|(u, _, _)| *u == uti)
+        .map(|(_, t, e)| (*t, *e))
+}
+
+/// Decodes standard base64 as Python's `b64decode` does: characters outside the alphabet are
+/// skipped, padding must be right.
+pub(crate) fn base64_lenient(text: &str) -> Option<Vec<u8>> {
+    let clean: String = text
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '='))
+        .collect();
+    base64::engine::general_purpose::STANDARD.decode(clean).ok()
+}
+
+/// Pairs a CPLMaster with its CPLAsset and decodes them into an [`Asset`] of `zone`.
+pub(crate) fn asset(master: Record, asset: Record, zone: &str) -> Result<Asset, DecodeError> {
+    let built = build(&master, &asset, zone);
+    let raw = Arc::new(RawRecords {
+        master: master.raw,
+        asset: asset.raw,
+    });
+    match built {
+        Ok(mut a) => {
+            a.raw = raw;
+            Ok(a)
+        }
+        Err(e) => Err(e.with_raw(raw.to_json()).for_asset(asset_name(&raw.asset))),
+    }
+}
+
+fn asset_name(asset: &Value) -> &str {
+    asset
+        .get("recordName")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+}
+
+fn build(master: &Record, asset: &Record, zone: &str) -> Result<Asset, DecodeError> {
+    let (filename, fallback) = filename(master)?;
+    let item_type = master.string("itemType").map(str::to_owned);
+    let media_type = item_type.as_deref().map(|t| match uti(t) {
+        Some((kind, _)) => kind,
+        None => media_from_name(&filename),
+    });
+    let versions = versions(master, asset, media_type)?;
+    Ok(Asset {
+        id: AssetId::new(asset.name()),
+        master_id: master.name().to_owned(),
+        change_tag: asset.change_tag().map(str::to_owned),
+        zone: zone.to_owned(),
+        filename,
+        filename_fallback: fallback,
+        item_type,
+        media_type,
+        versions,
+        meta: Arc::new(metadata(asset)),
+        raw: Arc::new(RawRecords {
+            master: Value::Null,
+            asset: Value::Null,
+        }),
+    })
+}
+
+/// icloudpd's rule for UTIs outside its table: an image if the name says so, else a movie.
+fn media_from_name(filename: &str) -> MediaType {
+    let lower = filename.to_ascii_lowercase();
+    if [".heic", ".png", ".jpg", ".jpeg"]
+        .iter()
+        .any(|ext| lower.ends_with(ext))
+    {
+        MediaType::Image
+    } else {
+        MediaType::Movie
+    }
+}
+
+/// Returns the base filename and whether it is the `<id12>.<EXT>` fallback.
+pub(crate) fn filename(master: &Record) -> Result<(String, bool), DecodeError> {
+    let err = |detail: &str| DecodeError::new("CPLMaster", master.name(), "filenameEnc", detail);
+    let Some(value) = master.value("filenameEnc") else {
+        return Ok((fallback_name(master), true));
+    };
+    let text = value.as_str().ok_or_else(|| err("value is not a string"))?;
+    let name = match master.field_type("filenameEnc") {
+        Some("STRING") => text.to_owned(),
+        Some("ENCRYPTED_BYTES") => {
+            let bytes = base64_lenient(text).ok_or_else(|| err("invalid base64"))?;
+            String::from_utf8(bytes).map_err(|_| err("decoded name is not valid UTF-8"))?
+        }
+        other => {
+            return Err(err(&format!(
+                "unsupported field type {}",
+                other.unwrap_or("(none)")
+            )));
+        }
+    };
+    if name.is_empty() {
+        return Ok((fallback_name(master), true));
+    }
+    Ok((name, false))
+}
+
+/// `<id12>.<EXT>`: the master id with non-alphanumerics replaced by `_`, cut to 12 characters,
+/// and the extension of its item type (or `unknown`).
+fn fallback_name(master: &Record) -> String {
+    let id: String = master
+        .name()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .take(12)
+        .collect();
+    let ext = master
+        .string("itemType")
+        .and_then(uti)
+        .map_or("unknown", |(_, ext)| ext);
+    format!("{id}.{ext}")
+}
+
+fn versions(
+    master: &Record,
+    asset: &Record,
+    media: Option<MediaType>,
+) -> Result<BTreeMap<VersionKind, AssetVersion>, DecodeError> {
+    let mut out = BTreeMap::new();
+    for kind in VersionKind::ALL {
+        let Some(prefix) = kind.field_prefix(media) else {
+            continue;
+        };
+        let res = format!("{prefix}Res");
+        let record = if asset.field(&res).is_some() {
+            asset
+        } else if master.field(&res).is_some() {
+            master
+        } else {
+            continue;
+        };
+        out.insert(kind, version(record, kind, prefix, &res)?);
+    }
+    if !out.contains_key(&VersionKind::Original) {
+        return Err(DecodeError::new(
+            "CPLMaster",
+            master.name(),
+            "resOriginalRes",
+            "the asset has no original version",
+        ));
+    }
+    Ok(out)
+}
+
+fn version(
+    record: &Record,
+    kind: VersionKind,
+    prefix: &str,
+    res: &str,
+) -> Result<AssetVersion, DecodeError> {
+    let rtype = match record.record_type() {
+        Some("CPLAsset") => "CPLAsset",
+        Some("CPLMaster") => "CPLMaster",
+        _ => "record",
+    };
+    let type_field = format!("{prefix}FileType");
+    let file_type = record.string(&type_field).ok_or_else(|| {
+        DecodeError::new(
+            rtype,
+            record.name(),
+            &type_field,
+            format!("missing for {res}"),
+        )
+    })?;
+    let value = record.value(res).unwrap_or(&Value::Null);
+    let missing = |key: &str| DecodeError::new(rtype, record.name(), res, format!("no {key}"));
+    let text = |key: &'static str| value.get(key).and_then(Value::as_str).ok_or(key);
+    let size = value
+        .get("size")
+        .and_then(Value::as_u64)
+        .ok_or_else(|| missing("size"))?;
+    let url = text("downloadURL").map_err(missing)?;
+    let checksum = text("fileChecksum").map_err(missing)?;
+    let dim = |f: &str| {
+        record
+            .int(&format!("{prefix}{f}"))
+            .and_then(|v| u64::try_from(v).ok())
+    };
+    Ok(AssetVersion {
+        kind,
+        size,
+        url: url.to_owned(),
+        file_type: file_type.to_owned(),
+        checksum: checksum.to_owned(),
+        width: dim("Width"),
+        height: dim("Height"),
+    })
+}
+
+fn metadata(asset: &Record) -> Metadata {
+    let bytes = |name: &str| {
+        let text = asset.string(name)?;
+        let decoded = base64_lenient(text);
+        if decoded.is_none() {
+            tracing::debug!(
+                record = asset.name(),
+                field = name,
+                "ignoring invalid base64"
+            );
+        }
+        decoded
+    };
+    let text = |name: &str| bytes(name).map(|b| String::from_utf8_lossy(&b).into_owned());
+    Metadata {
+        asset_date: asset.int("assetDate"),
+        added_date: asset.int("addedDate"),
+        date_expunged: asset.int("dateExpunged"),
+        time_zone_offset: asset.int("timeZoneOffset"),
+        favorite: asset.flag("isFavorite"),
+        hidden: asset.flag("isHidden"),
+        deleted: asset.flag("isDeleted"),
+        adjustment_type: asset.string("adjustmentType").map(str::to_owned),
+        subtype: asset.int("assetSubtype"),
+        subtype_v2: asset.int("assetSubtypeV2"),
+        orientation: asset.int("orientation"),
+        caption: text("captionEnc"),
+        extended_description: text("extendedDescEnc"),
+        keywords: bytes("keywordsEnc"),
+        location: bytes("locationEnc"),
+        adjustment_simple_data: bytes("adjustmentSimpleDataEnc"),
+    }
+}
+
+/// Root folders of `CPLAlbumByPositionLive`, never albums.
+const ROOT_FOLDERS: [&str; 2] = ["----Root-Folder----", "----Project-Root-Folder----"];
+
+/// Returns `(display name, record name)` of a user album record, or `None` for root folders,
+/// deleted albums and other record types. A missing or undecodable `albumNameEnc` falls back
+/// to the record name.
+pub(crate) fn user_album(record: &Record) -> Option<(String, String)> {
+    let name = record.name();
+    if record.record_type() != Some("CPLAlbum")
+        || record.is_tombstone()
+        || ROOT_FOLDERS.contains(&name)
+        || record.flag("isDeleted")
+        || name.is_empty()
+    {
+        return None;
+    }
+    let display = record
+        .string("albumNameEnc")
+        .and_then(base64_lenient)
+        .and_then(|b| String::from_utf8(b).ok())
+        .unwrap_or_else(|| {
+            tracing::debug!(record = name, "album without a decodable name");
+            name.to_owned()
+        });
+    Some((display, name.to_owned()))
+}
+
+/// Reads `batch[0].records[0].fields.itemCount.value` of a HyperionIndexCountLookup answer;
+/// no record means an empty index.
+pub(crate) fn count(body: &Value) -> Result<u64, String> {
+    let batch = body
+        .get("batch")
+        .and_then(|b| b.get(0))
+        .ok_or("no batch in the answer")?;
+    if let Some(code) = batch.get("serverErrorCode").and_then(Value::as_str) {
+        return Err(format!("batch error {code}"));
+    }
+    let Some(record) = batch.get("records").and_then(|r| r.get(0)).cloned() else {
+        return Ok(0);
+    };
+    let record = Record::new(record).ok_or("count record is not an object")?;
+    let n = record.int("itemCount").ok_or("no itemCount")?;
+    u64::try_from(n).map_err(|_| format!("negative itemCount {n}"))
+}
+
+/// Reads the indexing `state` of a CheckIndexingState answer.
+pub(crate) fn indexing_state(body: Value) -> Option<String> {
+    let first = super::records(body).into_iter().next()?;
+    first.string("state").map(str::to_owned)
+}
+
+/// Returns the zone ids of a `zones/list` answer, without deleted zones.
+pub(crate) fn zones(body: &Value) -> Vec<Value> {
+    let Some(items) = body.get("zones").and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter(|z| !z.get("deleted").is_some_and(truthy))
+        .filter_map(|z| z.get("zoneID").filter(|id| super::zone_name(id).is_some()))
+        .cloned()
+        .collect()
+}
+
+fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Value::String(s) => !s.is_empty(),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,270 @@
+//! [`Library`]: one CloudKit zone (`PrimarySync`, `SharedSync-…`) with its albums, counts,
+//! listings, deletion and change feed.
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::album::{Album, SmartFolder};
+use crate::asset::Asset;
+use crate::call::Call;
+use crate::changes::{ChangeFeed, SyncToken};
+use crate::client::{Inner, PRIMARY_LIBRARY};
+use crate::cloudkit::{self, Record, decode};
+use crate::error::{Error, Result};
+use crate::listing::{self, AssetStream, ListOptions};
+use crate::query;
+
+/// Which CloudKit database a library lives in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Database {
+    /// `…/production/private`: the account's own libraries (and, as observed, shared
+    /// libraries the account owns or joined).
+    Private,
+    /// `…/production/shared`: libraries shared to this account (invitees).
+    Shared,
+}
+
+impl Database {
+    /// Returns the path segment, `private` or `shared`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Database::Private => "private",
+            Database::Shared => "shared",
+        }
+    }
+}
+
+/// Whether a library is the personal one or an iCloud Shared Photo Library.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LibraryKind {
+    /// The personal library, zone `PrimarySync`.
+    Primary,
+    /// Any other zone, typically `SharedSync-<UUID>`.
+    Shared,
+}
+
+/// One photo library (a CloudKit zone). Cheap to clone.
+#[derive(Clone)]
+pub struct Library {
+    inner: Arc<Inner>,
+    db: Database,
+    zone: Arc<Value>,
+    name: String,
+    state: Option<String>,
+}
+
+impl fmt::Debug for Library {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Library")
+            .field("name", &self.name)
+            .field("database", &self.db)
+            .field("indexing_state", &self.state)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Library {
+    pub(crate) fn new(inner: Arc<Inner>, db: Database, zone: Value, state: Option<String>) -> Self {
+        let name = cloudkit::zone_name(&zone).unwrap_or_default().to_owned();
+        Library {
+            inner,
+            db,
+            zone: Arc::new(zone),
+            name,
+            state,
+        }
+    }
+
+    pub(crate) async fn query_indexing(
+        inner: &Inner,
+        db: Database,
+        zone: &Value,
+    ) -> Result<Option<String>> {
+        let reply = inner
+            .ck
+            .post(db, Call::QUERY, &query::indexing(zone))
+            .await?;
+        Ok(decode::indexing_state(reply))
+    }
+
+    pub(crate) fn ensure_ready(&self) -> Result<()> {
+        match self.state.as_deref() {
+            Some("FINISHED") => Ok(()),
+            other => Err(Error::LibraryNotReady {
+                state: other.unwrap_or("unknown").to_owned(),
+            }),
+        }
+    }
+
+    /// Returns the library's name: its zone name, e.g. `PrimarySync`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Returns whether this is the personal library.
+    pub fn kind(&self) -> LibraryKind {
+        if self.name == PRIMARY_LIBRARY {
+            LibraryKind::Primary
+        } else {
+            LibraryKind::Shared
+        }
+    }
+
+    /// Returns the database the library was found in.
+    pub fn database(&self) -> Database {
+        self.db
+    }
+
+    /// Returns the indexing state reported when the library was looked up (`FINISHED` when
+    /// ready; `None` if Apple sent none).
+    pub fn indexing_state(&self) -> Option<&str> {
+        self.state.as_deref()
+    }
+
+    /// Asks Apple again whether the library has finished indexing.
+    ///
+    /// Fails with [`Error::LibraryNotReady`] unless the state is `FINISHED`.
+    pub async fn check_indexing(&self) -> Result<()> {
+        let state = Library::query_indexing(&self.inner, self.db, &self.zone).await?;
+        Library {
+            state,
+            ..self.clone()
+        }
+        .ensure_ready()
+    }
+
+    /// Returns the whole collection (icloudpd without `--album`): everything neither hidden
+    /// nor deleted. It is not among [`Library::albums`].
+    pub fn all_photos(&self) -> Album {
+        Album::all()
+    }
+
+    /// Returns the albums: the ten smart folders in icloudpd's order, then the user albums
+    /// and folders in Apple's order (none for libraries of the shared database, as in
+    /// icloudpd). Root folders and deleted albums are skipped. Names are unique: as in
+    /// icloudpd's album map, a later album of an existing name replaces the earlier one in
+    /// its place (so a user album called `Videos` hides the smart folder).
+    pub async fn albums(&self) -> Result<Vec<Album>> {
+        let mut out: Vec<Album> = SmartFolder::ALL.into_iter().map(Album::smart).collect();
+        if self.db == Database::Shared {
+            return Ok(out);
+        }
+        let reply = self.post(Call::QUERY, &query::albums(&self.zone)).await?;
+        for (name, record) in cloudkit::records(reply)
+            .iter()
+            .filter_map(decode::user_album)
+        {
+            let album = Album::user(name, record);
+            match out.iter_mut().find(|a| a.name() == album.name()) {
+                Some(slot) => *slot = album,
+                None => out.push(album),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Returns the album called `name` (exact match), or [`Error::NotFound`].
+    pub async fn album(&self, name: &str) -> Result<Album> {
+        self.albums()
+            .await?
+            .into_iter()
+            .find(|a| a.name() == name)
+            .ok_or_else(|| Error::NotFound {
+                what: format!("album {name}"),
+            })
+    }
+
+    /// Returns how many assets `album` holds (`HyperionIndexCountLookup`).
+    pub async fn count(&self, album: &Album) -> Result<u64> {
+        let reply = self
+            .post(Call::BATCH, &query::count(album, &self.zone))
+            .await?;
+        decode::count(&reply).map_err(|d| Error::unexpected("internal/records/query/batch", d))
+    }
+
+    /// Lists `album`, newest first, with the client's settings; see [`Library::assets_with`].
+    pub fn assets(&self, album: &Album) -> AssetStream {
+        self.assets_with(album, ListOptions::default())
+    }
+
+    /// Lists `album`, newest first. Paging is invisible: several pages are fetched at once
+    /// and yielded in rank order.
+    ///
+    /// The stream first counts the album, then lists it. Each asset is yielded once. A record
+    /// that cannot be decoded is an `Err` item ([`Error::Decode`]) and the listing goes on.
+    /// Empty pages are crossed while fewer assets than the count were seen; if the listing
+    /// still falls short, the last item is [`Error::Incomplete`]. Any other error ends the
+    /// stream after being yielded.
+    pub fn assets_with(&self, album: &Album, options: ListOptions) -> AssetStream {
+        listing::stream(listing::Listing {
+            inner: self.inner.clone(),
+            db: self.db,
+            zone: self.zone.clone(),
+            zone_name: self.name.clone(),
+            album: album.clone(),
+            options,
+        })
+    }
+
+    /// Moves `asset` to Recently Deleted (`records/modify` setting `isDeleted` on the
+    /// CPLAsset, with the change tag it was listed with).
+    ///
+    /// Listings of this library running at the same time through the same [`PhotosClient`]
+    /// keep their place: each deletion moves every later rank down by one, and they correct
+    /// their ranks (a page whose request overlapped a deletion is fetched again). Deletions
+    /// made elsewhere are not seen; a listing falling short because of them ends with
+    /// [`Error::Incomplete`]. Fails with [`Error::Rejected`] when CloudKit refuses the record
+    /// (e.g. a stale change tag).
+    ///
+    /// [`PhotosClient`]: crate::PhotosClient
+    pub async fn delete(&self, asset: &Asset) -> Result<()> {
+        let body = query::delete(asset.id().as_str(), asset.record_change_tag(), &self.zone);
+        let shift = self.inner.shift(self.db, &self.name);
+        let guard = shift.begin();
+        let reply = match self.post(Call::MODIFY, &body).await {
+            Ok(reply) => reply,
+            Err(e) => {
+                // If the deletion may have happened, listings assume it did: a rank counted
+                // twice only repeats an asset (which they skip), one missed would lose one.
+                if matches!(e, Error::Transport(_) | Error::UnexpectedResponse { .. }) {
+                    guard.commit();
+                }
+                return Err(e);
+            }
+        };
+        for record in cloudkit::records(reply) {
+            if let Some((code, reason)) = record.server_error() {
+                return Err(Error::Rejected {
+                    record: record.name().to_owned(),
+                    code: code.to_owned(),
+                    reason: reason.to_owned(),
+                });
+            }
+        }
+        guard.commit();
+        Ok(())
+    }
+
+    /// Returns the changes of this library since `token` (the full history without one):
+    /// assets added or modified, and assets deleted. See [`ChangeFeed`].
+    pub fn changes(&self, token: Option<SyncToken>) -> ChangeFeed {
+        ChangeFeed::new(
+            self.inner.clone(),
+            self.db,
+            self.zone.clone(),
+            self.name.clone(),
+            token,
+        )
+    }
+
+    async fn post(&self, call: Call, body: &Value) -> Result<Value> {
+        self.inner.ck.post(self.db, call, body).await
+    }
+}
+
+/// Decodes a CPLMaster / CPLAsset pair of this library (used by listings and feeds).
+pub(crate) fn pair(master: Record, asset: Record, zone: &str) -> Result<Asset> {
+    decode::asset(master, asset, zone).map_err(Error::decode)
+}

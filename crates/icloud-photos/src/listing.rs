@@ -1,0 +1,323 @@
+//! Album listings as a stream: count first, then rank-partitioned pages fetched several at a
+//! time and yielded in rank order, with pairing, de-duplication and a completeness check.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
+
+use futures_util::stream::{FuturesOrdered, Stream, StreamExt};
+use serde_json::Value;
+
+use crate::album::Album;
+use crate::asset::Asset;
+use crate::call::Call;
+use crate::client::Inner;
+use crate::cloudkit::{self, Record};
+use crate::error::{Error, Result};
+use crate::library::Database;
+use crate::query;
+
+mod pager;
+
+use pager::Pager;
+
+/// Options of one listing; see [`crate::Library::assets_with`].
+#[derive(Debug, Clone, Default)]
+#[must_use]
+pub struct ListOptions {
+    empty_page_probes: Option<usize>,
+    expected: Option<u64>,
+}
+
+impl ListOptions {
+    /// Sets how many consecutive empty pages are crossed while fewer assets than the count
+    /// were seen (default: the client's, see
+    /// [`crate::PhotosClientBuilder::empty_page_probes`]).
+    pub fn empty_page_probes(mut self, n: usize) -> Self {
+        self.empty_page_probes = Some(n);
+        self
+    }
+
+    /// Uses `count` as the album's size instead of asking Apple (for callers that already
+    /// called [`crate::Library::count`]).
+    pub fn expected_count(mut self, count: u64) -> Self {
+        self.expected = Some(count);
+        self
+    }
+}
+
+/// A listing of assets, newest first; a `Stream` of `Result<Asset>`.
+///
+/// Dropping it cancels the requests in flight.
+pub struct AssetStream {
+    inner: Pin<Box<dyn Stream<Item = Result<Asset>> + Send>>,
+}
+
+impl fmt::Debug for AssetStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AssetStream").finish_non_exhaustive()
+    }
+}
+
+impl Stream for AssetStream {
+    type Item = Result<Asset>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.inner.as_mut().poll_next(cx)
+    }
+}
+
+/// Deletions in one zone, so that listings running meanwhile can correct their ranks: a
+/// deletion removes one asset from the index and every later rank moves down by one.
+#[derive(Debug, Default)]
+pub(crate) struct Shift {
+    started: AtomicU64,
+    finished: AtomicU64,
+    settled: tokio::sync::Notify,
+}
+
+impl Shift {
+    /// Marks a deletion as under way.
+    pub(crate) fn begin(self: &Arc<Self>) -> ShiftGuard {
+        self.started.fetch_add(1, Ordering::SeqCst);
+        ShiftGuard {
+            shift: self.clone(),
+            done: false,
+        }
+    }
+
+    /// Waits until no deletion is under way.
+    async fn settled(&self) {
+        loop {
+            let mut notified = std::pin::pin!(self.settled.notified());
+            notified.as_mut().enable();
+            if self.started.load(Ordering::SeqCst) == self.finished.load(Ordering::SeqCst) {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+/// A deletion under way: committed when it may have taken effect, rolled back otherwise.
+#[derive(Debug)]
+pub(crate) struct ShiftGuard {
+    shift: Arc<Shift>,
+    done: bool,
+}
+
+impl ShiftGuard {
+    /// Records the deletion as done.
+    pub(crate) fn commit(mut self) {
+        self.done = true;
+        self.shift.finished.fetch_add(1, Ordering::SeqCst);
+        self.shift.settled.notify_waiters();
+    }
+}
+
+impl Drop for ShiftGuard {
+    fn drop(&mut self) {
+        if !self.done {
+            self.shift.started.fetch_sub(1, Ordering::SeqCst);
+            self.shift.settled.notify_waiters();
+        }
+    }
+}
+
+/// What to list.
+pub(crate) struct Listing {
+    pub(crate) inner: Arc<Inner>,
+    pub(crate) db: Database,
+    pub(crate) zone: Arc<Value>,
+    pub(crate) zone_name: String,
+    pub(crate) album: Album,
+    pub(crate) options: ListOptions,
+}
+
+/// One fetched page.
+struct Page {
+    k: u64,
+    /// A deletion overlapped the request: its ranks may be off, fetch it again.
+    overlapped: bool,
+    records: Vec<Record>,
+}
+
+/// A spawned page request, aborted when dropped.
+struct Task(tokio::task::JoinHandle<Result<Page>>);
+
+impl Future for Task {
+    type Output = Result<Page>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.0).poll(cx).map(|joined| {
+            joined.unwrap_or_else(|e| {
+                Err(Error::unexpected(
+                    "records/query",
+                    format!("page task failed: {e}"),
+                ))
+            })
+        })
+    }
+}
+
+impl Drop for Task {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Everything a page request needs, cheap to clone into a task.
+#[derive(Clone)]
+struct Fetcher {
+    inner: Arc<Inner>,
+    db: Database,
+    zone: Arc<Value>,
+    album: Album,
+    shift: Arc<Shift>,
+    base: u64,
+    page_size: usize,
+}
+
+impl Fetcher {
+    async fn fetch(self, k: u64) -> Result<Page> {
+        let done = self.shift.finished.load(Ordering::SeqCst);
+        let logical = k * self.page_size as u64;
+        let start = logical.saturating_sub(done.saturating_sub(self.base));
+        let body = query::page(&self.album, start, 2 * self.page_size, &self.zone);
+        let reply = self.inner.ck.post(self.db, Call::QUERY, &body).await?;
+        let overlapped = self.shift.started.load(Ordering::SeqCst) != done;
+        let records = cloudkit::records(reply);
+        tracing::trace!(k, start, records = records.len(), "listing page");
+        Ok(Page {
+            k,
+            overlapped,
+            records,
+        })
+    }
+}
+
+pub(crate) fn stream(listing: Listing) -> AssetStream {
+    let shift = listing.inner.shift(listing.db, &listing.zone_name);
+    let base = shift.finished.load(Ordering::SeqCst);
+    let probes = listing
+        .options
+        .empty_page_probes
+        .unwrap_or(listing.inner.empty_page_probes);
+    let state = State {
+        pager: Pager::new(
+            listing.zone_name,
+            listing.album.lists_deleted(),
+            listing.inner.page_size,
+            probes,
+        ),
+        fetcher: Fetcher {
+            inner: listing.inner.clone(),
+            db: listing.db,
+            zone: listing.zone.clone(),
+            album: listing.album.clone(),
+            shift,
+            base,
+            page_size: listing.inner.page_size,
+        },
+        expected: listing.options.expected,
+        concurrency: listing.inner.concurrency,
+        next_k: 0,
+        inflight: FuturesOrdered::new(),
+    };
+    let s = futures_util::stream::unfold(state, |mut st| async move {
+        st.next_item().await.map(|item| (item, st))
+    });
+    AssetStream { inner: Box::pin(s) }
+}
+
+/// The I/O half of a listing: counting, dispatching and settling pages.
+struct State {
+    pager: Pager,
+    fetcher: Fetcher,
+    expected: Option<u64>,
+    concurrency: usize,
+    next_k: u64,
+    inflight: FuturesOrdered<Task>,
+}
+
+impl State {
+    async fn next_item(&mut self) -> Option<Result<Asset>> {
+        loop {
+            if let Some(item) = self.pager.pop() {
+                return Some(item);
+            }
+            if self.pager.is_done() {
+                self.inflight = FuturesOrdered::new();
+                return None;
+            }
+            let Some(expected) = self.expected else {
+                match self.count().await {
+                    Ok(n) => self.expected = Some(n),
+                    Err(e) => return Some(self.fail(e)),
+                }
+                continue;
+            };
+            self.dispatch(expected);
+            let page = match self.inflight.next().await {
+                Some(Ok(page)) => page,
+                Some(Err(e)) => return Some(self.fail(e)),
+                None => {
+                    self.pager.finish(expected);
+                    continue;
+                }
+            };
+            match self.settle(page).await {
+                Ok(page) => self.pager.process(page.k, page.records, expected),
+                Err(e) => return Some(self.fail(e)),
+            }
+        }
+    }
+
+    async fn count(&self) -> Result<u64> {
+        let f = &self.fetcher;
+        let reply = f
+            .inner
+            .ck
+            .post(f.db, Call::BATCH, &query::count(&f.album, &f.zone))
+            .await?;
+        crate::cloudkit::decode::count(&reply)
+            .map_err(|d| Error::unexpected("internal/records/query/batch", d))
+    }
+
+    /// Fetches a page again for as long as deletions overlapped its request.
+    async fn settle(&self, mut page: Page) -> Result<Page> {
+        while page.overlapped {
+            tracing::debug!(
+                k = page.k,
+                "a deletion overlapped the page, fetching it again"
+            );
+            self.fetcher.shift.settled().await;
+            page = self.fetcher.clone().fetch(page.k).await?;
+        }
+        Ok(page)
+    }
+
+    /// Ends the listing with `e`, cancelling the requests in flight.
+    fn fail(&mut self, e: Error) -> Result<Asset> {
+        self.pager.stop();
+        self.inflight = FuturesOrdered::new();
+        Err(e)
+    }
+
+    /// Starts page requests up to the concurrency limit, but not past the pages the count
+    /// says are still needed.
+    fn dispatch(&mut self, expected: u64) {
+        let horizon = self.pager.horizon(expected);
+        while self.inflight.len() < self.concurrency && self.next_k < horizon {
+            let task = tokio::spawn(self.fetcher.clone().fetch(self.next_k));
+            self.inflight.push_back(Task(task));
+            self.next_k += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,196 @@
+//! The pure half of a listing: pairs masters with assets across neighbouring pages, skips
+//! deleted records and duplicates, decides when the listing is over and checks it is complete.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use crate::asset::Asset;
+use crate::cloudkit::Record;
+use crate::error::{DecodeError, Error, Result};
+use crate::library::pair;
+
+/// Turns pages of records, processed in rank order, into assets.
+#[derive(Debug)]
+pub(super) struct Pager {
+    zone_name: String,
+    lists_deleted: bool,
+    page_size: u64,
+    probes: usize,
+    processed: u64,
+    seen: HashSet<String>,
+    empty_run: usize,
+    /// Masters and assets left unpaired by the previous page.
+    carried_masters: Vec<Record>,
+    carried_assets: Vec<Record>,
+    out: VecDeque<Result<Asset>>,
+    done: bool,
+}
+
+impl Pager {
+    pub(super) fn new(
+        zone_name: String,
+        lists_deleted: bool,
+        page_size: usize,
+        probes: usize,
+    ) -> Self {
+        Pager {
+            zone_name,
+            lists_deleted,
+            page_size: page_size.max(1) as u64,
+            probes,
+            processed: 0,
+            seen: HashSet::new(),
+            empty_run: 0,
+            carried_masters: Vec::new(),
+            carried_assets: Vec::new(),
+            out: VecDeque::new(),
+            done: false,
+        }
+    }
+
+    /// Returns the next item ready to be yielded.
+    pub(super) fn pop(&mut self) -> Option<Result<Asset>> {
+        self.out.pop_front()
+    }
+
+    /// Returns `true` once the listing is over (items may still wait in [`Pager::pop`]).
+    pub(super) fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// Returns the number of distinct assets listed so far (decode failures included).
+    pub(super) fn listed(&self) -> u64 {
+        self.seen.len() as u64
+    }
+
+    /// Returns the index one past the last page worth requesting now: the pages processed,
+    /// the pages still holding the assets the count promises, and one more (the empty page
+    /// that ends a listing, or the next probe).
+    pub(super) fn horizon(&self, expected: u64) -> u64 {
+        if self.done {
+            return 0;
+        }
+        let deficit = expected.saturating_sub(self.listed());
+        self.processed + deficit.div_ceil(self.page_size) + 1
+    }
+
+    /// Ends the listing without a completeness check (after a fatal error).
+    pub(super) fn stop(&mut self) {
+        self.done = true;
+    }
+
+    /// Processes page `k` (pages must come in rank order).
+    pub(super) fn process(&mut self, k: u64, records: Vec<Record>, expected: u64) {
+        if self.done {
+            return;
+        }
+        self.processed += 1;
+        let mut masters: HashMap<String, (Record, bool)> = HashMap::new();
+        for m in std::mem::take(&mut self.carried_masters) {
+            masters.insert(m.name().to_owned(), (m, true));
+        }
+        let carried = std::mem::take(&mut self.carried_assets);
+        let mut fresh = Vec::new();
+        for record in records {
+            if record.is_tombstone() {
+                continue;
+            }
+            match record.record_type() {
+                Some("CPLMaster") => {
+                    masters.insert(record.name().to_owned(), (record, false));
+                }
+                Some("CPLAsset") if self.lists_deleted || !record.flag("isDeleted") => {
+                    fresh.push(record);
+                }
+                _ => {}
+            }
+        }
+        let live = fresh.len();
+        let mut refs: HashMap<String, usize> = HashMap::new();
+        for a in carried.iter().chain(&fresh) {
+            *refs.entry(master_ref(a)).or_default() += 1;
+        }
+        let n_carried = carried.len();
+        for (i, asset) in carried.into_iter().chain(fresh).enumerate() {
+            let key = master_ref(&asset);
+            let left = refs.get_mut(&key).map(|r| {
+                *r -= 1;
+                *r
+            });
+            let master = match left {
+                Some(0) => masters.remove(&key).map(|(m, _)| m),
+                _ => masters.get(&key).map(|(m, _)| m.clone()),
+            };
+            match master {
+                Some(master) => self.emit(master, asset),
+                None if i < n_carried => self.unpaired(asset),
+                None => self.carried_assets.push(asset),
+            }
+        }
+        // Masters wait one page for an asset arriving late, then go: a master whose asset is
+        // deleted (or not in this index) is no asset of the listing.
+        for (name, (master, was_carried)) in masters {
+            if was_carried {
+                tracing::debug!(master = %name, "master without a live asset");
+            } else {
+                self.carried_masters.push(master);
+            }
+        }
+        tracing::debug!(k, live, listed = self.listed(), "listing page processed");
+        if live == 0 {
+            self.empty_run += 1;
+            if self.listed() >= expected || self.empty_run > self.probes {
+                self.finish(expected);
+            }
+        } else {
+            self.empty_run = 0;
+        }
+    }
+
+    /// Ends the listing: assets still unpaired become errors, and a shortfall against the
+    /// count becomes [`Error::Incomplete`].
+    pub(super) fn finish(&mut self, expected: u64) {
+        if self.done {
+            return;
+        }
+        for asset in std::mem::take(&mut self.carried_assets) {
+            self.unpaired(asset);
+        }
+        let listed = self.listed();
+        if listed < expected {
+            self.out
+                .push_back(Err(Error::Incomplete { expected, listed }));
+        } else if listed > expected {
+            tracing::debug!(expected, listed, "listing found more assets than counted");
+        }
+        self.done = true;
+    }
+
+    fn emit(&mut self, master: Record, asset: Record) {
+        if self.seen.insert(asset.name().to_owned()) {
+            self.out.push_back(pair(master, asset, &self.zone_name));
+        }
+    }
+
+    fn unpaired(&mut self, asset: Record) {
+        if !self.seen.insert(asset.name().to_owned()) {
+            return;
+        }
+        let raw = serde_json::json!({"master_record": null, "asset_record": asset.raw()});
+        let err = DecodeError::new(
+            "CPLAsset",
+            asset.name(),
+            "masterRef",
+            format!(
+                "master {} not found on its page or the next",
+                master_ref(&asset)
+            ),
+        )
+        .with_raw(raw.to_string())
+        .for_asset(asset.name());
+        self.out.push_back(Err(Error::decode(err)));
+    }
+}
+
+fn master_ref(asset: &Record) -> String {
+    asset.reference("masterRef").unwrap_or("").to_owned()
+}

@@ -1,0 +1,212 @@
+//! The pager on hand-written pages: pairing, de-duplication, deleted records, empty pages,
+//! termination and the completeness check.
+
+use serde_json::{Value, json};
+
+use super::pager::Pager;
+use crate::Error;
+use crate::cloudkit::Record;
+
+fn master(name: &str) -> Record {
+    Record::new(json!({"recordName": name, "recordType": "CPLMaster", "recordChangeTag": "m",
+        "fields": {
+            "filenameEnc": {"value": format!("{name}.JPG"), "type": "STRING"},
+            "itemType": {"value": "public.jpeg", "type": "STRING"},
+            "resOriginalRes": {"value": {"fileChecksum": "c", "size": 3, "downloadURL": "http://x/y"}, "type": "ASSETID"},
+            "resOriginalFileType": {"value": "public.jpeg", "type": "STRING"}},
+        "deleted": false}))
+    .unwrap()
+}
+
+fn asset_with(name: &str, master: &str, extra: Value) -> Record {
+    let mut fields = json!({"masterRef": {"value": {"recordName": master}, "type": "REFERENCE"}});
+    for (k, v) in extra.as_object().unwrap() {
+        fields[k] = v.clone();
+    }
+    Record::new(
+        json!({"recordName": name, "recordType": "CPLAsset", "recordChangeTag": "a",
+        "fields": fields, "deleted": false}),
+    )
+    .unwrap()
+}
+
+fn asset(name: &str, master: &str) -> Record {
+    asset_with(name, master, json!({}))
+}
+
+/// A page of pairs `a<i>`/`m<i>`, masters first as Apple sends them.
+fn pairs(range: std::ops::Range<u32>) -> Vec<Record> {
+    let mut page: Vec<_> = range.clone().map(|i| master(&format!("m{i}"))).collect();
+    page.extend(range.map(|i| asset(&format!("a{i}"), &format!("m{i}"))));
+    page
+}
+
+fn deleted_pairs(range: std::ops::Range<u32>) -> Vec<Record> {
+    let mut page: Vec<_> = range.clone().map(|i| master(&format!("dm{i}"))).collect();
+    let flag = json!({"isDeleted": {"value": 1, "type": "INT64"}});
+    page.extend(range.map(|i| asset_with(&format!("d{i}"), &format!("dm{i}"), flag.clone())));
+    page
+}
+
+/// Drains the pager: (asset names, error texts).
+fn drain(p: &mut Pager) -> (Vec<String>, Vec<String>) {
+    let (mut ok, mut err) = (Vec::new(), Vec::new());
+    while let Some(item) = p.pop() {
+        match item {
+            Ok(a) => ok.push(a.id().to_string()),
+            Err(e) => err.push(e.to_string()),
+        }
+    }
+    (ok, err)
+}
+
+fn pager() -> Pager {
+    Pager::new("PrimarySync".into(), false, 3, 2)
+}
+
+#[test]
+fn pages_yield_in_rank_order_and_end_at_the_empty_page() {
+    let mut p = pager();
+    assert_eq!(p.horizon(5), 3, "two data pages and the final empty one");
+    p.process(0, pairs(0..3), 5);
+    p.process(1, pairs(3..5), 5);
+    assert!(!p.is_done());
+    assert_eq!(p.horizon(5), 3);
+    p.process(2, vec![], 5);
+    assert!(p.is_done());
+    let (ok, err) = drain(&mut p);
+    assert_eq!(ok, ["a0", "a1", "a2", "a3", "a4"]);
+    assert!(err.is_empty());
+}
+
+#[test]
+fn empty_and_deleted_pages_inside_a_listing_are_crossed() {
+    let mut p = pager();
+    p.process(0, pairs(0..3), 6);
+    p.process(1, vec![], 6);
+    p.process(2, deleted_pairs(0..3), 6);
+    assert!(!p.is_done(), "fewer than the count: keep probing");
+    assert_eq!(p.horizon(6), 3 + 1 + 1);
+    p.process(3, pairs(3..6), 6);
+    p.process(4, vec![], 6);
+    assert!(p.is_done());
+    let (ok, err) = drain(&mut p);
+    assert_eq!(ok.len(), 6);
+    assert!(err.is_empty());
+}
+
+#[test]
+fn a_shortfall_is_reported_after_the_probes() {
+    let mut p = pager();
+    p.process(0, pairs(0..3), 10);
+    for k in 1..=3 {
+        assert!(!p.is_done());
+        p.process(k, vec![], 10);
+    }
+    assert!(
+        p.is_done(),
+        "two probes crossed, the third empty page ends it"
+    );
+    let (ok, err) = drain(&mut p);
+    assert_eq!(ok.len(), 3);
+    assert_eq!(err, ["listing incomplete: expected 10 assets, listed 3"]);
+}
+
+#[test]
+fn pairs_split_across_neighbouring_pages_are_joined() {
+    let mut p = pager();
+    p.process(0, vec![master("m0"), asset("a0", "m0"), master("m1")], 3);
+    p.process(1, vec![asset("a1", "m1"), asset("a2", "m2")], 3);
+    p.process(2, vec![master("m2")], 3);
+    p.process(3, vec![], 3);
+    let (ok, err) = drain(&mut p);
+    assert_eq!(ok, ["a0", "a1", "a2"]);
+    assert!(err.is_empty());
+}
+
+#[test]
+fn an_asset_whose_master_never_comes_is_an_error_item() {
+    let mut p = pager();
+    p.process(
+        0,
+        vec![asset("lost", "nowhere"), master("m0"), asset("a0", "m0")],
+        2,
+    );
+    p.process(1, pairs(1..2), 2);
+    let (ok, err) = drain(&mut p);
+    assert_eq!(ok, ["a0", "a1"]);
+    assert_eq!(err.len(), 1);
+    assert!(err[0].contains("CPLAsset lost: masterRef"), "{err:?}");
+    p.process(2, vec![asset("late", "gone")], 3);
+    p.finish(3);
+    let (_, err) = drain(&mut p);
+    assert!(err[0].contains("late"), "unpaired at the end: {err:?}");
+    assert!(err.len() == 1, "the errored assets count as listed");
+}
+
+#[test]
+fn duplicates_after_a_rank_shift_are_yielded_once() {
+    let mut p = pager();
+    p.process(0, pairs(0..3), 5);
+    p.process(1, pairs(2..5), 5);
+    p.process(2, vec![], 5);
+    let (ok, err) = drain(&mut p);
+    assert_eq!(ok, ["a0", "a1", "a2", "a3", "a4"]);
+    assert!(err.is_empty(), "no shortfall: {err:?}");
+}
+
+#[test]
+fn other_records_and_tombstones_are_ignored() {
+    let mut p = pager();
+    let mut page = pairs(0..1);
+    page.push(
+        Record::new(
+            json!({"recordName": "a0-IN-x", "recordType": "CPLContainerRelation", "fields": {}}),
+        )
+        .unwrap(),
+    );
+    page.push(
+        Record::new(json!({"recordName": "t", "recordType": null, "deleted": true})).unwrap(),
+    );
+    p.process(0, page, 1);
+    p.process(1, vec![], 1);
+    assert_eq!(drain(&mut p), (vec!["a0".to_owned()], vec![]));
+}
+
+#[test]
+fn recently_deleted_keeps_deleted_assets_and_a_growing_listing_goes_on() {
+    let mut p = Pager::new("PrimarySync".into(), true, 3, 2);
+    p.process(0, deleted_pairs(0..3), 0);
+    assert!(!p.is_done(), "a non-empty page never ends a listing");
+    p.process(1, vec![], 0);
+    assert!(p.is_done());
+    let (ok, err) = drain(&mut p);
+    assert_eq!((ok.len(), err.len()), (3, 0), "more than counted is fine");
+}
+
+#[test]
+fn decode_failures_are_items_and_the_listing_goes_on() {
+    let mut p = pager();
+    let bad = Record::new(json!({"recordName": "mb", "recordType": "CPLMaster",
+        "fields": {"filenameEnc": {"value": "SU1HXzc0MDkuSlB", "type": "ENCRYPTED_BYTES"}}}))
+    .unwrap();
+    let mut page = vec![bad, asset("ab", "mb")];
+    page.extend(pairs(0..2));
+    p.process(0, page, 3);
+    p.process(1, vec![], 3);
+    let (ok, err) = drain(&mut p);
+    assert_eq!(ok, ["a0", "a1"]);
+    assert_eq!(
+        err,
+        ["cannot decode CPLMaster mb: filenameEnc: invalid base64"]
+    );
+    p.stop();
+    assert_eq!(p.horizon(3), 0);
+    assert!(matches!(
+        Error::Incomplete {
+            expected: 1,
+            listed: 0
+        },
+        Error::Incomplete { .. }
+    ));
+}
