@@ -396,7 +396,8 @@ impl ApiError {
     /// rules, §11.1 step 7).
     pub(crate) fn into_error(self) -> Error {
         match self.code.as_str() {
-            "421" | "450" | "500" => Error::SessionExpired,
+            "421" | "450" => Error::SessionExpired,
+            "500" => Error::ServerError { status: 500 },
             "400" if self.reason == "Bad Request" => Error::NotReady,
             "429" => Error::Throttled { retry_after: None },
             "ZONE_NOT_FOUND" | "AUTHENTICATION_FAILED" => {
@@ -504,6 +505,10 @@ mod tests {
         };
         assert!(matches!(err("421", "x"), Error::SessionExpired));
         assert!(matches!(err("450", "x"), Error::SessionExpired));
+        let server = err("500", "Authentication required for Account.");
+        assert!(matches!(server, Error::ServerError { status: 500 }));
+        assert_eq!(server.retry_class(), crate::RetryClass::Transient);
+        assert!(!server.needs_reauth());
         assert!(matches!(
             err("100", "Invalid global session"),
             Error::SessionExpired

@@ -54,9 +54,17 @@ pub enum Error {
         /// The domain Apple named, e.g. `iCloud.com.cn`.
         domain: String,
     },
-    /// The stored web session is no longer valid (421, 450, 500, `Invalid global session`).
+    /// The stored web session is no longer valid (421, 450, `Invalid global session`).
     #[error("authentication required for account")]
     SessionExpired,
+    /// A web service failed with HTTP 500. icloudpd treats this like an expired session;
+    /// CloudKit documents it as a transient `INTERNAL_ERROR`, so it is retried as transient
+    /// and does not ask for a new sign-in by itself.
+    #[error("icloud web service failed (status {status})")]
+    ServerError {
+        /// The HTTP status (500).
+        status: u16,
+    },
     /// Apple is refusing service (HTTP 503 or 429).
     #[error("apple icloud is temporarily refusing to serve requests")]
     Throttled {
@@ -131,6 +139,7 @@ impl Error {
                 retry_after: *retry_after,
             },
             Error::Transport(e) if e.is_timeout() || e.is_connect() => RetryClass::Transient,
+            Error::ServerError { .. } => RetryClass::Transient,
             Error::SessionExpired => RetryClass::Reauthenticate,
             _ => RetryClass::Permanent,
         }

@@ -275,6 +275,15 @@ impl FakeLibrary {
         self.assets.len()
     }
 
+    /// Returns the number of assets in the whole collection (neither hidden nor deleted): what
+    /// a complete listing without an album yields.
+    pub fn visible_len(&self) -> usize {
+        self.assets
+            .iter()
+            .filter(|a| !a.has(flag::HIDDEN) && !a.has(flag::DELETED))
+            .count()
+    }
+
     /// Returns whether the library has no assets.
     pub fn is_empty(&self) -> bool {
         self.assets.is_empty()

@@ -5,7 +5,7 @@ use std::fmt;
 use std::io;
 use std::net::{SocketAddr, TcpListener as StdListener};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -77,6 +77,9 @@ struct Shared {
     recording: bool,
     panicked: AtomicBool,
     hook: Option<Hook>,
+    /// Requests being answered right now, and the most seen at once.
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
 }
 
 /// Locks a mutex, ignoring poisoning (a panicking handler is reported separately).
@@ -168,6 +171,8 @@ impl FakeICloudBuilder {
             requests: Mutex::new(Vec::new()),
             recording: self.recording,
             panicked: AtomicBool::new(false),
+            in_flight: AtomicUsize::new(0),
+            max_in_flight: AtomicUsize::new(0),
             hook: self.hook,
         });
         // Several workers: downloads are generated and latency is slept outside the state
@@ -272,6 +277,12 @@ impl FakeICloud {
     /// Invalidates every trust token: the next `signin/complete` answers 409 again.
     pub fn expire_trust_tokens(&self) {
         lock(&self.shared.state).expire_trust_tokens();
+    }
+
+    /// Returns the largest number of requests the fake was answering at the same time (a
+    /// request counts from its arrival, through any injected latency, to its answer).
+    pub fn max_concurrent_requests(&self) -> usize {
+        self.shared.max_in_flight.load(Ordering::SeqCst)
     }
 
     /// Adds a fault from now on.
@@ -414,6 +425,8 @@ async fn serve_one(AxumState(shared): AxumState<Arc<Shared>>, request: Request) 
         let download = req.path.starts_with("/B/");
         lock(&shared.faults).decide(&req.path, cloudkit, download)
     };
+    let now = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+    shared.max_in_flight.fetch_max(now, Ordering::SeqCst);
     if !decision.delay.is_zero() {
         tokio::time::sleep(decision.delay).await;
     }
@@ -424,6 +437,7 @@ async fn serve_one(AxumState(shared): AxumState<Arc<Shared>>, request: Request) 
             Reply::body(500, "text/plain", "icloud-fake handler panicked")
         }
     };
+    shared.in_flight.fetch_sub(1, Ordering::SeqCst);
     to_response(reply)
 }
 

@@ -62,6 +62,9 @@ impl From<AuthError> for CliError {
                 "Apple insists on using {domain} for your request. Please use --domain parameter"
             ),
             AuthError::SessionExpired => "Authentication required for Account. (421)".to_owned(),
+            AuthError::ServerError { status } => {
+                format!("Authentication required for Account. ({status})")
+            }
             AuthError::Throttled { .. } => {
                 "Apple iCloud is temporary refusing to serve icloudpd".to_owned()
             }

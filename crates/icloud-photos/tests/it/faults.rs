@@ -41,6 +41,23 @@ async fn throttling_is_retried_after_retry_after_and_lowers_concurrency() {
 }
 
 #[tokio::test]
+async fn server_errors_are_retried_and_the_listing_completes() {
+    let e = env_with(account(FakeLibrary::generated(300, 6)), |b| {
+        b.page_size(50)
+            .retry(RetryPolicy::default().base_delay(Duration::from_millis(5)))
+    })
+    .await;
+    let library = e.photos.primary().await.unwrap();
+    e.fake.set_fault(Fault::status("/records/query", 500, Some(3)));
+    let (assets, errors) = drain(library.assets(&library.all_photos())).await;
+    assert!(errors.is_empty(), "{errors:?}");
+    let expected = e.fake.expected_listing(USER, "PrimarySync", None);
+    assert_eq!(ids(&assets), expected_ids(&expected));
+    let failed = e.fake.requests().iter().filter(|r| r.status == 500).count();
+    assert_eq!(failed, 3);
+}
+
+#[tokio::test]
 async fn throttling_beyond_the_policy_is_an_error() {
     let e = env_with(account(FakeLibrary::generated(20, 4)), |b| {
         b.retry(
