@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The demo: start the bundled fake of Apple's servers on loopback, then sign in to it with the
-# real `icloudpd --auth-only` (password, SRP, two-factor code typed on stdin), and run it a
-# second time to show the trusted session being reused without any code. No input needed.
+# The demo: start the bundled fake of Apple's servers on loopback (with a generated photo library
+# and a shared library), sign in to it with the real `icloudpd --auth-only` (password, SRP,
+# two-factor code typed on stdin), then reuse the trusted session without any code to list the
+# libraries and albums. No input needed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-$PWD/target}"
@@ -13,6 +14,7 @@ user=demo@example.com
 password=demo-password
 code=123456
 "$target/debug/icloud-fake" --account "$user:$password" --fixed-code "$code" \
+  --library 2000 --shared-library --quiet \
   >"$work/fake.out" 2>"$work/fake.log" &
 fake_pid=$!
 for _ in $(seq 100); do [ -s "$work/fake.out" ] && break; sleep 0.1; done
@@ -29,7 +31,10 @@ echo
 echo "== session files written (Python icloudpd's names and formats):"
 ls -l "$work/cookies"
 echo
-echo "== second run: no password, stdin closed — the trusted session is reused"
-"$target/debug/icloudpd" --username "$user" --auth-only --cookie-directory "$work/cookies" </dev/null
+echo "== second run: no password, stdin closed — the trusted session is reused to list libraries"
+"$target/debug/icloudpd" --username "$user" --list-libraries --cookie-directory "$work/cookies" </dev/null
+echo
+echo "== third run: the albums of the personal library"
+"$target/debug/icloudpd" --username "$user" --list-albums --cookie-directory "$work/cookies" </dev/null
 echo
 echo "== demo finished"
