@@ -69,26 +69,13 @@ fn no_forgotten_test_files() {
 /// The binary prints exactly its URL and serves until stdin closes.
 #[test]
 fn binary_prints_url_and_serves() {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_icloud-fake"))
-        .args([
-            "--account",
-            "a@b.c:pw",
-            "--fixed-code",
-            "123456",
-            "--exit-on-stdin-close",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("line");
-    let url = line.trim_end().to_owned();
+    let (mut child, url) = spawn_binary(&[
+        "--account",
+        "a@b.c:pw",
+        "--fixed-code",
+        "123456",
+        "--exit-on-stdin-close",
+    ]);
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
     let mut c = client::Client::new(&url);
     assert_eq!(
@@ -106,33 +93,21 @@ fn binary_prints_url_and_serves() {
 /// `--library`, `--shared-library`, `--latency-ms` and `--quiet`.
 #[test]
 fn binary_serves_a_generated_library_quietly() {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_icloud-fake"))
-        .args([
-            "--account",
-            "a@b.c:pw",
-            "--no-2fa",
-            "--library",
-            "250",
-            "--seed",
-            "7",
-            "--shared-library",
-            "--latency-ms",
-            "1",
-            "--quiet",
-            "--exit-on-stdin-close",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("line");
-    let mut c = client::Client::signed_in(line.trim_end(), "a@b.c", "pw");
+    let (mut child, url) = spawn_binary(&[
+        "--account",
+        "a@b.c:pw",
+        "--no-2fa",
+        "--library",
+        "250",
+        "--seed",
+        "7",
+        "--shared-library",
+        "--latency-ms",
+        "1",
+        "--quiet",
+        "--exit-on-stdin-close",
+    ]);
+    let mut c = client::Client::signed_in(&url, "a@b.c", "pw");
     let zones = c.ck("private", "zones/list", &serde_json::json!({})).json();
     assert_eq!(zones["zones"].as_array().map(Vec::len), Some(2));
     let whole = paging::smart(None);
@@ -144,4 +119,22 @@ fn binary_serves_a_generated_library_quietly() {
     let out = child.wait_with_output().expect("exit");
     assert!(out.status.success());
     assert_eq!(String::from_utf8_lossy(&out.stderr), "", "--quiet");
+}
+
+/// Starts the `icloud-fake` binary with `args`; returns it and the URL it printed first.
+fn spawn_binary(args: &[&str]) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_icloud-fake"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("line");
+    (child, line.trim_end().to_owned())
 }

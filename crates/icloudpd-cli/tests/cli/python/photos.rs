@@ -24,23 +24,42 @@ fn photos_account(library: FakeLibrary) -> FakeAccount {
 fn python_photos(fake: &FakeICloud, dir: &Path, args: &[&str]) -> Run {
     let mut cmd = Command::new(python());
     cmd.arg(launcher())
-        .args([
-            "--username",
-            APPLE_ID,
-            "--password",
-            PASSWORD,
-            "--no-progress-bar",
-        ])
-        .arg("--cookie-directory")
-        .arg(dir.join("cookies"))
-        .args(args)
-        .current_dir(dir)
-        .env("TZ", "UTC")
         .env("PYTHONUNBUFFERED", "1")
         .env("PYTHONIOENCODING", "utf-8")
         .env("PYTHONDONTWRITEBYTECODE", "1");
+    photos_run("python icloudpd", fake, cmd, dir, args)
+}
+
+/// Runs our icloudpd with the same arguments and environment as [`python_photos`].
+fn ours_photos(fake: &FakeICloud, dir: &Path, args: &[&str]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_icloudpd"));
+    cmd.env("ICLOUD_KEYRING_BACKEND", "mock");
+    photos_run("our icloudpd", fake, cmd, dir, args)
+}
+
+/// Adds the account, `dir/cookies`, `args`, `TZ=UTC` and the fake's endpoints to `cmd` and runs
+/// it in `dir`.
+fn photos_run(
+    what: &'static str,
+    fake: &FakeICloud,
+    mut cmd: Command,
+    dir: &Path,
+    args: &[&str],
+) -> Run {
+    cmd.args([
+        "--username",
+        APPLE_ID,
+        "--password",
+        PASSWORD,
+        "--no-progress-bar",
+    ])
+    .arg("--cookie-directory")
+    .arg(dir.join("cookies"))
+    .args(args)
+    .current_dir(dir)
+    .env("TZ", "UTC");
     point_at_fake(&mut cmd, fake, dir);
-    run("python icloudpd", fake, cmd, None)
+    run(what, fake, cmd, None)
 }
 
 /// Python's `os.path.splitext` for a file name (leading dots never start an extension).
@@ -472,26 +491,6 @@ fn day_folders_are_utc_days() {
 // ---------------------------------------------------------------------------------------------
 // Our icloudpd prints what Python prints
 // ---------------------------------------------------------------------------------------------
-
-/// Runs our icloudpd with the same arguments and environment as [`python_photos`].
-fn ours_photos(fake: &FakeICloud, dir: &Path, args: &[&str]) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_icloudpd"));
-    cmd.args([
-        "--username",
-        APPLE_ID,
-        "--password",
-        PASSWORD,
-        "--no-progress-bar",
-    ])
-    .arg("--cookie-directory")
-    .arg(dir.join("cookies"))
-    .args(args)
-    .current_dir(dir)
-    .env("TZ", "UTC")
-    .env("ICLOUD_KEYRING_BACKEND", "mock");
-    point_at_fake(&mut cmd, fake, dir);
-    run("our icloudpd", fake, cmd, None)
-}
 
 /// The lines of `stdout` that are not log lines (`YYYY-MM-DD HH:MM:SS LEVEL …`).
 fn printed_lines(stdout: &str) -> Vec<&str> {
