@@ -331,6 +331,49 @@ impl Reply {
         serde_json::from_slice(&self.body).ok()
     }
 
+    /// Returns the top-level members of a JSON object body that [`Reply::api_error_in`] reads,
+    /// without building the rest of the body; `None` unless the body is a JSON object.
+    pub(crate) fn error_fields(&self) -> Option<Value> {
+        #[derive(serde::Deserialize)]
+        struct ErrorFields {
+            #[serde(rename = "hasError")]
+            has_error: Option<Value>,
+            service_errors: Option<Value>,
+            success: Option<Value>,
+            #[serde(rename = "errorMessage")]
+            error_message: Option<Value>,
+            reason: Option<Value>,
+            #[serde(rename = "errorReason")]
+            error_reason: Option<Value>,
+            error: Option<Value>,
+            #[serde(rename = "errorCode")]
+            error_code: Option<Value>,
+            #[serde(rename = "serverErrorCode")]
+            server_error_code: Option<Value>,
+        }
+        if !self.body.trim_ascii_start().starts_with(b"{") {
+            return self.json().filter(Value::is_object);
+        }
+        let f: ErrorFields = serde_json::from_slice(&self.body).ok()?;
+        let members = [
+            ("hasError", f.has_error),
+            ("service_errors", f.service_errors),
+            ("success", f.success),
+            ("errorMessage", f.error_message),
+            ("reason", f.reason),
+            ("errorReason", f.error_reason),
+            ("error", f.error),
+            ("errorCode", f.error_code),
+            ("serverErrorCode", f.server_error_code),
+        ];
+        Some(Value::Object(
+            members
+                .into_iter()
+                .filter_map(|(k, v)| Some((k.to_owned(), v?)))
+                .collect(),
+        ))
+    }
+
     /// Returns the API error this reply carries, per icloudpd's generic classification.
     pub(crate) fn api_error(&self) -> Option<ApiError> {
         let parsed = if self.is_json_type() {
@@ -492,6 +535,29 @@ mod tests {
             r#"{"serverErrorCode":"ACCESS_DENIED","reason":"private db access disabled for this account."}"#,
         );
         assert_eq!(r.api_error().unwrap().code, "ACCESS_DENIED");
+    }
+
+    #[test]
+    fn error_fields_classify_as_the_whole_body_does() {
+        let bodies = [
+            r#"{"service_errors":[{"code":"-21669","message":"Incorrect."}],"hasError":true}"#,
+            r#"{"success":false,"errorMessage":"Not valid.","errorCode":-21669}"#,
+            r#"{"serverErrorCode":"ACCESS_DENIED","reason":"disabled","records":[{"a":1}]}"#,
+            r#"{"success":true,"error":"ignored"}"#,
+            r#"{"records":[],"syncToken":"x","error":null,"reason":""}"#,
+            r#"  {"error":1}"#,
+            r#"[{"error":"not an object"}]"#,
+            "",
+            "not json",
+        ];
+        for body in bodies {
+            let r = reply(200, "application/json", body);
+            assert_eq!(
+                r.api_error_in(r.error_fields().as_ref()),
+                r.api_error(),
+                "{body}"
+            );
+        }
     }
 
     #[test]

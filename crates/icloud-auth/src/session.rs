@@ -5,6 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use reqwest::Method;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::conn::{Conn, Kind};
@@ -288,6 +289,41 @@ impl Session {
         self.json_reply(conn.send(req, "webservice").await?)
     }
 
+    /// Like [`Session::post_json_as`], deserializing the answer into `T` rather than a
+    /// [`Value`]: for large answers of which the caller needs only some parts (serde skips the
+    /// rest without building it), or wants parts kept as text
+    /// ([`serde_json::value::RawValue`]). Errors are classified as by
+    /// [`Session::post_json`]; an answer that does not fit `T` is
+    /// [`Error::UnexpectedResponse`].
+    pub async fn post_json_into<T: DeserializeOwned>(
+        &self,
+        url: &str,
+        body: &Value,
+        content_type: &str,
+    ) -> Result<T> {
+        let conn = &self.inner.conn;
+        let req = conn
+            .request(Kind::Plain, Method::POST, url)
+            .header("Content-Type", content_type)
+            .body(body.to_string());
+        let reply = conn.send(req, "webservice").await?;
+        let status = reply.status.as_u16();
+        if !reply.status.is_success() {
+            // Error answers are small: classify them exactly as `post_json` does.
+            let value = self.json_reply(reply)?;
+            return serde_json::from_value(value).map_err(|e| unexpected(status, &e));
+        }
+        if let Some(err) = reply.api_error_in(reply.error_fields().as_ref()) {
+            return Err(err.into_error());
+        }
+        let body: &[u8] = if reply.body.is_empty() {
+            b"{}"
+        } else {
+            &reply.body
+        };
+        serde_json::from_slice(body).map_err(|e| unexpected(status, &e))
+    }
+
     /// Sends an authenticated `GET` to one of the account's web services and returns the JSON
     /// answer; errors as [`Session::post_json`].
     pub async fn get_json(&self, url: &str) -> Result<Value> {
@@ -333,6 +369,19 @@ impl Session {
     /// Returns `true` if the jar holds the `X-APPLE-WEBAUTH-TOKEN` cookie that web services need.
     pub fn has_web_token(&self) -> bool {
         self.inner.conn.cookie("X-APPLE-WEBAUTH-TOKEN").is_some()
+    }
+}
+
+/// The error for a web-service answer that is not JSON, or not of the expected shape.
+fn unexpected(status: u16, e: &serde_json::Error) -> Error {
+    let detail = if e.is_data() {
+        format!("unexpected answer: {e}")
+    } else {
+        format!("status {status} without a JSON body")
+    };
+    Error::UnexpectedResponse {
+        endpoint: "webservice",
+        detail,
     }
 }
 

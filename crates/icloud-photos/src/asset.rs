@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
-use serde_json::Value;
+use serde_json::value::RawValue;
 use time::OffsetDateTime;
 
 use crate::error::redact_url;
@@ -191,7 +191,7 @@ pub struct Asset {
     pub(crate) media_type: Option<MediaType>,
     pub(crate) versions: BTreeMap<VersionKind, AssetVersion>,
     pub(crate) meta: Arc<Metadata>,
-    pub(crate) raw: Arc<RawRecords>,
+    pub(crate) raw: Option<Arc<RawRecords>>,
 }
 
 /// Metadata of the CPLAsset record.
@@ -215,16 +215,20 @@ pub(crate) struct Metadata {
     pub(crate) adjustment_simple_data: Option<Vec<u8>>,
 }
 
-/// The records an asset was built from.
+/// The records an asset was built from, as received.
 #[derive(Debug)]
 pub(crate) struct RawRecords {
-    pub(crate) master: Value,
-    pub(crate) asset: Value,
+    pub(crate) master: Box<RawValue>,
+    pub(crate) asset: Box<RawValue>,
 }
 
 impl RawRecords {
     pub(crate) fn to_json(&self) -> String {
-        serde_json::json!({"master_record": self.master, "asset_record": self.asset}).to_string()
+        format!(
+            r#"{{"master_record":{},"asset_record":{}}}"#,
+            self.master.get(),
+            self.asset.get()
+        )
     }
 }
 
@@ -409,7 +413,10 @@ impl Asset {
     /// `{"master_record": …, "asset_record": …}` (what icloudpd writes to
     /// `icloudpd-photo-error.json`). Contains signed download URLs.
     pub fn raw_records(&self) -> String {
-        self.raw.to_json()
+        self.raw.as_ref().map_or_else(
+            || r#"{"master_record":null,"asset_record":null}"#.to_owned(),
+            |raw| raw.to_json(),
+        )
     }
 }
 

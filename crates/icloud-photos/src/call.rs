@@ -4,9 +4,11 @@
 use std::sync::{Mutex, PoisonError};
 
 use icloud_auth::{RetryClass, RetryPolicy, Retryable, Session};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
+use crate::cloudkit::RecordsReply;
 use crate::error::{Error, Result};
 use crate::library::Database;
 
@@ -110,6 +112,16 @@ impl CloudKit {
     /// Sends one CloudKit request, retrying per the policy: throttling (after `Retry-After`)
     /// always, transient failures only for reads; an expired session never.
     pub(crate) async fn post(&self, db: Database, call: Call, body: &Value) -> Result<Value> {
+        self.post_as(db, call, body).await
+    }
+
+    /// Like [`CloudKit::post`], reading the answer as `T` (for pages: see [`RecordsReply`]).
+    pub(crate) async fn post_as<T: Answer>(
+        &self,
+        db: Database,
+        call: Call,
+        body: &Value,
+    ) -> Result<T> {
         let url = self.url(db, call);
         let mut attempt = 0;
         loop {
@@ -117,7 +129,7 @@ impl CloudKit {
             let permit = self.gate.acquire().await;
             let reply = self
                 .session
-                .post_json_as(&url, body, call.content_type)
+                .post_json_into::<T>(&url, body, call.content_type)
                 .await;
             drop(permit);
             let err = match reply
@@ -154,14 +166,33 @@ impl CloudKit {
     }
 }
 
+/// An answer of a CloudKit call, deserialized from its JSON.
+pub(crate) trait Answer: DeserializeOwned {
+    /// Returns the top-level `serverErrorCode` and `reason`, if the answer is an error.
+    fn server_error(&self) -> Option<(&str, &str)>;
+}
+
+impl Answer for Value {
+    fn server_error(&self) -> Option<(&str, &str)> {
+        let code = self.get("serverErrorCode")?.as_str()?;
+        Some((
+            code,
+            self.get("reason").and_then(Value::as_str).unwrap_or(""),
+        ))
+    }
+}
+
+impl Answer for RecordsReply {
+    fn server_error(&self) -> Option<(&str, &str)> {
+        RecordsReply::server_error(self)
+    }
+}
+
 /// Turns a 200 answer carrying a top-level `serverErrorCode` into an error.
-fn top_level_error(endpoint: &'static str, body: Value) -> Result<Value> {
-    match body.get("serverErrorCode").and_then(Value::as_str) {
+fn top_level_error<T: Answer>(endpoint: &'static str, body: T) -> Result<T> {
+    match body.server_error() {
         None => Ok(body),
-        Some(code) => {
-            let reason = body.get("reason").and_then(Value::as_str).unwrap_or("");
-            Err(Error::from_server_code(endpoint, code, reason, None))
-        }
+        Some((code, reason)) => Err(Error::from_server_code(endpoint, code, reason, None)),
     }
 }
 

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::asset::{Asset, AssetId};
 use crate::call::Call;
 use crate::client::Inner;
-use crate::cloudkit::{Record, decode};
+use crate::cloudkit::{Record, RecordsReply, decode};
 use crate::error::{DecodeError, Error, Result};
 use crate::library::{Database, pair};
 use crate::query;
@@ -121,6 +121,26 @@ impl ChangeFeed {
     }
 }
 
+/// A `changes/zone` answer: one [`RecordsReply`] per zone asked for.
+#[derive(Debug, serde::Deserialize)]
+struct ZoneChanges {
+    #[serde(default)]
+    zones: Vec<RecordsReply>,
+    #[serde(rename = "serverErrorCode")]
+    server_error_code: Option<Value>,
+    reason: Option<Value>,
+}
+
+impl crate::call::Answer for ZoneChanges {
+    fn server_error(&self) -> Option<(&str, &str)> {
+        let code = self.server_error_code.as_ref()?.as_str()?;
+        Some((
+            code,
+            self.reason.as_ref().and_then(Value::as_str).unwrap_or(""),
+        ))
+    }
+}
+
 struct Feed {
     inner: Arc<Inner>,
     db: Database,
@@ -156,18 +176,17 @@ impl Feed {
     async fn page(&mut self) -> Result<()> {
         let token = self.token.as_ref().map(SyncToken::as_str);
         let body = query::changes_zone(&self.zone, token, PAGE);
-        let mut reply = self
+        let reply: ZoneChanges = self
             .inner
             .ck
-            .post(self.db, Call::CHANGES_ZONE, &body)
+            .post_as(self.db, Call::CHANGES_ZONE, &body)
             .await?;
-        let mut zone = reply
-            .get_mut("zones")
-            .and_then(|z| z.get_mut(0))
-            .map(Value::take)
+        let zone = reply
+            .zones
+            .into_iter()
+            .next()
             .ok_or_else(|| Error::unexpected("changes/zone", "no zone in the answer"))?;
-        if let Some(code) = zone.get("serverErrorCode").and_then(Value::as_str) {
-            let reason = zone.get("reason").and_then(Value::as_str).unwrap_or("");
+        if let Some((code, reason)) = zone.server_error() {
             return Err(match code {
                 "BAD_REQUEST" => Error::InvalidSyncToken {
                     reason: reason.to_owned(),
@@ -176,11 +195,12 @@ impl Feed {
             });
         }
         let next = zone
-            .get("syncToken")
+            .sync_token
+            .as_ref()
             .and_then(Value::as_str)
             .map(SyncToken::new);
-        let more = zone.get("moreComing").and_then(Value::as_bool) == Some(true);
-        for record in crate::cloudkit::records(zone.take()) {
+        let more = zone.more_coming == Some(Value::Bool(true));
+        for record in zone.into_records() {
             self.pairs.record(record);
         }
         if more && next.is_some() && next == self.token {
@@ -214,8 +234,8 @@ impl Feed {
         for chunk in names.chunks(PAGE) {
             let records: Vec<Value> = chunk.iter().map(|n| json!({"recordName": n})).collect();
             let body = json!({"records": records, "zoneID": *self.zone});
-            let reply = self.inner.ck.post(self.db, Call::LOOKUP, &body).await?;
-            for record in crate::cloudkit::records(reply) {
+            let reply: RecordsReply = self.inner.ck.post_as(self.db, Call::LOOKUP, &body).await?;
+            for record in reply.into_records() {
                 if record.record_type() == Some("CPLMaster") && !record.is_tombstone() {
                     self.pairs.add_master(record);
                 }
@@ -329,14 +349,17 @@ impl Pairs {
                 match &master {
                     Some(master) => self.emit(master.clone(), asset),
                     None => {
-                        let raw = json!({"master_record": null, "asset_record": asset.raw()});
+                        let raw = format!(
+                            r#"{{"master_record":null,"asset_record":{}}}"#,
+                            asset.raw().get()
+                        );
                         let err = DecodeError::new(
                             "CPLAsset",
                             asset.name(),
                             "masterRef",
                             format!("master {key} not found"),
                         )
-                        .with_raw(raw.to_string())
+                        .with_raw(raw)
                         .for_asset(asset.name());
                         self.out.push_back(Err(Error::decode(err)));
                     }

@@ -78,8 +78,9 @@ impl PhotosClientBuilder {
         self
     }
 
-    /// Sets how many CloudKit requests may be in flight at once (default 8). Listings fetch
-    /// that many pages ahead; throttling lowers the limit temporarily. At least 1.
+    /// Sets how many CloudKit requests may be in flight at once (default 8). Listings keep
+    /// that many page requests in flight and hold at most twice that many pages; throttling
+    /// lowers the limit temporarily. At least 1.
     pub fn concurrency(mut self, n: usize) -> Self {
         self.concurrency = n.max(1);
         self

@@ -5,24 +5,25 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::task::{Context, Poll};
 
 use futures_util::stream::{FuturesOrdered, Stream, StreamExt};
 use serde_json::Value;
+use tokio::sync::Semaphore;
 
 use crate::album::Album;
 use crate::asset::Asset;
 use crate::call::Call;
 use crate::client::Inner;
-use crate::cloudkit::{self, Record};
+use crate::cloudkit::RecordsReply;
 use crate::error::{Error, Result};
 use crate::library::Database;
 use crate::query;
 
 mod pager;
 
-use pager::Pager;
+use pager::{PageRecords, Pager};
 
 /// Options of one listing; see [`crate::Library::assets_with`].
 #[derive(Debug, Clone, Default)]
@@ -142,7 +143,7 @@ struct Page {
     k: u64,
     /// A deletion overlapped the request: its ranks may be off, fetch it again.
     overlapped: bool,
-    records: Vec<Record>,
+    records: PageRecords,
 }
 
 /// A spawned page request, aborted when dropped.
@@ -179,18 +180,54 @@ struct Fetcher {
     shift: Arc<Shift>,
     base: u64,
     page_size: usize,
+    zone_name: Arc<str>,
+    /// The listing's requests in flight: `concurrency` permits, held from before a page's
+    /// rank is computed until its answer is parsed (tasks wait for one in rank order).
+    slots: Arc<Semaphore>,
+    /// Set by the first request that failed: the listing is over, later pages are not sent.
+    stopped: Arc<AtomicBool>,
 }
 
 impl Fetcher {
+    /// Fetches page `k` for a page task: not sent once another request of the listing failed
+    /// (the listing ends with that failure, which comes first in rank order).
     async fn fetch(self, k: u64) -> Result<Page> {
-        let done = self.shift.finished.load(Ordering::SeqCst);
-        let logical = k * self.page_size as u64;
-        let start = logical.saturating_sub(done.saturating_sub(self.base));
-        let body = query::page(&self.album, start, 2 * self.page_size, &self.zone);
-        let reply = self.inner.ck.post(self.db, Call::QUERY, &body).await?;
+        self.request(k, true).await
+    }
+
+    /// Fetches page `k` again, after a deletion overlapped its first request.
+    async fn refetch(self, k: u64) -> Result<Page> {
+        self.request(k, false).await
+    }
+
+    async fn request(self, k: u64, unless_stopped: bool) -> Result<Page> {
+        let (start, done, reply) = {
+            // The semaphore is never closed.
+            let _slot = self.slots.acquire().await.ok();
+            if unless_stopped && self.stopped.load(Ordering::SeqCst) {
+                return Err(Error::unexpected("records/query", "the listing has failed"));
+            }
+            let done = self.shift.finished.load(Ordering::SeqCst);
+            let logical = k * self.page_size as u64;
+            let start = logical.saturating_sub(done.saturating_sub(self.base));
+            let body = query::page(&self.album, start, 2 * self.page_size, &self.zone);
+            let reply = self
+                .inner
+                .ck
+                .post_as::<RecordsReply>(self.db, Call::QUERY, &body);
+            match reply.await {
+                Ok(reply) => (start, done, reply),
+                Err(e) => {
+                    self.stopped.store(true, Ordering::SeqCst);
+                    return Err(e);
+                }
+            }
+        };
         let overlapped = self.shift.started.load(Ordering::SeqCst) != done;
-        let records = cloudkit::records(reply);
+        let records = reply.into_records();
         tracing::trace!(k, start, records = records.len(), "listing page");
+        let records =
+            PageRecords::decode_ahead(records, self.album.lists_deleted(), &self.zone_name);
         Ok(Page {
             k,
             overlapped,
@@ -208,7 +245,7 @@ pub(crate) fn stream(listing: Listing) -> AssetStream {
         .unwrap_or(listing.inner.empty_page_probes);
     let state = State {
         pager: Pager::new(
-            listing.zone_name,
+            listing.zone_name.clone(),
             listing.album.lists_deleted(),
             listing.inner.page_size,
             probes,
@@ -221,6 +258,9 @@ pub(crate) fn stream(listing: Listing) -> AssetStream {
             shift,
             base,
             page_size: listing.inner.page_size,
+            zone_name: listing.zone_name.into(),
+            slots: Arc::new(Semaphore::new(listing.inner.concurrency)),
+            stopped: Arc::new(AtomicBool::new(false)),
         },
         expected: listing.options.expected,
         concurrency: listing.inner.concurrency,
@@ -295,7 +335,7 @@ impl State {
                 "a deletion overlapped the page, fetching it again"
             );
             self.fetcher.shift.settled().await;
-            page = self.fetcher.clone().fetch(page.k).await?;
+            page = self.fetcher.clone().refetch(page.k).await?;
         }
         Ok(page)
     }
@@ -307,11 +347,14 @@ impl State {
         Err(e)
     }
 
-    /// Starts page requests up to the concurrency limit, but not past the pages the count
-    /// says are still needed.
+    /// Starts page tasks, but not past the pages the count says are still needed. Twice as
+    /// many tasks as requests may be in flight: `concurrency` of them send at a time
+    /// ([`Fetcher::slots`]), and the next one sends as soon as one is answered rather than
+    /// when the caller has consumed the oldest page. So at most `2 × concurrency` pages are
+    /// held.
     fn dispatch(&mut self, expected: u64) {
         let horizon = self.pager.horizon(expected);
-        while self.inflight.len() < self.concurrency && self.next_k < horizon {
+        while self.inflight.len() < 2 * self.concurrency && self.next_k < horizon {
             let task = tokio::spawn(self.fetcher.clone().fetch(self.next_k));
             self.inflight.push_back(Task(task));
             self.next_k += 1;

@@ -53,27 +53,38 @@ pub(crate) fn base64_lenient(text: &str) -> Option<Vec<u8>> {
 /// Pairs a CPLMaster with its CPLAsset and decodes them into an [`Asset`] of `zone`.
 pub(crate) fn asset(master: Record, asset: Record, zone: &str) -> Result<Asset, DecodeError> {
     let built = build(&master, &asset, zone);
-    let raw = Arc::new(RawRecords {
-        master: master.raw,
-        asset: asset.raw,
-    });
+    attach(master, asset, built)
+}
+
+/// Completes what [`build`] made of `master` and `asset`: attaches the raw records to the
+/// asset, or to the error.
+pub(crate) fn attach(
+    master: Record,
+    asset: Record,
+    built: Result<Asset, DecodeError>,
+) -> Result<Asset, DecodeError> {
     match built {
         Ok(mut a) => {
-            a.raw = raw;
+            a.raw = Some(Arc::new(RawRecords {
+                master: master.into_raw(),
+                asset: asset.into_raw(),
+            }));
             Ok(a)
         }
-        Err(e) => Err(e.with_raw(raw.to_json()).for_asset(asset_name(&raw.asset))),
+        Err(e) => {
+            let name = asset.name().to_owned();
+            let raw = RawRecords {
+                master: master.into_raw(),
+                asset: asset.into_raw(),
+            };
+            Err(e.with_raw(raw.to_json()).for_asset(&name))
+        }
     }
 }
 
-fn asset_name(asset: &Value) -> &str {
-    asset
-        .get("recordName")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-}
-
-fn build(master: &Record, asset: &Record, zone: &str) -> Result<Asset, DecodeError> {
+/// Decodes a pair without taking the records: the costly half of [`asset`], which listings run
+/// on their page tasks; [`attach`] completes it.
+pub(crate) fn build(master: &Record, asset: &Record, zone: &str) -> Result<Asset, DecodeError> {
     let (filename, fallback) = filename(master)?;
     let item_type = master.string("itemType").map(str::to_owned);
     let media_type = item_type.as_deref().map(|t| match uti(t) {
@@ -92,10 +103,7 @@ fn build(master: &Record, asset: &Record, zone: &str) -> Result<Asset, DecodeErr
         media_type,
         versions,
         meta: Arc::new(metadata(asset)),
-        raw: Arc::new(RawRecords {
-            master: Value::Null,
-            asset: Value::Null,
-        }),
+        raw: None,
     })
 }
 
@@ -165,9 +173,9 @@ fn versions(
             continue;
         };
         let res = format!("{prefix}Res");
-        let record = if asset.field(&res).is_some() {
+        let record = if asset.has(&res) {
             asset
-        } else if master.field(&res).is_some() {
+        } else if master.has(&res) {
             master
         } else {
             continue;

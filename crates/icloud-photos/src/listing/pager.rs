@@ -4,9 +4,93 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use crate::asset::Asset;
-use crate::cloudkit::Record;
+use crate::cloudkit::{Record, decode};
 use crate::error::{DecodeError, Error, Result};
 use crate::library::pair;
+
+/// A page of records as fetched, with the pairs found on it decoded ahead.
+#[derive(Debug, Default)]
+pub(super) struct PageRecords {
+    records: Vec<Record>,
+    /// One entry per live asset of the page, in page order ([`is_live_asset`]): its pair
+    /// decoded with the last master of its `masterRef` on the page, if there is one.
+    decoded: Vec<Option<Decoded>>,
+}
+
+/// A pair decoded ahead: the master's name and the result, without the raw records.
+#[derive(Debug)]
+struct Decoded {
+    master: String,
+    built: std::result::Result<Asset, DecodeError>,
+}
+
+impl From<Vec<Record>> for PageRecords {
+    /// Wraps records without decoding anything ahead.
+    fn from(records: Vec<Record>) -> Self {
+        PageRecords {
+            records,
+            decoded: Vec::new(),
+        }
+    }
+}
+
+impl PageRecords {
+    /// Wraps records, decoding the pairs whose master is on the same page. This is the costly
+    /// part of processing a page, and needs nothing from the pages before it, so listings run
+    /// it on the page's own task, in parallel, leaving [`Pager::process`] only the pairing.
+    ///
+    /// Records the pager would skip are dropped, and the records of the pairs decoded here keep
+    /// only the fields the pager reads, so that pages waiting for the caller hold little more
+    /// than their text (a master still needed by an asset of the page before is read again
+    /// from its text).
+    pub(super) fn decode_ahead(mut records: Vec<Record>, lists_deleted: bool, zone: &str) -> Self {
+        records.retain(|r| is_live_asset(r, lists_deleted) || is_master(r));
+        let mut masters: HashMap<&str, &Record> = HashMap::new();
+        for r in records.iter().filter(|r| is_master(r)) {
+            masters.insert(r.name(), r);
+        }
+        let decoded: Vec<Option<Decoded>> = records
+            .iter()
+            .filter(|r| is_live_asset(r, lists_deleted))
+            .map(|asset| {
+                let master = masters.get(master_ref(asset).as_str())?;
+                Some(Decoded {
+                    master: master.name().to_owned(),
+                    built: decode::build(master, asset, zone),
+                })
+            })
+            .collect();
+        let used: HashSet<String> = decoded.iter().flatten().map(|d| d.master.clone()).collect();
+        let mut live = decoded.iter();
+        for record in &mut records {
+            if is_live_asset(record, lists_deleted) {
+                if live.next().is_some_and(Option::is_some) {
+                    record.keep_fields(&[MASTER_REF, IS_DELETED]);
+                }
+            } else if used.contains(record.name()) {
+                record.keep_fields(&[]);
+            }
+        }
+        PageRecords { records, decoded }
+    }
+}
+
+/// The fields of a CPLAsset the pager reads.
+const MASTER_REF: &str = "masterRef";
+const IS_DELETED: &str = "isDeleted";
+
+/// Returns `true` for a CPLMaster that is not purged.
+fn is_master(record: &Record) -> bool {
+    !record.is_tombstone() && record.record_type() == Some("CPLMaster")
+}
+
+/// Returns `true` for the records a listing pairs with masters: CPLAssets, not purged, and
+/// not deleted unless the album lists deleted assets.
+fn is_live_asset(record: &Record, lists_deleted: bool) -> bool {
+    !record.is_tombstone()
+        && record.record_type() == Some("CPLAsset")
+        && (lists_deleted || !record.flag(IS_DELETED))
+}
 
 /// Turns pages of records, processed in rank order, into assets.
 #[derive(Debug)]
@@ -79,10 +163,11 @@ impl Pager {
     }
 
     /// Processes page `k` (pages must come in rank order).
-    pub(super) fn process(&mut self, k: u64, records: Vec<Record>, expected: u64) {
+    pub(super) fn process(&mut self, k: u64, page: impl Into<PageRecords>, expected: u64) {
         if self.done {
             return;
         }
+        let PageRecords { records, decoded } = page.into();
         self.processed += 1;
         let mut masters: HashMap<String, (Record, bool)> = HashMap::new();
         for m in std::mem::take(&mut self.carried_masters) {
@@ -91,17 +176,10 @@ impl Pager {
         let carried = std::mem::take(&mut self.carried_assets);
         let mut fresh = Vec::new();
         for record in records {
-            if record.is_tombstone() {
-                continue;
-            }
-            match record.record_type() {
-                Some("CPLMaster") => {
-                    masters.insert(record.name().to_owned(), (record, false));
-                }
-                Some("CPLAsset") if self.lists_deleted || !record.flag("isDeleted") => {
-                    fresh.push(record);
-                }
-                _ => {}
+            if is_live_asset(&record, self.lists_deleted) {
+                fresh.push(record);
+            } else if is_master(&record) {
+                masters.insert(record.name().to_owned(), (record, false));
             }
         }
         let live = fresh.len();
@@ -110,7 +188,13 @@ impl Pager {
             *refs.entry(master_ref(a)).or_default() += 1;
         }
         let n_carried = carried.len();
+        let mut decoded = decoded.into_iter();
         for (i, asset) in carried.into_iter().chain(fresh).enumerate() {
+            let ahead = if i < n_carried {
+                None
+            } else {
+                decoded.next().flatten()
+            };
             let key = master_ref(&asset);
             let left = refs.get_mut(&key).map(|r| {
                 *r -= 1;
@@ -121,7 +205,7 @@ impl Pager {
                 _ => masters.get(&key).map(|(m, _)| m.clone()),
             };
             match master {
-                Some(master) => self.emit(master, asset),
+                Some(master) => self.emit(master, asset, ahead),
                 None if i < n_carried => self.unpaired(asset),
                 None => self.carried_assets.push(asset),
             }
@@ -165,17 +249,28 @@ impl Pager {
         self.done = true;
     }
 
-    fn emit(&mut self, master: Record, asset: Record) {
-        if self.seen.insert(asset.name().to_owned()) {
-            self.out.push_back(pair(master, asset, &self.zone_name));
+    /// Yields the pair, using what was decoded ahead when it was decoded from this master.
+    fn emit(&mut self, master: Record, asset: Record, ahead: Option<Decoded>) {
+        if !self.seen.insert(asset.name().to_owned()) {
+            return;
         }
+        let item = match ahead {
+            Some(d) if d.master == master.name() => {
+                decode::attach(master, asset, d.built).map_err(Error::decode)
+            }
+            _ => pair(master.restored(), asset.restored(), &self.zone_name),
+        };
+        self.out.push_back(item);
     }
 
     fn unpaired(&mut self, asset: Record) {
         if !self.seen.insert(asset.name().to_owned()) {
             return;
         }
-        let raw = serde_json::json!({"master_record": null, "asset_record": asset.raw()});
+        let raw = format!(
+            r#"{{"master_record":null,"asset_record":{}}}"#,
+            asset.raw().get()
+        );
         let err = DecodeError::new(
             "CPLAsset",
             asset.name(),
@@ -185,12 +280,12 @@ impl Pager {
                 master_ref(&asset)
             ),
         )
-        .with_raw(raw.to_string())
+        .with_raw(raw)
         .for_asset(asset.name());
         self.out.push_back(Err(Error::decode(err)));
     }
 }
 
 fn master_ref(asset: &Record) -> String {
-    asset.reference("masterRef").unwrap_or("").to_owned()
+    asset.reference(MASTER_REF).unwrap_or("").to_owned()
 }

@@ -210,3 +210,62 @@ fn decode_failures_are_items_and_the_listing_goes_on() {
         Error::Incomplete { .. }
     ));
 }
+
+/// Everything the pager yields, raw records included.
+fn drain_all(p: &mut Pager) -> Vec<String> {
+    let mut out = Vec::new();
+    while let Some(item) = p.pop() {
+        out.push(match item {
+            Ok(a) => format!("{a:?} {}", a.raw_records()),
+            Err(e) => format!("{e:?}"),
+        });
+    }
+    out
+}
+
+#[test]
+fn decoding_ahead_changes_nothing_the_pager_yields() {
+    let bad = Record::new(json!({"recordName": "mb", "recordType": "CPLMaster",
+        "fields": {"filenameEnc": {"value": "SU1HXzc0MDkuSlB", "type": "ENCRYPTED_BYTES"}}}))
+    .unwrap();
+    let scenarios = [
+        vec![pairs(0..3), pairs(3..5), vec![]],
+        vec![pairs(0..3), pairs(2..5), vec![]],
+        vec![
+            vec![master("m0"), asset("a0", "m0"), master("m1")],
+            vec![asset("a1", "m1"), asset("a2", "m2")],
+            vec![master("m2")],
+            vec![],
+        ],
+        // m1 serves an asset of the page before and one of its own page.
+        vec![
+            vec![master("m0"), asset("a0", "m0"), asset("x", "m1")],
+            vec![master("m1"), asset("y", "m1"), asset("z", "m1")],
+            vec![],
+        ],
+        vec![
+            vec![bad, asset("ab", "mb"), asset("lost", "nowhere")],
+            pairs(0..2),
+            vec![],
+        ],
+        vec![deleted_pairs(0..2), pairs(0..1), vec![]],
+    ];
+    for pages in scenarios {
+        let run = |ahead: bool| {
+            let mut p = pager();
+            for (k, page) in pages.iter().cloned().enumerate() {
+                if ahead {
+                    let page = super::pager::PageRecords::decode_ahead(page, false, "PrimarySync");
+                    p.process(k as u64, page, 5);
+                } else {
+                    p.process(k as u64, page, 5);
+                }
+            }
+            p.finish(5);
+            drain_all(&mut p)
+        };
+        let plain = run(false);
+        assert!(plain.len() >= 2, "{plain:#?}");
+        assert_eq!(run(true), plain);
+    }
+}

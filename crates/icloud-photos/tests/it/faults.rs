@@ -48,7 +48,8 @@ async fn server_errors_are_retried_and_the_listing_completes() {
     })
     .await;
     let library = e.photos.primary().await.unwrap();
-    e.fake.set_fault(Fault::status("/records/query", 500, Some(3)));
+    e.fake
+        .set_fault(Fault::status("/records/query", 500, Some(3)));
     let (assets, errors) = drain(library.assets(&library.all_photos())).await;
     assert!(errors.is_empty(), "{errors:?}");
     let expected = e.fake.expected_listing(USER, "PrimarySync", None);
