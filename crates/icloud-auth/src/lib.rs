@@ -49,7 +49,7 @@
 //!
 //! - `rustls` (default): TLS with rustls.
 //! - `native-tls`: TLS with the platform's library instead.
-//! - `keyring`: [`KeyringPasswordStore`], passwords in the OS keyring under Python icloudpd's
+//! - `keyring`: `KeyringPasswordStore`, passwords in the OS keyring under Python icloudpd's
 //!   service name `pyicloud://icloud-password`.
 #![deny(missing_docs)]
 #![deny(clippy::print_stdout, clippy::print_stderr)]
