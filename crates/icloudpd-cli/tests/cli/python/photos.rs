@@ -229,18 +229,7 @@ fn python_lists_albums_as_the_fake_says() {
 
 #[test]
 fn python_lists_private_and_shared_libraries_and_their_albums() {
-    let account = photos_account(FakeLibrary::generated(10, 1))
-        .shared_library(
-            SHARED_PRIVATE,
-            FakeLibrary::generated(10, 2),
-            SharedPlacement::PrivateDb,
-        )
-        .shared_library(
-            SHARED_SHARED,
-            FakeLibrary::generated(10, 3),
-            SharedPlacement::SharedDb,
-        );
-    let fake = start_fake_with(account, None);
+    let fake = start_fake_with(listing_account(), None);
     let dir = tempfile::tempdir().unwrap();
 
     let run = python_photos(
