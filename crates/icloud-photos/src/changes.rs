@@ -203,10 +203,11 @@ impl Feed {
         for record in zone.into_records() {
             self.pairs.record(record);
         }
-        if more && next.is_some() && next == self.token {
+        // Without a new token the same page would be asked for again and again.
+        if more && (next.is_none() || next == self.token) {
             return Err(Error::unexpected(
                 "changes/zone",
-                "moreComing with an unchanged sync token",
+                "moreComing without a new sync token",
             ));
         }
         self.more = more;

@@ -218,10 +218,14 @@ impl PhotosClient {
                 .get("syncToken")
                 .and_then(Value::as_str)
                 .ok_or_else(|| Error::unexpected("changes/database", "no syncToken"))?;
-            zones.extend(crate::changes::changed_zone_names(&reply));
+            for zone in crate::changes::changed_zone_names(&reply) {
+                // A zone may change on several pages of the feed.
+                if !zones.contains(&zone) {
+                    zones.push(zone);
+                }
+            }
             let more = reply.get("moreComing").and_then(Value::as_bool) == Some(true);
             if !more || token.as_ref().map(SyncToken::as_str) == Some(next) {
-                zones.dedup();
                 return Ok((zones, SyncToken::new(next)));
             }
             token = Some(SyncToken::new(next));

@@ -208,9 +208,10 @@ impl Fetcher {
                 return Err(Error::unexpected("records/query", "the listing has failed"));
             }
             let done = self.shift.finished.load(Ordering::SeqCst);
-            let logical = k * self.page_size as u64;
+            let logical = k.saturating_mul(self.page_size as u64);
             let start = logical.saturating_sub(done.saturating_sub(self.base));
-            let body = query::page(&self.album, start, 2 * self.page_size, &self.zone);
+            let limit = self.page_size.saturating_mul(2);
+            let body = query::page(&self.album, start, limit, &self.zone);
             let reply = self
                 .inner
                 .ck

@@ -40,14 +40,22 @@ pub(crate) fn uti(uti: &str) -> Option<(MediaType, &'static str)> {
         .map(|(_, t, e)| (*t, *e))
 }
 
+/// Standard base64 that, like Python's `b64decode`, ignores non-zero bits after the last
+/// full byte (`QR==` is `A`); padding must still be right.
+const LENIENT: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    base64::engine::GeneralPurposeConfig::new().with_decode_allow_trailing_bits(true),
+);
+
 /// Decodes standard base64 as Python's `b64decode` does: characters outside the alphabet are
 /// skipped, padding must be right.
 pub(crate) fn base64_lenient(text: &str) -> Option<Vec<u8>> {
-    let clean: String = text
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '='))
-        .collect();
-    base64::engine::general_purpose::STANDARD.decode(clean).ok()
+    let in_alphabet = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=');
+    if text.chars().all(in_alphabet) {
+        return LENIENT.decode(text).ok();
+    }
+    let clean: String = text.chars().filter(|&c| in_alphabet(c)).collect();
+    LENIENT.decode(clean).ok()
 }
 
 /// Pairs a CPLMaster with its CPLAsset and decodes them into an [`Asset`] of `zone`.
@@ -172,15 +180,15 @@ fn versions(
         let Some(prefix) = kind.field_prefix(media) else {
             continue;
         };
-        let res = format!("{prefix}Res");
-        let record = if asset.has(&res) {
+        let names = FieldNames::of(prefix);
+        let record = if asset.has(names.res) {
             asset
-        } else if master.has(&res) {
+        } else if master.has(names.res) {
             master
         } else {
             continue;
         };
-        out.insert(kind, version(record, kind, prefix, &res)?);
+        out.insert(kind, version(record, kind, &names)?);
     }
     if !out.contains_key(&VersionKind::Original) {
         return Err(DecodeError::new(
@@ -193,23 +201,62 @@ fn versions(
     Ok(out)
 }
 
+/// The fields of one resource, e.g. `resOriginalRes`, `resOriginalFileType`, … (spelled out
+/// once rather than formatted for every asset of a listing).
+struct FieldNames {
+    res: &'static str,
+    file_type: &'static str,
+    width: &'static str,
+    height: &'static str,
+}
+
+macro_rules! field_names {
+    ($prefix:expr, $($p:literal),+ $(,)?) => {
+        match $prefix {
+            $($p => FieldNames {
+                res: concat!($p, "Res"),
+                file_type: concat!($p, "FileType"),
+                width: concat!($p, "Width"),
+                height: concat!($p, "Height"),
+            },)+
+            other => unreachable!("no resource prefix {other}"),
+        }
+    };
+}
+
+impl FieldNames {
+    /// Returns the names for a prefix of [`VersionKind::field_prefix`].
+    fn of(prefix: &str) -> FieldNames {
+        field_names!(
+            prefix,
+            "resOriginal",
+            "resOriginalAlt",
+            "resJPEGMed",
+            "resJPEGThumb",
+            "resJPEGFull",
+            "resOriginalVidCompl",
+            "resVidMed",
+            "resVidSmall",
+        )
+    }
+}
+
 fn version(
     record: &Record,
     kind: VersionKind,
-    prefix: &str,
-    res: &str,
+    names: &FieldNames,
 ) -> Result<AssetVersion, DecodeError> {
     let rtype = match record.record_type() {
         Some("CPLAsset") => "CPLAsset",
         Some("CPLMaster") => "CPLMaster",
         _ => "record",
     };
-    let type_field = format!("{prefix}FileType");
-    let file_type = record.string(&type_field).ok_or_else(|| {
+    let res = names.res;
+    let file_type = record.string(names.file_type).ok_or_else(|| {
         DecodeError::new(
             rtype,
             record.name(),
-            &type_field,
+            names.file_type,
             format!("missing for {res}"),
         )
     })?;
@@ -222,19 +269,15 @@ fn version(
         .ok_or_else(|| missing("size"))?;
     let url = text("downloadURL").map_err(missing)?;
     let checksum = text("fileChecksum").map_err(missing)?;
-    let dim = |f: &str| {
-        record
-            .int(&format!("{prefix}{f}"))
-            .and_then(|v| u64::try_from(v).ok())
-    };
+    let dim = |f: &str| record.int(f).and_then(|v| u64::try_from(v).ok());
     Ok(AssetVersion {
         kind,
         size,
         url: url.to_owned(),
         file_type: file_type.to_owned(),
         checksum: checksum.to_owned(),
-        width: dim("Width"),
-        height: dim("Height"),
+        width: dim(names.width),
+        height: dim(names.height),
     })
 }
 

@@ -4,7 +4,6 @@
 use serde_json::{Value, json};
 
 use super::pager::Pager;
-use crate::Error;
 use crate::cloudkit::Record;
 
 fn master(name: &str) -> Record {
@@ -137,11 +136,14 @@ fn an_asset_whose_master_never_comes_is_an_error_item() {
     assert_eq!(ok, ["a0", "a1"]);
     assert_eq!(err.len(), 1);
     assert!(err[0].contains("CPLAsset lost: masterRef"), "{err:?}");
-    p.process(2, vec![asset("late", "gone")], 3);
-    p.finish(3);
+    p.process(2, vec![asset("late", "gone")], 4);
+    p.finish(4);
     let (_, err) = drain(&mut p);
     assert!(err[0].contains("late"), "unpaired at the end: {err:?}");
-    assert!(err.len() == 1, "the errored assets count as listed");
+    assert!(
+        err.len() == 1,
+        "the errored assets count as listed: {err:?}"
+    );
 }
 
 #[test]
@@ -202,13 +204,6 @@ fn decode_failures_are_items_and_the_listing_goes_on() {
     );
     p.stop();
     assert_eq!(p.horizon(3), 0);
-    assert!(matches!(
-        Error::Incomplete {
-            expected: 1,
-            listed: 0
-        },
-        Error::Incomplete { .. }
-    ));
 }
 
 /// Everything the pager yields, raw records included.

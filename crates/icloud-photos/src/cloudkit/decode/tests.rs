@@ -142,6 +142,11 @@ fn filename_encodings() {
         name(json!({"value": "SU1H\nXzc0MDkuSlBH", "type": "ENCRYPTED_BYTES"})).unwrap(),
         "IMG_7409.JPG"
     );
+    // Python also ignores non-zero bits after the last full byte.
+    assert_eq!(
+        name(json!({"value": "SU1HXzc0MDkuSlBFRx==", "type": "ENCRYPTED_BYTES"})).unwrap(),
+        "IMG_7409.JPEG"
+    );
     let bad = |enc: Value| name(enc).unwrap_err();
     let e = bad(json!({"value": "SU1HXzc0MDkuSlB", "type": "ENCRYPTED_BYTES"}));
     assert_eq!((e.field(), e.detail()), ("filenameEnc", "invalid base64"));
@@ -153,6 +158,21 @@ fn filename_encodings() {
     assert!(e.detail().contains("INT64"), "{e}");
     let e = bad(json!({"value": 5, "type": "STRING"}));
     assert_eq!(e.field(), "filenameEnc");
+}
+
+#[test]
+fn every_resource_prefix_has_field_names() {
+    for media in [None, Some(MediaType::Image), Some(MediaType::Movie)] {
+        for kind in VersionKind::ALL {
+            if let Some(prefix) = kind.field_prefix(media) {
+                let names = FieldNames::of(prefix);
+                assert_eq!(names.res, format!("{prefix}Res"));
+                assert_eq!(names.file_type, format!("{prefix}FileType"));
+                assert_eq!(names.width, format!("{prefix}Width"));
+                assert_eq!(names.height, format!("{prefix}Height"));
+            }
+        }
+    }
 }
 
 #[test]
