@@ -13,7 +13,7 @@ use crate::asset::{Asset, AssetId};
 use crate::call::Call;
 use crate::client::Inner;
 use crate::cloudkit::{Record, RecordsReply, decode};
-use crate::error::{DecodeError, Error, Result};
+use crate::error::{Error, Result};
 use crate::library::{Database, pair};
 use crate::query;
 
@@ -350,19 +350,8 @@ impl Pairs {
                 match &master {
                     Some(master) => self.emit(master.clone(), asset),
                     None => {
-                        let raw = format!(
-                            r#"{{"master_record":null,"asset_record":{}}}"#,
-                            asset.raw().get()
-                        );
-                        let err = DecodeError::new(
-                            "CPLAsset",
-                            asset.name(),
-                            "masterRef",
-                            format!("master {key} not found"),
-                        )
-                        .with_raw(raw)
-                        .for_asset(asset.name());
-                        self.out.push_back(Err(Error::decode(err)));
+                        let err = decode::missing_master(&asset, format!("master {key} not found"));
+                        self.out.push_back(Err(err));
                     }
                 }
             }

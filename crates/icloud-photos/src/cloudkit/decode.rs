@@ -64,6 +64,19 @@ pub(crate) fn asset(master: Record, asset: Record, zone: &str) -> Result<Asset, 
     attach(master, asset, built)
 }
 
+/// The error item for a CPLAsset whose CPLMaster never arrived: `detail` says where it was
+/// looked for. The raw records carry the asset and a `null` master, as icloudpd's error JSON.
+pub(crate) fn missing_master(asset: &Record, detail: String) -> crate::error::Error {
+    let raw = format!(
+        r#"{{"master_record":null,"asset_record":{}}}"#,
+        asset.raw().get()
+    );
+    let err = DecodeError::new("CPLAsset", asset.name(), "masterRef", detail)
+        .with_raw(raw)
+        .for_asset(asset.name());
+    crate::error::Error::decode(err)
+}
+
 /// Completes what [`build`] made of `master` and `asset`: attaches the raw records to the
 /// asset, or to the error.
 pub(crate) fn attach(

@@ -267,22 +267,12 @@ impl Pager {
         if !self.seen.insert(asset.name().to_owned()) {
             return;
         }
-        let raw = format!(
-            r#"{{"master_record":null,"asset_record":{}}}"#,
-            asset.raw().get()
+        let detail = format!(
+            "master {} not found on its page or the next",
+            master_ref(&asset)
         );
-        let err = DecodeError::new(
-            "CPLAsset",
-            asset.name(),
-            "masterRef",
-            format!(
-                "master {} not found on its page or the next",
-                master_ref(&asset)
-            ),
-        )
-        .with_raw(raw)
-        .for_asset(asset.name());
-        self.out.push_back(Err(Error::decode(err)));
+        self.out
+            .push_back(Err(decode::missing_master(&asset, detail)));
     }
 }
 
