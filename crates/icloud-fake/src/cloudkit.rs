@@ -1,6 +1,6 @@
 //! CloudKit (`/database/1/com.apple.photos.cloud/production/{private,shared}/…`): zones,
-//! record queries with rank paging, item counts, record modification, and the auth checks in
-//! front of them.
+//! record queries with rank paging, record lookups by name, item counts, record modification,
+//! and the auth checks in front of them.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -86,6 +86,7 @@ pub(crate) fn handle(state: &mut State, req: &Req, rest: &str) -> Reply {
     match endpoint.trim_end_matches('/') {
         "zones/list" => zones_list(state, &account, db),
         "records/query" => query(state, &account, db, &body),
+        "records/lookup" => lookup(state, &account, db, &body),
         "internal/records/query/batch" => batch(state, &account, db, &body),
         "records/modify" => modify(state, &account, db, &body),
         "changes/database" => changes::database(state, &account, db, &body),
@@ -297,6 +298,67 @@ fn page(state: &mut State, zi: usize, index: &Index, start: usize, n: usize) -> 
     push_str(&mut out, &zone_token(zi, zone.counter));
     out.push('}');
     out
+}
+
+/// `records/lookup`: the named CPLAsset and CPLMaster records, in the order asked, rendered as
+/// `records/query` renders them (with download URLs signed now); a name that is neither comes
+/// back as `{"recordName", "reason": "Record not found", "serverErrorCode": "NOT_FOUND"}`.
+fn lookup(state: &mut State, account: &str, db: Db, body: &Value) -> Reply {
+    let zi = match zone_of(state, account, db, body) {
+        Ok(zi) => zi,
+        Err(reply) => return reply,
+    };
+    let Some(wanted) = body["records"].as_array() else {
+        return ck_error(400, "BAD_REQUEST", "missing records");
+    };
+    let found: Vec<(&str, Option<Found>)> = wanted
+        .iter()
+        .map(|r| {
+            let name = r["recordName"].as_str().unwrap_or_default();
+            let zone = &mut state.zones[zi];
+            let hit = match zone.asset_by_name(name) {
+                Some(i) => Some(Found::Asset(i)),
+                None => zone.master_by_name(name).map(Found::Master),
+            };
+            (name, hit)
+        })
+        .collect();
+    let signer = state.signer();
+    let zone = &state.zones[zi];
+    let ctx = Ctx {
+        zone_index: u16::try_from(zi).unwrap_or(u16::MAX),
+        signer: &signer,
+    };
+    let mut out = String::with_capacity(64 + found.len() * 5000);
+    out.push_str("{\"records\":[");
+    for (n, (name, hit)) in found.into_iter().enumerate() {
+        if n > 0 {
+            out.push(',');
+        }
+        match hit {
+            Some(Found::Asset(i)) => records::asset(&mut out, &ctx, zone, i),
+            Some(Found::Master(i)) => records::master(&mut out, &ctx, zone, i),
+            None => {
+                let mut o = Obj::open(&mut out);
+                o.str("recordName", name);
+                o.str("reason", "Record not found");
+                o.str("serverErrorCode", "NOT_FOUND");
+                o.close();
+            }
+        }
+    }
+    out.push_str("],\"syncToken\":");
+    push_str(&mut out, &zone_token(zi, zone.counter));
+    out.push('}');
+    ok(out)
+}
+
+/// What a looked-up record name is.
+enum Found {
+    /// The CPLAsset of asset `i`.
+    Asset(usize),
+    /// The CPLMaster of asset `i`.
+    Master(usize),
 }
 
 /// `internal/records/query/batch`: `HyperionIndexCountLookup` counts.

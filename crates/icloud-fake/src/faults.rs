@@ -1,4 +1,5 @@
-//! Injected failures: throttling, error statuses, expiring sessions, latency, broken downloads.
+//! Injected failures: throttling, error statuses (fixed or random), expiring sessions, latency,
+//! broken or slow downloads.
 
 use std::time::Duration;
 
@@ -6,6 +7,10 @@ use serde_json::json;
 
 use crate::http::{CT_IDMSA_HTML, CT_SETUP_JSON, Reply};
 use crate::state::ident;
+
+mod decide;
+
+pub(crate) use decide::{Decision, Faults, reset_prefix};
 
 /// Content type of CloudKit responses.
 pub(crate) const CT_CLOUDKIT: &str = "application/json; charset=UTF-8";
@@ -16,8 +21,14 @@ pub(crate) const CT_CLOUDKIT: &str = "application/json; charset=UTF-8";
 /// request; CloudKit endpoints match e.g. `"/records/query"`) and are used up after `times`
 /// matching requests (`None` = forever). Faults that answer in place of the server are checked
 /// in the order they were added; the first match answers. Latency faults add up with everything
-/// else. Download faults (`TruncateDownload`, `DownloadError`) apply to CDN downloads only.
-/// Test-only routes (`/__fake/…`) are never faulted.
+/// else. Download faults (`TruncateDownload`, `ResetDownloads`, `DownloadError`, `Bandwidth`)
+/// apply to CDN downloads only. Test-only routes (`/__fake/…`) are never faulted.
+///
+/// Random faults (`RandomStatus`, `ResetDownloads`) are deterministic given their seed: whether
+/// a request is hit depends only on the seed, the request (method, path, `Range` header and
+/// body, not the query string, whose download expiry changes) and how many identical requests
+/// came before it. The same client behaviour therefore meets the same faults in every run,
+/// however its concurrent requests interleave, and a retried request rolls again.
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Fault {
@@ -69,7 +80,9 @@ pub enum Fault {
         times: Option<usize>,
     },
     /// Makes a download close the connection after `after_bytes` body bytes although
-    /// `Content-Length` promises the whole (range of the) file.
+    /// `Content-Length` promises the whole (range of the) file. A body of at most `after_bytes`
+    /// is sent whole; any download request uses the fault up, even one answered with an error.
+    /// [`Fault::ResetDownloads`] cuts bodies of any size.
     TruncateDownload {
         /// Body bytes sent before the connection is closed.
         after_bytes: u64,
@@ -83,6 +96,36 @@ pub enum Fault {
         status: u16,
         /// Number of downloads to fail, `None` = forever.
         times: Option<usize>,
+    },
+    /// Makes `per_mille` ‰ of downloads (chosen at random, deterministically per `seed`) send a
+    /// random prefix of their body, at least 1 byte and less than all of it, and then abort the
+    /// connection although `Content-Length` promises the whole (range of the) file, as a
+    /// connection reset mid-transfer does. A body of a single byte is aborted before it.
+    ResetDownloads {
+        /// Downloads hit per thousand (1000 = all).
+        per_mille: u32,
+        /// Seed of the random choices.
+        seed: u64,
+    },
+    /// Answers `status` (with the body of [`Fault::Status`]) to `per_mille` ‰ of the CloudKit
+    /// and CDN requests whose path ends with `path_suffix`, chosen at random, deterministically
+    /// per `seed`. Sign-in and setup requests are never hit.
+    RandomStatus {
+        /// Path suffix to match (`""` = every CloudKit and CDN path).
+        path_suffix: String,
+        /// HTTP status to answer.
+        status: u16,
+        /// Requests hit per thousand (1000 = all).
+        per_mille: u32,
+        /// Seed of the random choices.
+        seed: u64,
+    },
+    /// Caps the download body bytes of all connections together at `bytes_per_second` (a token
+    /// bucket with a burst of a twentieth of a second; waiting is asynchronous). A later
+    /// bandwidth fault replaces an earlier one for new downloads.
+    Bandwidth {
+        /// Bytes per second, shared by every download (0 is taken as 1).
+        bytes_per_second: u64,
     },
 }
 
@@ -155,6 +198,30 @@ impl Fault {
         Fault::DownloadError { status, times }
     }
 
+    /// Returns a fault that resets `per_mille` ‰ of downloads after a random part of their
+    /// body, forever; the choices are deterministic given `seed`.
+    pub fn reset_downloads(per_mille: u32, seed: u64) -> Self {
+        Fault::ResetDownloads { per_mille, seed }
+    }
+
+    /// Returns a fault answering `status` to `per_mille` ‰ of the CloudKit and CDN requests
+    /// whose path ends with `path_suffix` (`""` = all of them), forever; the choices are
+    /// deterministic given `seed`.
+    pub fn random_status(path_suffix: &str, status: u16, per_mille: u32, seed: u64) -> Self {
+        Fault::RandomStatus {
+            path_suffix: path_suffix.to_owned(),
+            status,
+            per_mille,
+            seed,
+        }
+    }
+
+    /// Returns a fault capping the download bytes of all connections together at
+    /// `bytes_per_second`, forever.
+    pub fn bandwidth(bytes_per_second: u64) -> Self {
+        Fault::Bandwidth { bytes_per_second }
+    }
+
     fn times_mut(&mut self) -> Option<&mut Option<usize>> {
         match self {
             Fault::ServiceUnavailable { times, .. }
@@ -163,16 +230,23 @@ impl Fault {
             | Fault::Latency { times, .. }
             | Fault::TruncateDownload { times, .. }
             | Fault::DownloadError { times, .. } => Some(times),
-            Fault::ExpireSessionAfter { .. } => None,
+            Fault::ExpireSessionAfter { .. }
+            | Fault::ResetDownloads { .. }
+            | Fault::RandomStatus { .. }
+            | Fault::Bandwidth { .. } => None,
         }
     }
 
-    /// Returns whether this fault answers `req` in place of the server.
-    fn answers(&self, path: &str, download: bool) -> bool {
+    /// Returns whether this fault answers a request for `path` in place of the server, before
+    /// any random choice.
+    fn answers(&self, path: &str, cloudkit: bool, download: bool) -> bool {
         match self {
             Fault::ServiceUnavailable { path_suffix, .. }
             | Fault::Status { path_suffix, .. }
             | Fault::Throttle { path_suffix, .. } => path.ends_with(path_suffix.as_str()),
+            Fault::RandomStatus { path_suffix, .. } => {
+                (cloudkit || download) && path.ends_with(path_suffix.as_str())
+            }
             Fault::DownloadError { .. } => download,
             _ => false,
         }
@@ -184,10 +258,10 @@ impl Fault {
                 Reply::body(503, CT_IDMSA_HTML, "Service Temporary Unavailable")
                     .header("X-Apple-I-Request-ID", ident(16))
             }
-            Fault::Status { status: 400, .. } => {
+            Fault::Status { status: 400, .. } | Fault::RandomStatus { status: 400, .. } => {
                 Reply::body(400, "text/html;charset=UTF-8", "Bad Request")
             }
-            Fault::Status { status, .. } => {
+            Fault::Status { status, .. } | Fault::RandomStatus { status, .. } => {
                 let body = json!({"success": false, "error": reason_phrase(*status)});
                 Reply::json(*status, CT_SETUP_JSON, &body)
             }
@@ -231,201 +305,5 @@ fn reason_phrase(status: u16) -> &'static str {
     }
 }
 
-/// What the active faults do to one request.
-#[derive(Debug, Default)]
-pub(crate) struct Decision {
-    /// Wait this long (outside the lock) before answering.
-    pub(crate) delay: Duration,
-    /// Answer this instead of the server.
-    pub(crate) reply: Option<Reply>,
-    /// Cut the download body after this many bytes.
-    pub(crate) truncate: Option<u64>,
-    /// Invalidate every web session before answering.
-    pub(crate) expire_sessions: bool,
-}
-
-/// The active faults, each with the number of matching requests seen.
-#[derive(Debug, Default)]
-pub(crate) struct Faults {
-    active: Vec<(Fault, usize)>,
-}
-
-impl Faults {
-    /// Adds a fault.
-    pub(crate) fn add(&mut self, mut fault: Fault) {
-        if fault.times_mut().is_some_and(|t| *t == Some(0)) {
-            return;
-        }
-        self.active.push((fault, 0));
-    }
-
-    /// Removes every fault.
-    pub(crate) fn clear(&mut self) {
-        self.active.clear();
-    }
-
-    /// Consumes one use of fault `i`, dropping it when used up.
-    fn consume(&mut self, i: usize) {
-        if let Some(Some(n)) = self.active[i].0.times_mut() {
-            *n = n.saturating_sub(1);
-            if *n == 0 {
-                self.active.remove(i);
-            }
-        }
-    }
-
-    /// Decides what the faults do to a request for `path`; `cloudkit` / `download` say which
-    /// service it addresses.
-    pub(crate) fn decide(&mut self, path: &str, cloudkit: bool, download: bool) -> Decision {
-        let mut d = Decision::default();
-        let mut i = 0;
-        while i < self.active.len() {
-            let before = self.active.len();
-            match &mut self.active[i] {
-                (
-                    Fault::Latency {
-                        path_suffix, delay, ..
-                    },
-                    _,
-                ) if path.ends_with(path_suffix.as_str()) => {
-                    d.delay = d.delay.max(*delay);
-                    self.consume(i);
-                }
-                (Fault::ExpireSessionAfter { requests }, seen) if cloudkit => {
-                    if *seen >= *requests {
-                        d.expire_sessions = true;
-                        self.active.remove(i);
-                    } else {
-                        *seen += 1;
-                    }
-                }
-                _ => {}
-            }
-            if self.active.len() == before {
-                i += 1;
-            }
-        }
-        if let Some(i) = self
-            .active
-            .iter()
-            .position(|(f, _)| f.answers(path, download))
-        {
-            d.reply = Some(self.active[i].0.reply());
-            self.consume(i);
-        } else if download {
-            let found = self
-                .active
-                .iter()
-                .position(|(f, _)| matches!(f, Fault::TruncateDownload { .. }));
-            if let Some(i) = found {
-                if let Fault::TruncateDownload { after_bytes, .. } = self.active[i].0 {
-                    d.truncate = Some(after_bytes);
-                }
-                self.consume(i);
-            }
-        }
-        d
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn status_of(faults: &mut Faults, path: &str) -> Option<u16> {
-        faults.decide(path, false, false).reply.map(|r| r.status)
-    }
-
-    #[test]
-    fn counted_fault_runs_out() {
-        let mut faults = Faults::default();
-        faults.add(Fault::status("/validate", 421, Some(2)));
-        assert_eq!(status_of(&mut faults, "/setup/ws/1/accountLogin"), None);
-        assert_eq!(status_of(&mut faults, "/setup/ws/1/validate"), Some(421));
-        assert_eq!(status_of(&mut faults, "/setup/ws/1/validate"), Some(421));
-        assert_eq!(status_of(&mut faults, "/setup/ws/1/validate"), None);
-    }
-
-    #[test]
-    fn zero_times_never_fires_and_empty_suffix_matches_all() {
-        let mut faults = Faults::default();
-        faults.add(Fault::ServiceUnavailable {
-            path_suffix: "/x".into(),
-            times: Some(0),
-        });
-        assert_eq!(status_of(&mut faults, "/x"), None);
-        faults.add(Fault::service_unavailable(""));
-        let reply = faults.decide("/anything", false, false).reply;
-        assert_eq!(reply.as_ref().map(|r| r.status), Some(503));
-        assert_eq!(
-            reply.map(|r| r.body),
-            Some(b"Service Temporary Unavailable".to_vec())
-        );
-        faults.clear();
-        assert_eq!(status_of(&mut faults, "/anything"), None);
-    }
-
-    #[test]
-    fn bad_request_is_not_json() {
-        let mut faults = Faults::default();
-        faults.add(Fault::status("", 400, None));
-        let reply = faults.decide("/x", false, false).reply;
-        assert_eq!(reply.map(|r| r.body), Some(b"Bad Request".to_vec()));
-    }
-
-    #[test]
-    fn throttle_has_retry_after_and_cloudkit_body() {
-        let mut faults = Faults::default();
-        faults.add(Fault::throttle("/records/query", 429, Some(7), Some(1)));
-        let reply = faults.decide("/a/records/query", true, false).reply;
-        let reply = reply.expect("throttled");
-        assert_eq!(reply.status, 429);
-        assert_eq!(reply.get_header("Retry-After"), Some("7"));
-        let body: serde_json::Value = serde_json::from_slice(&reply.body).expect("json");
-        assert_eq!(body["serverErrorCode"], "THROTTLED");
-        assert!(
-            faults
-                .decide("/a/records/query", true, false)
-                .reply
-                .is_none()
-        );
-    }
-
-    #[test]
-    fn latency_adds_and_session_expiry_counts_cloudkit_only() {
-        let mut faults = Faults::default();
-        faults.add(Fault::latency(Duration::from_millis(5)));
-        faults.add(Fault::expire_session_after(1));
-        let d = faults.decide("/setup/ws/1/validate", false, false);
-        assert_eq!(d.delay, Duration::from_millis(5));
-        assert!(!d.expire_sessions);
-        assert!(
-            !faults
-                .decide("/db/records/query", true, false)
-                .expire_sessions
-        );
-        assert!(
-            faults
-                .decide("/db/records/query", true, false)
-                .expire_sessions
-        );
-        assert!(
-            !faults
-                .decide("/db/records/query", true, false)
-                .expire_sessions
-        );
-    }
-
-    #[test]
-    fn download_faults_touch_downloads_only() {
-        let mut faults = Faults::default();
-        faults.add(Fault::truncate_download(10, Some(1)));
-        faults.add(Fault::download_error(400, Some(1)));
-        assert!(faults.decide("/records/query", true, false).reply.is_none());
-        let first = faults.decide("/B/x/${f}", false, true);
-        assert_eq!(first.reply.map(|r| r.status), Some(400));
-        assert_eq!(first.truncate, None);
-        assert_eq!(faults.decide("/B/x/${f}", false, true).truncate, Some(10));
-        assert_eq!(faults.decide("/B/x/${f}", false, true).truncate, None);
-    }
-}
+mod tests;

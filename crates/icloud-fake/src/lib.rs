@@ -11,7 +11,8 @@
 //!   (`listDevices`, `sendVerificationCode`, `validateVerificationCode`);
 //! * CloudKit under `/database/1/com.apple.photos.cloud/production/{private,shared}/…` (the
 //!   `ckdatabasews` webservice URL): `zones/list`, `records/query` (indexing state, albums,
-//!   every listing index with rank paging), `internal/records/query/batch` (counts),
+//!   every listing index with rank paging), `records/lookup` (CPLAssets and CPLMasters by
+//!   name, with fresh download URLs), `internal/records/query/batch` (counts),
 //!   `records/modify` (delete, hide, favorite), `changes/database` and `changes/zone`; all
 //!   require the web cookies of a live session;
 //! * the download CDN under `/B/<token>/${f}?…`: deterministic bytes generated on the fly,
@@ -19,7 +20,9 @@
 //! * a test route `GET /__fake/code?account=<apple id>` returning the pending code.
 //!
 //! Accounts are configured with [`FakeAccount`], their photos with [`FakeLibrary`] (built from
-//! [`FakeAsset`]s and [`FakeAlbum`]s, or generated), failures injected with [`Fault`]. Truth
+//! [`FakeAsset`]s and [`FakeAlbum`]s, or generated), failures injected with [`Fault`] (fixed
+//! or seeded-random error statuses, throttling, expiring sessions, latency, truncated or reset
+//! downloads, a bandwidth cap). Truth
 //! queries ([`FakeICloud::expected_listing`], [`FakeICloud::album_names`],
 //! [`FakeICloud::resource_bytes`]) say what a correct client must see. The fake depends on none
 //! of the project's crates, so it stays an independent oracle: the SRP math here is a separate
@@ -61,6 +64,7 @@
 #![deny(missing_docs)]
 
 mod account;
+mod bandwidth;
 mod cdn;
 mod changes;
 mod cloudkit;

@@ -18,8 +18,9 @@ use axum::response::Response;
 use tokio::sync::oneshot;
 
 use crate::account::FakeAccount;
+use crate::bandwidth::{Bucket, MAX_CHUNK};
 use crate::cdn::{self, Generated};
-use crate::faults::{Decision, Fault, Faults};
+use crate::faults::{Decision, Fault, Faults, reset_prefix};
 use crate::http::{Reply, Req};
 use crate::library::ExpectedAsset;
 use crate::state::{DOWNLOAD_URL_TTL, State};
@@ -418,13 +419,12 @@ async fn serve_one(AxumState(shared): AxumState<Arc<Shared>>, request: Request) 
         headers,
         body,
     };
-    let decision = if req.path.starts_with("/__fake/") {
+    let mut decision = if req.path.starts_with("/__fake/") {
         Decision::default()
     } else {
-        let cloudkit = req.path.starts_with("/database/");
-        let download = req.path.starts_with("/B/");
-        lock(&shared.faults).decide(&req.path, cloudkit, download)
+        lock(&shared.faults).decide_for(&req)
     };
+    let bandwidth = decision.bandwidth.take();
     let now = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
     shared.max_in_flight.fetch_max(now, Ordering::SeqCst);
     if !decision.delay.is_zero() {
@@ -438,7 +438,7 @@ async fn serve_one(AxumState(shared): AxumState<Arc<Shared>>, request: Request) 
         }
     };
     shared.in_flight.fetch_sub(1, Ordering::SeqCst);
-    to_response(reply)
+    to_response(reply, bandwidth)
 }
 
 /// Routes a request, applying the faults' decision and recording it (test routes bypass both).
@@ -456,8 +456,12 @@ fn dispatch(shared: &Shared, req: &Req, decision: Decision) -> Reply {
             route(&mut state, req)
         }
     };
-    if let (Some(after), Some(g)) = (decision.truncate, reply.generated.as_mut()) {
-        g.truncate_after = Some(after);
+    if let Some(g) = reply.generated.as_mut() {
+        let reset = decision.reset.map(|r| reset_prefix(r, g.end - g.start));
+        g.truncate_after = match (decision.truncate, reset) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
     }
     if shared.recording || shared.hook.is_some() {
         let record = RecordedRequest {
@@ -520,10 +524,10 @@ fn test_route(shared: &Shared, req: &Req) -> Reply {
     Reply::body(404, "text/plain; charset=utf-8", "unknown test route")
 }
 
-/// Converts a [`Reply`] into an axum response.
-fn to_response(reply: Reply) -> Response {
+/// Converts a [`Reply`] into an axum response; a generated body goes through `bandwidth`.
+fn to_response(reply: Reply, bandwidth: Option<Arc<Bucket>>) -> Response {
     let body = match reply.generated {
-        Some(g) => generated_body(g),
+        Some(g) => generated_body(g, bandwidth),
         None => Body::from(reply.body),
     };
     let mut response = Response::new(body);
@@ -538,31 +542,49 @@ fn to_response(reply: Reply) -> Response {
     response
 }
 
-/// Streams a generated download body in 64 KiB chunks; a truncation ends the stream with an
-/// error, which makes the server close the connection mid-body.
-fn generated_body(g: Generated) -> Body {
-    const CHUNK: u64 = 64 * 1024;
+/// Streams a generated download body in chunks of up to 64 KiB (smaller under a bandwidth cap,
+/// whose bucket every chunk waits for). A truncation ends the stream with an error once the
+/// bytes before it had time to leave: hyper then drops the connection, and since
+/// `Content-Length` promised more, the client sees a body error however small the body is.
+fn generated_body(g: Generated, bandwidth: Option<Arc<Bucket>>) -> Body {
+    /// A cut-short body this small fits in the socket buffers at once.
+    const SMALL_PREFIX: u64 = 16 * 1024;
+    let chunk = bandwidth.as_ref().map_or(MAX_CHUNK, |b| b.chunk());
     let limit = g
         .truncate_after
         .map_or(g.end, |t| g.start.saturating_add(t).min(g.end));
     let truncated = limit < g.end;
-    let stream = futures_util::stream::unfold((g.start, false), move |(pos, done)| async move {
-        if done {
-            return None;
-        }
-        if pos >= limit {
-            if truncated {
-                // Let the bytes sent so far leave before the connection is torn down.
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                let err = io::Error::other("icloud-fake: download truncated by a fault");
-                return Some((Err(err), (pos, true)));
+    let stream = futures_util::stream::unfold((g.start, false), move |(pos, done)| {
+        let bandwidth = bandwidth.clone();
+        async move {
+            if done {
+                return None;
             }
-            return None;
+            if pos >= limit {
+                if truncated {
+                    // hyper discards what it still buffers when a body fails: let the bytes
+                    // sent so far reach the socket before the connection is torn down (a
+                    // small prefix leaves at hyper's next flush, a large one may wait for the
+                    // client to read).
+                    let settle = if limit - g.start <= SMALL_PREFIX {
+                        5
+                    } else {
+                        50
+                    };
+                    tokio::time::sleep(Duration::from_millis(settle)).await;
+                    let err = io::Error::other("icloud-fake: download cut short by a fault");
+                    return Some((Err(err), (pos, true)));
+                }
+                return None;
+            }
+            let n = chunk.min(limit - pos);
+            if let Some(bucket) = &bandwidth {
+                bucket.take(n).await;
+            }
+            let mut buf = vec![0u8; usize::try_from(n).unwrap_or_default()];
+            cdn::fill(g.seed, g.magic, pos, &mut buf);
+            Some((Ok(Bytes::from(buf)), (pos + n, false)))
         }
-        let n = CHUNK.min(limit - pos);
-        let mut buf = vec![0u8; usize::try_from(n).unwrap_or_default()];
-        cdn::fill(g.seed, g.magic, pos, &mut buf);
-        Some((Ok(Bytes::from(buf)), (pos + n, false)))
     });
     Body::from_stream(stream)
 }

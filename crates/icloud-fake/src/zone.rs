@@ -208,6 +208,7 @@ pub(crate) struct Zone {
     by_date: Option<Vec<u32>>,
     slots: HashMap<Index, Vec<Slot>>,
     names: Option<HashMap<String, u32>>,
+    master_names: Option<HashMap<String, u32>>,
 }
 
 impl Zone {
@@ -228,6 +229,7 @@ impl Zone {
             by_date: None,
             slots: HashMap::new(),
             names: None,
+            master_names: None,
         };
         for i in 0..zone.lib.albums.len() {
             zone.counter += 1;
@@ -260,6 +262,22 @@ impl Zone {
             self.names = Some(map);
         }
         self.names
+            .as_ref()
+            .and_then(|m| m.get(name))
+            .map(|&i| i as usize)
+    }
+
+    /// Returns the asset whose CPLMaster record is called `name` (the first one, should several
+    /// assets share a master).
+    pub(crate) fn master_by_name(&mut self, name: &str) -> Option<usize> {
+        if self.master_names.is_none() {
+            let mut map = HashMap::new();
+            for i in (0..self.lib.assets.len()).rev() {
+                map.insert(self.lib.master_name(i), i as u32);
+            }
+            self.master_names = Some(map);
+        }
+        self.master_names
             .as_ref()
             .and_then(|m| m.get(name))
             .map(|&i| i as usize)

@@ -6,8 +6,10 @@
 //! - [`PhotosClient`] wraps a signed-in [`icloud_auth::Session`]: it finds [`Library`]s
 //!   (`PrimarySync`, shared libraries) and downloads [`AssetVersion`]s as [`ByteStream`]s.
 //! - [`Library`] lists its [`Album`]s (the ten smart folders of [`SmartFolder`], then user
-//!   albums), counts them, lists their [`Asset`]s as a stream ([`AssetStream`]), deletes
-//!   assets and reads its change feed ([`ChangeFeed`] of [`Change`]s since a [`SyncToken`]).
+//!   albums), counts them, lists their [`Asset`]s as a stream ([`AssetStream`], all of them or
+//!   the newest few, see [`ListOptions`]), refreshes an asset whose download URLs expired,
+//!   deletes assets and reads its change feed ([`ChangeFeed`] of [`Change`]s since a
+//!   [`SyncToken`]).
 //! - [`Asset`] is one photo or video: filename, [`MediaType`], versions by [`VersionKind`],
 //!   dates and the metadata icloudpd writes to XMP sidecars.
 //!

@@ -11,7 +11,7 @@ use crate::asset::Asset;
 use crate::call::Call;
 use crate::changes::{ChangeFeed, SyncToken};
 use crate::client::{Inner, PRIMARY_LIBRARY};
-use crate::cloudkit::{self, Record, decode};
+use crate::cloudkit::{self, Record, RecordsReply, decode};
 use crate::error::{Error, Result};
 use crate::listing::{self, AssetStream, ListOptions};
 use crate::query;
@@ -245,6 +245,53 @@ impl Library {
         }
         guard.commit();
         Ok(())
+    }
+
+    /// Returns `asset` (listed from this library) as Apple has it now, with fresh download
+    /// URLs.
+    ///
+    /// Download URLs expire (after about an hour) and a download of an expired one fails with
+    /// [`Error::NotFound`]; this fetches the asset's CPLAsset and CPLMaster records again in
+    /// one `records/lookup` and decodes them exactly as a listing does. Unless the asset
+    /// changed in the meantime (favourite, hidden, moved to Recently Deleted, edited), every
+    /// field of the result equals the listed asset's except the version URLs. Retried like
+    /// every CloudKit read.
+    ///
+    /// Fails with [`Error::NotFound`] when either record is gone (purged, or not of this
+    /// library), [`Error::Decode`] when the records cannot be decoded, and with an error whose
+    /// [`Error::needs_reauth`] is `true` when the session expired.
+    pub async fn refresh(&self, asset: &Asset) -> Result<Asset> {
+        let names = [asset.id().as_str(), asset.master_id()];
+        let body = query::lookup(&names, &self.zone);
+        let reply: RecordsReply = self.inner.ck.post_as(self.db, Call::LOOKUP, &body).await?;
+        let gone = || Error::NotFound {
+            what: format!("asset {}", asset.id()),
+        };
+        let (mut master, mut cpl_asset) = (None, None);
+        for record in reply.into_records() {
+            if let Some((code, reason)) = record.server_error() {
+                return Err(match code {
+                    "NOT_FOUND" => gone(),
+                    _ => Error::from_server_code(Call::LOOKUP.path, code, reason, None),
+                });
+            }
+            if record.is_tombstone() {
+                return Err(gone());
+            }
+            let slot = match record.record_type() {
+                Some("CPLAsset") if record.name() == names[0] => &mut cpl_asset,
+                Some("CPLMaster") if record.name() == names[1] => &mut master,
+                _ => continue,
+            };
+            *slot = Some(record);
+        }
+        match (master, cpl_asset) {
+            (Some(master), Some(cpl_asset)) => pair(master, cpl_asset, &self.name),
+            _ => Err(Error::unexpected(
+                Call::LOOKUP.path,
+                "the answer lacks the asset or its master",
+            )),
+        }
     }
 
     /// Returns the changes of this library since `token` (the full history without one):

@@ -31,6 +31,7 @@ use pager::{PageRecords, Pager};
 pub struct ListOptions {
     empty_page_probes: Option<usize>,
     expected: Option<u64>,
+    limit: Option<u64>,
 }
 
 impl ListOptions {
@@ -46,6 +47,19 @@ impl ListOptions {
     /// called [`crate::Library::count`]).
     pub fn expected_count(mut self, count: u64) -> Self {
         self.expected = Some(count);
+        self
+    }
+
+    /// Ends the listing after its first `n` assets, newest first (default: no limit), as
+    /// icloudpd's `--recent n` does.
+    ///
+    /// Only the pages holding them are requested, and no more of them at a time than they
+    /// need. Assets that cannot be decoded ([`crate::Error::Decode`] items) count as assets.
+    /// A listing that stops at the limit has no [`crate::Error::Incomplete`] check; one that
+    /// runs out of assets first ends as any listing does. With `n` = 0 nothing is requested
+    /// at all and the stream is empty.
+    pub fn limit(mut self, n: u64) -> Self {
+        self.limit = Some(n);
         self
     }
 }
@@ -238,6 +252,11 @@ impl Fetcher {
 }
 
 pub(crate) fn stream(listing: Listing) -> AssetStream {
+    if listing.options.limit == Some(0) {
+        return AssetStream {
+            inner: Box::pin(futures_util::stream::empty()),
+        };
+    }
     let shift = listing.inner.shift(listing.db, &listing.zone_name);
     let base = shift.finished.load(Ordering::SeqCst);
     let probes = listing
@@ -250,7 +269,8 @@ pub(crate) fn stream(listing: Listing) -> AssetStream {
             listing.album.lists_deleted(),
             listing.inner.page_size,
             probes,
-        ),
+        )
+        .limit(listing.options.limit),
         fetcher: Fetcher {
             inner: listing.inner.clone(),
             db: listing.db,

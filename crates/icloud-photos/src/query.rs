@@ -156,6 +156,19 @@ pub(crate) fn page(album: &Album, start_rank: u64, results_limit: usize, zone: &
     })
 }
 
+/// `records/lookup` of records by name, with the keys of a listing page.
+pub(crate) fn lookup(record_names: &[&str], zone: &Value) -> Value {
+    let records: Vec<Value> = record_names
+        .iter()
+        .map(|n| json!({"recordName": n}))
+        .collect();
+    json!({
+        "records": records,
+        "desiredKeys": DESIRED_KEYS.as_slice(),
+        "zoneID": zone
+    })
+}
+
 /// `records/modify` moving a CPLAsset to Recently Deleted (§6.7).
 pub(crate) fn delete(record_name: &str, change_tag: Option<&str>, zone: &Value) -> Value {
     json!({

@@ -3,7 +3,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
-use super::model::Uti;
+use super::model::{Prefix, Uti};
 
 /// Milliseconds since the Unix epoch of 2024-01-01T00:00:00Z, the default capture date of
 /// hand-made assets (each later asset is one hour older).
@@ -111,6 +111,8 @@ pub struct FakeAsset {
     pub(crate) tag: u32,
     /// `modified.timestamp` of the CPLAsset.
     pub(crate) modified_ms: i64,
+    /// Resources left out of the records: bit `1 << p` for each omitted `Prefix` `p`.
+    pub(crate) omitted: u16,
 }
 
 impl FakeAsset {
@@ -131,6 +133,7 @@ impl FakeAsset {
             uid: 0,
             tag: 0,
             modified_ms: 0,
+            omitted: 0,
         }
     }
 
@@ -343,6 +346,23 @@ impl FakeAsset {
         self.with_flag(flag::NO_DOWNLOAD_URL)
     }
 
+    /// Leaves the resource `prefix` (`resJPEGThumb`, `resJPEGMed`, `resVidMed`, `resVidSmall`,
+    /// `resOriginalVidCompl`, …) out of both records, as Apple does for an asset that lacks
+    /// that rendition; the other resources keep their checksums, sizes and bytes. Unknown
+    /// prefixes are ignored.
+    #[must_use]
+    pub fn without_resource(mut self, prefix: &str) -> Self {
+        if let Some(p) = Prefix::ALL.iter().find(|p| p.name() == prefix) {
+            self.omitted |= 1 << (*p as u8);
+        }
+        self
+    }
+
+    /// Returns whether resource `prefix` is left out ([`FakeAsset::without_resource`]).
+    pub(crate) fn omits(&self, prefix: Prefix) -> bool {
+        self.omitted & (1 << (prefix as u8)) != 0
+    }
+
     pub(crate) fn has(&self, f: u32) -> bool {
         self.flags & f != 0
     }
@@ -394,5 +414,14 @@ mod tests {
             FakeAsset::photo("x").without_filename().decoded_filename(),
             None
         );
+    }
+
+    #[test]
+    fn omitted_resources() {
+        let a = FakeAsset::live("x.JPG")
+            .without_resource("resJPEGThumb")
+            .without_resource("resNothing");
+        assert!(a.omits(Prefix::JpegThumb));
+        assert!(!a.omits(Prefix::JpegMed) && !a.omits(Prefix::Original));
     }
 }

@@ -265,6 +265,9 @@ pub(crate) fn resources(a: &FakeAsset, cap: Option<u64>) -> Vec<Res> {
     let video = a.is_video();
     let mut out = Vec::with_capacity(8);
     let mut add = |prefix: Prefix, uti: Uti, on_asset: bool| {
+        if a.omits(prefix) {
+            return;
+        }
         let checksum = checksum_for(a.uid, prefix, on_asset);
         let seed = u64::from_be_bytes([
             checksum[1],

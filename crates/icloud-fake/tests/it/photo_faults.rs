@@ -70,6 +70,47 @@ fn sessions_expire_after_n_cloudkit_requests() {
     );
 }
 
+/// Apple's behaviour after a web session ends: the trust token from an earlier 2FA makes the
+/// next SRP sign-in complete without a code (`signin/complete` 200, not 409), and the trusted
+/// `accountLogin` gives CloudKit cookies again.
+#[test]
+fn after_sessions_expire_the_trust_token_skips_two_factor() {
+    let fake = FakeICloud::builder()
+        .account(
+            FakeAccount::new(ID, PW)
+                .iterations(1000)
+                .fixed_code("123456"),
+        )
+        .fault(Fault::expire_session_after(1))
+        .start()
+        .expect("fake");
+    let mut c = Client::new(&fake.base_url());
+    assert_eq!(c.sign_in(ID, PW).status, 409, "a new device needs 2FA");
+    let push = c.idmsa("PUT", "/verify/trusteddevice/securitycode", None);
+    assert_eq!(push.status, 202);
+    let code = json!({"securityCode": {"code": "123456"}});
+    let verify = c.idmsa("POST", "/verify/trusteddevice/securitycode", Some(code));
+    assert_eq!(verify.status, 204);
+    assert_eq!(c.idmsa("GET", "/2sv/trust", None).status, 204);
+    assert!(c.trust_token.is_some());
+    assert_eq!(c.account_login().status, 200);
+    assert_eq!(zones(&mut c), 200);
+    assert_eq!(zones(&mut c), 421, "the web session expired");
+
+    let mut again = Client::new(&fake.base_url());
+    again.trust_token = c.trust_token.clone();
+    assert_eq!(
+        again.sign_in(ID, PW).status,
+        200,
+        "no 2FA with the trust token"
+    );
+    let login = again.account_login();
+    assert_eq!(login.json()["hsaChallengeRequired"], false);
+    assert_eq!(zones(&mut again), 200);
+    assert_eq!(zones(&mut again), 200, "the fault is spent");
+    assert_eq!(fake.count("POST", "/verify/trusteddevice/securitycode"), 1);
+}
+
 #[test]
 fn latency_is_applied_outside_the_lock() {
     let fake = photos_fake(FakeLibrary::generated(20, 1));

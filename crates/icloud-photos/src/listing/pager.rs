@@ -99,6 +99,8 @@ pub(super) struct Pager {
     lists_deleted: bool,
     page_size: u64,
     probes: usize,
+    /// Assets (decode failures included) after which the listing ends.
+    limit: Option<u64>,
     processed: u64,
     seen: HashSet<String>,
     empty_run: usize,
@@ -121,6 +123,7 @@ impl Pager {
             lists_deleted,
             page_size: page_size.max(1) as u64,
             probes,
+            limit: None,
             processed: 0,
             seen: HashSet::new(),
             empty_run: 0,
@@ -129,6 +132,17 @@ impl Pager {
             out: VecDeque::new(),
             done: false,
         }
+    }
+
+    /// Ends the listing after `limit` assets (`None` = no limit).
+    pub(super) fn limit(mut self, limit: Option<u64>) -> Self {
+        self.limit = limit;
+        self
+    }
+
+    /// Returns `true` once the limit's worth of assets was listed.
+    fn at_limit(&self) -> bool {
+        self.limit.is_some_and(|l| self.listed() >= l)
     }
 
     /// Returns the next item ready to be yielded.
@@ -148,13 +162,21 @@ impl Pager {
 
     /// Returns the index one past the last page worth requesting now: the pages processed,
     /// the pages still holding the assets the count promises, and one more (the empty page
-    /// that ends a listing, or the next probe).
+    /// that ends a listing, or the next probe); under a limit, no more than the pages still
+    /// holding the assets it allows.
     pub(super) fn horizon(&self, expected: u64) -> u64 {
         if self.done {
             return 0;
         }
         let deficit = expected.saturating_sub(self.listed());
-        self.processed + deficit.div_ceil(self.page_size) + 1
+        let counted = self.processed + deficit.div_ceil(self.page_size) + 1;
+        match self.limit {
+            Some(limit) => {
+                let wanted = limit.saturating_sub(self.listed()).div_ceil(self.page_size);
+                counted.min(self.processed + wanted)
+            }
+            None => counted,
+        }
     }
 
     /// Ends the listing without a completeness check (after a fatal error).
@@ -220,7 +242,10 @@ impl Pager {
             }
         }
         tracing::debug!(k, live, listed = self.listed(), "listing page processed");
-        if live == 0 {
+        if self.at_limit() {
+            self.carried_assets.clear();
+            self.done = true;
+        } else if live == 0 {
             self.empty_run += 1;
             if self.listed() >= expected || self.empty_run > self.probes {
                 self.finish(expected);
@@ -251,7 +276,7 @@ impl Pager {
 
     /// Yields the pair, using what was decoded ahead when it was decoded from this master.
     fn emit(&mut self, master: Record, asset: Record, ahead: Option<Decoded>) {
-        if !self.seen.insert(asset.name().to_owned()) {
+        if self.at_limit() || !self.seen.insert(asset.name().to_owned()) {
             return;
         }
         let item = match ahead {
@@ -264,7 +289,7 @@ impl Pager {
     }
 
     fn unpaired(&mut self, asset: Record) {
-        if !self.seen.insert(asset.name().to_owned()) {
+        if self.at_limit() || !self.seen.insert(asset.name().to_owned()) {
             return;
         }
         let detail = format!(

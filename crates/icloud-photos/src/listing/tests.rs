@@ -264,3 +264,40 @@ fn decoding_ahead_changes_nothing_the_pager_yields() {
         assert_eq!(run(true), plain);
     }
 }
+
+#[test]
+fn a_limit_ends_the_listing_mid_page_without_a_completeness_check() {
+    let mut p = pager().limit(Some(4));
+    assert_eq!(
+        p.horizon(10),
+        2,
+        "the two pages holding four assets, no probe"
+    );
+    p.process(0, pairs(0..3), 10);
+    assert_eq!(p.horizon(10), 2);
+    p.process(1, pairs(3..6), 10);
+    assert!(p.is_done());
+    assert_eq!(p.horizon(10), 0);
+    let (ok, err) = drain(&mut p);
+    assert_eq!(ok, ["a0", "a1", "a2", "a3"]);
+    assert!(err.is_empty(), "{err:?}");
+}
+
+#[test]
+fn a_limit_widens_past_holes_and_yields_to_a_shorter_count() {
+    let mut p = pager().limit(Some(4));
+    p.process(0, deleted_pairs(0..3), 10);
+    assert_eq!(p.horizon(10), 3, "still four to go: two more pages");
+    p.process(1, pairs(0..1), 10);
+    assert_eq!(p.horizon(10), 3);
+
+    let mut short = pager().limit(Some(100));
+    assert_eq!(short.horizon(5), 3, "the count's pages and the final probe");
+    short.process(0, pairs(0..3), 5);
+    short.process(1, pairs(3..4), 5);
+    short.process(2, vec![], 5);
+    short.finish(5);
+    let (ok, err) = drain(&mut short);
+    assert_eq!(ok.len(), 4);
+    assert_eq!(err, ["listing incomplete: expected 5 assets, listed 4"]);
+}

@@ -121,3 +121,59 @@ async fn expired_urls_and_throttling_are_typed() {
     let err = e.photos.download(original, 0).await.unwrap_err();
     assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
 }
+
+/// Downloads every original at once; returns (size, bytes received, whether the body failed).
+async fn download_all(e: &Env, assets: &[Asset]) -> Vec<(u64, u64, bool)> {
+    let tasks: Vec<_> = assets
+        .iter()
+        .map(|a| {
+            let version = a.version(VersionKind::Original).unwrap().clone();
+            let photos = e.photos.clone();
+            tokio::spawn(async move {
+                let mut s = photos.download(&version, 0).await.unwrap();
+                let mut got = 0;
+                while let Some(chunk) = s.next().await {
+                    match chunk {
+                        Ok(c) => got += c.len() as u64,
+                        Err(err) => {
+                            assert!(matches!(err, Error::Transport(_)), "{err:?}");
+                            return (version.size(), got, true);
+                        }
+                    }
+                }
+                (version.size(), got, false)
+            })
+        })
+        .collect();
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.unwrap());
+    }
+    out
+}
+
+/// Regression: cut-short bodies of a few KB fail as bodies (hyper's `IncompleteBody`), they
+/// never end cleanly short, and what arrived is exactly the prefix the fault sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn small_bodies_cut_short_or_reset_are_body_errors() {
+    let lib = FakeLibrary::generated(150, 3).max_resource_size(4000);
+    let e = env_with(account(lib), |b| b).await;
+    let library = e.photos.primary().await.unwrap();
+    let (assets, _) = drain(library.assets(&library.all_photos())).await;
+    assert!(assets.len() > 100);
+
+    e.fake.set_fault(Fault::truncate_download(1000, None));
+    for (size, got, failed) in download_all(&e, &assets).await {
+        assert!(size > 1000);
+        assert_eq!((got, failed), (1000, true), "of {size}");
+    }
+    e.fake.clear_faults();
+    e.fake.set_fault(Fault::reset_downloads(1000, 5));
+    for (size, got, failed) in download_all(&e, &assets).await {
+        assert!(failed && got >= 1 && got < size, "{got} of {size}");
+    }
+    e.fake.clear_faults();
+    for (size, got, failed) in download_all(&e, &assets).await {
+        assert_eq!((got, failed), (size, false));
+    }
+}

@@ -6,7 +6,10 @@ mod deletion;
 mod download;
 mod faults;
 mod libraries;
+mod limit;
 mod listing;
+mod reauth;
+mod refresh;
 mod wire;
 
 use std::sync::Arc;
