@@ -108,3 +108,16 @@ impl From<icloud_photos::Error> for CliError {
         }
     }
 }
+
+impl From<icloudpd_sync::Error> for CliError {
+    fn from(e: icloudpd_sync::Error) -> Self {
+        match e {
+            icloudpd_sync::Error::Photos(e) => e.into(),
+            icloudpd_sync::Error::UnknownAlbum(name) => {
+                tracing::error!(target: crate::logging::APP, "Album not found: {name}");
+                CliError::reported()
+            }
+            other => CliError::failed(other.to_string()),
+        }
+    }
+}

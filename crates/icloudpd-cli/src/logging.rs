@@ -2,16 +2,70 @@
 //!
 //! `YYYY-MM-DD HH:MM:SS LEVEL    message` in local time. `--log-level` filters this program's
 //! own messages; the libraries' messages are shown from WARNING up, as icloudpd does.
+//!
+//! A progress bar may be drawn on stderr meanwhile ([`set_progress_bar`]); every log line and
+//! every [`print_line`] hides it, writes, and redraws it, so lines always appear above the bar.
 
 use std::fmt;
+use std::io::{self, Write};
+use std::sync::{Mutex, PoisonError};
 
+use indicatif::ProgressBar;
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
 
+use crate::args::GlobalArgs;
+
 /// The target of this program's own log lines.
 pub const APP: &str = "icloudpd";
+
+/// The bar currently drawn, which output must not tear.
+static ACTIVE_BAR: Mutex<Option<ProgressBar>> = Mutex::new(None);
+
+/// Makes `bar` the one that log lines are printed above (`None`: no bar any more).
+pub fn set_progress_bar(bar: Option<ProgressBar>) {
+    *ACTIVE_BAR.lock().unwrap_or_else(PoisonError::into_inner) = bar;
+}
+
+/// Runs `f` with the active progress bar (if any) hidden.
+fn above_bar<R>(f: impl FnOnce() -> R) -> R {
+    let bar = ACTIVE_BAR
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
+    match bar {
+        Some(bar) => bar.suspend(f),
+        None => f(),
+    }
+}
+
+/// Prints `line` and a newline on stdout, above the progress bar (file lists, album lists).
+pub fn print_line(line: &str) {
+    above_bar(|| {
+        let mut out = io::stdout().lock();
+        let _ = writeln!(out, "{line}").and_then(|()| out.flush());
+    });
+}
+
+/// Stdout for the log subscriber; each formatted line is written in one piece above the bar.
+struct StdoutAboveBar;
+
+impl Write for StdoutAboveBar {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        above_bar(|| {
+            let mut out = io::stdout().lock();
+            out.write_all(buf)?;
+            out.flush()
+        })?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        io::stdout().flush()
+    }
+}
 
 struct IcloudpdFormat;
 
@@ -39,17 +93,40 @@ where
     }
 }
 
-/// Installs the subscriber. `level` is one of `debug`, `info`, `error`.
-pub fn init(level: &str) {
-    let app_level = match level {
+/// Returns the filter directive of the application's own messages: `--log-level` (`debug`,
+/// `info`, `error`), or `off` with `--only-print-filenames`, which silences icloudpd's logger.
+fn app_level(global: &GlobalArgs) -> &'static str {
+    if global.only_print_filenames {
+        return "off";
+    }
+    match global.log_level.as_str() {
         "info" => "info",
         "error" => "error",
         _ => "debug",
-    };
-    let filter = tracing_subscriber::EnvFilter::new(format!("warn,{APP}={app_level}"));
+    }
+}
+
+/// Installs the subscriber for the levels `global` asks for.
+pub fn init(global: &GlobalArgs) {
+    let filter = tracing_subscriber::EnvFilter::new(format!("warn,{APP}={}", app_level(global)));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .event_format(IcloudpdFormat)
-        .with_writer(std::io::stdout)
+        .with_writer(|| StdoutAboveBar)
         .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_print_filenames_silences_the_application_logger() {
+        let mut global = GlobalArgs::default();
+        assert_eq!(app_level(&global), "debug");
+        global.log_level = "error".into();
+        assert_eq!(app_level(&global), "error");
+        global.only_print_filenames = true;
+        assert_eq!(app_level(&global), "off");
+    }
 }

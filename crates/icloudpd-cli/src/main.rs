@@ -3,10 +3,13 @@
 mod args;
 mod error;
 mod keyring;
+mod locale;
 mod logging;
 mod login;
+mod report;
 mod run;
 mod settings;
+mod timestamp;
 
 use std::process::ExitCode;
 
@@ -26,11 +29,18 @@ fn main() -> ExitCode {
             return ExitCode::from(error::EXIT_USAGE);
         }
     };
-    let users = match settings::validate(&global, &users) {
+    let time_names = match locale::time_names(global.use_os_locale) {
+        Ok(names) => names,
+        Err(e) => {
+            eprintln!("icloudpd: {e}");
+            return ExitCode::from(error::EXIT_FAILED);
+        }
+    };
+    let users = match settings::validate(&global, &users, time_names.as_ref()) {
         Ok(users) => users,
         Err(message) => return print_and(message, error::EXIT_USAGE),
     };
-    logging::init(&global.log_level);
+    logging::init(&global);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

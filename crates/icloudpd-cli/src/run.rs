@@ -1,16 +1,26 @@
-//! Mode dispatch: process each user configuration in order; the first failure ends the run.
+//! Mode dispatch: process each user configuration in order (forever with
+//! `--watch-with-interval`); outside watch mode the first failing user ends the run.
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use icloud_auth::{AuthClient, Region, Session};
 use icloud_photos::PhotosClient;
-use tracing::{error, info};
+use icloudpd_sync::{SyncEngine, SyncReport};
+use tracing::{debug, error, info};
 
 use crate::args::GlobalArgs;
 use crate::error::CliError;
 use crate::logging::APP;
 use crate::login::{self, Console};
+use crate::report::{CliReporter, summary};
 use crate::settings::UserSettings;
 
-/// Runs every user configuration; returns the first failure.
+/// How often one user's sync signs in again after the session expired mid-run.
+const MAX_REAUTHENTICATIONS: u32 = 3;
+
+/// Runs every user configuration; returns the first failure (or, when only some files
+/// failed, a failure after all users ran).
 pub async fn run(global: &GlobalArgs, users: &[UserSettings]) -> Result<(), CliError> {
     let region = Region::from_domain(&global.domain).map_err(CliError::from)?;
     let mut builder = AuthClient::builder().region(region);
@@ -19,19 +29,80 @@ pub async fn run(global: &GlobalArgs, users: &[UserSettings]) -> Result<(), CliE
     }
     let client = builder.build()?;
     let mut console = Console::new();
-    for user in users {
-        info!(target: APP, "Processing user: {}", user.username);
-        let session = login::authenticate(&client, global, user, &mut console).await?;
-        run_user(&session, user).await?;
+    loop {
+        let mut incomplete = false;
+        for user in users {
+            info!(target: APP, "Processing user: {}", user.username);
+            match run_user(&client, global, user, &mut console).await {
+                Ok(complete) => incomplete |= !complete,
+                Err(e) if global.watch_with_interval.is_some() => {
+                    if !e.message.is_empty() {
+                        info!(target: APP, "{}", e.message);
+                    }
+                    error!(
+                        target: APP,
+                        "Error processing user {}, continuing with next user...", user.username
+                    );
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let Some(interval) = global.watch_with_interval else {
+            return if incomplete {
+                Err(CliError::reported())
+            } else {
+                Ok(())
+            };
+        };
+        info!(target: APP, "Waiting for {interval} sec...");
+        tokio::time::sleep(Duration::from_secs(interval)).await;
     }
-    Ok(())
+}
+
+/// One user's run. `Ok(false)` when some files could not be mirrored.
+async fn run_user(
+    client: &AuthClient,
+    global: &GlobalArgs,
+    user: &UserSettings,
+    console: &mut Console,
+) -> Result<bool, CliError> {
+    let mut session = login::authenticate(client, global, user, console).await?;
+    let mut reauthentications = 0;
+    loop {
+        match run_session(&session, global, user).await {
+            Err(Failure::SessionExpired(e)) if reauthentications < MAX_REAUTHENTICATIONS => {
+                reauthentications += 1;
+                error!(target: APP, "Session error, re-authenticating...");
+                debug!(target: APP, "{e}");
+                session = login::authenticate(client, global, user, console).await?;
+            }
+            Err(Failure::SessionExpired(e)) => return Err(e.into()),
+            Err(Failure::Cli(e)) => return Err(e),
+            Ok(complete) => return Ok(complete),
+        }
+    }
+}
+
+enum Failure {
+    SessionExpired(icloudpd_sync::Error),
+    Cli(CliError),
+}
+
+impl<E: Into<CliError>> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure::Cli(e.into())
+    }
 }
 
 /// What one user asked for, in icloudpd's order of precedence.
-async fn run_user(session: &Session, user: &UserSettings) -> Result<(), CliError> {
+async fn run_session(
+    session: &Session,
+    global: &GlobalArgs,
+    user: &UserSettings,
+) -> Result<bool, Failure> {
     if user.auth_only {
         info!(target: APP, "Authentication completed successfully");
-        return Ok(());
+        return Ok(true);
     }
     let photos = PhotosClient::new(session)?;
     // icloudpd touches the personal library first: a library still indexing stops the run.
@@ -44,13 +115,13 @@ async fn run_user(session: &Session, user: &UserSettings) -> Result<(), CliError
             .map(|l| l.name().to_owned())
             .collect();
         println!("{}", names.join("\n"));
-        return Ok(());
+        return Ok(true);
     }
     let library = match photos.library(&user.library).await {
         Ok(library) => library,
         Err(icloud_photos::Error::NotFound { .. }) => {
             error!(target: APP, "Unknown library: {}", user.library);
-            return Err(CliError::reported());
+            return Err(CliError::reported().into());
         }
         Err(e) => return Err(e.into()),
     };
@@ -62,9 +133,21 @@ async fn run_user(session: &Session, user: &UserSettings) -> Result<(), CliError
             .map(|a| a.name().to_owned())
             .collect();
         println!("Albums:\n{}", names.join("\n"));
-        return Ok(());
+        return Ok(true);
     }
-    Err(CliError::failed(
-        "Downloading is not available in this version yet; use --auth-only, --list-albums or --list-libraries",
-    ))
+    let reporter = Arc::new(CliReporter::new(global));
+    let engine = SyncEngine::new(photos, library, user.sync_options(global)).reporter(reporter);
+    match engine.run().await {
+        Ok(report) => Ok(finished(&report, global)),
+        Err(e) if e.needs_reauth() => Err(Failure::SessionExpired(e)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Logs the summary; `false` when some assets failed.
+fn finished(report: &SyncReport, global: &GlobalArgs) -> bool {
+    if !global.only_print_filenames {
+        info!(target: APP, "{}", summary(report));
+    }
+    report.failed.is_empty()
 }

@@ -2,7 +2,13 @@
 
 use std::path::PathBuf;
 
-use crate::args::{GlobalArgs, UserArgs};
+use icloud_photos::RawPolicy;
+use icloudpd_sync::{
+    DateBound, FileMatchPolicy, FolderStructure, LiveMovPolicy, LiveSize, Size, SyncOptions,
+    TimeNames,
+};
+
+use crate::args::{self, GlobalArgs, UserArgs};
 
 /// One user's validated settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,38 +22,173 @@ pub struct UserSettings {
     pub list_libraries: bool,
     /// CloudKit zone name of the library (`--library`, default `PrimarySync`).
     pub library: String,
+    /// De-duplicated `--size` values, `[original]` when none was given.
+    pub sizes: Vec<Size>,
+    pub live_photo_size: LiveSize,
+    pub recent: Option<u64>,
+    pub until_found: Option<u64>,
+    pub albums: Vec<String>,
+    pub skip_videos: bool,
+    pub skip_photos: bool,
+    pub skip_live_photos: bool,
+    pub xmp_sidecar: bool,
+    pub force_size: bool,
+    pub auto_delete: bool,
+    pub folder_structure: FolderStructure,
+    /// Month and day names of the OS locale (`--use-os-locale`); `None` for English.
+    pub time_names: Option<TimeNames>,
+    pub set_exif_datetime: bool,
+    pub delete_after_download: bool,
+    pub keep_icloud_recent_days: Option<u32>,
+    pub dry_run: bool,
+    pub keep_unicode_in_filenames: bool,
+    pub live_photo_mov_filename_policy: LiveMovPolicy,
+    pub align_raw: RawPolicy,
+    pub file_match_policy: FileMatchPolicy,
+    pub skip_created_before: Option<DateBound>,
+    pub skip_created_after: Option<DateBound>,
 }
 
-/// Runs the per-user consistency checks of icloudpd (first failure wins) and resolves paths.
-/// The error is the message icloudpd prints on stdout before exiting with status 2.
-pub fn validate(global: &GlobalArgs, users: &[UserArgs]) -> Result<Vec<UserSettings>, String> {
+/// Runs the per-user consistency checks of icloudpd and resolves paths. Each check looks at
+/// every user before the next check runs, so the first failing check wins. The error is the
+/// message icloudpd prints on stdout before exiting with status 2.
+pub fn validate(
+    global: &GlobalArgs,
+    users: &[UserArgs],
+    time_names: Option<&TimeNames>,
+) -> Result<Vec<UserSettings>, String> {
     if global.mfa_provider == "webui" || global.password_providers.iter().any(|p| p == "webui") {
         return Err(
             "The webui password and MFA providers are not available in this version yet".to_owned(),
         );
     }
+    let any = |check: fn(&UserArgs) -> bool| users.iter().any(check);
+    if any(|u| u.skip_videos && u.skip_photos) {
+        return Err(
+            "Only one of --skip-videos and --skip-photos can be used at a time for each configuration"
+                .to_owned(),
+        );
+    }
+    if any(|u| !u.auth_only && !has_directory(u) && !u.list_albums && !u.list_libraries) {
+        return Err(
+            "--auth-only, --directory, --list-libraries, or --list-albums are required for each configuration"
+                .to_owned(),
+        );
+    }
+    if any(|u| u.auto_delete && u.delete_after_download) {
+        return Err(
+            "--auto-delete and --delete-after-download are mutually exclusive per configuration"
+                .to_owned(),
+        );
+    }
+    // As in icloudpd, `--keep-icloud-recent-days 0` passes this check (Python truthiness).
+    if any(|u| u.keep_icloud_recent_days.is_some_and(|d| d > 0) && u.delete_after_download) {
+        return Err(
+            "--keep-icloud-recent-days and --delete-after-download should not be used together in one configuration"
+                .to_owned(),
+        );
+    }
+    if global.watch_with_interval.is_some()
+        && (global.only_print_filenames
+            || any(|u| u.list_albums || u.auth_only || u.list_libraries))
+    {
+        return Err(
+            "--watch-with-interval is not compatible with --list-albums, --list-libraries, --only-print-filenames, and --auth-only"
+                .to_owned(),
+        );
+    }
     let home = std::env::var_os("HOME").map(PathBuf::from);
-    users
+    Ok(users
         .iter()
-        .map(|u| {
-            if !u.auth_only && u.directory.is_none() && !u.list_albums && !u.list_libraries {
-                return Err(
-                    "--auth-only, --directory, --list-libraries, or --list-albums are required for each configuration"
-                        .to_owned(),
-                );
-            }
-            Ok(UserSettings {
-                username: u.username.clone(),
-                password: u.password.clone().filter(|p| !p.is_empty()),
-                directory: u.directory.as_ref().map(PathBuf::from),
-                auth_only: u.auth_only,
-                cookie_directory: expand_tilde(&u.cookie_directory, home.as_deref()),
-                list_albums: u.list_albums,
-                list_libraries: u.list_libraries,
-                library: u.library.clone(),
-            })
-        })
-        .collect()
+        .map(|u| settings(u, home.as_deref(), time_names))
+        .collect())
+}
+
+/// An empty `--directory ""` counts as missing, as in icloudpd.
+fn has_directory(user: &UserArgs) -> bool {
+    user.directory.as_ref().is_some_and(|d| !d.is_empty())
+}
+
+fn settings(
+    u: &UserArgs,
+    home: Option<&std::path::Path>,
+    time_names: Option<&TimeNames>,
+) -> UserSettings {
+    UserSettings {
+        username: u.username.clone(),
+        password: u.password.clone().filter(|p| !p.is_empty()),
+        directory: u
+            .directory
+            .as_ref()
+            .filter(|_| has_directory(u))
+            .map(PathBuf::from),
+        auth_only: u.auth_only,
+        cookie_directory: expand_tilde(&u.cookie_directory, home),
+        list_albums: u.list_albums,
+        list_libraries: u.list_libraries,
+        library: u.library.clone(),
+        sizes: u.sizes.clone(),
+        live_photo_size: u.live_photo_size,
+        recent: u.recent,
+        until_found: u.until_found,
+        albums: u.albums.clone(),
+        skip_videos: u.skip_videos,
+        skip_photos: u.skip_photos,
+        skip_live_photos: u.skip_live_photos,
+        xmp_sidecar: u.xmp_sidecar,
+        force_size: u.force_size,
+        auto_delete: u.auto_delete,
+        folder_structure: u.folder_structure.clone(),
+        time_names: time_names.cloned(),
+        set_exif_datetime: u.set_exif_datetime,
+        delete_after_download: u.delete_after_download,
+        keep_icloud_recent_days: u.keep_icloud_recent_days,
+        dry_run: u.dry_run,
+        keep_unicode_in_filenames: u.keep_unicode_in_filenames,
+        live_photo_mov_filename_policy: u.live_photo_mov_filename_policy,
+        align_raw: u.align_raw,
+        file_match_policy: u.file_match_policy,
+        skip_created_before: u.skip_created_before,
+        skip_created_after: u.skip_created_after,
+    }
+}
+
+impl UserSettings {
+    /// Returns the sync engine's options for this user (download directory, sizes, filters,
+    /// naming, deletion modes) plus the process-wide `--only-print-filenames` and
+    /// `--threads-num`.
+    pub fn sync_options(&self, global: &GlobalArgs) -> SyncOptions {
+        let mut o = SyncOptions::new(self.directory.clone().unwrap_or_default());
+        o.sizes = self.sizes.clone();
+        o.live_photo_size = self.live_photo_size;
+        o.force_size = self.force_size;
+        o.align_raw = self.align_raw;
+        o.file_match_policy = self.file_match_policy;
+        o.live_mov_policy = self.live_photo_mov_filename_policy;
+        o.folder_structure = self.folder_structure.clone();
+        if let Some(names) = &self.time_names {
+            o.time_names = names.clone();
+        }
+        o.keep_unicode_in_filenames = self.keep_unicode_in_filenames;
+        o.skip_videos = self.skip_videos;
+        o.skip_photos = self.skip_photos;
+        o.skip_live_photos = self.skip_live_photos;
+        o.recent = self.recent;
+        o.until_found = self.until_found;
+        o.skip_created_before = self.skip_created_before;
+        o.skip_created_after = self.skip_created_after;
+        o.albums = self.albums.clone();
+        o.set_exif_datetime = self.set_exif_datetime;
+        o.xmp_sidecar = self.xmp_sidecar;
+        o.xmp_toolkit = args::xmp_toolkit();
+        o.dry_run = self.dry_run;
+        o.only_print_filenames = global.only_print_filenames;
+        o.auto_delete = self.auto_delete;
+        o.delete_after_download = self.delete_after_download;
+        o.keep_icloud_recent_days = self.keep_icloud_recent_days;
+        o.concurrency = global.concurrency;
+        o
+    }
 }
 
 fn expand_tilde(path: &str, home: Option<&std::path::Path>) -> PathBuf {
@@ -62,13 +203,25 @@ fn expand_tilde(path: &str, home: Option<&std::path::Path>) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::args::{Invocation, parse};
+
+    fn parsed(line: &str) -> (GlobalArgs, Vec<UserArgs>) {
+        let argv: Vec<String> = line.split_whitespace().map(str::to_owned).collect();
+        match parse(&argv).unwrap() {
+            Invocation::Run { global, users } => (global, users),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn check(line: &str) -> Result<Vec<UserSettings>, String> {
+        let (global, users) = parsed(line);
+        validate(&global, &users, None)
+    }
 
     fn global() -> GlobalArgs {
         GlobalArgs {
-            log_level: "debug".into(),
-            domain: "com".into(),
             password_providers: vec!["parameter".into()],
-            mfa_provider: "console".into(),
+            ..GlobalArgs::default()
         }
     }
 
@@ -76,20 +229,100 @@ mod tests {
     fn each_user_needs_something_to_do() {
         let users = vec![UserArgs {
             username: "a".into(),
-            cookie_directory: "~/.pyicloud".into(),
             ..UserArgs::default()
         }];
         assert_eq!(
-            validate(&global(), &users).unwrap_err(),
+            validate(&global(), &users, None).unwrap_err(),
             "--auth-only, --directory, --list-libraries, or --list-albums are required for each configuration"
         );
+        assert!(check("-u a --directory=").is_err());
+    }
+
+    #[test]
+    fn consistency_checks_run_in_icloudpds_order_over_all_users() {
+        // Check 1 wins over check 2 even when an earlier user fails check 2.
+        assert_eq!(
+            check("-u a -u b -d x --skip-videos --skip-photos").unwrap_err(),
+            "Only one of --skip-videos and --skip-photos can be used at a time for each configuration"
+        );
+        assert_eq!(
+            check("-u a -d x --auto-delete --delete-after-download").unwrap_err(),
+            "--auto-delete and --delete-after-download are mutually exclusive per configuration"
+        );
+        assert_eq!(
+            check("-u a -d x --keep-icloud-recent-days 1 --delete-after-download").unwrap_err(),
+            "--keep-icloud-recent-days and --delete-after-download should not be used together in one configuration"
+        );
+        assert!(check("-u a -d x --keep-icloud-recent-days 0 --delete-after-download").is_ok());
+        let watch = "--watch-with-interval is not compatible with --list-albums, --list-libraries, --only-print-filenames, and --auth-only";
+        assert_eq!(
+            check("--watch-with-interval 5 -u a --auth-only").unwrap_err(),
+            watch
+        );
+        assert_eq!(
+            check("--watch-with-interval 5 -u a -d x -u b -l").unwrap_err(),
+            watch
+        );
+        assert_eq!(
+            check("--watch-with-interval 5 --only-print-filenames -u a -d x").unwrap_err(),
+            watch
+        );
+        // `0` is no watching at all.
+        assert!(check("--watch-with-interval 0 -u a --auth-only").is_ok());
+        assert!(check("--watch-with-interval 60 -u a -d x").is_ok());
     }
 
     #[test]
     fn webui_providers_are_refused_clearly() {
         let mut g = global();
         g.mfa_provider = "webui".into();
-        assert!(validate(&g, &[]).unwrap_err().contains("webui"));
+        assert!(validate(&g, &[], None).unwrap_err().contains("webui"));
+    }
+
+    #[test]
+    fn sync_options_carry_every_download_option() {
+        let (global, users) = parsed(
+            "--threads-num 3 --only-print-filenames -u a -d /photos --size medium --size thumb \
+             --live-photo-size thumb --recent 5 --until-found 2 -a A -a B --skip-videos \
+             --skip-live-photos --xmp-sidecar --force-size --auto-delete --set-exif-datetime \
+             --keep-icloud-recent-days 7 --dry-run --keep-unicode-in-filenames \
+             --live-photo-mov-filename-policy original --align-raw alternative \
+             --file-match-policy name-id7 --skip-created-before 3d --skip-created-after 1d",
+        );
+        let users = validate(&global, &users, None).unwrap();
+        let o = users[0].sync_options(&global);
+        assert_eq!(o.directory, PathBuf::from("/photos"));
+        assert_eq!(o.sizes, [Size::Medium, Size::Thumb]);
+        assert_eq!(o.live_photo_size, LiveSize::Thumb);
+        assert_eq!((o.recent, o.until_found), (Some(5), Some(2)));
+        assert_eq!(o.albums, ["A", "B"]);
+        assert!(o.skip_videos && !o.skip_photos && o.skip_live_photos);
+        assert!(o.xmp_sidecar && o.force_size && o.auto_delete && o.set_exif_datetime);
+        assert!(o.dry_run && o.keep_unicode_in_filenames && o.only_print_filenames);
+        assert!(!o.delete_after_download);
+        assert_eq!(o.keep_icloud_recent_days, Some(7));
+        assert_eq!(o.live_mov_policy, LiveMovPolicy::Original);
+        assert_eq!(o.align_raw, RawPolicy::Alternative);
+        assert_eq!(o.file_match_policy, FileMatchPolicy::NameId7);
+        assert_eq!(o.skip_created_before, Some(DateBound::DaysAgo(3)));
+        assert_eq!(o.skip_created_after, Some(DateBound::DaysAgo(1)));
+        assert_eq!(o.concurrency, 3);
+        assert_eq!(o.folder_structure, FolderStructure::default());
+        assert!(
+            o.xmp_toolkit
+                .starts_with(&format!("icloudpd {}+", env!("CARGO_PKG_VERSION")))
+        );
+    }
+
+    #[test]
+    fn sync_options_defaults() {
+        let (global, users) = parsed("-u a -d x");
+        let users = validate(&global, &users, None).unwrap();
+        let o = users[0].sync_options(&global);
+        assert_eq!(o.sizes, [Size::Original]);
+        assert_eq!(o.concurrency, icloudpd_sync::DEFAULT_CONCURRENCY);
+        assert!(!o.only_print_filenames && !o.dry_run);
+        assert_eq!(o.keep_icloud_recent_days, None);
     }
 
     #[test]

@@ -1,0 +1,323 @@
+use chrono::{FixedOffset, TimeZone};
+
+use super::*;
+
+fn args(s: &str) -> Vec<String> {
+    s.split_whitespace().map(str::to_owned).collect()
+}
+
+fn run(s: &str) -> (GlobalArgs, Vec<UserArgs>) {
+    match parse(&args(s)).unwrap() {
+        Invocation::Run { global, users } => (global, users),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn no_arguments_is_help() {
+    assert_eq!(parse(&[]).unwrap(), Invocation::Help);
+    assert_eq!(parse(&args("-h")).unwrap(), Invocation::Help);
+    assert_eq!(parse(&args("--version")).unwrap(), Invocation::Version);
+}
+
+#[test]
+fn defaults_before_the_first_user_are_inherited_and_overridden() {
+    let (g, users) = run("--directory abc --username U1 --username u2 --directory def");
+    assert_eq!(g.password_providers, ["parameter", "keyring", "console"]);
+    assert_eq!(g.log_level, "debug");
+    assert_eq!(users.len(), 2);
+    assert_eq!(users[0].username, "u1");
+    assert_eq!(users[0].directory.as_deref(), Some("abc"));
+    assert_eq!(users[1].directory.as_deref(), Some("def"));
+    assert_eq!(users[1].cookie_directory, "~/.pyicloud");
+}
+
+#[test]
+fn globals_may_appear_anywhere_and_providers_are_deduplicated() {
+    let (g, users) = run(
+        "-u a --password-provider weBui --auth-only --password-provider CoNSoLe --password-provider WeBuI --mfa-provider weBui",
+    );
+    assert_eq!(g.password_providers, ["webui", "console"]);
+    assert_eq!(g.mfa_provider, "webui");
+    assert!(users[0].auth_only);
+}
+
+#[test]
+fn invalid_choices_are_worded_like_argparse() {
+    assert_eq!(
+        parse(&args("--log-level warn")).unwrap_err(),
+        ParseError::Argument(
+            "argument --log-level: invalid choice: 'warn' (choose from 'debug', 'info', 'error')"
+                .into()
+        )
+    );
+    // --domain is case-sensitive.
+    assert!(matches!(
+        parse(&args("--domain CN")),
+        Err(ParseError::Argument(_))
+    ));
+    assert!(matches!(
+        parse(&args("--help --version")),
+        Err(ParseError::Argument(m)) if m == "argument --version: not allowed with argument --help/-h"
+    ));
+}
+
+#[test]
+fn accepted_no_op_globals_and_int_validation() {
+    let (_, users) = run("--no-progress-bar --use-os-locale --threads-num 4 -u a --auth-only");
+    assert_eq!(users.len(), 1);
+    assert_eq!(
+        parse(&args("--threads-num x")).unwrap_err(),
+        ParseError::Argument("argument --threads-num: invalid int value: 'x'".into())
+    );
+}
+
+#[test]
+fn user_options_before_the_first_user_are_unrecognized() {
+    assert_eq!(
+        parse(&args("-p secret -u a --auth-only")).unwrap_err(),
+        ParseError::Unrecognized(args("-p secret"))
+    );
+    assert_eq!(
+        parse(&args("--username=a --auth-only")).unwrap_err(),
+        ParseError::Unrecognized(args("--username=a"))
+    );
+    assert_eq!(
+        parse(&args("-u a --dir x")).unwrap_err(),
+        ParseError::Unrecognized(args("--dir x"))
+    );
+}
+
+#[test]
+fn help_lists_the_three_groups() {
+    let h = help();
+    assert!(h.starts_with(usage()));
+    for needle in [
+        "GLOBAL options. Applied for all user settings.",
+        "COMMON options. If specified before the first username",
+        "USER options. Can be specified for setting user configuration only.",
+        "--help, -h",
+        "Show the version, commit hash, and timestamp",
+        "-d DIRECTORY, --directory DIRECTORY",
+        "Apple ID email address. Starts a new configuration",
+        "--password-provider {console,keyring,parameter,webui}",
+    ] {
+        assert!(h.contains(needle), "{needle} missing from\n{h}");
+    }
+}
+
+fn user(s: &str) -> UserArgs {
+    let (_, mut users) = run(s);
+    assert_eq!(users.len(), 1);
+    users.remove(0)
+}
+
+fn error(s: &str) -> String {
+    match parse(&args(s)).unwrap_err() {
+        ParseError::Argument(m) => m,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn download_globals() {
+    let (g, _) = run("--only-print-filenames --watch-with-interval 60 --threads-num 4 -u a");
+    assert!(g.only_print_filenames && !g.no_progress_bar && !g.use_os_locale);
+    assert_eq!(g.watch_with_interval, Some(60));
+    assert_eq!(g.concurrency, 4);
+    let (g, _) = run("-u a --watch-with-interval 0");
+    assert_eq!(g.watch_with_interval, None);
+    assert_eq!(g.concurrency, DEFAULT_CONCURRENCY);
+    assert_eq!(
+        error("--threads-num 0"),
+        "argument --threads-num: invalid positive int value: '0'"
+    );
+    assert_eq!(
+        error("--watch-with-interval x"),
+        "argument --watch-with-interval: invalid int value: 'x'"
+    );
+}
+
+#[test]
+fn sizes_accumulate_deduplicate_and_default_to_original() {
+    assert_eq!(user("-u a").sizes, [Size::Original]);
+    assert_eq!(
+        user("--size medium -u a --size THUMB --size medium").sizes,
+        [Size::Medium, Size::Thumb]
+    );
+    let (_, users) = run("--size adjusted -u a --size alternative -u b");
+    assert_eq!(users[0].sizes, [Size::Adjusted, Size::Alternative]);
+    assert_eq!(users[1].sizes, [Size::Adjusted]);
+    assert_eq!(
+        error("--size foo"),
+        "argument --size: invalid choice: 'foo' (choose from 'original', 'medium', 'thumb', 'adjusted', 'alternative')"
+    );
+}
+
+#[test]
+fn albums_accumulate_and_scalars_override() {
+    let u = user("--album A --recent 3 -u a -a B --recent 5 --until-found 2");
+    assert_eq!(u.albums, ["A", "B"]);
+    assert_eq!((u.recent, u.until_found), (Some(5), Some(2)));
+    assert_eq!(user("-u a --album=-x").albums, ["-x"]);
+}
+
+#[test]
+fn negative_counts_are_argument_errors() {
+    assert_eq!(
+        error("-u a --recent -1"),
+        "argument --recent: invalid non-negative int value: '-1'"
+    );
+    assert_eq!(
+        error("--recent abc"),
+        "argument --recent: invalid int value: 'abc'"
+    );
+    assert_eq!(
+        error("-u a --until-found -3"),
+        "argument --until-found: invalid non-negative int value: '-3'"
+    );
+    assert_eq!(
+        error("-u a --keep-icloud-recent-days -1"),
+        "argument --keep-icloud-recent-days: invalid non-negative int value: '-1'"
+    );
+    assert_eq!(user("-u a --recent 0").recent, Some(0));
+}
+
+#[test]
+fn flags_and_choices() {
+    let u = user(
+        "-u a --skip-videos --skip-photos --skip-live-photos --xmp-sidecar --force-size \
+         --auto-delete --set-exif-datetime --delete-after-download --dry-run \
+         --keep-unicode-in-filenames --keep-icloud-recent-days 30",
+    );
+    assert!(u.skip_videos && u.skip_photos && u.skip_live_photos && u.xmp_sidecar);
+    assert!(u.force_size && u.auto_delete && u.set_exif_datetime && u.delete_after_download);
+    assert!(u.dry_run && u.keep_unicode_in_filenames);
+    assert_eq!(u.keep_icloud_recent_days, Some(30));
+    let d = user("-u a");
+    assert!(!d.skip_videos && !d.dry_run && d.keep_icloud_recent_days.is_none());
+    assert_eq!(d.live_photo_size, LiveSize::Original);
+    assert_eq!(d.align_raw, RawPolicy::AsIs);
+    assert_eq!(
+        d.file_match_policy,
+        FileMatchPolicy::NameSizeDedupWithSuffix
+    );
+    assert_eq!(d.live_photo_mov_filename_policy, LiveMovPolicy::Suffix);
+    assert_eq!(d.folder_structure, FolderStructure::default());
+    let u = user(
+        "-u a --live-photo-size Medium --live-photo-mov-filename-policy ORIGINAL \
+         --align-raw alternative --file-match-policy NAME-ID7",
+    );
+    assert_eq!(u.live_photo_size, LiveSize::Medium);
+    assert_eq!(u.live_photo_mov_filename_policy, LiveMovPolicy::Original);
+    assert_eq!(u.align_raw, RawPolicy::Alternative);
+    assert_eq!(u.file_match_policy, FileMatchPolicy::NameId7);
+    assert_eq!(
+        user("-u a --live-photo-size thumb").live_photo_size,
+        LiveSize::Thumb
+    );
+    assert_eq!(
+        user("-u a --align-raw original").align_raw,
+        RawPolicy::Original
+    );
+    assert_eq!(
+        error("--align-raw raw"),
+        "argument --align-raw: invalid choice: 'raw' (choose from 'as-is', 'original', 'alternative')"
+    );
+    assert_eq!(
+        error("-u a --dry-run=yes"),
+        "argument --dry-run: ignored explicit argument 'yes'"
+    );
+}
+
+#[test]
+fn skip_created_dates_and_intervals() {
+    let u = user("-u a --skip-created-before 2025-01-02 --skip-created-after 2d");
+    let local = chrono::Local
+        .with_ymd_and_hms(2025, 1, 2, 0, 0, 0)
+        .unwrap()
+        .fixed_offset();
+    assert_eq!(u.skip_created_before, Some(DateBound::At(local)));
+    assert_eq!(u.skip_created_after, Some(DateBound::DaysAgo(2)));
+    for value in [
+        "20250102",
+        "2025-01-02T10:00",
+        "2025-01-02T10:00:00.123456",
+        "2025-01-02T10:00:00Z",
+        "2025-01-02T10:00:00+02:00",
+        "2025-01-02T10:00:00+0200",
+    ] {
+        let u = user(&format!("-u a --skip-created-after {value}"));
+        assert!(
+            matches!(u.skip_created_after, Some(DateBound::At(_))),
+            "{value}"
+        );
+    }
+    let u = user("-u a --skip-created-before 2025-01-02T10:00:00+02:00");
+    let at = FixedOffset::east_opt(7200)
+        .unwrap()
+        .with_ymd_and_hms(2025, 1, 2, 10, 0, 0)
+        .unwrap();
+    assert_eq!(u.skip_created_before, Some(DateBound::At(at)));
+    // Space-separated forms arrive as one argument.
+    let argv = vec![
+        "-u".to_owned(),
+        "a".to_owned(),
+        "--skip-created-before".to_owned(),
+        "2025-01-02 10:00:00".to_owned(),
+    ];
+    assert!(parse(&argv).is_ok());
+    for bad in ["2025-01-33", "2"] {
+        assert_eq!(
+            error(&format!("-u a --skip-created-before {bad}")),
+            "argument --skip-created-before: Not an ISO timestamp or time interval in days"
+        );
+        assert_eq!(
+            error(&format!("--skip-created-after {bad}")),
+            "argument --skip-created-after: Not an ISO timestamp or time interval in days"
+        );
+    }
+}
+
+#[test]
+fn folder_structure_is_checked_when_parsed() {
+    assert_eq!(
+        user("-u a --folder-structure none").folder_structure,
+        FolderStructure::Flat
+    );
+    assert_eq!(
+        user("-u a --folder-structure={:%Y/%m}").folder_structure,
+        FolderStructure::Template("{:%Y/%m}".to_owned())
+    );
+    assert_eq!(
+        error("--folder-structure {%Y}{%Y}"),
+        "argument --folder-structure: Format {%Y}{%Y} specified in --folder-structure is incorrect"
+    );
+}
+
+#[test]
+fn help_wraps_like_argparse() {
+    let h = help();
+    assert!(h.contains(
+        "  --file-match-policy {name-size-dedup-with-suffix,name-id7}\n\
+         \x20                       Policy to identify existing files and de-duplicate. `name-size-dedup-with-\n\
+         \x20                       suffix` appends file size to de-duplicate. `name-id7` adds asset ID from\n"
+    ), "{h}");
+    assert!(h.contains(
+        "  --recent RECENT       Number of recent photos to download (default: download all photos)\n"
+    ));
+    assert!(h.contains("  -a ALBUMS, --album ALBUMS\n"));
+    assert!(h.contains("then `original` is used. Default: None\n"));
+    assert!(h.contains("--threads-num THREADS_NUM\n                        Number of files downloaded concurrently. Default: 10"));
+    assert!(!h.ends_with('\n'));
+    assert_eq!(
+        wrap(
+            "in \"Recently Deleted\". Therefore, should not be combined with --auto-delete option.",
+            74
+        ),
+        [
+            "in \"Recently Deleted\". Therefore, should not be combined with --auto-",
+            "delete option."
+        ]
+    );
+}

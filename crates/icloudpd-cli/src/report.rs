@@ -1,0 +1,479 @@
+//! What a sync looks like on the console: icloudpd's log lines for every [`SyncEvent`], the
+//! file list of `--only-print-filenames`, a progress bar over assets, and a closing summary.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::{Component, Path};
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use icloudpd_sync::{
+    MediaScope, Reporter, Size, SkipReason, SyncEvent, SyncReport, truncate_middle,
+};
+use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle, TermLike};
+use tracing::Level;
+
+use crate::args::GlobalArgs;
+use crate::logging::{self, APP};
+use crate::timestamp::{python_offset, python_str};
+
+/// Writes icloudpd's messages for a sync and draws the progress bar. Create one per user run.
+#[derive(Debug)]
+pub struct CliReporter {
+    bar_wanted: bool,
+    /// `FORCE_TQDM`: draw on stderr even when it is not a terminal.
+    forced: bool,
+    bar: Mutex<Option<ProgressBar>>,
+}
+
+impl CliReporter {
+    /// Returns a reporter for a run with these global options. The progress bar is drawn on
+    /// stderr when stdout is a terminal or `FORCE_TQDM` is set, and never with
+    /// `--no-progress-bar` or `--only-print-filenames`.
+    pub fn new(global: &GlobalArgs) -> CliReporter {
+        let forced = std::env::var_os("FORCE_TQDM").is_some_and(|v| !v.is_empty());
+        CliReporter {
+            bar_wanted: !global.no_progress_bar
+                && !global.only_print_filenames
+                && (forced || io::stdout().is_terminal()),
+            forced,
+            bar: Mutex::new(None),
+        }
+    }
+
+    fn start_bar(&self, count: Option<u64>) {
+        self.clear_bar();
+        if !self.bar_wanted {
+            return;
+        }
+        let target = if self.forced && !io::stderr().is_terminal() {
+            // Draw even though stderr is not a terminal, as tqdm does.
+            ProgressDrawTarget::term_like(Box::new(PlainStderr))
+        } else {
+            ProgressDrawTarget::stderr()
+        };
+        let template = match count {
+            Some(_) => "{percent:>3}%|{wide_bar}| {pos}/{len} [{elapsed_precise}<{eta_precise}]",
+            None => "{pos} [{elapsed_precise}, {per_sec}]",
+        };
+        let bar = ProgressBar::with_draw_target(count, target);
+        if let Ok(style) = ProgressStyle::with_template(template) {
+            bar.set_style(style.progress_chars("#987654321 "));
+        }
+        logging::set_progress_bar(Some(bar.clone()));
+        *self.bar.lock().unwrap_or_else(PoisonError::into_inner) = Some(bar);
+    }
+
+    fn clear_bar(&self) {
+        let bar = self
+            .bar
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(bar) = bar {
+            logging::set_progress_bar(None);
+            bar.finish_and_clear();
+        }
+    }
+
+    fn tick(&self) {
+        if let Some(bar) = &*self.bar.lock().unwrap_or_else(PoisonError::into_inner) {
+            bar.inc(1);
+        }
+    }
+}
+
+impl Drop for CliReporter {
+    fn drop(&mut self) {
+        self.clear_bar();
+    }
+}
+
+impl Reporter for CliReporter {
+    fn event(&self, event: &SyncEvent<'_>) {
+        match event {
+            SyncEvent::AlbumStarted { count, .. } => self.start_bar(*count),
+            SyncEvent::AssetDone => self.tick(),
+            SyncEvent::AlbumFinished { .. } => self.clear_bar(),
+            _ => {}
+        }
+        for output in render(event) {
+            match output {
+                Output::Stdout(line) => logging::print_line(&line),
+                Output::Log(level, text) => log(level, &text),
+            }
+        }
+    }
+}
+
+fn log(level: Level, text: &str) {
+    match level {
+        Level::ERROR => tracing::error!(target: APP, "{text}"),
+        Level::WARN => tracing::warn!(target: APP, "{text}"),
+        Level::INFO => tracing::info!(target: APP, "{text}"),
+        _ => tracing::debug!(target: APP, "{text}"),
+    }
+}
+
+/// What one event prints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Output {
+    /// A line of the application log.
+    Log(Level, String),
+    /// A line on stdout that is not a log line (`--only-print-filenames`).
+    Stdout(String),
+}
+
+fn debug(text: String) -> Output {
+    Output::Log(Level::DEBUG, text)
+}
+
+fn info(text: String) -> Output {
+    Output::Log(Level::INFO, text)
+}
+
+fn error(text: String) -> Output {
+    Output::Log(Level::ERROR, text)
+}
+
+/// `truncate_middle(path, 96)`, used in icloudpd's four per-file progress messages.
+fn short(path: &Path) -> String {
+    truncate_middle(&path.display().to_string(), 96)
+}
+
+/// Returns the lines icloudpd writes for `event`, in order.
+fn render(event: &SyncEvent<'_>) -> Vec<Output> {
+    match event {
+        SyncEvent::LookingUp { scope, albums } => vec![debug(looking_up(*scope, albums))],
+        SyncEvent::AlbumStarted {
+            count,
+            sizes,
+            scope,
+            directory,
+            ..
+        } => vec![info(downloading(*count, sizes, *scope, directory))],
+        SyncEvent::AssetSkipped { name, reason } => vec![debug(skipped(name, reason))],
+        SyncEvent::SizeMissing { size, name } => vec![error(format!(
+            "{} size does not exist for {name}. Skipping...",
+            size.as_str()
+        ))],
+        SyncEvent::FileExists { path } => vec![debug(format!("{} already exists", short(path)))],
+        SyncEvent::FileDeduplicated { path } => {
+            vec![debug(format!("{} deduplicated", short(path)))]
+        }
+        SyncEvent::FileListed { path } => vec![Output::Stdout(path.display().to_string())],
+        SyncEvent::WouldCreateFolder { path } => vec![debug(format!(
+            "[DRY RUN] Would create folder hierarchy {}",
+            path.display()
+        ))],
+        SyncEvent::WouldDownload { path } => {
+            vec![info(format!("[DRY RUN] Would download {}", path.display()))]
+        }
+        SyncEvent::DownloadStarted { path } => {
+            vec![debug(format!("Downloading {}...", short(path)))]
+        }
+        SyncEvent::Resuming { path, from } => vec![debug(format!(
+            "Resuming downloading of {} from {from}",
+            path.display()
+        ))],
+        SyncEvent::Retrying { path, error, after } => vec![Output::Log(
+            Level::WARN,
+            format!(
+                "Error downloading {}, retrying after {} seconds: {error}",
+                path.display(),
+                seconds(*after)
+            ),
+        )],
+        SyncEvent::Downloaded { path, .. } => vec![info(format!("Downloaded {}", short(path)))],
+        SyncEvent::DownloadFailed {
+            name,
+            path,
+            error: cause,
+            missing_url,
+        } => {
+            let first = match missing_url {
+                Some((file, size)) => {
+                    format!("Could not find URL to download {file} for size {size}")
+                }
+                None => format!("Error downloading {}: {cause}", path.display()),
+            };
+            vec![
+                error(first),
+                error(format!(
+                    "Could not download {name}. Please try again later."
+                )),
+            ]
+        }
+        SyncEvent::FolderFailed { path, error: cause } => vec![
+            error(format!("Could not create folder {}", path.display())),
+            debug(cause.to_string()),
+        ],
+        SyncEvent::SettingExif { path, when } => vec![debug(format!(
+            "Setting EXIF timestamp for {}: {}{}",
+            path.display(),
+            when.format("%Y-%m-%d %H:%M:%S"),
+            python_offset(when.offset().local_minus_utc(), false)
+        ))],
+        SyncEvent::ExifFailed { path, read } => {
+            let verb = if *read { "fetching" } else { "setting" };
+            vec![debug(format!(
+                "Error {verb} EXIF data for {}",
+                path.display()
+            ))]
+        }
+        SyncEvent::XmpKept { path, why } => vec![info(format!(
+            "Not overwriting XMP file {} {why}",
+            path.display()
+        ))],
+        SyncEvent::UntilFound { count } => vec![info(format!(
+            "Found {count} consecutive previously downloaded photos. Exiting"
+        ))],
+        SyncEvent::AgeChecked {
+            name,
+            created,
+            keep_days,
+            age_days,
+            kept,
+        } => {
+            let mut lines = vec![
+                debug(format!("Created date: {}", python_str(created))),
+                debug(format!("Keep iCloud recent days: {keep_days}")),
+                debug(format!("Age days: {age_days}")),
+            ];
+            if *kept {
+                lines.push(debug(format!(
+                    "Skipping deletion of {name} as it is within the keep_icloud_recent_days period ({age_days} days old)"
+                )));
+            }
+            lines
+        }
+        SyncEvent::DeletingInIcloud { name } => {
+            vec![debug(format!("Deleting {name} in iCloud..."))]
+        }
+        SyncEvent::DeletedInIcloud { name } => vec![info(format!("Deleted {name} in iCloud"))],
+        SyncEvent::WouldDeleteInIcloud { name, library } => vec![info(format!(
+            "[DRY RUN] Would delete {name} in iCloud library {library}"
+        ))],
+        SyncEvent::IcloudDeleteSkipped { name } => vec![info(format!(
+            "Not deleting {name} in iCloud because not all of its files are on disk"
+        ))],
+        SyncEvent::AlbumFinished { scope, .. } => vec![info(format!(
+            "All {} have been downloaded",
+            plural_what(*scope)
+        ))],
+        SyncEvent::AutoDeleteStarted => vec![info(
+            "Deleting any files found in 'Recently Deleted'...".to_owned(),
+        )],
+        SyncEvent::LocalDeleting { path } => vec![debug(format!("Deleting {}...", path.display()))],
+        SyncEvent::LocalDeleted { path } => vec![info(format!("Deleted {}", path.display()))],
+        SyncEvent::WouldDeleteLocal { path } => {
+            vec![info(format!("[DRY RUN] Would delete {}", path.display()))]
+        }
+        SyncEvent::BadRecord { error: cause } => vec![error(format!(
+            "Skipping an asset whose record could not be read: {cause}"
+        ))],
+        _ => Vec::new(),
+    }
+}
+
+/// `photos`, `videos` or `photos and videos`.
+fn plural_what(scope: MediaScope) -> &'static str {
+    match scope {
+        MediaScope::Photos => "photos",
+        MediaScope::Videos => "videos",
+        MediaScope::Both => "photos and videos",
+    }
+}
+
+/// `Looking up all photos and videos from album A...`.
+fn looking_up(scope: MediaScope, albums: &[String]) -> String {
+    let albums = match albums {
+        [] => String::new(),
+        [one] => format!(" from album {one}"),
+        many => format!(" from albums {}", many.join(",")),
+    };
+    format!("Looking up all {}{albums}...", plural_what(scope))
+}
+
+/// `Downloading <count> <sizes> <what> to <normpath dir> ...` (§10.2).
+fn downloading(count: Option<u64>, sizes: &[Size], scope: MediaScope, directory: &Path) -> String {
+    let sizes = sizes
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    let (count, what) = match count {
+        None => ("???".to_owned(), plural_what(scope).to_owned()),
+        Some(n) => {
+            let count = if n == 1 {
+                "the first".to_owned()
+            } else {
+                n.to_string()
+            };
+            let s = if n == 1 { "" } else { "s" };
+            let what = match scope {
+                MediaScope::Photos => format!("photo{s}"),
+                MediaScope::Videos => format!("video{s}"),
+                MediaScope::Both if n == 1 => "photo or video".to_owned(),
+                MediaScope::Both => "photos and videos".to_owned(),
+            };
+            (count, what)
+        }
+    };
+    format!(
+        "Downloading {count} {sizes} {what} to {} ...",
+        normpath(directory)
+    )
+}
+
+/// `Skipping <name>, …` for a filtered asset (§7.1, §7.2).
+fn skipped(name: &str, reason: &SkipReason) -> String {
+    match reason {
+        SkipReason::Video => {
+            format!("Skipping {name}, only downloading photos. (Item type was: MOVIE)")
+        }
+        SkipReason::Photo => {
+            format!("Skipping {name}, only downloading videos. (Item type was: IMAGE)")
+        }
+        SkipReason::CreatedBefore { created, bound } => format!(
+            "Skipping {name}, as it was created {}, before {}.",
+            python_str(created),
+            python_str(bound)
+        ),
+        SkipReason::CreatedAfter { created, bound } => format!(
+            "Skipping {name}, as it was created {}, after {}.",
+            python_str(created),
+            python_str(bound)
+        ),
+    }
+}
+
+/// Python's `os.path.normpath` on a POSIX path: no `.`, no `x/..`, no doubled or trailing `/`;
+/// `.` when nothing is left.
+fn normpath(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    let root = if text.starts_with("//") && !text.starts_with("///") {
+        "//"
+    } else if text.starts_with('/') {
+        "/"
+    } else {
+        ""
+    };
+    let mut parts: Vec<String> = Vec::new();
+    for component in path.components() {
+        match component {
+            Component::Normal(p) => parts.push(p.to_string_lossy().into_owned()),
+            Component::ParentDir => match parts.last() {
+                Some(last) if last != ".." => {
+                    parts.pop();
+                }
+                _ if root.is_empty() => parts.push("..".to_owned()),
+                _ => {}
+            },
+            Component::CurDir | Component::RootDir | Component::Prefix(_) => {}
+        }
+    }
+    let joined = format!("{root}{}", parts.join("/"));
+    if joined.is_empty() {
+        ".".to_owned()
+    } else {
+        joined
+    }
+}
+
+/// `5`, or `2.5` for a fractional wait.
+fn seconds(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s.fract() == 0.0 {
+        format!("{s:.0}")
+    } else {
+        format!("{s:.1}")
+    }
+}
+
+/// Returns the closing line of a user's run (our addition to icloudpd's output), e.g.
+/// `Summary: 3 downloaded (1.20 MiB), 12 already present, 2 skipped, 0 failed in 4.2s`.
+pub fn summary(report: &SyncReport) -> String {
+    let mut line = format!(
+        "Summary: {} downloaded ({}), {} already present, {} skipped, {} failed",
+        report.downloaded,
+        HumanBytes(report.bytes),
+        report.present,
+        report.skipped,
+        report.failed.len()
+    );
+    if report.deleted_in_icloud > 0 {
+        line.push_str(&format!(", {} deleted in iCloud", report.deleted_in_icloud));
+    }
+    if report.deleted_locally > 0 {
+        line.push_str(&format!(", {} deleted locally", report.deleted_locally));
+    }
+    line.push_str(&format!(" in {}", elapsed(report.elapsed)));
+    line
+}
+
+/// `4.2s`, `3m 05s`, `2h 03m`.
+fn elapsed(d: Duration) -> String {
+    let secs = d.as_secs();
+    match secs {
+        0..60 => format!("{:.1}s", d.as_secs_f64()),
+        60..3600 => format!("{}m {:02}s", secs / 60, secs % 60),
+        _ => format!("{}h {:02}m", secs / 3600, secs / 60 % 60),
+    }
+}
+
+/// Stderr as a terminal even when it is not one (`FORCE_TQDM`), like tqdm.
+#[derive(Debug)]
+struct PlainStderr;
+
+impl PlainStderr {
+    fn escape(&self, n: usize, code: char) -> io::Result<()> {
+        if n == 0 {
+            return Ok(());
+        }
+        self.write_str(&format!("\x1b[{n}{code}"))
+    }
+}
+
+impl TermLike for PlainStderr {
+    fn width(&self) -> u16 {
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(80)
+    }
+
+    fn move_cursor_up(&self, n: usize) -> io::Result<()> {
+        self.escape(n, 'A')
+    }
+
+    fn move_cursor_down(&self, n: usize) -> io::Result<()> {
+        self.escape(n, 'B')
+    }
+
+    fn move_cursor_right(&self, n: usize) -> io::Result<()> {
+        self.escape(n, 'C')
+    }
+
+    fn move_cursor_left(&self, n: usize) -> io::Result<()> {
+        self.escape(n, 'D')
+    }
+
+    fn write_line(&self, s: &str) -> io::Result<()> {
+        writeln!(io::stderr().lock(), "{s}")
+    }
+
+    fn write_str(&self, s: &str) -> io::Result<()> {
+        io::stderr().lock().write_all(s.as_bytes())
+    }
+
+    fn clear_line(&self) -> io::Result<()> {
+        self.write_str("\r\x1b[2K")
+    }
+
+    fn flush(&self) -> io::Result<()> {
+        io::stderr().flush()
+    }
+}
+
+#[cfg(test)]
+mod tests;

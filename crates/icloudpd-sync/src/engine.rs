@@ -1,0 +1,486 @@
+//! The sync: albums → listing → select → plan → download, with bounded concurrency.
+//!
+//! Planning runs in listing order on one task (so names, de-duplication and `--until-found`
+//! are exactly icloudpd's); each asset's downloads then run on their own task, at most
+//! `concurrency` assets at a time. The listing waits for a free slot, so memory stays bounded
+//! whatever the library size, and the first download starts as soon as the first page is in.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use chrono::{DateTime, FixedOffset, Local};
+use futures_util::StreamExt;
+use icloud_photos::{Album, Asset, Library, ListOptions, PhotosClient};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::error::{Error, Result};
+use crate::execute::{FetchError, Fetcher, write_sidecar};
+use crate::options::SyncOptions;
+use crate::plan::{AssetPlan, Claims, Planner};
+use crate::report::{AssetFailure, NoopReporter, Reporter, SyncEvent, SyncReport};
+use crate::select::{Selection, age_days, created_local};
+
+/// The name of the smart folder `--auto-delete` reads.
+const RECENTLY_DELETED: &str = "Recently Deleted";
+
+/// One sync of one library into a directory.
+///
+/// ```no_run
+/// # async fn demo(session: icloud_auth::Session) -> Result<(), Box<dyn std::error::Error>> {
+/// use icloud_photos::PhotosClient;
+/// use icloudpd_sync::{SyncEngine, SyncOptions};
+///
+/// let photos = PhotosClient::new(&session)?;
+/// let library = photos.primary().await?;
+/// let report = SyncEngine::new(photos, library, SyncOptions::new("/srv/photos"))
+///     .run()
+///     .await?;
+/// println!("{} downloaded, {} failed", report.downloaded, report.failed.len());
+/// # Ok(()) }
+/// ```
+pub struct SyncEngine {
+    photos: PhotosClient,
+    library: Library,
+    options: SyncOptions,
+    reporter: Arc<dyn Reporter>,
+}
+
+impl std::fmt::Debug for SyncEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncEngine")
+            .field("library", &self.library.name())
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the download task of one asset reports back.
+#[derive(Debug, Default)]
+struct AssetOutcome {
+    downloaded: u64,
+    bytes: u64,
+    deleted: bool,
+    failures: Vec<AssetFailure>,
+}
+
+impl SyncEngine {
+    /// A sync of `library` with `options`.
+    pub fn new(photos: PhotosClient, library: Library, options: SyncOptions) -> SyncEngine {
+        SyncEngine {
+            photos,
+            library,
+            options,
+            reporter: Arc::new(NoopReporter),
+        }
+    }
+
+    /// Sends events to `reporter`.
+    #[must_use]
+    pub fn reporter(mut self, reporter: Arc<dyn Reporter>) -> SyncEngine {
+        self.reporter = reporter;
+        self
+    }
+
+    /// Runs the sync. `Err` means the run could not go on (listing failed, session expired,
+    /// unknown album); downloads in flight are finished first, so a re-run continues where
+    /// this one stopped. Per-asset failures are in the report.
+    pub async fn run(&self) -> Result<SyncReport> {
+        let started = Instant::now();
+        let options = &self.options;
+        let selection = Selection::new(options);
+        let scope = selection.scope();
+        self.reporter.event(&SyncEvent::LookingUp {
+            scope,
+            albums: &options.albums,
+        });
+        let albums = self.albums().await?;
+        let mut counts = Vec::with_capacity(albums.len());
+        for album in &albums {
+            counts.push(self.library.count(album).await?);
+        }
+        let claims = Claims::default();
+        let planner = Planner::new(options, claims.clone());
+        let fetcher = Fetcher::new(
+            self.photos.clone(),
+            self.library.clone(),
+            options.download_retry.clone(),
+            options.align_raw,
+            options.set_exif_datetime && !options.dry_run,
+            self.reporter.clone(),
+        );
+        let report = Arc::new(Mutex::new(SyncReport::default()));
+        for (album, count) in albums.iter().zip(counts) {
+            let shown = match (options.until_found, options.recent) {
+                (Some(_), _) => None,
+                (None, Some(recent)) => Some(recent),
+                (None, None) => Some(count),
+            };
+            self.reporter.event(&SyncEvent::AlbumStarted {
+                album: album.name(),
+                count: shown,
+                sizes: &options.sizes,
+                scope,
+                directory: &options.directory,
+            });
+            self.sync_album(
+                album, count, &selection, &planner, &fetcher, &claims, &report,
+            )
+            .await?;
+            self.reporter.event(&SyncEvent::AlbumFinished {
+                album: album.name(),
+                scope,
+            });
+        }
+        if options.auto_delete && !options.only_print_filenames {
+            self.auto_delete(&planner, &report).await?;
+        }
+        let mut report = report.lock().map(|r| r.clone()).unwrap_or_default();
+        report.elapsed = started.elapsed();
+        Ok(report)
+    }
+
+    async fn albums(&self) -> Result<Vec<Album>> {
+        if self.options.albums.is_empty() {
+            return Ok(vec![self.library.all_photos()]);
+        }
+        let mut out = Vec::with_capacity(self.options.albums.len());
+        for name in &self.options.albums {
+            match self.library.album(name).await {
+                Ok(album) => out.push(album),
+                Err(icloud_photos::Error::NotFound { .. }) => {
+                    return Err(Error::UnknownAlbum(name.clone()));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(out)
+    }
+
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one call site; the pieces of one run"
+    )]
+    async fn sync_album(
+        &self,
+        album: &Album,
+        count: u64,
+        selection: &Selection,
+        planner: &Planner,
+        fetcher: &Fetcher,
+        claims: &Claims,
+        report: &Arc<Mutex<SyncReport>>,
+    ) -> Result<()> {
+        let options = &self.options;
+        let reporter = self.reporter.as_ref();
+        let mut list = ListOptions::default().expected_count(count);
+        if let Some(recent) = options.recent {
+            list = list.limit(recent);
+        }
+        let mut assets = self.library.assets_with(album, list);
+        let slots = Arc::new(Semaphore::new(options.concurrency.max(1)));
+        let mut tasks: JoinSet<AssetOutcome> = JoinSet::new();
+        let album_now = Local::now().fixed_offset();
+        let mut until_found = 0u64;
+        let mut fatal = None;
+        while let Some(item) = assets.next().await {
+            while let Some(done) = tasks.try_join_next() {
+                merge(report, done);
+            }
+            let mut asset = match item {
+                Ok(asset) => asset,
+                Err(icloud_photos::Error::Decode(e)) => {
+                    let error = e.to_string();
+                    reporter.event(&SyncEvent::BadRecord { error: &error });
+                    update(report, |r| {
+                        r.failed.push(AssetFailure {
+                            name: "(undecodable record)".to_owned(),
+                            path: None,
+                            error,
+                        });
+                    });
+                    reporter.event(&SyncEvent::AssetDone);
+                    continue;
+                }
+                Err(e) => {
+                    fatal = Some(e);
+                    break;
+                }
+            };
+            if let Some(limit) = options.until_found {
+                if until_found >= limit {
+                    reporter.event(&SyncEvent::UntilFound { count: limit });
+                    break;
+                }
+            }
+            asset.align_raw(options.align_raw);
+            let created = created_local(&asset);
+            let now = Local::now().fixed_offset();
+            if let Some(reason) = selection.skip_reason(&asset, &created, &now) {
+                let name = planner.policy().display_name(&asset);
+                reporter.event(&SyncEvent::AssetSkipped {
+                    name: &name,
+                    reason: &reason,
+                });
+                update(report, |r| r.skipped += 1);
+                reporter.event(&SyncEvent::AssetDone);
+                continue;
+            }
+            let plan = planner.plan(&asset, created, reporter, &mut until_found);
+            update(report, |r| r.present += plan.present);
+            if options.only_print_filenames {
+                for task in &plan.downloads {
+                    reporter.event(&SyncEvent::FileListed { path: &task.path });
+                    claims.release(&task.path);
+                }
+                reporter.event(&SyncEvent::AssetDone);
+                continue;
+            }
+            let Ok(slot) = slots.clone().acquire_owned().await else {
+                break;
+            };
+            let job = AssetJob {
+                fetcher: fetcher.clone(),
+                library: self.library.clone(),
+                options: options.clone(),
+                claims: claims.clone(),
+            };
+            tasks.spawn(async move {
+                let outcome = job.run(asset, plan, album_now).await;
+                drop(slot);
+                outcome
+            });
+        }
+        // Let the downloads in flight finish, even when the listing failed: their files are
+        // complete and a re-run will not fetch them again.
+        while let Some(done) = tasks.join_next().await {
+            merge(report, done);
+        }
+        match fatal {
+            Some(e) => Err(e.into()),
+            None => Ok(()),
+        }
+    }
+
+    /// `--auto-delete`: removes local files of assets in Recently Deleted. Only files whose
+    /// size is one of the asset's versions (or that we dated ourselves) are removed, so a
+    /// same-named file of another asset survives.
+    async fn auto_delete(&self, planner: &Planner, report: &Arc<Mutex<SyncReport>>) -> Result<()> {
+        let reporter = self.reporter.as_ref();
+        reporter.event(&SyncEvent::AutoDeleteStarted);
+        let album = self.library.album(RECENTLY_DELETED).await?;
+        let mut assets = self.library.assets(&album);
+        while let Some(item) = assets.next().await {
+            let mut asset = match item {
+                Ok(asset) => asset,
+                Err(icloud_photos::Error::Decode(_)) => continue,
+                Err(e) => return Err(e.into()),
+            };
+            asset.align_raw(self.options.align_raw);
+            let created = created_local(&asset);
+            let folder = planner.policy().folder(&created);
+            let names = planner
+                .policy()
+                .auto_delete_names(&asset, &self.options.sizes);
+            let sizes: Vec<u64> = asset.versions().values().map(|v| v.size()).collect();
+            for name in names {
+                let path = folder.join(&name);
+                let Ok(meta) = std::fs::metadata(&path) else {
+                    continue;
+                };
+                if !meta.is_file() {
+                    continue;
+                }
+                let sidecar = name.ends_with(".xmp");
+                let ours = sizes.contains(&meta.len())
+                    || (crate::execute::is_jpeg_name(&path)
+                        && mtime_secs(&meta) == Some(created.timestamp()));
+                if sidecar {
+                    let media = folder.join(name.trim_end_matches(".xmp"));
+                    if media.exists() && !self.options.dry_run {
+                        continue;
+                    }
+                } else if !ours {
+                    continue;
+                }
+                self.delete_local(&path, report)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn delete_local(&self, path: &Path, report: &Arc<Mutex<SyncReport>>) -> Result<()> {
+        if self.options.dry_run {
+            self.reporter.event(&SyncEvent::WouldDeleteLocal { path });
+            return Ok(());
+        }
+        self.reporter.event(&SyncEvent::LocalDeleting { path });
+        match std::fs::remove_file(path) {
+            Ok(()) => {
+                self.reporter.event(&SyncEvent::LocalDeleted { path });
+                update(report, |r| r.deleted_locally += 1);
+                Ok(())
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(source) => Err(Error::Io {
+                path: path.to_path_buf(),
+                source,
+            }),
+        }
+    }
+}
+
+/// The work of one asset after planning: its downloads, sidecars and iCloud deletion.
+struct AssetJob {
+    fetcher: Fetcher,
+    library: Library,
+    options: SyncOptions,
+    claims: Claims,
+}
+
+impl AssetJob {
+    async fn run(
+        self,
+        asset: Asset,
+        plan: AssetPlan,
+        album_now: DateTime<FixedOffset>,
+    ) -> AssetOutcome {
+        let reporter = self.fetcher.reporter.clone();
+        let reporter = reporter.as_ref();
+        let options = &self.options;
+        let mut out = AssetOutcome::default();
+        for task in &plan.downloads {
+            if options.dry_run {
+                if let Some(dir) = task.path.parent().filter(|d| !d.is_dir()) {
+                    reporter.event(&SyncEvent::WouldCreateFolder { path: dir });
+                }
+                reporter.event(&SyncEvent::WouldDownload { path: &task.path });
+                out.downloaded += 1;
+                self.claims.release(&task.path);
+                continue;
+            }
+            match self.fetcher.fetch(&asset, task, &plan.created).await {
+                Ok(bytes) => {
+                    reporter.event(&SyncEvent::Downloaded {
+                        path: &task.path,
+                        bytes,
+                    });
+                    out.downloaded += 1;
+                    out.bytes += bytes;
+                }
+                Err(e) => {
+                    let error = e.to_string();
+                    let missing = matches!(e, FetchError::MissingUrl(_))
+                        .then_some((task.url_name.as_str(), task.size_word));
+                    reporter.event(&SyncEvent::DownloadFailed {
+                        name: &plan.name,
+                        path: &task.path,
+                        error: &error,
+                        missing_url: missing,
+                    });
+                    out.failures.push(AssetFailure {
+                        name: plan.name.clone(),
+                        path: Some(task.path.clone()),
+                        error,
+                    });
+                }
+            }
+            self.claims.release(&task.path);
+        }
+        if options.xmp_sidecar && !options.dry_run {
+            for media in plan.primaries.iter().filter(|p| p.is_file()) {
+                if let Err(e) = write_sidecar(media, &asset, &options.xmp_toolkit, reporter).await {
+                    out.failures.push(AssetFailure {
+                        name: plan.name.clone(),
+                        path: Some(media.clone()),
+                        error: format!("could not write the XMP sidecar: {e}"),
+                    });
+                }
+            }
+        }
+        let on_disk = out.failures.is_empty() && !plan.incomplete;
+        if options.delete_after_download {
+            if out.downloaded > 0 && out.failures.is_empty() {
+                self.delete_in_icloud(&asset, &plan.name, &mut out).await;
+            }
+        } else if let Some(keep) = options.keep_icloud_recent_days {
+            let age = age_days(&plan.created, &album_now);
+            let kept = age < i64::from(keep);
+            reporter.event(&SyncEvent::AgeChecked {
+                name: &plan.name,
+                created: &plan.created,
+                keep_days: keep,
+                age_days: age,
+                kept,
+            });
+            if !kept {
+                if on_disk {
+                    self.delete_in_icloud(&asset, &plan.name, &mut out).await;
+                } else {
+                    reporter.event(&SyncEvent::IcloudDeleteSkipped { name: &plan.name });
+                }
+            }
+        }
+        reporter.event(&SyncEvent::AssetDone);
+        out
+    }
+
+    async fn delete_in_icloud(&self, asset: &Asset, name: &str, out: &mut AssetOutcome) {
+        let reporter = self.fetcher.reporter.as_ref();
+        if self.options.dry_run {
+            reporter.event(&SyncEvent::WouldDeleteInIcloud {
+                name,
+                library: self.library.name(),
+            });
+            return;
+        }
+        reporter.event(&SyncEvent::DeletingInIcloud { name });
+        match self.library.delete(asset).await {
+            Ok(()) => {
+                reporter.event(&SyncEvent::DeletedInIcloud { name });
+                out.deleted = true;
+            }
+            Err(e) => out.failures.push(AssetFailure {
+                name: name.to_owned(),
+                path: None,
+                error: format!("could not move it to Recently Deleted: {e}"),
+            }),
+        }
+    }
+}
+
+fn update(report: &Mutex<SyncReport>, f: impl FnOnce(&mut SyncReport)) {
+    if let Ok(mut r) = report.lock() {
+        f(&mut r);
+    }
+}
+
+fn merge(
+    report: &Mutex<SyncReport>,
+    done: std::result::Result<AssetOutcome, tokio::task::JoinError>,
+) {
+    update(report, |r| match done {
+        Ok(outcome) => {
+            r.downloaded += outcome.downloaded;
+            r.bytes += outcome.bytes;
+            r.deleted_in_icloud += u64::from(outcome.deleted);
+            r.failed.extend(outcome.failures);
+        }
+        Err(e) => r.failed.push(AssetFailure {
+            name: "(download task)".to_owned(),
+            path: None,
+            error: e.to_string(),
+        }),
+    });
+}
+
+fn mtime_secs(meta: &std::fs::Metadata) -> Option<i64> {
+    let modified = meta.modified().ok()?;
+    Some(
+        match modified.duration_since(std::time::SystemTime::UNIX_EPOCH) {
+            Ok(d) => i64::try_from(d.as_secs()).ok()?,
+            Err(e) => -i64::try_from(e.duration().as_secs()).ok()?,
+        },
+    )
+}

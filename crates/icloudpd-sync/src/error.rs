@@ -1,0 +1,40 @@
+//! Errors that stop a sync. One asset's failure is not one of them: it is an
+//! [`crate::AssetFailure`] in the [`crate::SyncReport`].
+
+use std::path::PathBuf;
+
+/// Why a sync could not continue.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Listing, counting or deleting failed (after the photos client's own retries). When
+    /// [`icloud_photos::Error::needs_reauth`] is true, sign in again and run again: files
+    /// already on disk are not downloaded twice.
+    #[error(transparent)]
+    Photos(#[from] icloud_photos::Error),
+    /// An `--album` name that the library does not have.
+    #[error("Album not found: {0}")]
+    UnknownAlbum(String),
+    /// The local disk refused something that every asset needs (e.g. the download directory).
+    #[error("{path}: {source}")]
+    Io {
+        /// The path concerned.
+        path: PathBuf,
+        /// What the OS said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The run was cancelled.
+    #[error("cancelled")]
+    Cancelled,
+}
+
+impl Error {
+    /// Whether signing in again and re-running would help.
+    pub fn needs_reauth(&self) -> bool {
+        matches!(self, Error::Photos(e) if e.needs_reauth())
+    }
+}
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,406 @@
+//! Downloading one file safely: a temporary file in the target directory, resumed with
+//! `Range` when a previous run left one, checked against the size Apple announced, dated,
+//! optionally EXIF-dated, flushed to disk and renamed into place. Transient failures are
+//! retried with jittered backoff; an expired or refused URL is replaced by a fresh one.
+
+use std::collections::HashSet;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use chrono::{DateTime, FixedOffset};
+use futures_util::StreamExt;
+use icloud_auth::RetryPolicy;
+use icloud_photos::{Asset, AssetVersion, Library, PhotosClient, RawPolicy};
+use tokio::io::AsyncWriteExt;
+
+use crate::metadata::{exif, xmp};
+use crate::paths::temp_file_name;
+use crate::plan::FileTask;
+use crate::report::{Reporter, SyncEvent};
+
+/// Size of the write buffer between the network and the disk.
+const WRITE_BUFFER: usize = 256 * 1024;
+
+/// Why a file could not be downloaded.
+#[derive(Debug)]
+pub(crate) enum FetchError {
+    /// The folder could not be created.
+    Folder(String),
+    /// Apple answered the download with an error status, even with a fresh URL.
+    MissingUrl(String),
+    /// Writing to disk failed.
+    Io(String),
+    /// Anything else, after the retries.
+    Failed(String),
+}
+
+impl std::fmt::Display for FetchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FetchError::Folder(e)
+            | FetchError::MissingUrl(e)
+            | FetchError::Io(e)
+            | FetchError::Failed(e) => f.write_str(e),
+        }
+    }
+}
+
+/// How a failed attempt may continue.
+enum Next {
+    /// Try again (resuming) after the backoff.
+    Transient(String),
+    /// Apple asked to wait.
+    Throttled(Option<Duration>, String),
+    /// The URL (or what it returned) is bad: get a fresh one and try again.
+    Refresh(String),
+    /// The local disk failed.
+    Io(String),
+    /// Give up.
+    Fatal(String),
+}
+
+/// Downloads files; shared by all download tasks of a sync.
+#[derive(Clone)]
+pub(crate) struct Fetcher {
+    pub photos: PhotosClient,
+    pub library: Library,
+    pub retry: RetryPolicy,
+    pub align_raw: RawPolicy,
+    pub set_exif: bool,
+    pub reporter: Arc<dyn Reporter>,
+    temps: Arc<Mutex<HashSet<PathBuf>>>,
+}
+
+impl Fetcher {
+    pub(crate) fn new(
+        photos: PhotosClient,
+        library: Library,
+        retry: RetryPolicy,
+        align_raw: RawPolicy,
+        set_exif: bool,
+        reporter: Arc<dyn Reporter>,
+    ) -> Fetcher {
+        Fetcher {
+            photos,
+            library,
+            retry,
+            align_raw,
+            set_exif,
+            reporter,
+            temps: Arc::default(),
+        }
+    }
+
+    /// Downloads `task` of `asset` to its final path; returns the bytes written.
+    pub(crate) async fn fetch(
+        &self,
+        asset: &Asset,
+        task: &FileTask,
+        created: &DateTime<FixedOffset>,
+    ) -> Result<u64, FetchError> {
+        let path = &task.path;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        if !dir.is_dir() {
+            if let Err(e) = tokio::fs::create_dir_all(dir).await {
+                let error = e.to_string();
+                self.reporter.event(&SyncEvent::FolderFailed {
+                    path: dir,
+                    error: &error,
+                });
+                return Err(FetchError::Folder(format!("{}: {e}", dir.display())));
+            }
+        }
+        self.reporter.event(&SyncEvent::DownloadStarted { path });
+        let temp = self.reserve_temp(dir, task.version.checksum());
+        let result = self.fetch_into(asset, task, &temp, created).await;
+        self.release_temp(&temp);
+        result
+    }
+
+    async fn fetch_into(
+        &self,
+        asset: &Asset,
+        task: &FileTask,
+        temp: &Path,
+        created: &DateTime<FixedOffset>,
+    ) -> Result<u64, FetchError> {
+        let path = &task.path;
+        let mut version = task.version.clone();
+        let mut attempt = 1u32;
+        let mut refused = false;
+        loop {
+            let failure = match self.attempt(&version, temp, path, attempt == 1).await {
+                Ok(()) => break,
+                Err(next) => next,
+            };
+            let (class, message) = match failure {
+                Next::Transient(m) => (icloud_auth::RetryClass::Transient, m),
+                Next::Throttled(after, m) => {
+                    (icloud_auth::RetryClass::Throttled { retry_after: after }, m)
+                }
+                Next::Refresh(m) => {
+                    refused = true;
+                    match self.fresh_version(asset, &version).await {
+                        Some(fresh) => version = fresh,
+                        None => return Err(FetchError::MissingUrl(m)),
+                    }
+                    (icloud_auth::RetryClass::Transient, m)
+                }
+                Next::Io(m) => return Err(FetchError::Io(m)),
+                Next::Fatal(m) => return Err(FetchError::Failed(m)),
+            };
+            let Some(after) = self.retry.delay(attempt, class) else {
+                return Err(if refused {
+                    FetchError::MissingUrl(message)
+                } else {
+                    FetchError::Failed(message)
+                });
+            };
+            self.reporter.event(&SyncEvent::Retrying {
+                path,
+                error: &message,
+                after,
+            });
+            tokio::time::sleep(after).await;
+            attempt += 1;
+        }
+        self.finish(temp, path, version.size(), created)
+            .await
+            .map_err(|e| FetchError::Io(format!("{}: {e}", path.display())))
+    }
+
+    /// One GET into the temporary file, resuming what is there.
+    async fn attempt(
+        &self,
+        version: &AssetVersion,
+        temp: &Path,
+        path: &Path,
+        first: bool,
+    ) -> Result<(), Next> {
+        let expected = version.size();
+        let io = |e: io::Error| Next::Io(format!("{}: {e}", temp.display()));
+        let mut offset = match tokio::fs::metadata(temp).await {
+            Ok(m) if m.is_file() => m.len(),
+            _ => 0,
+        };
+        if offset > expected {
+            tokio::fs::remove_file(temp).await.map_err(io)?;
+            offset = 0;
+        }
+        if offset == expected && expected > 0 {
+            return Ok(());
+        }
+        if offset > 0 && first {
+            self.reporter
+                .event(&SyncEvent::Resuming { path, from: offset });
+        }
+        let mut body = self
+            .photos
+            .download(version, offset)
+            .await
+            .map_err(classify)?;
+        if let Some(total) = body.total_size() {
+            if total != expected {
+                return Err(Next::Refresh(format!(
+                    "the server sent a body of {total} bytes where {expected} were expected"
+                )));
+            }
+        }
+        let resume = offset > 0 && body.is_partial() && body.offset() == offset;
+        let file = if resume {
+            tokio::fs::OpenOptions::new().append(true).open(temp).await
+        } else {
+            tokio::fs::File::create(temp).await
+        }
+        .map_err(io)?;
+        let mut out = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
+        let mut written = if resume { offset } else { 0 };
+        while let Some(chunk) = body.next().await {
+            match chunk {
+                Ok(bytes) => {
+                    written += bytes.len() as u64;
+                    if written > expected {
+                        drop(out);
+                        let _ = tokio::fs::remove_file(temp).await;
+                        return Err(Next::Refresh(format!(
+                            "the server sent more than the {expected} bytes expected"
+                        )));
+                    }
+                    out.write_all(&bytes).await.map_err(io)?;
+                    self.reporter.event(&SyncEvent::Progress {
+                        bytes: bytes.len() as u64,
+                    });
+                }
+                Err(e) => {
+                    // Keep what arrived: the next attempt resumes from there.
+                    out.flush().await.map_err(io)?;
+                    return Err(match classify(e) {
+                        Next::Fatal(m) => Next::Transient(m),
+                        other => other,
+                    });
+                }
+            }
+        }
+        out.flush().await.map_err(io)?;
+        if written < expected {
+            return Err(Next::Transient(format!(
+                "the connection ended after {written} of {expected} bytes"
+            )));
+        }
+        Ok(())
+    }
+
+    /// A fresh download URL for `version`'s kind, from the asset's current records.
+    async fn fresh_version(&self, asset: &Asset, version: &AssetVersion) -> Option<AssetVersion> {
+        let mut fresh = self.library.refresh(asset).await.ok()?;
+        fresh.align_raw(self.align_raw);
+        fresh.version(version.kind()).cloned()
+    }
+
+    /// EXIF, times, flush, rename.
+    async fn finish(
+        &self,
+        temp: &Path,
+        path: &Path,
+        size: u64,
+        created: &DateTime<FixedOffset>,
+    ) -> io::Result<u64> {
+        if self.set_exif && is_jpeg_name(path) {
+            self.write_exif(temp, path, created).await;
+        }
+        let temp_owned = temp.to_path_buf();
+        let when = system_time(created.timestamp());
+        tokio::task::spawn_blocking(move || -> io::Result<()> {
+            let file = std::fs::OpenOptions::new().write(true).open(&temp_owned)?;
+            file.set_times(
+                std::fs::FileTimes::new()
+                    .set_accessed(when)
+                    .set_modified(when),
+            )?;
+            file.sync_all()
+        })
+        .await
+        .map_err(io::Error::other)??;
+        tokio::fs::rename(temp, path).await?;
+        Ok(size)
+    }
+
+    async fn write_exif(&self, temp: &Path, path: &Path, created: &DateTime<FixedOffset>) {
+        let Ok(bytes) = tokio::fs::read(temp).await else {
+            self.reporter
+                .event(&SyncEvent::ExifFailed { path, read: true });
+            return;
+        };
+        match exif::date_time_original(&bytes) {
+            Ok(Some(_)) => return,
+            Ok(None) => {}
+            Err(_) => self
+                .reporter
+                .event(&SyncEvent::ExifFailed { path, read: true }),
+        }
+        self.reporter.event(&SyncEvent::SettingExif {
+            path,
+            when: created,
+        });
+        let written = match exif::with_date_time(&bytes, created.naive_local()) {
+            Ok(new) => tokio::fs::write(temp, new).await.is_ok(),
+            Err(_) => false,
+        };
+        if !written {
+            self.reporter
+                .event(&SyncEvent::ExifFailed { path, read: false });
+        }
+    }
+
+    /// `<dir>/<BASE32(checksum)>.part`, or a numbered variant when another download of this
+    /// run uses that name (two files with the same bytes in one folder).
+    fn reserve_temp(&self, dir: &Path, checksum: &str) -> PathBuf {
+        let name = temp_file_name(checksum);
+        let Ok(mut temps) = self.temps.lock() else {
+            return dir.join(name);
+        };
+        let mut candidate = dir.join(&name);
+        let mut n = 1;
+        while temps.contains(&candidate) {
+            n += 1;
+            candidate = dir.join(format!("{}.{n}.part", name.trim_end_matches(".part")));
+        }
+        temps.insert(candidate.clone());
+        candidate
+    }
+
+    fn release_temp(&self, temp: &Path) {
+        if let Ok(mut temps) = self.temps.lock() {
+            temps.remove(temp);
+        }
+    }
+}
+
+impl std::fmt::Debug for Fetcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fetcher").finish_non_exhaustive()
+    }
+}
+
+fn classify(e: icloud_photos::Error) -> Next {
+    use icloud_photos::Error as E;
+    let message = e.to_string();
+    match e {
+        E::Throttled { retry_after } => Next::Throttled(retry_after, message),
+        E::Transport(_) => Next::Transient(message),
+        E::Download { status } if status >= 500 => Next::Transient(message),
+        E::Download { .. } | E::NotFound { .. } => Next::Refresh(message),
+        _ => Next::Fatal(message),
+    }
+}
+
+/// Whether the name ends in `.jpg` or `.jpeg`, any case (the files `--set-exif-datetime`
+/// touches).
+pub(crate) fn is_jpeg_name(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("jpg") || e.eq_ignore_ascii_case("jpeg"))
+}
+
+/// `secs` since the epoch (negative before 1970) as a `SystemTime`.
+pub(crate) fn system_time(secs: i64) -> SystemTime {
+    let magnitude = Duration::from_secs(secs.unsigned_abs());
+    if secs >= 0 {
+        SystemTime::UNIX_EPOCH
+            .checked_add(magnitude)
+            .unwrap_or(SystemTime::UNIX_EPOCH)
+    } else {
+        SystemTime::UNIX_EPOCH
+            .checked_sub(magnitude)
+            .unwrap_or(SystemTime::UNIX_EPOCH)
+    }
+}
+
+/// Writes the XMP sidecar of a primary file unless one from another tool is there.
+pub(crate) async fn write_sidecar(
+    media: &Path,
+    asset: &Asset,
+    toolkit: &str,
+    reporter: &dyn Reporter,
+) -> io::Result<()> {
+    let mut name = media.as_os_str().to_owned();
+    name.push(".xmp");
+    let sidecar = PathBuf::from(name);
+    if let Ok(existing) = tokio::fs::read(&sidecar).await {
+        if let xmp::Existing::Keep(why) = xmp::check_existing(&existing) {
+            reporter.event(&SyncEvent::XmpKept {
+                path: &sidecar,
+                why: &why,
+            });
+            return Ok(());
+        }
+    }
+    let content = xmp::render(asset, toolkit);
+    let mut temp = sidecar.as_os_str().to_owned();
+    temp.push(".part");
+    let temp = PathBuf::from(temp);
+    tokio::fs::write(&temp, content).await?;
+    tokio::fs::rename(&temp, &sidecar).await
+}

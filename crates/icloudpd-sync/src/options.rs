@@ -1,0 +1,244 @@
+//! What to mirror and how: the download options of icloudpd, as plain data.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset};
+use icloud_auth::RetryPolicy;
+use icloud_photos::RawPolicy;
+
+use crate::paths::TimeNames;
+
+/// A rendition requested with `--size`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Size {
+    /// The file as it was imported (`resOriginal`).
+    Original,
+    /// A medium JPEG (photos) or medium video.
+    Medium,
+    /// A thumbnail JPEG (photos) or small video.
+    Thumb,
+    /// The edited rendition (`resJPEGFull`); falls back to the original.
+    Adjusted,
+    /// The alternative original of a RAW+JPEG pair (`resOriginalAlt`); falls back to the original.
+    Alternative,
+}
+
+impl Size {
+    /// Every size, in the order icloudpd's help lists them.
+    pub const ALL: [Size; 5] = [
+        Size::Original,
+        Size::Medium,
+        Size::Thumb,
+        Size::Adjusted,
+        Size::Alternative,
+    ];
+
+    /// The word used on the command line and in messages (`original`, `medium`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Size::Original => "original",
+            Size::Medium => "medium",
+            Size::Thumb => "thumb",
+            Size::Adjusted => "adjusted",
+            Size::Alternative => "alternative",
+        }
+    }
+
+    /// Parses the command-line word (case-insensitive).
+    pub fn parse(s: &str) -> Option<Size> {
+        Size::ALL
+            .into_iter()
+            .find(|size| size.as_str().eq_ignore_ascii_case(s))
+    }
+}
+
+/// The rendition of a live photo's video (`--live-photo-size`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LiveSize {
+    /// `resOriginalVidCompl`, no suffix.
+    Original,
+    /// `resVidMed`, suffix `-medium`.
+    Medium,
+    /// `resVidSmall`, suffix `-thumb` (icloudpd 1.32 crashes on this value; we download it).
+    Thumb,
+}
+
+impl LiveSize {
+    /// The word used on the command line and in messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LiveSize::Original => "original",
+            LiveSize::Medium => "medium",
+            LiveSize::Thumb => "thumb",
+        }
+    }
+
+    /// Parses the command-line word (case-insensitive).
+    pub fn parse(s: &str) -> Option<LiveSize> {
+        [LiveSize::Original, LiveSize::Medium, LiveSize::Thumb]
+            .into_iter()
+            .find(|size| size.as_str().eq_ignore_ascii_case(s))
+    }
+}
+
+/// How files are named and what counts as "already downloaded" (`--file-match-policy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum FileMatchPolicy {
+    /// Plain names; a same-named file of another size makes the new one `<stem>-<size>.<ext>`.
+    #[default]
+    NameSizeDedupWithSuffix,
+    /// `<stem>_<id7>.<ext>`: the first seven base64 characters of the master record name.
+    NameId7,
+}
+
+impl FileMatchPolicy {
+    /// The word used on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileMatchPolicy::NameSizeDedupWithSuffix => "name-size-dedup-with-suffix",
+            FileMatchPolicy::NameId7 => "name-id7",
+        }
+    }
+}
+
+/// How a live photo's video is named (`--live-photo-mov-filename-policy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum LiveMovPolicy {
+    /// `IMG_1.HEIC` → `IMG_1_HEVC.MOV`, `IMG_1.JPG` → `IMG_1.MOV`.
+    #[default]
+    Suffix,
+    /// `IMG_1.HEIC` → `IMG_1.MOV`.
+    Original,
+}
+
+/// Sub-folders under the download directory (`--folder-structure`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum FolderStructure {
+    /// Everything directly in the download directory (`none`).
+    Flat,
+    /// A Python `str.format` template applied to the local creation time, e.g. `{:%Y/%m/%d}`.
+    Template(String),
+}
+
+impl Default for FolderStructure {
+    fn default() -> Self {
+        FolderStructure::Template("{:%Y/%m/%d}".to_owned())
+    }
+}
+
+/// One end of the `--skip-created-before/after` range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateBound {
+    /// A fixed instant.
+    At(DateTime<FixedOffset>),
+    /// That many days before the moment each asset is considered.
+    DaysAgo(u32),
+}
+
+/// What to mirror and how. Start from [`SyncOptions::new`] and set fields.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SyncOptions {
+    /// The download directory (`--directory`). Nothing is ever written outside it.
+    pub directory: PathBuf,
+    /// Renditions to download, in order, without duplicates (`--size`).
+    pub sizes: Vec<Size>,
+    /// The live-photo video rendition (`--live-photo-size`).
+    pub live_photo_size: LiveSize,
+    /// A missing medium/thumb (or adjusted/alternative next to original) is skipped with an
+    /// error instead of falling back to the original (`--force-size`).
+    pub force_size: bool,
+    /// RAW+JPEG handling (`--align-raw`).
+    pub align_raw: RawPolicy,
+    /// Naming and "already downloaded" policy (`--file-match-policy`).
+    pub file_match_policy: FileMatchPolicy,
+    /// Live-photo video naming (`--live-photo-mov-filename-policy`).
+    pub live_mov_policy: LiveMovPolicy,
+    /// Sub-folder template (`--folder-structure`).
+    pub folder_structure: FolderStructure,
+    /// Month and day names for the folder template (`--use-os-locale`); English by default.
+    pub time_names: TimeNames,
+    /// Keep non-ASCII characters in file names (`--keep-unicode-in-filenames`).
+    pub keep_unicode_in_filenames: bool,
+    /// Skip videos (`--skip-videos`); live-photo videos are not affected.
+    pub skip_videos: bool,
+    /// Skip photos (`--skip-photos`).
+    pub skip_photos: bool,
+    /// Do not download the video of live photos (`--skip-live-photos`).
+    pub skip_live_photos: bool,
+    /// Consider only the N newest assets of each album (`--recent`).
+    pub recent: Option<u64>,
+    /// Stop an album after N consecutive files that were already present (`--until-found`).
+    pub until_found: Option<u64>,
+    /// Skip assets created before this (`--skip-created-before`).
+    pub skip_created_before: Option<DateBound>,
+    /// Skip assets created after this (`--skip-created-after`).
+    pub skip_created_after: Option<DateBound>,
+    /// Albums to mirror, in order; empty means the whole library (`--album`).
+    pub albums: Vec<String>,
+    /// Write EXIF dates into downloaded JPEGs that have none (`--set-exif-datetime`).
+    pub set_exif_datetime: bool,
+    /// Write `<file>.xmp` sidecars (`--xmp-sidecar`).
+    pub xmp_sidecar: bool,
+    /// The `x:xmptk` value of sidecars, e.g. `icloudpd 1.32.2+abcdefgh`.
+    pub xmp_toolkit: String,
+    /// Change nothing locally or in iCloud; report what would be done (`--dry-run`).
+    pub dry_run: bool,
+    /// Report the files that would be downloaded and do nothing else
+    /// (`--only-print-filenames`).
+    pub only_print_filenames: bool,
+    /// Delete local files of assets found in Recently Deleted (`--auto-delete`).
+    pub auto_delete: bool,
+    /// Move each downloaded asset to Recently Deleted in iCloud (`--delete-after-download`).
+    pub delete_after_download: bool,
+    /// Move assets older than N days to Recently Deleted once they are safely on disk
+    /// (`--keep-icloud-recent-days`).
+    pub keep_icloud_recent_days: Option<u32>,
+    /// Downloads in flight at once (`--threads-num`).
+    pub concurrency: usize,
+    /// Retries of one file: transient failures, throttling and refused URLs.
+    pub download_retry: RetryPolicy,
+}
+
+/// The default number of downloads in flight (see the benchmark in `benches/`).
+pub const DEFAULT_CONCURRENCY: usize = 10;
+
+impl SyncOptions {
+    /// icloudpd's defaults, downloading into `directory`.
+    pub fn new(directory: impl Into<PathBuf>) -> SyncOptions {
+        SyncOptions {
+            directory: directory.into(),
+            sizes: vec![Size::Original],
+            live_photo_size: LiveSize::Original,
+            force_size: false,
+            align_raw: RawPolicy::AsIs,
+            file_match_policy: FileMatchPolicy::default(),
+            live_mov_policy: LiveMovPolicy::default(),
+            folder_structure: FolderStructure::default(),
+            time_names: TimeNames::english(),
+            keep_unicode_in_filenames: false,
+            skip_videos: false,
+            skip_photos: false,
+            skip_live_photos: false,
+            recent: None,
+            until_found: None,
+            skip_created_before: None,
+            skip_created_after: None,
+            albums: Vec::new(),
+            set_exif_datetime: false,
+            xmp_sidecar: false,
+            xmp_toolkit: format!("icloudpd-rs {}", env!("CARGO_PKG_VERSION")),
+            dry_run: false,
+            only_print_filenames: false,
+            auto_delete: false,
+            delete_after_download: false,
+            keep_icloud_recent_days: None,
+            concurrency: DEFAULT_CONCURRENCY,
+            download_retry: RetryPolicy::default()
+                .max_attempts(6)
+                .base_delay(Duration::from_secs(1))
+                .max_delay(Duration::from_secs(30)),
+        }
+    }
+}

@@ -1,0 +1,453 @@
+//! Where each file goes: folder template, file-name cleaning, version names, de-duplication
+//! names, live-photo companions, temporary names. Pure functions; nothing here touches the disk.
+//!
+//! Names follow icloudpd 1.32 (cli.md §5) except where its result would be unsafe:
+//!
+//! - A folder never leaves the download directory: an absolute rendered folder counts as
+//!   relative, `..` stops at the directory, empty and `.` components are dropped (and NUL, or
+//!   on Windows `:`, becomes `_`; on Windows a device name gains a `_` prefix).
+//! - A display name that would be empty or `.` is `_`, and `..` is `__`; on Windows a device
+//!   name (`CON`, `nul.jpg`, `COM1.MOV`, …) gains a `_` prefix.
+//! - Display names are cut to 255 bytes and file names to 230 bytes (leaving room for a
+//!   `-<size>` de-duplication suffix and an `.xmp` sidecar), by shortening the stem at a
+//!   character boundary; the extension, size suffixes and the `_<id7>` of `name-id7` stay.
+//! - `-adjusted`/`-alternative` names are derived from the display name (icloudpd derives them
+//!   from the raw cleaned name, dropping `name-id7` and unicode stripping).
+
+mod folder;
+mod names;
+mod strftime;
+mod template;
+mod versions;
+
+#[cfg(test)]
+mod tests;
+
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use chrono::{DateTime, FixedOffset};
+use icloud_photos::{Asset, MediaType, VersionKind};
+
+use folder::confine;
+
+use crate::options::{
+    FileMatchPolicy, FolderStructure, LiveMovPolicy, LiveSize, Size, SyncOptions,
+};
+use names::{NAME_MAX, WINDOWS};
+use versions::{Namer, auto_delete_candidates, live_kind, live_suffix, select};
+
+/// Month, weekday and format names used by `%B`, `%a`, `%c`, … in folder templates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimeNames {
+    /// `January` … `December`.
+    pub months: [String; 12],
+    /// `Jan` … `Dec`.
+    pub months_abbr: [String; 12],
+    /// `Sunday` … `Saturday`.
+    pub weekdays: [String; 7],
+    /// `Sun` … `Sat`.
+    pub weekdays_abbr: [String; 7],
+    /// `AM`, `PM`.
+    pub am_pm: [String; 2],
+    /// `%c` (`%a %b %e %H:%M:%S %Y` in the C locale).
+    pub date_time_format: String,
+    /// `%x` (`%m/%d/%y`).
+    pub date_format: String,
+    /// `%X` (`%H:%M:%S`).
+    pub time_format: String,
+}
+
+impl TimeNames {
+    /// The C/POSIX locale's names (what icloudpd uses without `--use-os-locale`).
+    pub fn english() -> TimeNames {
+        let owned = |names: &[&str]| names.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let months = owned(&[
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ]);
+        let weekdays = owned(&[
+            "Sunday",
+            "Monday",
+            "Tuesday",
+            "Wednesday",
+            "Thursday",
+            "Friday",
+            "Saturday",
+        ]);
+        let abbr = |names: &[String]| names.iter().map(|s| s[..3].to_owned()).collect::<Vec<_>>();
+        TimeNames {
+            months_abbr: array(abbr(&months)),
+            months: array(months),
+            weekdays_abbr: array(abbr(&weekdays)),
+            weekdays: array(weekdays),
+            am_pm: ["AM".to_owned(), "PM".to_owned()],
+            date_time_format: "%a %b %e %H:%M:%S %Y".to_owned(),
+            date_format: "%m/%d/%y".to_owned(),
+            time_format: "%H:%M:%S".to_owned(),
+        }
+    }
+}
+
+/// A vector of known length as an array (`Default` values if it is short).
+fn array<const N: usize>(items: Vec<String>) -> [String; N] {
+    let mut items = items.into_iter();
+    std::array::from_fn(|_| items.next().unwrap_or_default())
+}
+
+/// A folder template that Python's `str.format` would reject.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid folder template {template:?}")]
+pub struct TemplateError {
+    /// The template as given.
+    pub template: String,
+}
+
+impl FolderStructure {
+    /// Parses `--folder-structure`: `none` (any case) is [`FolderStructure::Flat`]; anything
+    /// else must render (checked by formatting the current time).
+    ///
+    /// The template is Python's `str.format` with the creation datetime as its one argument:
+    /// `{}`/`{0}` fields whose spec is a glibc `strftime` pattern (`{:%Y/%m/%d}`, `{:%-d}`),
+    /// `{{`/`}}` for braces, and `{}` alone for `str(datetime)`. Named fields, a second field
+    /// (`{:%Y}/{:%m}` asks for argument 1), unbalanced braces and mixed numbering are errors.
+    /// A template without braces is a literal folder name.
+    pub fn parse(value: &str) -> Result<FolderStructure, TemplateError> {
+        if value.eq_ignore_ascii_case("none") {
+            return Ok(FolderStructure::Flat);
+        }
+        let invalid = || TemplateError {
+            template: value.to_owned(),
+        };
+        let now = chrono::Utc::now().fixed_offset();
+        template::Template::parse(value)
+            .and_then(|t| t.render(&now, &TimeNames::english()))
+            .map_err(|_| invalid())?;
+        Ok(FolderStructure::Template(value.to_owned()))
+    }
+
+    /// Renders the relative folder for a local creation time (`""` for `Flat`), exactly as
+    /// Python's `template.format(created)` with glibc `strftime` does.
+    ///
+    /// A template [`FolderStructure::parse`] would reject (or one whose spec only fails for
+    /// this date, where Python would crash) renders as its literal text.
+    pub fn render(&self, created: &DateTime<FixedOffset>, names: &TimeNames) -> String {
+        match self {
+            FolderStructure::Flat => String::new(),
+            FolderStructure::Template(text) => template::Template::parse(text)
+                .and_then(|t| t.render(created, names))
+                .unwrap_or_else(|_| text.clone()),
+        }
+    }
+}
+
+/// The naming rules of one sync: directory, folders, cleaning and policies.
+#[derive(Debug, Clone)]
+pub struct PathPolicy {
+    directory: PathBuf,
+    folder: FolderStructure,
+    names: TimeNames,
+    keep_unicode: bool,
+    file_match: FileMatchPolicy,
+    live_mov: LiveMovPolicy,
+}
+
+/// One file an asset needs: which version, under which name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PlannedFile {
+    /// The size this file satisfies (`None` for the live-photo video).
+    pub requested: Option<Size>,
+    /// The version whose bytes are downloaded (the original for fallbacks).
+    pub version: VersionKind,
+    /// The file name (no directory).
+    pub name: String,
+}
+
+/// What one requested `--size` turns into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum SizeChoice {
+    /// Download (or find) this file.
+    File(PlannedFile),
+    /// The size does not exist and `--force-size` is set: report
+    /// `<size> size does not exist for <name>. Skipping...`.
+    Missing(Size),
+    /// The size does not exist and the original, also requested, stands in for it.
+    Skip,
+}
+
+impl PathPolicy {
+    /// The policy of these options.
+    pub fn new(options: &SyncOptions) -> PathPolicy {
+        PathPolicy {
+            directory: options.directory.clone(),
+            folder: options.folder_structure.clone(),
+            names: options.time_names.clone(),
+            keep_unicode: options.keep_unicode_in_filenames,
+            file_match: options.file_match_policy,
+            live_mov: options.live_mov_policy,
+        }
+    }
+
+    /// The download directory.
+    pub fn directory(&self) -> &Path {
+        &self.directory
+    }
+
+    /// The folder of an asset created at `created` (local time): the directory joined with
+    /// the rendered template, normalised, and never outside the directory.
+    ///
+    /// Like Python's `normpath(join(directory, folder))` (`./photos/` + `2018/07/31` is
+    /// `photos/2018/07/31`; a relative directory stays relative), except that the folder is
+    /// confined: a leading `/` is ignored, `..` never climbs above the directory, empty and
+    /// `.` components are dropped, and NUL (on Windows also `:`) becomes `_`; on Windows a
+    /// device name (`CON`, …) gains a `_` prefix.
+    pub fn folder(&self, created: &DateTime<FixedOffset>) -> PathBuf {
+        confine(&self.directory, &self.folder.render(created, &self.names))
+    }
+
+    /// The asset's display name (cli.md §5.3 steps 1–4): cleaned, unicode-stripped unless
+    /// kept, with `_<id7>` under `name-id7`. Used in messages and as the base of file names.
+    ///
+    /// Made safe where icloudpd's would not be: `""` and `.` become `_`, `..` becomes `__`,
+    /// names are cut to 255 bytes (stem first; the extension and `_<id7>` stay), and on
+    /// Windows device names (`CON`, `aux.jpg`, …) gain a `_` prefix.
+    pub fn display_name(&self, asset: &Asset) -> String {
+        let cleaned = names::clean(asset.filename());
+        let base = if self.keep_unicode {
+            cleaned
+        } else {
+            names::strip_unicode(&cleaned)
+        };
+        let name = match self.file_match {
+            FileMatchPolicy::NameSizeDedupWithSuffix => names::shorten(&base, NAME_MAX, 0),
+            FileMatchPolicy::NameId7 => {
+                let tail = format!("_{}", names::id7(asset.master_id()));
+                let base = names::shorten(&base, NAME_MAX - tail.len(), 0);
+                names::add_suffix(&tail, &base)
+            }
+        };
+        let name = names::make_safe(name, WINDOWS);
+        let keep = self.id7_tail_len(asset, &name);
+        names::shorten(&name, NAME_MAX, keep)
+    }
+
+    /// The length of the `_<id7>` that ends the stem of `name`, under `name-id7`.
+    fn id7_tail_len(&self, asset: &Asset, name: &str) -> usize {
+        if self.file_match != FileMatchPolicy::NameId7 {
+            return 0;
+        }
+        let tail = format!("_{}", names::id7(asset.master_id()));
+        if names::splitext(name).0.ends_with(&tail) {
+            tail.len()
+        } else {
+            0
+        }
+    }
+
+    /// The files for the requested sizes, in `--size` order (cli.md §5.6, photos.md §8.5).
+    /// `display_name` is [`PathPolicy::display_name`]. The asset's RAW alignment has been
+    /// applied already.
+    ///
+    /// A file standing in for a missing medium or thumb is the original's, with
+    /// `requested: Some(Size::Original)` (icloudpd then treats it as the original, e.g. for
+    /// the legacy `-original` name); a copy of the original for a missing adjusted or
+    /// alternative keeps its size. A missing original (or a fallback without one) is
+    /// [`SizeChoice::Missing`].
+    pub(crate) fn primary_files(
+        &self,
+        asset: &Asset,
+        display_name: &str,
+        sizes: &[Size],
+        force_size: bool,
+    ) -> Vec<SizeChoice> {
+        let namer = Namer::new(self, asset, display_name);
+        let selection = select(&namer, sizes);
+        sizes
+            .iter()
+            .map(|&size| {
+                let mut target = size;
+                if !selection.chosen.contains_key(&size) && size != Size::Original {
+                    if force_size {
+                        return SizeChoice::Missing(size);
+                    }
+                    if sizes.contains(&Size::Original) {
+                        return SizeChoice::Skip;
+                    }
+                    target = Size::Original;
+                }
+                match selection.chosen.get(&target) {
+                    Some(&kind) if asset.version(kind).is_some() => {
+                        let over = selection.overrides.get(&target).copied();
+                        SizeChoice::File(PlannedFile {
+                            requested: Some(target),
+                            version: kind,
+                            name: namer.primary(target, kind, over),
+                        })
+                    }
+                    _ => SizeChoice::Missing(size),
+                }
+            })
+            .collect()
+    }
+
+    /// The live-photo video file, if the asset is a live photo with that rendition
+    /// (cli.md §5.7).
+    pub(crate) fn live_file(
+        &self,
+        asset: &Asset,
+        display_name: &str,
+        size: LiveSize,
+    ) -> Option<PlannedFile> {
+        if asset.media_type() == Some(MediaType::Movie) {
+            return None;
+        }
+        let kind = live_kind(size);
+        asset.version(kind)?;
+        let namer = Namer::new(self, asset, display_name);
+        Some(PlannedFile {
+            requested: None,
+            version: kind,
+            name: namer.live(kind, live_suffix(size)),
+        })
+    }
+
+    /// The live-video name under the `original` policy without size suffix, used in
+    /// `Could not find URL to download <name> for size <size>`.
+    pub(crate) fn live_name_for_messages(&self, display_name: &str) -> String {
+        names::live_original_policy(display_name)
+    }
+
+    /// Every file name `--auto-delete` removes for an asset found in Recently Deleted
+    /// (cli.md §8.3), each with and without `.xmp`.
+    ///
+    /// icloudpd's candidates (from the raw cleaned name: every version's name, live videos
+    /// unsuffixed, adjusted/alternative as `sizes` selects them) and, beyond icloudpd, the
+    /// same names from the display name (`name-id7`, unicode stripping) and the
+    /// `-medium`/`-thumb` live-video names. De-duplication names (`-<size>`) are not included.
+    pub(crate) fn auto_delete_names(&self, asset: &Asset, sizes: &[Size]) -> Vec<String> {
+        let raw = names::make_safe(names::clean(asset.filename()), WINDOWS);
+        let display = self.display_name(asset);
+        let mut found: Vec<String> = Vec::new();
+        for (base, python) in [(raw.as_str(), true), (display.as_str(), false)] {
+            let namer = Namer::new(self, asset, base);
+            for (fitted, unfitted) in auto_delete_candidates(&namer, sizes) {
+                found.push(fitted);
+                // icloudpd wrote the unshortened name when the file system took it.
+                if python && unfitted.len() <= NAME_MAX {
+                    found.push(unfitted);
+                }
+            }
+        }
+        let mut out: Vec<String> = Vec::new();
+        for name in found {
+            let xmp = format!("{name}.xmp");
+            for candidate in [name, xmp] {
+                if candidate.len() <= NAME_MAX && !out.contains(&candidate) {
+                    out.push(candidate);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// `<path without its last extension>-<size>.<ext>` (cli.md §5.5).
+///
+/// icloudpd splits at the last `.` of the whole path; this splits the file name, which is the
+/// same whenever the name has an extension. A name without one gets `-<size>` appended
+/// (icloudpd would edit a dotted directory name, or return the path unchanged).
+pub(crate) fn dedup_path(path: &Path, size: u64) -> PathBuf {
+    let Some(name) = path.file_name() else {
+        let mut text = path.as_os_str().to_owned();
+        text.push(format!("-{size}"));
+        return PathBuf::from(text);
+    };
+    let name = name.to_string_lossy();
+    let deduped = match name.rfind('.') {
+        Some(dot) => format!("{}-{size}{}", &name[..dot], &name[dot..]),
+        None => format!("{name}-{size}"),
+    };
+    path.with_file_name(deduped)
+}
+
+/// `<stem>-original<ext>`, the name very old icloudpd versions used for originals.
+pub(crate) fn legacy_original_name(name: &str) -> String {
+    names::add_suffix("-original", name)
+}
+
+/// The longest base32 text used in a temporary name (real checksums give 40 characters).
+const TEMP_STEM_MAX: usize = 200;
+
+/// `BASE32(base64decode(checksum)).part`, icloudpd's temporary file name.
+///
+/// The checksum is decoded like Python's `b64decode` (characters outside the alphabet skipped,
+/// padding required); one that is not base64 is encoded from its UTF-8 bytes instead (icloudpd
+/// would crash). The base32 text is cut to 200 characters.
+pub(crate) fn temp_file_name(checksum: &str) -> String {
+    const LENIENT: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new().with_decode_allow_trailing_bits(true),
+    );
+    let alphabet: String = checksum
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '='))
+        .collect();
+    let bytes = LENIENT
+        .decode(alphabet)
+        .unwrap_or_else(|_| checksum.as_bytes().to_vec());
+    let mut stem = base32(&bytes);
+    stem.truncate(TEMP_STEM_MAX);
+    format!("{stem}.part")
+}
+
+/// RFC 4648 base32, upper case, `=`-padded.
+fn base32(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut out = String::with_capacity(bytes.len().div_ceil(5) * 8);
+    for chunk in bytes.chunks(5) {
+        let mut block = [0u8; 8];
+        block[3..3 + chunk.len()].copy_from_slice(chunk);
+        let bits = u64::from_be_bytes(block);
+        let used = (chunk.len() * 8).div_ceil(5);
+        for i in 0..8 {
+            if i < used {
+                let index = (bits >> (35 - 5 * i)) & 31;
+                out.push(char::from(ALPHABET[index as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// `s` unchanged up to `max` characters; otherwise its first and last 46 characters joined by
+/// `...` (icloudpd's `truncate_middle(s, 96)`).
+///
+/// For other limits it follows icloudpd's formula: the end keeps `max / 2 - 2` characters (at
+/// least 1), the start `max - (max / 2 - 2) - 4`; a limit of 3 or less gives that many dots.
+pub fn truncate_middle(s: &str, max: usize) -> String {
+    let len = s.chars().count();
+    if len <= max {
+        return s.to_owned();
+    }
+    if max <= 3 {
+        return ".".repeat(max);
+    }
+    let end = (max / 2).saturating_sub(2);
+    let start = max - end - 4;
+    let end = end.max(1);
+    let head: String = s.chars().take(start).collect();
+    let tail: String = s.chars().skip(len - end).collect();
+    format!("{head}...{tail}")
+}

@@ -1,0 +1,136 @@
+//! Which assets a sync considers: item-type filters and the creation-date range (cli.md §7).
+//! Pure: the current time is an argument.
+
+use chrono::{DateTime, FixedOffset, Local, NaiveDate, TimeDelta, TimeZone, Utc};
+use icloud_photos::{Asset, MediaType};
+
+use crate::options::{DateBound, SyncOptions};
+use crate::report::{MediaScope, SkipReason};
+
+/// The asset's creation time in the machine's time zone (`created` of photos.md §8.6). An
+/// asset without a usable date gets the Unix epoch read as local time, as icloudpd does.
+pub(crate) fn created_local(asset: &Asset) -> DateTime<FixedOffset> {
+    let utc = asset
+        .asset_date()
+        .and_then(|d| DateTime::<Utc>::from_timestamp(d.unix_timestamp(), d.nanosecond()));
+    match utc {
+        Some(utc) => utc.with_timezone(&Local).fixed_offset(),
+        None => epoch_local(),
+    }
+}
+
+fn epoch_local() -> DateTime<FixedOffset> {
+    let naive = NaiveDate::from_ymd_opt(1970, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .unwrap_or_default();
+    Local
+        .from_local_datetime(&naive)
+        .earliest()
+        .map(|d| d.fixed_offset())
+        .unwrap_or_else(|| Utc.from_utc_datetime(&naive).fixed_offset())
+}
+
+/// The filters of one sync.
+#[derive(Debug, Clone)]
+pub(crate) struct Selection {
+    skip_videos: bool,
+    skip_photos: bool,
+    before: Option<DateBound>,
+    after: Option<DateBound>,
+}
+
+impl Selection {
+    pub(crate) fn new(options: &SyncOptions) -> Selection {
+        Selection {
+            skip_videos: options.skip_videos,
+            skip_photos: options.skip_photos,
+            before: options.skip_created_before,
+            after: options.skip_created_after,
+        }
+    }
+
+    /// Which media the sync takes.
+    pub(crate) fn scope(&self) -> MediaScope {
+        match (self.skip_videos, self.skip_photos) {
+            (true, false) => MediaScope::Photos,
+            (false, true) => MediaScope::Videos,
+            _ => MediaScope::Both,
+        }
+    }
+
+    /// Why `asset` (created at `created`) is skipped, if it is; `now` resolves "N days ago".
+    pub(crate) fn skip_reason(
+        &self,
+        asset: &Asset,
+        created: &DateTime<FixedOffset>,
+        now: &DateTime<FixedOffset>,
+    ) -> Option<SkipReason> {
+        match asset.media_type() {
+            Some(MediaType::Movie) if self.skip_videos => return Some(SkipReason::Video),
+            Some(MediaType::Image) if self.skip_photos => return Some(SkipReason::Photo),
+            _ => {}
+        }
+        if let Some(bound) = self.before.map(|b| resolve(b, now)) {
+            if *created < bound {
+                return Some(SkipReason::CreatedBefore {
+                    created: *created,
+                    bound,
+                });
+            }
+        }
+        if let Some(bound) = self.after.map(|b| resolve(b, now)) {
+            if *created > bound {
+                return Some(SkipReason::CreatedAfter {
+                    created: *created,
+                    bound,
+                });
+            }
+        }
+        None
+    }
+}
+
+fn resolve(bound: DateBound, now: &DateTime<FixedOffset>) -> DateTime<FixedOffset> {
+    match bound {
+        DateBound::At(at) => at,
+        DateBound::DaysAgo(days) => *now - TimeDelta::days(i64::from(days)),
+    }
+}
+
+/// Whole days from `created` to `now`, rounded down (`--keep-icloud-recent-days`).
+pub(crate) fn age_days(created: &DateTime<FixedOffset>, now: &DateTime<FixedOffset>) -> i64 {
+    (*now - *created).num_seconds().div_euclid(86_400)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339(s).unwrap()
+    }
+
+    #[test]
+    fn age_is_floored_whole_days() {
+        let created = at("2018-07-31T07:22:24Z");
+        assert_eq!(age_days(&created, &at("2018-10-29T00:00:00Z")), 89);
+        assert_eq!(age_days(&created, &at("2018-08-01T00:00:00Z")), 0);
+        assert_eq!(age_days(&created, &at("2018-07-31T23:59:59Z")), 0);
+        assert_eq!(age_days(&created, &at("2018-08-10T00:00:00Z")), 9);
+        assert_eq!(
+            age_days(&at("2018-07-30T11:44:10Z"), &at("2018-08-01T00:00:00Z")),
+            1
+        );
+    }
+
+    #[test]
+    fn interval_bounds_count_back_from_now() {
+        let now = at("2025-01-10T12:00:00Z");
+        assert_eq!(
+            resolve(DateBound::DaysAgo(2), &now),
+            at("2025-01-08T12:00:00Z")
+        );
+        let fixed = at("2025-01-02T00:00:00+02:00");
+        assert_eq!(resolve(DateBound::At(fixed), &now), fixed);
+    }
+}
