@@ -220,6 +220,10 @@ fn render(event: &SyncEvent<'_>) -> Vec<Output> {
                 path.display()
             ))]
         }
+        SyncEvent::XmpFailed { path, error: e } => vec![error(format!(
+            "Could not write the XMP sidecar of {}: {e}",
+            path.display()
+        ))],
         SyncEvent::XmpKept { path, why } => vec![info(format!(
             "Not overwriting XMP file {} {why}",
             path.display()

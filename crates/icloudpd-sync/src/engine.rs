@@ -389,12 +389,22 @@ impl AssetJob {
             self.claims.release(&task.path);
         }
         if options.xmp_sidecar && !options.dry_run {
-            for media in plan.primaries.iter().filter(|p| p.is_file()) {
+            let on_disk = plan
+                .primaries
+                .iter()
+                .filter(|(path, present)| *present || path.is_file())
+                .map(|(path, _)| path);
+            for media in on_disk {
                 if let Err(e) = write_sidecar(media, &asset, &options.xmp_toolkit, reporter).await {
+                    let error = format!("could not write the XMP sidecar: {e}");
+                    reporter.event(&SyncEvent::XmpFailed {
+                        path: media,
+                        error: &error,
+                    });
                     out.failures.push(AssetFailure {
                         name: plan.name.clone(),
                         path: Some(media.clone()),
-                        error: format!("could not write the XMP sidecar: {e}"),
+                        error,
                     });
                 }
             }

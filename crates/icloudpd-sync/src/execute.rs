@@ -398,9 +398,12 @@ pub(crate) async fn write_sidecar(
         }
     }
     let content = xmp::render(asset, toolkit);
-    let mut temp = sidecar.as_os_str().to_owned();
-    temp.push(".part");
-    let temp = PathBuf::from(temp);
+    // A short temporary name: `<sidecar>.part` could exceed the file-name limit.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in sidecar.as_os_str().as_encoded_bytes() {
+        hash = (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+    }
+    let temp = sidecar.with_file_name(format!(".{hash:016x}.xmp.part"));
     tokio::fs::write(&temp, content).await?;
     tokio::fs::rename(&temp, &sidecar).await
 }

@@ -13,6 +13,39 @@
 //! Every file is written to a temporary file in its target directory, checked against the
 //! size Apple announced (error pages are rejected), dated, and renamed into place. An
 //! interrupted file is resumed with `Range` on the next run.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//!
+//! use icloud_photos::PhotosClient;
+//! use icloudpd_sync::{Reporter, Size, SyncEngine, SyncEvent, SyncOptions};
+//!
+//! /// Prints each finished file.
+//! struct Print;
+//!
+//! impl Reporter for Print {
+//!     fn event(&self, event: &SyncEvent<'_>) {
+//!         if let SyncEvent::Downloaded { path, bytes } = event {
+//!             println!("{} ({bytes} bytes)", path.display());
+//!         }
+//!     }
+//! }
+//!
+//! # async fn demo(session: icloud_auth::Session) -> Result<(), Box<dyn std::error::Error>> {
+//! let photos = PhotosClient::new(&session)?;
+//! let library = photos.primary().await?;
+//! let mut options = SyncOptions::new("/srv/photos");
+//! options.sizes = vec![Size::Original, Size::Medium];
+//! options.recent = Some(100);
+//! let report = SyncEngine::new(photos, library, options)
+//!     .reporter(Arc::new(Print))
+//!     .run()
+//!     .await?;
+//! if !report.is_complete() {
+//!     eprintln!("{} assets failed", report.failed.len());
+//! }
+//! # Ok(()) }
+//! ```
 #![deny(missing_docs)]
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]

@@ -271,6 +271,10 @@ impl PathPolicy {
         force_size: bool,
     ) -> Vec<SizeChoice> {
         let namer = Namer::new(self, asset, display_name);
+        // icloudpd builds `-adjusted`/`-alternative` names from the raw cleaned name (unicode
+        // kept, no `_<id7>`); existing archives have those names.
+        let raw = names::make_safe(names::clean(asset.filename()), WINDOWS);
+        let raw_namer = Namer::new(self, asset, &raw);
         let selection = select(&namer, sizes);
         sizes
             .iter()
@@ -288,10 +292,14 @@ impl PathPolicy {
                 match selection.chosen.get(&target) {
                     Some(&kind) if asset.version(kind).is_some() => {
                         let over = selection.overrides.get(&target).copied();
+                        let name = match over {
+                            Some(_) => raw_namer.primary(target, kind, over),
+                            None => namer.primary(target, kind, over),
+                        };
                         SizeChoice::File(PlannedFile {
                             requested: Some(target),
                             version: kind,
-                            name: namer.primary(target, kind, over),
+                            name,
                         })
                     }
                     _ => SizeChoice::Missing(size),
@@ -373,11 +381,19 @@ pub(crate) fn dedup_path(path: &Path, size: u64) -> PathBuf {
         return PathBuf::from(text);
     };
     let name = name.to_string_lossy();
-    let deduped = match name.rfind('.') {
-        Some(dot) => format!("{}-{size}{}", &name[..dot], &name[dot..]),
-        None => format!("{name}-{size}"),
+    let (stem, ext) = match name.rfind('.') {
+        Some(dot) => (&name[..dot], &name[dot..]),
+        None => (&*name, ""),
     };
-    path.with_file_name(deduped)
+    let suffix = format!("-{size}{ext}");
+    // Keep the result (and its `.xmp` sidecar) within the file-name limit.
+    let room = names::FILE_NAME_MAX.saturating_sub(suffix.len()).max(1);
+    let stem = if stem.len() > room {
+        names::prefix(stem, room)
+    } else {
+        stem
+    };
+    path.with_file_name(format!("{stem}{suffix}"))
 }
 
 /// `<stem>-original<ext>`, the name very old icloudpd versions used for originals.

@@ -37,8 +37,9 @@ pub(crate) struct AssetPlan {
     pub created: DateTime<FixedOffset>,
     /// Files to download, primary sizes in `--size` order, then the live video.
     pub downloads: Vec<FileTask>,
-    /// Final paths of the primary files, present or not (XMP sidecars go next to them).
-    pub primaries: Vec<PathBuf>,
+    /// Final paths of the primary files, and whether each was found present (perhaps under
+    /// its legacy `-original` name). XMP sidecars go next to them.
+    pub primaries: Vec<(PathBuf, bool)>,
     /// Some requested size could not be satisfied (`--force-size`).
     pub incomplete: bool,
     /// Files found on disk already.
@@ -146,11 +147,11 @@ impl Planner {
                 Located::Present(path) => {
                     *until_found += 1;
                     plan.present += 1;
-                    plan.primaries.push(path);
+                    plan.primaries.push((path, true));
                 }
                 Located::Fetch(path) => {
                     *until_found = 0;
-                    plan.primaries.push(path.clone());
+                    plan.primaries.push((path.clone(), false));
                     plan.downloads.push(FileTask {
                         path,
                         version: version.clone(),
@@ -192,19 +193,23 @@ impl Planner {
         created: &DateTime<FixedOffset>,
         reporter: &dyn Reporter,
     ) -> Located {
+        // As icloudpd: a legacy `-original` file stands in for the file (its size is compared),
+        // but messages, de-duplication and sidecars use the normal name.
         let mut path = path.to_path_buf();
         let mut found = self.size_of(&path);
+        let mut legacy = None;
         if found.is_none() && original {
             if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
-                let legacy = path.with_file_name(legacy_original_name(name));
-                if let Some(size) = self.size_of(&legacy) {
-                    path = legacy;
+                let candidate = path.with_file_name(legacy_original_name(name));
+                if let Some(size) = self.size_of(&candidate) {
                     found = Some(size);
+                    legacy = Some(candidate);
                 }
             }
         }
         if let (Some(size), true) = (found, self.dedup) {
-            if size != version.size() && !self.dated_by_us(&path, created) {
+            let existing = legacy.as_deref().unwrap_or(&path);
+            if size != version.size() && !self.dated_by_us(existing, created) {
                 path = dedup_path(&path, version.size());
                 reporter.event(&SyncEvent::FileDeduplicated { path: &path });
                 found = self.size_of(&path);

@@ -172,6 +172,13 @@ pub enum SyncEvent<'a> {
         /// Reading (`true`) or writing.
         read: bool,
     },
+    /// The sidecar of a media file could not be written; the asset is reported as failed.
+    XmpFailed {
+        /// The media file.
+        path: &'a Path,
+        /// What went wrong.
+        error: &'a str,
+    },
     /// An existing sidecar written by another tool is left alone.
     XmpKept {
         /// The sidecar.

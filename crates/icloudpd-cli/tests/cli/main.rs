@@ -3,6 +3,7 @@
 mod args;
 mod auth_only;
 mod keyring;
+mod kill;
 mod python;
 
 use std::io::Write;

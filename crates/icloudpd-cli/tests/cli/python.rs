@@ -22,6 +22,8 @@ use std::time::{Duration, Instant};
 
 use icloud_fake::{FakeAccount, FakeICloud, Fault};
 
+// Downloads: the same generated library downloaded by both programs, compared tree for tree.
+mod download;
 // Photos: listing albums and libraries, downloading a generated library.
 mod photos;
 

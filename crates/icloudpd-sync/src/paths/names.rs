@@ -10,9 +10,9 @@ const INVALID: [char; 10] = ['<', '>', ':', '"', '/', '\\', '|', '?', '*', '\0']
 /// The longest file name most file systems accept, in bytes.
 pub(super) const NAME_MAX: usize = 255;
 
-/// The longest planned file name, in bytes: room is left for a de-duplication suffix
-/// (`-<u64>`, at most 21 bytes) and then an `.xmp` sidecar extension (4 bytes).
-pub(super) const FILE_NAME_MAX: usize = NAME_MAX - 21 - 4;
+/// The longest planned file name, in bytes: what file systems take, as icloudpd writes it.
+/// A de-duplication suffix shortens the stem when it would not fit ([`super::dedup_path`]).
+pub(super) const FILE_NAME_MAX: usize = NAME_MAX;
 
 /// An extension longer than this is not kept whole when a name is shortened.
 const EXT_KEEP_MAX: usize = 32;
