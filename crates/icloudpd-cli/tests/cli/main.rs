@@ -4,6 +4,7 @@ mod args;
 mod auth_only;
 mod keyring;
 mod kill;
+mod modes;
 mod python;
 
 use std::io::Write;

@@ -1,0 +1,163 @@
+//! Run modes: several `--username` sections in one run, watch mode, and a session that
+//! expires in the middle of a sync.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use icloud_fake::{FakeAccount, FakeICloud, FakeLibrary, Fault};
+
+use crate::{PASSWORD, USER, command, cookie_dir, fake, icloudpd, stdout};
+
+const OTHER: &str = "other@example.com";
+const OTHER_PASSWORD: &str = "other password";
+
+fn count_files(dir: &Path) -> usize {
+    let mut n = 0;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+#[test]
+fn each_username_section_syncs_its_own_library_into_its_own_directory() {
+    let fake = fake([
+        FakeAccount::new(USER, PASSWORD)
+            .without_two_factor()
+            .library(FakeLibrary::generated(12, 1)),
+        FakeAccount::new(OTHER, OTHER_PASSWORD)
+            .without_two_factor()
+            .library(FakeLibrary::generated(7, 2)),
+    ]);
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    let cookies = cookie_dir(tmp.path());
+    let out = icloudpd(
+        Some(&fake),
+        &[
+            "--cookie-directory",
+            &cookies,
+            "--skip-live-photos",
+            "--folder-structure",
+            "none",
+            "-u",
+            USER,
+            "-p",
+            PASSWORD,
+            "-d",
+            a.to_str().unwrap(),
+            "-u",
+            OTHER,
+            "-p",
+            OTHER_PASSWORD,
+            "-d",
+            b.to_str().unwrap(),
+            "--recent",
+            "3",
+        ],
+        None,
+    );
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}");
+    let users: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.split("Processing user: ").nth(1))
+        .collect();
+    assert_eq!(users, [USER, OTHER]);
+    let visible = fake.expected_listing(USER, "PrimarySync", None).len();
+    assert_eq!(count_files(&a), visible, "{text}");
+    // The second section overrides --recent for itself only.
+    assert_eq!(count_files(&b), 3, "{text}");
+}
+
+#[test]
+fn watch_mode_runs_again_after_the_interval() {
+    let fake = fake([FakeAccount::new(USER, PASSWORD)
+        .without_two_factor()
+        .library(FakeLibrary::generated(5, 3))]);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("photos");
+    let log = tmp.path().join("out.log");
+    let mut child = command(Some(&fake))
+        .args([
+            "--cookie-directory",
+            &cookie_dir(tmp.path()),
+            "--watch-with-interval",
+            "1",
+            "-u",
+            USER,
+            "-p",
+            PASSWORD,
+            "-d",
+            dir.to_str().unwrap(),
+        ])
+        .stdout(std::fs::File::create(&log).unwrap())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut text = String::new();
+    while Instant::now() < deadline {
+        text = std::fs::read_to_string(&log).unwrap_or_default();
+        if text.matches("Processing user: ").count() >= 3 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(text.matches("Processing user: ").count() >= 3, "{text}");
+    assert!(text.contains("Waiting for 1 sec..."), "{text}");
+    // The later rounds found everything on disk.
+    let downloaded = text.matches(" Downloaded ").count();
+    assert!(downloaded > 0);
+    assert!(
+        text.matches(" already exists").count() >= downloaded,
+        "{text}"
+    );
+}
+
+#[test]
+fn a_session_that_expires_mid_sync_is_renewed_and_the_sync_completes() {
+    let fake = FakeICloud::builder()
+        .account(
+            FakeAccount::new(USER, PASSWORD)
+                .without_two_factor()
+                .library(FakeLibrary::generated(400, 4)),
+        )
+        .fault(Fault::expire_session_after(6))
+        .start()
+        .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("photos");
+    let args = [
+        "--cookie-directory",
+        &cookie_dir(tmp.path()),
+        "--skip-live-photos",
+        "-u",
+        USER,
+        "-p",
+        PASSWORD,
+        "-d",
+        dir.to_str().unwrap(),
+    ];
+    let out = icloudpd(Some(&fake), &args, None);
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}");
+    assert_eq!(
+        text.matches("Session error, re-authenticating...").count(),
+        1,
+        "{text}"
+    );
+    let visible = fake.expected_listing(USER, "PrimarySync", None).len();
+    assert_eq!(count_files(&dir), visible, "{text}");
+}
