@@ -7,7 +7,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use icloudpd_sync::{
-    MediaScope, Reporter, Size, SkipReason, SyncEvent, SyncReport, truncate_middle,
+    FailureKind, MediaScope, Reporter, Size, SkipReason, SyncEvent, SyncReport, truncate_middle,
 };
 use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle, TermLike};
 use tracing::Level;
@@ -189,12 +189,19 @@ fn render(event: &SyncEvent<'_>) -> Vec<Output> {
             path,
             error: cause,
             missing_url,
+            kind,
         } => {
-            let first = match missing_url {
-                Some((file, size)) => {
+            let first = match (missing_url, kind) {
+                // `Could not create folder <dir>` said it all, as in icloudpd.
+                (_, FailureKind::Folder) => return vec![debug(cause.to_string())],
+                (Some((file, size)), _) => {
                     format!("Could not find URL to download {file} for size {size}")
                 }
-                None => format!("Error downloading {}: {cause}", path.display()),
+                (None, FailureKind::Disk) => format!(
+                    "IOError while writing file to {}. You might have run out of disk space, or the file might be too large for your OS. Skipping this file...",
+                    path.display()
+                ),
+                (None, _) => format!("Error downloading {}: {cause}", path.display()),
             };
             vec![
                 error(first),

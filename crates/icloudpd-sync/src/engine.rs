@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::execute::{FetchError, Fetcher, write_sidecar};
 use crate::options::SyncOptions;
 use crate::plan::{AssetPlan, Claims, Planner};
-use crate::report::{AssetFailure, NoopReporter, Reporter, SyncEvent, SyncReport};
+use crate::report::{AssetFailure, FailureKind, NoopReporter, Reporter, SyncEvent, SyncReport};
 use crate::select::{Selection, age_days, created_local};
 
 /// The name of the smart folder `--auto-delete` reads.
@@ -373,11 +373,18 @@ impl AssetJob {
                     let error = e.to_string();
                     let missing = matches!(e, FetchError::MissingUrl(_))
                         .then_some((task.url_name.as_str(), task.size_word));
+                    let kind = match e {
+                        FetchError::Folder(_) => FailureKind::Folder,
+                        FetchError::Io(_) => FailureKind::Disk,
+                        FetchError::MissingUrl(_) => FailureKind::Refused,
+                        FetchError::Failed(_) => FailureKind::Network,
+                    };
                     reporter.event(&SyncEvent::DownloadFailed {
                         name: &plan.name,
                         path: &task.path,
                         error: &error,
                         missing_url: missing,
+                        kind,
                     });
                     out.failures.push(AssetFailure {
                         name: plan.name.clone(),

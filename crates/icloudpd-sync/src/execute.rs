@@ -141,22 +141,23 @@ impl Fetcher {
                     (icloud_auth::RetryClass::Throttled { retry_after: after }, m)
                 }
                 Next::Refresh(m) => {
+                    // One fresh URL, at once; refused again, the file is missing.
+                    if refused {
+                        return Err(FetchError::MissingUrl(m));
+                    }
                     refused = true;
                     match self.fresh_version(asset, &version).await {
                         Some(fresh) => version = fresh,
                         None => return Err(FetchError::MissingUrl(m)),
                     }
-                    (icloud_auth::RetryClass::Transient, m)
+                    attempt += 1;
+                    continue;
                 }
                 Next::Io(m) => return Err(FetchError::Io(m)),
                 Next::Fatal(m) => return Err(FetchError::Failed(m)),
             };
             let Some(after) = self.retry.delay(attempt, class) else {
-                return Err(if refused {
-                    FetchError::MissingUrl(message)
-                } else {
-                    FetchError::Failed(message)
-                });
+                return Err(FetchError::Failed(message));
             };
             self.reporter.event(&SyncEvent::Retrying {
                 path,

@@ -68,5 +68,6 @@ pub use options::{
 };
 pub use paths::{PathPolicy, TemplateError, TimeNames, truncate_middle};
 pub use report::{
-    AssetFailure, MediaScope, NoopReporter, Reporter, SkipReason, SyncEvent, SyncReport,
+    AssetFailure, FailureKind, MediaScope, NoopReporter, Reporter, SkipReason, SyncEvent,
+    SyncReport,
 };

@@ -42,6 +42,20 @@ pub enum SkipReason {
     },
 }
 
+/// Where a file's download went wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FailureKind {
+    /// The folder could not be created (already reported by [`SyncEvent::FolderFailed`]).
+    Folder,
+    /// Writing to the local disk failed.
+    Disk,
+    /// Apple refused the download, even with a fresh URL.
+    Refused,
+    /// The network or the server failed, after the retries.
+    Network,
+}
+
 /// Something that happened during a sync, in the order it happened. Paths are full paths
 /// (download directory included).
 #[derive(Debug)]
@@ -150,6 +164,8 @@ pub enum SyncEvent<'a> {
         /// Apple answered the download with an error status: `Could not find URL to download
         /// <file> for size <size>`.
         missing_url: Option<(&'a str, &'a str)>,
+        /// Where it went wrong.
+        kind: FailureKind,
     },
     /// The folder could not be created.
     FolderFailed {

@@ -120,10 +120,14 @@ impl Uti {
             .unwrap_or(Uti::Jpeg)
     }
 
-    /// Returns the leading bytes of a file of this type.
+    /// Returns the leading bytes of a file of this type. A JPEG starts with SOI, a complete
+    /// JFIF APP0 segment and a start-of-scan header, so JPEG parsers (EXIF readers and
+    /// writers) walk valid segments up to the scan data, which is the random rest.
     pub(crate) fn magic(self) -> &'static [u8] {
         match self {
-            Uti::Jpeg => b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00",
+            Uti::Jpeg => {
+                b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xFF\xDA\x00\x08\x01\x01\x00\x00\x3F\x00"
+            }
             Uti::Heic => b"\x00\x00\x00\x18ftypheic",
             Uti::Heif => b"\x00\x00\x00\x18ftypmif1",
             Uti::Png => b"\x89PNG\r\n\x1a\n",

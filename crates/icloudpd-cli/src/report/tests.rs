@@ -213,6 +213,7 @@ fn failure_messages() {
             path,
             error: "HTTP 400",
             missing_url: Some(("IMG_7409.MOV", "original")),
+            kind: FailureKind::Refused,
         }),
         [
             "ERROR Could not find URL to download IMG_7409.MOV for size original",
@@ -225,11 +226,35 @@ fn failure_messages() {
             path,
             error: "connection reset",
             missing_url: None,
+            kind: FailureKind::Network,
         }),
         [
             "ERROR Error downloading /data/2018/07/31/IMG_7409_HEVC.MOV: connection reset",
             "ERROR Could not download IMG_7409.HEIC. Please try again later."
         ]
+    );
+    assert_eq!(
+        lines(SyncEvent::DownloadFailed {
+            name: "IMG_7409.HEIC",
+            path,
+            error: "No space left on device",
+            missing_url: None,
+            kind: FailureKind::Disk,
+        }),
+        [
+            "ERROR IOError while writing file to /data/2018/07/31/IMG_7409_HEVC.MOV. You might have run out of disk space, or the file might be too large for your OS. Skipping this file...",
+            "ERROR Could not download IMG_7409.HEIC. Please try again later."
+        ]
+    );
+    assert_eq!(
+        lines(SyncEvent::DownloadFailed {
+            name: "IMG_7409.HEIC",
+            path,
+            error: "File exists",
+            missing_url: None,
+            kind: FailureKind::Folder,
+        }),
+        ["DEBUG File exists"]
     );
     assert_eq!(
         line(SyncEvent::SizeMissing {

@@ -2,6 +2,7 @@
 
 mod args;
 mod auth_only;
+mod download;
 mod keyring;
 mod kill;
 mod modes;
