@@ -23,6 +23,8 @@ pub struct CliReporter {
     /// `FORCE_TQDM`: draw on stderr even when it is not a terminal.
     forced: bool,
     bar: Mutex<Option<ProgressBar>>,
+    /// `--only-print-filenames` turns the log off: unreadable records go to stderr instead.
+    errors_to_stderr: bool,
 }
 
 impl CliReporter {
@@ -37,6 +39,7 @@ impl CliReporter {
                 && (forced || io::stdout().is_terminal()),
             forced,
             bar: Mutex::new(None),
+            errors_to_stderr: global.only_print_filenames,
         }
     }
 
@@ -94,6 +97,9 @@ impl Reporter for CliReporter {
             SyncEvent::AlbumStarted { count, .. } => self.start_bar(*count),
             SyncEvent::AssetDone => self.tick(),
             SyncEvent::AlbumFinished { .. } => self.clear_bar(),
+            SyncEvent::BadRecord { error } if self.errors_to_stderr => {
+                eprintln!("icloudpd: skipping an asset whose record could not be read: {error}");
+            }
             _ => {}
         }
         for output in render(event) {

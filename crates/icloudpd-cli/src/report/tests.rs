@@ -424,6 +424,7 @@ fn no_bar_without_a_terminal_or_when_disabled() {
         bar_wanted: true,
         forced: false,
         bar: Mutex::new(None),
+        errors_to_stderr: false,
     };
     let sizes = [Size::Original];
     reporter.event(&SyncEvent::AlbumStarted {

@@ -17,6 +17,21 @@ use icloud_fake::{ExpectedAsset, FakeAccount, FakeAsset, FakeICloud, FakeLibrary
 
 use crate::{PASSWORD, USER, command};
 
+/// Tests that differ only in the arguments they pass to one case function:
+/// `cases! { case_fn: test_name(arg, …); … }` defines, for each row,
+/// `#[test] fn test_name() { case_fn(arg, …) }` (doc comments before a row go to its test).
+macro_rules! cases {
+    ($case:ident: $($(#[$meta:meta])* $name:ident($($arg:expr),* $(,)?);)*) => {
+        $(
+            $(#[$meta])*
+            #[test]
+            fn $name() {
+                $case($($arg),*);
+            }
+        )*
+    };
+}
+
 // test_download_photos.py: existing files, sizes, RAW, dates, names, errors, deletion.
 mod photos;
 // test_download_photos_id.py: the same scenarios under `--file-match-policy name-id7`.
@@ -32,6 +47,19 @@ mod cli;
 
 /// The closing line of a run over photos and videos.
 pub(crate) const ALL_DOWNLOADED: &str = "All photos and videos have been downloaded";
+
+/// The closing line of a run over photos only (`--skip-videos`).
+pub(crate) const ALL_PHOTOS_DOWNLOADED: &str = "All photos have been downloaded";
+
+/// `--file-match-policy name-id7`.
+pub(crate) const ID7: [&str; 2] = ["--file-match-policy", "name-id7"];
+
+/// `--recent <recent> --skip-videos --skip-live-photos <extra>`: stills only.
+pub(crate) fn photos_only<'a>(recent: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut all = vec!["--recent", recent, "--skip-videos", "--skip-live-photos"];
+    all.extend_from_slice(extra);
+    all
+}
 
 /// One asset of the catalogue's fixture account (`listing_photos.yml`, newest first).
 pub(crate) struct Row {
@@ -158,6 +186,30 @@ pub(crate) const ROWS: [Row; 12] = [
     ),
 ];
 
+/// Where the fixture's stills and live videos land by default (`%Y/%m/%d`).
+pub(crate) const IMG_7409_JPG: &str = "2018/07/31/IMG_7409.JPG";
+pub(crate) const IMG_7409_MOV: &str = "2018/07/31/IMG_7409.MOV";
+pub(crate) const IMG_7408_JPG: &str = "2018/07/30/IMG_7408.JPG";
+pub(crate) const IMG_7407_JPG: &str = "2018/07/30/IMG_7407.JPG";
+
+/// Where the file `name` of a fixture asset lands by default: IMG_7409 was captured on the
+/// 31st, all others on the 30th.
+pub(crate) fn fixture_rel(name: &str) -> String {
+    let day = if name.starts_with("IMG_7409") {
+        "31"
+    } else {
+        "30"
+    };
+    format!("2018/07/{day}/{name}")
+}
+
+/// `asset` in the place of IMG_7409: its record names and capture date.
+pub(crate) fn as_img_7409(asset: FakeAsset) -> FakeAsset {
+    asset
+        .record_names(ROWS[0].master, ROWS[0].asset)
+        .date_ms(ROWS[0].date_ms)
+}
+
 /// `assetDate` of IMG_7409 (2018-07-31 07:22:24.816 UTC), whole seconds.
 pub(crate) const IMG_7409_SECS: i64 = 1_533_021_744;
 
@@ -183,9 +235,22 @@ pub(crate) fn fixture_with(n: usize, edit: impl Fn(usize, FakeAsset) -> FakeAsse
     })
 }
 
+/// The first `n` fixture assets as they are.
+pub(crate) fn fixture_first(n: usize) -> FakeLibrary {
+    fixture_with(n, |_, a| a)
+}
+
+/// The first `n` fixture assets, the first of them (IMG_7409) passed through `edit`.
+pub(crate) fn fixture_editing_first(
+    n: usize,
+    edit: impl Fn(FakeAsset) -> FakeAsset,
+) -> FakeLibrary {
+    fixture_with(n, |i, a| if i == 0 { edit(a) } else { a })
+}
+
 /// The whole fixture library (12 assets).
 pub(crate) fn fixture() -> FakeLibrary {
-    fixture_with(ROWS.len(), |_, a| a)
+    fixture_first(ROWS.len())
 }
 
 /// The account of every test: no 2FA, one PBKDF2 iteration (fast sign-in), `library`.
@@ -288,6 +353,16 @@ impl Env {
         f.set_len(size).unwrap();
     }
 
+    /// Creates `<data>/<rel>` with the size of resource `prefix` of the asset called `name`.
+    pub fn create_resource(&self, rel: &str, name: &str, prefix: &str) {
+        self.create(rel, self.size(name, prefix));
+    }
+
+    /// Creates `<data>/<rel>` with the size of the original of the asset called `name`.
+    pub fn create_original(&self, rel: &str, name: &str) {
+        self.create_resource(rel, name, "resOriginal");
+    }
+
     /// Makes every write of resource `prefix` of `name` into `<data>/<folder>` fail with
     /// ENOSPC: its temporary file is a link to /dev/full. (Tests may run as root, where a
     /// read-only folder would not stop a write.)
@@ -312,21 +387,26 @@ impl Env {
 
     /// [`Env::run`] with extra environment variables.
     pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let data = self.data();
-        let cookie = self.root.path().join("cookie");
-        let mut all: Vec<&str> = vec![
-            "-d",
-            data.to_str().unwrap(),
-            "--cookie-directory",
-            cookie.to_str().unwrap(),
-            "--username",
-            USER,
-            "--password",
-            PASSWORD,
-            "--no-progress-bar",
-        ];
+        let data = self.data().display().to_string();
+        let sign_in = self.sign_in_args();
+        let mut all = vec!["-d", &data];
+        all.extend(sign_in.iter().map(String::as_str));
+        all.push("--no-progress-bar");
         all.extend_from_slice(args);
         self.raw(&all, env)
+    }
+
+    /// `--cookie-directory <cookie> --username … --password …`.
+    pub fn sign_in_args(&self) -> [String; 6] {
+        let cookie = self.root.path().join("cookie");
+        [
+            "--cookie-directory".to_owned(),
+            cookie.display().to_string(),
+            "--username".to_owned(),
+            USER.to_owned(),
+            "--password".to_owned(),
+            PASSWORD.to_owned(),
+        ]
     }
 
     /// Runs `icloudpd <args>` verbatim (no defaults added) in the scratch directory, `TZ=UTC`.
@@ -367,6 +447,15 @@ impl Env {
         out
     }
 
+    /// Requests whose path starts with `prefix`.
+    pub fn requests_under(&self, prefix: &str) -> usize {
+        let requests = self.fake.requests();
+        requests
+            .iter()
+            .filter(|r| r.path.starts_with(prefix))
+            .count()
+    }
+
     /// Download requests answered by the CDN.
     pub fn downloads(&self) -> usize {
         self.fake
@@ -397,11 +486,6 @@ pub(crate) fn files_under(root: &Path) -> BTreeSet<String> {
         }
     }
     out
-}
-
-/// A set of relative paths from literals.
-pub(crate) fn set(paths: &[&str]) -> BTreeSet<String> {
-    paths.iter().map(|p| (*p).to_owned()).collect()
 }
 
 /// One finished `icloudpd` run.
@@ -467,6 +551,12 @@ impl Run {
         self.logs().into_iter().map(|(_, m)| m).collect()
     }
 
+    /// The messages of the log lines at `level`.
+    pub fn messages_at(&self, level: &str) -> Vec<&str> {
+        let at_level = self.logs().into_iter().filter(|(l, _)| *l == level);
+        at_level.map(|(_, m)| m).collect()
+    }
+
     pub fn assert_code(&self, code: i32) -> &Self {
         assert_eq!(self.code, Some(code), "exit status\n{self}");
         self
@@ -516,12 +606,144 @@ impl Run {
         assert!(self.stdout.contains(text), "{text:?} not on stdout\n{self}");
         self
     }
+
+    /// A log line at `level` for each of `rels`: `message(<data>/<rel>)`.
+    fn assert_each_path(
+        &self,
+        env: &Env,
+        level: &str,
+        rels: &[impl AsRef<str>],
+        message: impl Fn(String) -> String,
+    ) -> &Self {
+        for rel in rels {
+            self.assert_logged(level, &message(env.p(rel.as_ref())));
+        }
+        self
+    }
+
+    /// INFO `Downloading <what> to <data> ...`, the line that announces the downloads.
+    pub fn assert_downloading_to(&self, env: &Env, what: &str) -> &Self {
+        self.assert_logged("INFO", &format!("Downloading {what} to {} ...", env.p("")))
+    }
+
+    /// DEBUG `Downloading <data>/<rel>...` for each of `rels`.
+    pub fn assert_downloading(&self, env: &Env, rels: &[impl AsRef<str>]) -> &Self {
+        self.assert_each_path(env, "DEBUG", rels, |p| format!("Downloading {p}..."))
+    }
+
+    /// INFO `Downloaded <data>/<rel>` for each of `rels`.
+    pub fn assert_downloaded(&self, env: &Env, rels: &[impl AsRef<str>]) -> &Self {
+        self.assert_each_path(env, "INFO", rels, |p| format!("Downloaded {p}"))
+    }
+
+    /// DEBUG `<data>/<rel> already exists` for each of `rels`.
+    pub fn assert_already_exists(&self, env: &Env, rels: &[impl AsRef<str>]) -> &Self {
+        self.assert_each_path(env, "DEBUG", rels, |p| format!("{p} already exists"))
+    }
+
+    /// INFO `[DRY RUN] Would download <data>/<rel>` for each of `rels`.
+    pub fn assert_would_download(&self, env: &Env, rels: &[impl AsRef<str>]) -> &Self {
+        self.assert_each_path(env, "INFO", rels, |p| {
+            format!("[DRY RUN] Would download {p}")
+        })
+    }
+
+    /// DEBUG `Setting EXIF timestamp for <data>/<rel>: <stamp>`.
+    pub fn assert_exif_set(&self, env: &Env, rel: &str, stamp: &str) -> &Self {
+        let message = format!("Setting EXIF timestamp for {}: {stamp}", env.p(rel));
+        self.assert_logged("DEBUG", &message)
+    }
+
+    /// DEBUG `Skipping <name>, only downloading photos. (Item type was: MOVIE)` for each video.
+    pub fn assert_skipped_videos(&self, names: &[impl AsRef<str>]) -> &Self {
+        for name in names {
+            let name = name.as_ref();
+            let message =
+                format!("Skipping {name}, only downloading photos. (Item type was: MOVIE)");
+            self.assert_logged("DEBUG", &message);
+        }
+        self
+    }
+
+    /// INFO `Deleted <name> in iCloud` for each of `names`.
+    pub fn assert_deleted_in_icloud(&self, names: &[&str]) -> &Self {
+        for name in names {
+            self.assert_logged("INFO", &format!("Deleted {name} in iCloud"));
+        }
+        self
+    }
+
+    /// No `Deleted <name> in iCloud` for any of `names`.
+    pub fn assert_not_deleted_in_icloud(&self, names: &[&str]) -> &Self {
+        for name in names {
+            self.assert_not_logged(&format!("Deleted {name} in iCloud"));
+        }
+        self
+    }
+
+    /// ERROR `Could not download <name>. Please try again later.`
+    pub fn assert_could_not_download(&self, name: &str) -> &Self {
+        let message = format!("Could not download {name}. Please try again later.");
+        self.assert_logged("ERROR", &message)
+    }
+
+    /// Exactly `n` log messages start with `prefix`.
+    pub fn assert_starting_with_times(&self, prefix: &str, n: usize) -> &Self {
+        let found = self
+            .messages()
+            .iter()
+            .filter(|m| m.starts_with(prefix))
+            .count();
+        assert_eq!(
+            found, n,
+            "{prefix:?}… logged {found} times, not {n}\n{self}"
+        );
+        self
+    }
+
+    /// stdout is exactly `<data>/<rel>` for each of `rels`, a line each, in order
+    /// (`--only-print-filenames`).
+    pub fn assert_printed(&self, env: &Env, rels: &[impl AsRef<str>]) -> &Self {
+        let want: Vec<String> = rels.iter().map(|rel| env.p(rel.as_ref())).collect();
+        assert_eq!(self.stdout.lines().collect::<Vec<_>>(), want, "{self}");
+        self
+    }
 }
+
+/// No files (for [`assert_files`] and [`assert_synced`]).
+pub(crate) const NO_FILES: &[&str] = &[];
 
 /// Asserts the files under the download directory.
 #[track_caller]
-pub(crate) fn assert_files(env: &Env, want: &[&str], run: &Run) {
-    assert_eq!(env.files(), set(want), "files under data/\n{run}");
+pub(crate) fn assert_files(env: &Env, want: &[impl AsRef<str>], run: &Run) {
+    let want: BTreeSet<String> = want.iter().map(|p| p.as_ref().to_owned()).collect();
+    assert_eq!(env.files(), want, "files under data/\n{run}");
+}
+
+/// Asserts a run that found `existing` on disk (`… already exists`) and downloaded
+/// `downloaded` (`Downloaded …`, never `… already exists`), leaving exactly both under `data/`.
+#[track_caller]
+pub(crate) fn assert_synced(
+    env: &Env,
+    run: &Run,
+    existing: &[impl AsRef<str>],
+    downloaded: &[impl AsRef<str>],
+) {
+    run.assert_already_exists(env, existing)
+        .assert_downloaded(env, downloaded);
+    for rel in downloaded {
+        run.assert_not_logged(&format!("{} already exists", env.p(rel.as_ref())));
+    }
+    let all = existing.iter().map(AsRef::as_ref);
+    let all: Vec<&str> = all.chain(downloaded.iter().map(AsRef::as_ref)).collect();
+    assert_files(env, &all, run);
+}
+
+/// Asserts the size in bytes of `<data>/<rel>`.
+#[track_caller]
+pub(crate) fn assert_size(env: &Env, rel: &str, size: u64) {
+    let len = std::fs::metadata(env.data().join(rel)).unwrap().len();
+    assert_eq!(len, size, "size of {rel}");
 }
 
 /// The modification time of `<data>/<rel>`, in whole seconds since the epoch.
@@ -541,32 +763,31 @@ pub(crate) fn mtime(env: &Env, rel: &str) -> i64 {
 pub(crate) fn part_name(checksum_b64: &str) -> String {
     const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     const B32: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let mut bits = 0u32;
-    let mut n = 0;
-    let mut bytes = Vec::new();
-    for c in checksum_b64.bytes().filter(|c| *c != b'=') {
-        let v = B64.iter().position(|b| *b == c).expect("base64") as u32;
-        bits = (bits << 6) | v;
-        n += 6;
-        if n >= 8 {
-            n -= 8;
-            bytes.push((bits >> n) as u8);
-            bits &= (1 << n) - 1;
-        }
-    }
-    let mut out = String::new();
-    for chunk in bytes.chunks(5) {
-        let mut block = [0u8; 5];
-        block[..chunk.len()].copy_from_slice(chunk);
-        let v = block.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
-        let used = (chunk.len() * 8).div_ceil(5);
-        for i in 0..8 {
-            if i < used {
-                out.push(char::from(B32[((v >> (35 - 5 * i)) & 31) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
+    // The decoded bytes as a string of bits: 6 per base64 digit, cut to whole bytes.
+    let mut bits: String = checksum_b64
+        .trim_end_matches('=')
+        .chars()
+        .map(|c| {
+            B64.iter()
+                .position(|b| char::from(*b) == c)
+                .expect("base64")
+        })
+        .map(|v| format!("{v:06b}"))
+        .collect();
+    bits.truncate(bits.len() / 8 * 8);
+    // Base32 digits of 5 bits each (the last padded with zero bits), then `=` to a multiple of 8.
+    let mut out: String = bits
+        .as_bytes()
+        .chunks(5)
+        .map(|group| {
+            let v = (0..5).fold(0, |acc, i| {
+                acc * 2 + usize::from(group.get(i) == Some(&b'1'))
+            });
+            char::from(B32[v])
+        })
+        .collect();
+    while out.len() % 8 != 0 {
+        out.push('=');
     }
     format!("{out}.part")
 }

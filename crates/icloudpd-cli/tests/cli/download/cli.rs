@@ -4,7 +4,7 @@ use super::*;
 
 #[test]
 fn test_log_levels() {
-    let env = Env::new(fixture_with(2, |_, a| a));
+    let env = Env::new(fixture_first(2));
 
     // debug (the default): DEBUG and INFO.
     let run = env.run(&["--recent", "0", "--log-level", "debug"]);
@@ -32,26 +32,15 @@ fn test_log_levels() {
 
 #[test]
 fn test_force_tqdm() {
-    let env = Env::new(fixture_with(2, |_, a| a));
-    let data = env.data();
-    let cookie = env.root.path().join("cookie");
+    let env = Env::new(fixture_first(2));
+    let data = env.data().display().to_string();
+    let sign_in = env.sign_in_args();
+    let mut args = vec!["-d", &data];
+    args.extend(sign_in.iter().map(String::as_str));
+    args.extend(["--recent", "2"]);
 
     // No --no-progress-bar: FORCE_TQDM draws the bar on stderr even without a terminal.
-    let run = env.raw(
-        &[
-            "-d",
-            data.to_str().unwrap(),
-            "--cookie-directory",
-            cookie.to_str().unwrap(),
-            "--username",
-            USER,
-            "--password",
-            PASSWORD,
-            "--recent",
-            "2",
-        ],
-        &[("FORCE_TQDM", "yes")],
-    );
+    let run = env.raw(&args, &[("FORCE_TQDM", "yes")]);
 
     run.assert_code(0).assert_logged("INFO", ALL_DOWNLOADED);
     // Every stdout line is still a whole log line: the bar stays on stderr.
@@ -64,22 +53,12 @@ fn test_force_tqdm() {
 
 #[test]
 fn test_missing_directory() {
-    let env = Env::new(fixture_with(1, |_, a| a));
-    let cookie = env.root.path().join("cookie");
+    let env = Env::new(fixture_first(1));
+    let sign_in = env.sign_in_args();
+    let mut args: Vec<&str> = sign_in.iter().map(String::as_str).collect();
+    args.extend(["--recent", "1"]);
 
-    let run = env.raw(
-        &[
-            "--cookie-directory",
-            cookie.to_str().unwrap(),
-            "--username",
-            USER,
-            "--password",
-            PASSWORD,
-            "--recent",
-            "1",
-        ],
-        &[],
-    );
+    let run = env.raw(&args, &[]);
 
     run.assert_code(2).assert_stdout_contains(
         "--auth-only, --directory, --list-libraries, or --list-albums are required for each configuration",
@@ -89,7 +68,7 @@ fn test_missing_directory() {
 
 #[test]
 fn test_conflicting_options() {
-    let env = Env::new(fixture_with(1, |_, a| a));
+    let env = Env::new(fixture_first(1));
 
     let run = env.run(&["--delete-after-download", "--auto-delete"]);
     run.assert_code(2).assert_stdout_contains(

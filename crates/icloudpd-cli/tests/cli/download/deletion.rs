@@ -67,11 +67,14 @@ fn create_deleted(
         .iter()
         .map(|(day, file, asset, prefix)| {
             let rel = format!("{}{file}", folder(day));
-            env.create(&rel, env.size(asset, prefix));
+            env.create_resource(&rel, asset, prefix);
             rel
         })
         .collect()
 }
+
+/// The line that opens `--auto-delete`'s pass over Recently Deleted.
+const DELETING_RECENTLY_DELETED: &str = "Deleting any files found in 'Recently Deleted'...";
 
 /// The unrelated files Python's test keeps (and must not mention), and ours: a file named like
 /// a deleted asset whose size is none of its versions.
@@ -116,12 +119,9 @@ fn autodelete_case(heic: bool, files: &[(&str, &str, &str, &str)], extra: &[&str
 
     run.assert_code(0)
         .assert_logged("DEBUG", "Looking up all photos...")
-        .assert_logged(
-            "INFO",
-            &format!("Downloading 0 original photos to {} ...", env.p("")),
-        )
-        .assert_logged("INFO", "All photos have been downloaded")
-        .assert_logged("INFO", "Deleting any files found in 'Recently Deleted'...")
+        .assert_downloading_to(&env, "0 original photos")
+        .assert_logged("INFO", ALL_PHOTOS_DOWNLOADED)
+        .assert_logged("INFO", DELETING_RECENTLY_DELETED)
         .assert_no_line_containing("IMG_7407")
         .assert_no_line_containing("IMG_7378");
     for rel in &doomed {
@@ -149,47 +149,33 @@ const PHOTOS: [(&str, &str, &str, &str); 4] = [
     ("12", "IMG_7190-medium.JPG", "IMG_7190.JPG", "resJPEGMed"),
 ];
 
-#[test]
-fn test_autodelete_photos() {
-    autodelete_case(false, &PHOTOS, &[], false);
-}
-
-#[test]
-fn test_autodelete_photos_dry_run() {
-    autodelete_case(false, &PHOTOS, &["--dry-run"], false);
-}
-
-#[test]
-fn test_autodelete_photos_folder_none() {
-    autodelete_case(false, &PHOTOS, &["--folder-structure", "none"], true);
-}
-
-#[test]
-fn test_autodelete_photos_lp() {
+/// [`PHOTOS`] and the live video of IMG_7190.
+fn photos_lp() -> Vec<(&'static str, &'static str, &'static str, &'static str)> {
     let mut files = PHOTOS.to_vec();
     files.push(("12", "IMG_7190.MOV", "IMG_7190.JPG", "resOriginalVidCompl"));
-    autodelete_case(false, &files, &[], false);
+    files
 }
 
-#[test]
-fn test_autodelete_photos_lp_heic() {
-    autodelete_case(
-        true,
-        &[
-            ("30", "IMG_7406.MOV", "IMG_7406.MOV", "resOriginal"),
-            ("26", "IMG_7383.PNG", "IMG_7383.PNG", "resOriginal"),
-            ("12", "IMG_7190.HEIC", "IMG_7190.HEIC", "resOriginal"),
-            ("12", "IMG_7190-medium.JPG", "IMG_7190.HEIC", "resJPEGMed"),
-            (
-                "12",
-                "IMG_7190_HEVC.MOV",
-                "IMG_7190.HEIC",
-                "resOriginalVidCompl",
-            ),
-        ],
-        &[],
-        false,
-    );
+/// IMG_7406.MOV, IMG_7383.PNG and the live HEIC IMG_7190 with its medium and its video.
+const PHOTOS_LP_HEIC: [(&str, &str, &str, &str); 5] = [
+    ("30", "IMG_7406.MOV", "IMG_7406.MOV", "resOriginal"),
+    ("26", "IMG_7383.PNG", "IMG_7383.PNG", "resOriginal"),
+    ("12", "IMG_7190.HEIC", "IMG_7190.HEIC", "resOriginal"),
+    ("12", "IMG_7190-medium.JPG", "IMG_7190.HEIC", "resJPEGMed"),
+    (
+        "12",
+        "IMG_7190_HEVC.MOV",
+        "IMG_7190.HEIC",
+        "resOriginalVidCompl",
+    ),
+];
+
+cases! { autodelete_case:
+    test_autodelete_photos(false, &PHOTOS, &[], false);
+    test_autodelete_photos_dry_run(false, &PHOTOS, &["--dry-run"], false);
+    test_autodelete_photos_folder_none(false, &PHOTOS, &["--folder-structure", "none"], true);
+    test_autodelete_photos_lp(false, &photos_lp(), &[], false);
+    test_autodelete_photos_lp_heic(true, &PHOTOS_LP_HEIC, &[], false);
 }
 
 /// `download_autodelete_photos_part1/2.yml`: IMG_3589.JPG, 2023-06-07 02:49:27.436 UTC.
@@ -215,15 +201,9 @@ fn test_download_autodelete_photos() {
 
     run.assert_code(0)
         .assert_logged("DEBUG", "Looking up all photos and videos...")
-        .assert_logged(
-            "INFO",
-            &format!(
-                "Downloading the first original photo or video to {} ...",
-                env.p("")
-            ),
-        )
-        .assert_logged("DEBUG", &format!("Downloading {}...", env.p(rel)))
-        .assert_logged("INFO", "Deleted IMG_3589.JPG in iCloud")
+        .assert_downloading_to(&env, "the first original photo or video")
+        .assert_downloading(&env, &[rel])
+        .assert_deleted_in_icloud(&["IMG_3589.JPG"])
         .assert_logged("INFO", ALL_DOWNLOADED);
     assert_files(&env, &[rel], &run);
     assert_eq!(
@@ -236,17 +216,11 @@ fn test_download_autodelete_photos() {
     let run = env.run(&["--recent", "0", "--auto-delete"]);
 
     run.assert_code(0)
-        .assert_logged(
-            "INFO",
-            &format!(
-                "Downloading 0 original photos and videos to {} ...",
-                env.p("")
-            ),
-        )
+        .assert_downloading_to(&env, "0 original photos and videos")
         .assert_logged("INFO", ALL_DOWNLOADED)
-        .assert_logged("INFO", "Deleting any files found in 'Recently Deleted'...")
+        .assert_logged("INFO", DELETING_RECENTLY_DELETED)
         .assert_logged("INFO", &format!("Deleted {}", env.p(rel)));
-    assert_files(&env, &[], &run);
+    assert_files(&env, NO_FILES, &run);
 }
 
 #[test]
@@ -254,17 +228,16 @@ fn autodelete_removes_name_id7_files() {
     // Ours (docs/compatibility.md): auto-delete also knows the names the current policy
     // produces; Python would leave `IMG_3589_<id7>.JPG` behind.
     let env = Env::new(img_3589());
-    let id7 = ["--file-match-policy", "name-id7"];
     let rel = "2023/06/07/IMG_3589_QVN4MWJ.JPG";
 
-    let run = env.run(&[&["--recent", "1", "--delete-after-download"][..], &id7].concat());
+    let run = env.run(&[&["--recent", "1", "--delete-after-download"][..], &ID7].concat());
     run.assert_code(0);
     assert_files(&env, &[rel], &run);
 
-    let run = env.run(&[&["--recent", "0", "--auto-delete"][..], &id7].concat());
+    let run = env.run(&[&["--recent", "0", "--auto-delete"][..], &ID7].concat());
     run.assert_code(0)
         .assert_logged("INFO", &format!("Deleted {}", env.p(rel)));
-    assert_files(&env, &[], &run);
+    assert_files(&env, NO_FILES, &run);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -325,9 +298,23 @@ fn run_keep(env: &Env, days: &str, extra: &[&str]) -> Run {
     env.run(&args)
 }
 
-fn as_set(names: Vec<String>) -> BTreeSet<String> {
-    names.into_iter().collect()
+/// The assets of fixture rows `rows`, and no others, were moved to Recently Deleted.
+#[track_caller]
+fn assert_deleted_rows(env: &Env, run: &Run, rows: &[usize]) {
+    let deleted: BTreeSet<String> = env.deleted_in_icloud().into_iter().collect();
+    let want: BTreeSet<String> = rows.iter().map(|i| ROWS[*i].asset.to_owned()).collect();
+    assert_eq!(deleted, want, "{run}");
 }
+
+/// The line sparing `name`, `age` days old, under `--keep-icloud-recent-days`.
+fn kept_in_icloud(name: &str, age: u32) -> String {
+    format!(
+        "Skipping deletion of {name} as it is within the keep_icloud_recent_days period ({age} days old)"
+    )
+}
+
+/// The stills the `--keep-icloud-recent-days` tests download (of the first three rows).
+const STILLS: [&str; 3] = ["IMG_7409.JPG", "IMG_7408.JPG", "IMG_7407.JPG"];
 
 #[test]
 fn test_keep_icloud_recent_days_delete_all() {
@@ -338,10 +325,7 @@ fn test_keep_icloud_recent_days_delete_all() {
 
     run.assert_code(0)
         .assert_logged("DEBUG", "Looking up all photos...")
-        .assert_logged(
-            "INFO",
-            &format!("Downloading 3 original photos to {} ...", env.p("")),
-        )
+        .assert_downloading_to(&env, "3 original photos")
         .assert_logged(
             "DEBUG",
             &format!("Created date: {}", python_str(now - 2 * HOUR_MS)),
@@ -350,16 +334,12 @@ fn test_keep_icloud_recent_days_delete_all() {
         .assert_logged("DEBUG", "Age days: 0")
         .assert_logged("DEBUG", "Age days: 5")
         .assert_logged("DEBUG", "Age days: 40")
-        .assert_logged("INFO", "All photos have been downloaded");
-    for name in ["IMG_7409.JPG", "IMG_7408.JPG", "IMG_7407.JPG"] {
-        run.assert_logged("DEBUG", &format!("Deleting {name} in iCloud..."))
-            .assert_logged("INFO", &format!("Deleted {name} in iCloud"));
+        .assert_logged("INFO", ALL_PHOTOS_DOWNLOADED)
+        .assert_deleted_in_icloud(&STILLS);
+    for name in STILLS {
+        run.assert_logged("DEBUG", &format!("Deleting {name} in iCloud..."));
     }
-    assert_eq!(
-        as_set(env.deleted_in_icloud()),
-        set(&[ROWS[0].asset, ROWS[1].asset, ROWS[2].asset]),
-        "{run}"
-    );
+    assert_deleted_rows(&env, &run, &[0, 1, 2]);
     assert_eq!(env.files().len(), 3, "{run}");
 }
 
@@ -371,19 +351,10 @@ fn test_wide_range_keep_icloud_recent_days() {
 
     run.assert_code(0)
         .assert_logged("DEBUG", "Keep iCloud recent days: 100");
-    for (name, age) in [
-        ("IMG_7409.JPG", 0),
-        ("IMG_7408.JPG", 5),
-        ("IMG_7407.JPG", 40),
-    ] {
-        run.assert_logged(
-            "DEBUG",
-            &format!(
-                "Skipping deletion of {name} as it is within the keep_icloud_recent_days period ({age} days old)"
-            ),
-        )
-        .assert_not_logged(&format!("Deleted {name} in iCloud"));
+    for (name, age) in STILLS.into_iter().zip([0, 5, 40]) {
+        run.assert_logged("DEBUG", &kept_in_icloud(name, age));
     }
+    run.assert_not_deleted_in_icloud(&STILLS);
     assert!(env.deleted_in_icloud().is_empty(), "{run}");
     assert_eq!(env.fake.count("POST", "/records/modify"), 0, "{run}");
 }
@@ -395,18 +366,10 @@ fn test_keep_icloud_recent_days_keeps_some() {
     let run = run_keep(&env, "1", &[]);
 
     run.assert_code(0)
-        .assert_logged(
-            "DEBUG",
-            "Skipping deletion of IMG_7409.JPG as it is within the keep_icloud_recent_days period (0 days old)",
-        )
-        .assert_not_logged("Deleted IMG_7409.JPG in iCloud")
-        .assert_logged("INFO", "Deleted IMG_7408.JPG in iCloud")
-        .assert_logged("INFO", "Deleted IMG_7407.JPG in iCloud");
-    assert_eq!(
-        as_set(env.deleted_in_icloud()),
-        set(&[ROWS[1].asset, ROWS[2].asset]),
-        "{run}"
-    );
+        .assert_logged("DEBUG", &kept_in_icloud("IMG_7409.JPG", 0))
+        .assert_not_deleted_in_icloud(&["IMG_7409.JPG"])
+        .assert_deleted_in_icloud(&["IMG_7408.JPG", "IMG_7407.JPG"]);
+    assert_deleted_rows(&env, &run, &[1, 2]);
 }
 
 #[test]
@@ -414,17 +377,13 @@ fn test_keep_icloud_recent_days_delete_existing() {
     let now = now_ms();
     let env = Env::new(aged(now));
     let ages = [2 * HOUR_MS, 5 * DAY_MS + 2 * HOUR_MS, 40 * DAY_MS];
-    for (i, age) in ages.iter().enumerate() {
-        let name = ROWS[i].name;
-        env.create(&dated_path(now - age, name), env.size(name, "resOriginal"));
+    for (name, age) in STILLS.into_iter().zip(ages) {
+        env.create_original(&dated_path(now - age, name), name);
     }
 
     let run = run_keep(&env, "0", &[]);
 
-    run.assert_code(0);
-    for name in ["IMG_7409.JPG", "IMG_7408.JPG", "IMG_7407.JPG"] {
-        run.assert_logged("INFO", &format!("Deleted {name} in iCloud"));
-    }
+    run.assert_code(0).assert_deleted_in_icloud(&STILLS);
     assert_eq!(env.deleted_in_icloud().len(), 3, "{run}");
     assert_eq!(env.downloads(), 0, "{run}");
 }
@@ -436,13 +395,11 @@ fn test_keep_icloud_recent_days_delete_existing_dry_run() {
     let run = run_keep(&env, "0", &["--dry-run"]);
 
     run.assert_code(0)
-        .assert_logged("INFO", "All photos have been downloaded");
-    for name in ["IMG_7409.JPG", "IMG_7408.JPG", "IMG_7407.JPG"] {
-        run.assert_logged(
-            "INFO",
-            &format!("[DRY RUN] Would delete {name} in iCloud library PrimarySync"),
-        )
-        .assert_not_logged(&format!("Deleted {name} in iCloud"));
+        .assert_logged("INFO", ALL_PHOTOS_DOWNLOADED)
+        .assert_not_deleted_in_icloud(&STILLS);
+    for name in STILLS {
+        let message = format!("[DRY RUN] Would delete {name} in iCloud library PrimarySync");
+        run.assert_logged("INFO", &message);
     }
     assert_eq!(env.fake.count("POST", "/records/modify"), 0, "{run}");
     assert!(!env.data().exists(), "{run}");
@@ -462,16 +419,9 @@ fn test_keep_icloud_recent_days_with_skip_videos() {
     ]);
 
     run.assert_code(0)
-        .assert_logged(
-            "DEBUG",
-            "Skipping IMG_7405.MOV, only downloading photos. (Item type was: MOVIE)",
-        )
-        .assert_not_logged("Deleted IMG_7405.MOV in iCloud");
-    assert_eq!(
-        as_set(env.deleted_in_icloud()),
-        set(&[ROWS[0].asset, ROWS[1].asset, ROWS[2].asset]),
-        "{run}"
-    );
+        .assert_skipped_videos(&["IMG_7405.MOV"])
+        .assert_not_deleted_in_icloud(&["IMG_7405.MOV"]);
+    assert_deleted_rows(&env, &run, &[0, 1, 2]);
 }
 
 #[test]
@@ -485,18 +435,10 @@ fn keep_icloud_recent_days_spares_assets_that_failed() {
     let run = run_keep(&env, "0", &[]);
 
     run.assert_code(1)
-        .assert_logged(
-            "ERROR",
-            "Could not download IMG_7408.JPG. Please try again later.",
-        )
-        .assert_not_logged("Deleted IMG_7408.JPG in iCloud")
-        .assert_logged("INFO", "Deleted IMG_7409.JPG in iCloud")
-        .assert_logged("INFO", "Deleted IMG_7407.JPG in iCloud");
-    assert_eq!(
-        as_set(env.deleted_in_icloud()),
-        set(&[ROWS[0].asset, ROWS[2].asset]),
-        "{run}"
-    );
+        .assert_could_not_download("IMG_7408.JPG")
+        .assert_not_deleted_in_icloud(&["IMG_7408.JPG"])
+        .assert_deleted_in_icloud(&["IMG_7409.JPG", "IMG_7407.JPG"]);
+    assert_deleted_rows(&env, &run, &[0, 2]);
 }
 
 #[test]
@@ -504,9 +446,7 @@ fn only_print_filenames_never_deletes_in_icloud() {
     // Python still deletes here (cli.md §6.7); ours has no side effects.
     let env = Env::new(aged(now_ms()));
 
-    let args = keep("0", &["--only-print-filenames"]);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let run = env.run(&args);
+    let run = run_keep(&env, "0", &["--only-print-filenames"]);
 
     run.assert_code(0);
     assert_eq!(run.stdout.lines().count(), 3, "{run}");

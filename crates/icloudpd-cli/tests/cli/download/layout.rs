@@ -37,6 +37,25 @@ fn live_heic() -> FakeLibrary {
         )
 }
 
+/// The files of [`live_heic`] by default: the two on disk in the `test_skip_existing_*` tests,
+/// then the three left to download, in listing order.
+const LIVE_HEIC_FILES: [&str; 5] = [
+    "2020/11/04/IMG_0516.HEIC",
+    "2020/11/04/IMG_0514_HEVC.MOV",
+    "2020/11/04/IMG_0514.HEIC",
+    "2020/11/04/IMG_0512.HEIC",
+    "2020/11/04/IMG_0512_HEVC.MOV",
+];
+
+/// [`LIVE_HEIC_FILES`] under `--file-match-policy name-id7`.
+const LIVE_HEIC_FILES_ID7: [&str; 5] = [
+    "2020/11/04/IMG_0516_QVcwekp.HEIC",
+    "2020/11/04/IMG_0514_QVZtSTE_HEVC.MOV",
+    "2020/11/04/IMG_0514_QVZtSTE.HEIC",
+    "2020/11/04/IMG_0512_QWRFR00.HEIC",
+    "2020/11/04/IMG_0512_QWRFR00_HEVC.MOV",
+];
+
 #[test]
 fn test_skip_existing_downloads_for_live_photos() {
     let env = Env::new(live_heic());
@@ -44,29 +63,21 @@ fn test_skip_existing_downloads_for_live_photos() {
     let run = env.run(&["--recent", "3"]);
 
     run.assert_code(0).assert_logged("INFO", ALL_DOWNLOADED);
-    assert_files(
-        &env,
-        &[
-            "2020/11/04/IMG_0512.HEIC",
-            "2020/11/04/IMG_0512_HEVC.MOV",
-            "2020/11/04/IMG_0514.HEIC",
-            "2020/11/04/IMG_0514_HEVC.MOV",
-            "2020/11/04/IMG_0516.HEIC",
-        ],
-        &run,
-    );
+    assert_files(&env, &LIVE_HEIC_FILES, &run);
 }
 
 /// IMG_0516.HEIC and IMG_0514_HEVC.MOV on disk with their iCloud sizes.
 fn create_some_live(env: &Env) {
-    env.create(
-        "2020/11/04/IMG_0516.HEIC",
-        env.size("IMG_0516.HEIC", "resOriginal"),
-    );
-    env.create(
-        "2020/11/04/IMG_0514_HEVC.MOV",
-        env.size("IMG_0514.HEIC", "resOriginalVidCompl"),
-    );
+    let [heic_0516, mov_0514, ..] = LIVE_HEIC_FILES;
+    env.create_original(heic_0516, "IMG_0516.HEIC");
+    env.create_resource(mov_0514, "IMG_0514.HEIC", "resOriginalVidCompl");
+}
+
+/// IMG_0516 and IMG_0514's live video on disk under name-id7 (1 byte: any size will do).
+fn create_some_live_id7(env: &Env) {
+    for rel in &LIVE_HEIC_FILES_ID7[..2] {
+        env.create(rel, 1);
+    }
 }
 
 #[test]
@@ -77,39 +88,9 @@ fn test_skip_existing_live_photodownloads() {
     let run = env.run(&["--recent", "3"]);
 
     run.assert_code(0)
-        .assert_logged(
-            "INFO",
-            &format!(
-                "Downloading 3 original photos and videos to {} ...",
-                env.p("")
-            ),
-        )
-        .assert_logged(
-            "DEBUG",
-            &format!("{} already exists", env.p("2020/11/04/IMG_0516.HEIC")),
-        )
-        .assert_logged(
-            "DEBUG",
-            &format!("{} already exists", env.p("2020/11/04/IMG_0514_HEVC.MOV")),
-        );
-    for rel in [
-        "2020/11/04/IMG_0514.HEIC",
-        "2020/11/04/IMG_0512.HEIC",
-        "2020/11/04/IMG_0512_HEVC.MOV",
-    ] {
-        run.assert_logged("INFO", &format!("Downloaded {}", env.p(rel)));
-    }
-    assert_files(
-        &env,
-        &[
-            "2020/11/04/IMG_0512.HEIC",
-            "2020/11/04/IMG_0512_HEVC.MOV",
-            "2020/11/04/IMG_0514.HEIC",
-            "2020/11/04/IMG_0514_HEVC.MOV",
-            "2020/11/04/IMG_0516.HEIC",
-        ],
-        &run,
-    );
+        .assert_downloading_to(&env, "3 original photos and videos");
+    let (existing, downloaded) = LIVE_HEIC_FILES.split_at(2);
+    assert_synced(&env, &run, existing, downloaded);
     assert_eq!(env.downloads(), 3, "{run}");
 }
 
@@ -120,16 +101,8 @@ fn test_skip_existing_live_photo_print_filenames() {
 
     let run = env.run(&["--recent", "3", "--only-print-filenames"]);
 
-    run.assert_code(0);
-    assert_eq!(
-        run.stdout.lines().collect::<Vec<_>>(),
-        [
-            env.p("2020/11/04/IMG_0514.HEIC"),
-            env.p("2020/11/04/IMG_0512.HEIC"),
-            env.p("2020/11/04/IMG_0512_HEVC.MOV"),
-        ],
-        "{run}"
-    );
+    run.assert_code(0)
+        .assert_printed(&env, &LIVE_HEIC_FILES[2..]);
     assert_eq!(env.downloads(), 0, "{run}");
     assert_eq!(env.files().len(), 2, "{run}");
 }
@@ -137,50 +110,24 @@ fn test_skip_existing_live_photo_print_filenames() {
 #[test]
 fn test_skip_existing_live_photodownloads_name_id7() {
     let env = Env::new(live_heic());
-    env.create("2020/11/04/IMG_0516_QVcwekp.HEIC", 1);
-    env.create("2020/11/04/IMG_0514_QVZtSTE_HEVC.MOV", 1);
+    create_some_live_id7(&env);
 
     let run = env.run(&["--recent", "3", "--file-match-policy", "name-id7"]);
 
     run.assert_code(0);
-    assert_files(
-        &env,
-        &[
-            "2020/11/04/IMG_0512_QWRFR00.HEIC",
-            "2020/11/04/IMG_0512_QWRFR00_HEVC.MOV",
-            "2020/11/04/IMG_0514_QVZtSTE.HEIC",
-            "2020/11/04/IMG_0514_QVZtSTE_HEVC.MOV",
-            "2020/11/04/IMG_0516_QVcwekp.HEIC",
-        ],
-        &run,
-    );
+    assert_files(&env, &LIVE_HEIC_FILES_ID7, &run);
     assert_eq!(env.downloads(), 3, "{run}");
 }
 
 #[test]
 fn test_skip_existing_live_photo_print_filenames_name_id7() {
     let env = Env::new(live_heic());
-    env.create("2020/11/04/IMG_0516_QVcwekp.HEIC", 1);
-    env.create("2020/11/04/IMG_0514_QVZtSTE_HEVC.MOV", 1);
+    create_some_live_id7(&env);
 
-    let run = env.run(&[
-        "--recent",
-        "3",
-        "--only-print-filenames",
-        "--file-match-policy",
-        "name-id7",
-    ]);
+    let run = env.run(&[&["--recent", "3", "--only-print-filenames"][..], &ID7].concat());
 
-    run.assert_code(0);
-    assert_eq!(
-        run.stdout.lines().collect::<Vec<_>>(),
-        [
-            env.p("2020/11/04/IMG_0514_QVZtSTE.HEIC"),
-            env.p("2020/11/04/IMG_0512_QWRFR00.HEIC"),
-            env.p("2020/11/04/IMG_0512_QWRFR00_HEVC.MOV"),
-        ],
-        "{run}"
-    );
+    run.assert_code(0)
+        .assert_printed(&env, &LIVE_HEIC_FILES_ID7[2..]);
 }
 
 #[test]
@@ -189,47 +136,31 @@ fn live_video_sizes_and_policies() {
     // HEIC's video `.MOV`; medium/thumb of a HEIC are JPEGs.
     let env = Env::new(live_heic());
 
-    let run = env.run(&[
-        "--recent",
-        "2",
-        "--live-photo-size",
-        "medium",
-        "--size",
-        "medium",
-    ]);
+    let medium = ["--live-photo-size", "medium", "--size", "medium"];
+    let run = env.run(&[&["--recent", "2"][..], &medium].concat());
     run.assert_code(0);
-    assert_files(
-        &env,
-        &[
-            "2020/11/04/IMG_0514-medium.JPG",
-            "2020/11/04/IMG_0514_HEVC-medium.MOV",
-            "2020/11/04/IMG_0516-medium.JPG",
-        ],
-        &run,
-    );
+    let want = [
+        "IMG_0514-medium.JPG",
+        "IMG_0514_HEVC-medium.MOV",
+        "IMG_0516-medium.JPG",
+    ];
+    assert_files(&env, &want.map(|name| format!("2020/11/04/{name}")), &run);
 
-    let run = env.run(&[
-        "--recent",
-        "2",
-        "--live-photo-mov-filename-policy",
-        "original",
-    ]);
+    let policy = ["--live-photo-mov-filename-policy", "original"];
+    let run = env.run(&[&["--recent", "2"][..], &policy].concat());
     run.assert_code(0);
     assert!(env.files().contains("2020/11/04/IMG_0514.MOV"), "{run}");
 }
 
 #[test]
 fn test_download_and_skip_existing_videos() {
-    let env = Env::new(fixture_with(8, |_, a| a));
+    let env = Env::new(fixture_first(8));
 
     let run = env.run(&["--recent", "4", "--skip-photos", "--set-exif-datetime"]);
 
     run.assert_code(0)
         .assert_logged("DEBUG", "Looking up all videos...")
-        .assert_logged(
-            "INFO",
-            &format!("Downloading 4 original videos to {} ...", env.p("")),
-        )
+        .assert_downloading_to(&env, "4 original videos")
         .assert_logged(
             "DEBUG",
             "Skipping IMG_7409.JPG, only downloading videos. (Item type was: IMAGE)",
@@ -246,32 +177,23 @@ fn video_medium_size() {
 
     let run = env.run(&["--size", "medium"]);
 
+    let rel = "2018/07/30/IMG_7405-medium.MOV";
     run.assert_code(0);
-    assert_files(&env, &["2018/07/30/IMG_7405-medium.MOV"], &run);
-    assert_eq!(
-        std::fs::metadata(env.data().join("2018/07/30/IMG_7405-medium.MOV"))
-            .unwrap()
-            .len(),
-        env.size("IMG_7405.MOV", "resVidMed")
-    );
+    assert_files(&env, &[rel], &run);
+    assert_size(&env, rel, env.size("IMG_7405.MOV", "resVidMed"));
 }
 
-/// The 8 paths of `--recent 5 --only-print-filenames` (cli.md §6.7) under `folder(day)`.
-fn recent_5(env: &Env, folder: impl Fn(&str) -> String) -> Vec<String> {
-    [
-        ("31", "IMG_7409.JPG"),
-        ("31", "IMG_7409.MOV"),
-        ("30", "IMG_7408.JPG"),
-        ("30", "IMG_7408.MOV"),
-        ("30", "IMG_7407.JPG"),
-        ("30", "IMG_7407.MOV"),
-        ("30", "IMG_7405.MOV"),
-        ("30", "IMG_7404.MOV"),
-    ]
-    .iter()
-    .map(|(day, name)| env.p(&format!("{}{name}", folder(day))))
-    .collect()
-}
+/// The 8 files of `--recent 5 --only-print-filenames` (cli.md §6.7), in order.
+const RECENT_5: [&str; 8] = [
+    "IMG_7409.JPG",
+    "IMG_7409.MOV",
+    "IMG_7408.JPG",
+    "IMG_7408.MOV",
+    "IMG_7407.JPG",
+    "IMG_7407.MOV",
+    "IMG_7405.MOV",
+    "IMG_7404.MOV",
+];
 
 #[test]
 fn test_listing_recent_photos() {
@@ -279,9 +201,8 @@ fn test_listing_recent_photos() {
 
     let run = env.run(&["--recent", "5", "--only-print-filenames"]);
 
-    run.assert_code(0);
-    let want = recent_5(&env, |day| format!("2018/07/{day}/"));
-    assert_eq!(run.stdout.lines().collect::<Vec<_>>(), want, "{run}");
+    run.assert_code(0)
+        .assert_printed(&env, &RECENT_5.map(fixture_rel));
     // Nothing is created, not even the folders.
     assert!(!env.data().exists(), "{run}");
     assert_eq!(env.downloads(), 0, "{run}");
@@ -298,9 +219,7 @@ fn test_folder_structure_none() {
         "--folder-structure=none",
     ]);
 
-    run.assert_code(0);
-    let want = recent_5(&env, |_| String::new());
-    assert_eq!(run.stdout.lines().collect::<Vec<_>>(), want, "{run}");
+    run.assert_code(0).assert_printed(&env, &RECENT_5);
 }
 
 #[test]
@@ -318,14 +237,13 @@ fn test_folder_structure_de_de_locale() {
         &[("LC_ALL", "de_DE.UTF-8")],
     );
 
-    run.assert_code(0);
-    let want = recent_5(&env, |_| "2018/Juli/".to_owned());
-    assert_eq!(run.stdout.lines().collect::<Vec<_>>(), want, "{run}");
+    run.assert_code(0)
+        .assert_printed(&env, &RECENT_5.map(|name| format!("2018/Juli/{name}")));
 }
 
 #[test]
 fn folder_structure_month_names_are_english_without_use_os_locale() {
-    let env = Env::new(fixture_with(1, |_, a| a));
+    let env = Env::new(fixture_first(1));
 
     let run = env.run_env(
         &["--skip-live-photos", "--folder-structure={:%Y/%B}"],
@@ -388,9 +306,7 @@ fn test_listing_recent_photos_with_missing_filename_enc() {
 fn test_listing_recent_photos_with_missing_download_url() {
     // Python prints a KeyError block and skips the asset; ours reports the asset as failed
     // (exit 1) and lists the others (docs/compatibility.md).
-    let env = Env::new(fixture_with(2, |i, a| {
-        if i == 0 { a.without_download_url() } else { a }
-    }));
+    let env = Env::new(fixture_editing_first(2, FakeAsset::without_download_url));
 
     let run = env.run(&["--recent", "2", "--only-print-filenames"]);
 
@@ -404,8 +320,8 @@ fn test_listing_recent_photos_with_missing_download_url() {
 
 #[test]
 fn test_issue_1220_only_print_filenames_dedup() {
-    let env = Env::new(fixture_with(5, |_, a| a));
-    env.create("2018/07/31/IMG_7409.MOV", 100);
+    let env = Env::new(fixture_first(5));
+    env.create(IMG_7409_MOV, 100);
     let mov = env.size("IMG_7409.JPG", "resOriginalVidCompl");
 
     let run = env.run(&[
@@ -416,25 +332,10 @@ fn test_issue_1220_only_print_filenames_dedup() {
         "name-size-dedup-with-suffix",
     ]);
 
-    run.assert_code(0);
-    assert_eq!(
-        run.stdout.lines().collect::<Vec<_>>(),
-        [
-            env.p("2018/07/31/IMG_7409.JPG"),
-            env.p(&format!("2018/07/31/IMG_7409-{mov}.MOV")),
-            env.p("2018/07/30/IMG_7408.JPG"),
-            env.p("2018/07/30/IMG_7408.MOV"),
-            env.p("2018/07/30/IMG_7407.JPG"),
-            env.p("2018/07/30/IMG_7407.MOV"),
-        ],
-        "{run}"
-    );
-    assert_files(&env, &["2018/07/31/IMG_7409.MOV"], &run);
-    assert_eq!(
-        std::fs::metadata(env.data().join("2018/07/31/IMG_7409.MOV"))
-            .unwrap()
-            .len(),
-        100
-    );
+    let mut want: Vec<String> = RECENT_5[..6].iter().map(|n| fixture_rel(n)).collect();
+    want[1] = format!("2018/07/31/IMG_7409-{mov}.MOV");
+    run.assert_code(0).assert_printed(&env, &want);
+    assert_files(&env, &[IMG_7409_MOV], &run);
+    assert_size(&env, IMG_7409_MOV, 100);
     assert_eq!(env.downloads(), 0, "{run}");
 }

@@ -2,8 +2,21 @@
 
 use super::*;
 
-const JPG: &str = "2018/07/31/IMG_7409.JPG";
+const JPG: &str = IMG_7409_JPG;
 const XMP: &str = "2018/07/31/IMG_7409.JPG.xmp";
+
+/// `--recent 1 --skip-live-photos --xmp-sidecar`: IMG_7409.JPG and its sidecar.
+const SIDECAR: [&str; 4] = ["--recent", "1", "--skip-live-photos", "--xmp-sidecar"];
+
+/// `--recent 1 --skip-live-photos --set-exif-datetime`: IMG_7409.JPG, dated.
+const EXIF: [&str; 4] = ["--recent", "1", "--skip-live-photos", "--set-exif-datetime"];
+
+/// The one-asset fixture with IMG_7409.JPG already on disk (with its iCloud size).
+fn env_with_jpg() -> Env {
+    let env = Env::new(fixture_first(1));
+    env.create_original(JPG, "IMG_7409.JPG");
+    env
+}
 
 fn read(env: &Env, rel: &str) -> String {
     std::fs::read_to_string(env.data().join(rel)).unwrap()
@@ -26,7 +39,7 @@ fn xmptk(content: &str) -> &str {
 
 #[test]
 fn xmp_sidecar_is_written_next_to_each_primary_file() {
-    let env = Env::new(fixture_with(1, |_, a| a));
+    let env = Env::new(fixture_first(1));
 
     let run = env.run(&["--recent", "1", "--xmp-sidecar"]);
 
@@ -46,7 +59,7 @@ fn xmp_sidecar_is_written_next_to_each_primary_file() {
 fn xmp_sidecar_carries_caption_and_rating() {
     let env = Env::new(fixture_with(1, |_, a| a.caption().favorite()));
 
-    let run = env.run(&["--recent", "1", "--skip-live-photos", "--xmp-sidecar"]);
+    let run = env.run(&SIDECAR);
 
     run.assert_code(0);
     let content = read(&env, XMP);
@@ -66,8 +79,8 @@ fn xmp_sidecar_carries_caption_and_rating() {
 
 #[test]
 fn xmp_sidecar_is_refreshed_when_ours() {
-    let env = Env::new(fixture_with(1, |_, a| a));
-    let run = env.run(&["--recent", "1", "--skip-live-photos", "--xmp-sidecar"]);
+    let env = Env::new(fixture_first(1));
+    let run = env.run(&SIDECAR);
     run.assert_code(0);
     let fresh = read(&env, XMP);
     // An outdated sidecar written by (some version of) icloudpd.
@@ -78,10 +91,9 @@ fn xmp_sidecar_is_refreshed_when_ours() {
     .unwrap();
     let downloads = env.downloads();
 
-    let run = env.run(&["--recent", "1", "--skip-live-photos", "--xmp-sidecar"]);
+    let run = env.run(&SIDECAR);
 
-    run.assert_code(0)
-        .assert_logged("DEBUG", &format!("{} already exists", env.p(JPG)));
+    run.assert_code(0).assert_already_exists(&env, &[JPG]);
     assert_eq!(read(&env, XMP), fresh, "{run}");
     assert_eq!(env.downloads(), downloads, "{run}");
     assert_files(&env, &[JPG, XMP], &run);
@@ -89,10 +101,9 @@ fn xmp_sidecar_is_refreshed_when_ours() {
 
 #[test]
 fn xmp_sidecar_is_written_for_a_file_already_present() {
-    let env = Env::new(fixture_with(1, |_, a| a));
-    env.create(JPG, env.size("IMG_7409.JPG", "resOriginal"));
+    let env = env_with_jpg();
 
-    let run = env.run(&["--recent", "1", "--skip-live-photos", "--xmp-sidecar"]);
+    let run = env.run(&SIDECAR);
 
     run.assert_code(0);
     assert_files(&env, &[JPG, XMP], &run);
@@ -102,12 +113,11 @@ fn xmp_sidecar_is_written_for_a_file_already_present() {
 
 #[test]
 fn xmp_sidecar_of_another_tool_is_kept() {
-    let env = Env::new(fixture_with(1, |_, a| a));
+    let env = env_with_jpg();
     let foreign = "<?xml version='1.0' encoding='utf-8'?>\n<x:xmpmeta xmlns:x=\"adobe:ns:meta/\" x:xmptk=\"Adobe XMP Core 5.6-c140\"><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\"/></x:xmpmeta>";
-    env.create(JPG, env.size("IMG_7409.JPG", "resOriginal"));
     std::fs::write(env.data().join(XMP), foreign).unwrap();
 
-    let run = env.run(&["--recent", "1", "--skip-live-photos", "--xmp-sidecar"]);
+    let run = env.run(&SIDECAR);
 
     run.assert_code(0).assert_logged(
         "INFO",
@@ -121,11 +131,10 @@ fn xmp_sidecar_of_another_tool_is_kept() {
 
 #[test]
 fn xmp_sidecar_that_is_not_xml_is_kept() {
-    let env = Env::new(fixture_with(1, |_, a| a));
-    env.create(JPG, env.size("IMG_7409.JPG", "resOriginal"));
+    let env = env_with_jpg();
     std::fs::write(env.data().join(XMP), "not xml at all").unwrap();
 
-    let run = env.run(&["--recent", "1", "--skip-live-photos", "--xmp-sidecar"]);
+    let run = env.run(&SIDECAR);
 
     run.assert_code(0);
     let prefix = format!(
@@ -143,12 +152,12 @@ fn xmp_sidecar_that_is_not_xml_is_kept() {
 
 #[test]
 fn xmp_sidecar_follows_a_deduplicated_name() {
-    let env = Env::new(fixture_with(1, |_, a| a));
+    let env = Env::new(fixture_first(1));
     env.create(JPG, 1);
     let size = env.size("IMG_7409.JPG", "resOriginal");
     let dedup = format!("2018/07/31/IMG_7409-{size}.JPG");
 
-    let run = env.run(&["--recent", "1", "--skip-live-photos", "--xmp-sidecar"]);
+    let run = env.run(&SIDECAR);
 
     run.assert_code(0);
     let sidecar = format!("{dedup}.xmp");
@@ -157,44 +166,27 @@ fn xmp_sidecar_follows_a_deduplicated_name() {
 
 #[test]
 fn xmp_sidecars_are_not_written_in_a_dry_run_or_when_printing() {
-    let env = Env::new(fixture_with(1, |_, a| a));
-    env.create(JPG, env.size("IMG_7409.JPG", "resOriginal"));
+    let env = env_with_jpg();
 
-    let run = env.run(&[
-        "--recent",
-        "1",
-        "--skip-live-photos",
-        "--xmp-sidecar",
-        "--dry-run",
-    ]);
+    let run = env.run(&[&SIDECAR[..], &["--dry-run"]].concat());
     run.assert_code(0);
     assert_files(&env, &[JPG], &run);
 
     // Python crashes here (cli.md §6.7); ours prints and writes nothing.
     let run = env.run(&["--recent", "1", "--xmp-sidecar", "--only-print-filenames"]);
-    run.assert_code(0);
-    assert_eq!(
-        run.stdout.lines().collect::<Vec<_>>(),
-        [env.p("2018/07/31/IMG_7409.MOV")],
-        "{run}"
-    );
+    run.assert_code(0).assert_printed(&env, &[IMG_7409_MOV]);
     assert_files(&env, &[JPG], &run);
 }
 
 #[test]
 fn set_exif_datetime_dates_a_jpeg_once() {
-    let env = Env::new(fixture_with(1, |_, a| a));
+    let env = Env::new(fixture_first(1));
     let apple = env.size("IMG_7409.JPG", "resOriginal");
 
-    let run = env.run(&["--recent", "1", "--skip-live-photos", "--set-exif-datetime"]);
+    let run = env.run(&EXIF);
 
-    run.assert_code(0).assert_logged(
-        "DEBUG",
-        &format!(
-            "Setting EXIF timestamp for {}: 2018-07-31 07:22:24+0000",
-            env.p(JPG)
-        ),
-    );
+    run.assert_code(0)
+        .assert_exif_set(&env, JPG, "2018-07-31 07:22:24+0000");
     let bytes = std::fs::read(env.data().join(JPG)).unwrap();
     assert!(
         bytes.windows(19).any(|w| w == b"2018:07:31 07:22:24"),
@@ -205,10 +197,10 @@ fn set_exif_datetime_dates_a_jpeg_once() {
     let downloads = env.downloads();
 
     // Ours: the dated JPEG is recognised; Python would download it again as IMG_7409-<size>.JPG.
-    let run = env.run(&["--recent", "1", "--skip-live-photos", "--set-exif-datetime"]);
+    let run = env.run(&EXIF);
 
     run.assert_code(0)
-        .assert_logged("DEBUG", &format!("{} already exists", env.p(JPG)))
+        .assert_already_exists(&env, &[JPG])
         .assert_no_line_containing("deduplicated")
         .assert_no_line_containing("Setting EXIF");
     assert_eq!(env.downloads(), downloads, "{run}");
@@ -218,21 +210,13 @@ fn set_exif_datetime_dates_a_jpeg_once() {
 
 #[test]
 fn set_exif_datetime_uses_the_local_time_zone() {
-    let env = Env::new(fixture_with(1, |_, a| a));
+    let env = Env::new(fixture_first(1));
 
     // POSIX TZ: 7 hours west of UTC, no tzdata needed.
-    let run = env.run_env(
-        &["--recent", "1", "--skip-live-photos", "--set-exif-datetime"],
-        &[("TZ", "PDT+7")],
-    );
+    let run = env.run_env(&EXIF, &[("TZ", "PDT+7")]);
 
-    run.assert_code(0).assert_logged(
-        "DEBUG",
-        &format!(
-            "Setting EXIF timestamp for {}: 2018-07-31 00:22:24-0700",
-            env.p(JPG)
-        ),
-    );
+    run.assert_code(0)
+        .assert_exif_set(&env, JPG, "2018-07-31 00:22:24-0700");
     let bytes = std::fs::read(env.data().join(JPG)).unwrap();
     assert!(bytes.windows(19).any(|w| w == b"2018:07:31 00:22:24"));
 }
@@ -250,27 +234,16 @@ fn folders_follow_the_local_time_zone() {
 
 #[test]
 fn set_exif_datetime_leaves_other_files_alone() {
-    let env = Env::new(fixture_with(1, |_, a| a));
+    let env = Env::new(fixture_first(1));
 
     let run = env.run(&["--recent", "1", "--set-exif-datetime", "--dry-run"]);
     run.assert_code(0).assert_no_line_containing("Setting EXIF");
     assert!(!env.data().exists(), "{run}");
 
     let run = env.run(&["--recent", "1", "--set-exif-datetime"]);
-    run.assert_code(0);
     // One JPEG dated, the live video untouched.
-    assert_eq!(
-        run.messages()
-            .iter()
-            .filter(|m| m.starts_with("Setting EXIF timestamp"))
-            .count(),
-        1,
-        "{run}"
-    );
-    assert_eq!(
-        std::fs::metadata(env.data().join("2018/07/31/IMG_7409.MOV"))
-            .unwrap()
-            .len(),
-        env.size("IMG_7409.JPG", "resOriginalVidCompl")
-    );
+    run.assert_code(0)
+        .assert_starting_with_times("Setting EXIF timestamp", 1);
+    let size = env.size("IMG_7409.JPG", "resOriginalVidCompl");
+    assert_size(&env, IMG_7409_MOV, size);
 }
