@@ -1,20 +1,36 @@
 #!/usr/bin/env bash
-# The demo: start the bundled fake of Apple's servers on loopback (with a generated photo library
-# and a shared library), sign in to it with the real `icloudpd --auth-only` (password, SRP,
-# two-factor code typed on stdin), then reuse the trusted session without any code to list the
-# libraries and albums. No input needed.
+# The demo: start the bundled fake of Apple's servers on loopback with a generated photo library
+# of 300 assets (photos, live photos, videos, RAW+JPEG pairs, screenshots, odd file names), sign
+# in to it with the real `icloudpd --auth-only` (password, SRP, two-factor code typed on stdin),
+# preview the files of the 5 newest assets (`--only-print-filenames --recent 5`), then let
+# `icloudpd --directory` download the whole library into ./demo-photos (or $DEMO_DIR), summarise
+# what arrived, and run again to show that an incremental run downloads nothing. No input needed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-$PWD/target}"
 cargo build --quiet -p icloud-fake -p icloudpd-cli --bins
 work="$(mktemp -d)"
-trap 'kill "${fake_pid:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap '[ -z "${fake_pid:-}" ] || kill "$fake_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+dest="${DEMO_DIR:-$PWD/demo-photos}"
+marker=.icloudpd-demo
+# Only a folder an earlier demo made is emptied; anything else must be empty or absent.
+if [ -n "$(ls -A "$dest" 2>/dev/null)" ]; then
+  if [ ! -e "$dest/$marker" ]; then
+    echo "$dest is not empty and not from an earlier demo; choose another DEMO_DIR" >&2
+    exit 1
+  fi
+  rm -rf "$dest"
+fi
+mkdir -p "$dest"
+dest="$(cd "$dest" && pwd)"
+touch "$dest/$marker"
 
 user=demo@example.com
 password=demo-password
 code=123456
 "$target/debug/icloud-fake" --account "$user:$password" --fixed-code "$code" \
-  --library 2000 --shared-library --quiet \
+  --library 300 --quiet \
   >"$work/fake.out" 2>"$work/fake.log" &
 fake_pid=$!
 for _ in $(seq 100); do [ -s "$work/fake.out" ] && break; sleep 0.1; done
@@ -22,19 +38,53 @@ url="$(head -n1 "$work/fake.out")"
 [ -n "$url" ] || { echo "the fake did not start:"; cat "$work/fake.log"; exit 1; }
 export ICLOUD_AUTH_ENDPOINT="$url" ICLOUD_SETUP_ENDPOINT="$url" ICLOUD_HOME_ENDPOINT="$url"
 export ICLOUD_KEYRING_BACKEND=mock
+icloudpd() {
+  "$target/debug/icloudpd" --username "$user" --cookie-directory "$work/cookies" "$@"
+}
 
-echo "== fake Apple listening on $url (account $user, every 2FA code is $code)"
-echo "== first run: password + two-factor code '$code' typed on stdin"
-echo "$code" | "$target/debug/icloudpd" --username "$user" --password "$password" \
-  --auth-only --cookie-directory "$work/cookies"
+echo "== fake Apple listening on $url (account $user, 300 assets, every 2FA code is $code)"
+echo "== sign-in: password + two-factor code '$code' typed on stdin"
+echo "$code" | icloudpd --password "$password" --auth-only
 echo
-echo "== session files written (Python icloudpd's names and formats):"
-ls -l "$work/cookies"
+echo "== preview, nothing written: the files of the 5 newest assets (--only-print-filenames --recent 5)"
+icloudpd --directory "$dest" --only-print-filenames --recent 5 </dev/null | sed "s|^$dest/|  |"
 echo
-echo "== second run: no password, stdin closed — the trusted session is reused to list libraries"
-"$target/debug/icloudpd" --username "$user" --list-libraries --cookie-directory "$work/cookies" </dev/null
+echo "== first sync: no password, stdin closed — the trusted session is reused (first 5 files shown)"
+icloudpd --directory "$dest" --log-level info </dev/null | awk '
+  / Downloaded / { if (++n > 5) next }
+  / Summary: / && n > 5 { print "  … and " n - 5 " more \"Downloaded\" lines" }
+  { print }'
 echo
-echo "== third run: the albums of the personal library"
-"$target/debug/icloudpd" --username "$user" --list-albums --cookie-directory "$work/cookies" </dev/null
+echo "== what arrived in $dest"
+find "$dest" -type f ! -name "$marker" -printf '%s %P\n' | LC_ALL=C sort -k2 >"$work/files"
+awk '
+  {
+    size = $1; name = substr($0, length($1) + 2)
+    folder = name; sub(/\/[^\/]*$/, "", folder)
+    if (!(folder in seen)) { seen[folder] = 1; folders++ }
+    ext = "(none)"
+    if (match(name, /\.[^.\/]+$/)) ext = toupper(substr(name, RSTART + 1))
+    count[ext]++; bytes += size; n++
+  }
+  END {
+    printf "  %d files, %.1f MB, in %d day folders (YYYY/MM/DD)\n", n, bytes / 1e6, folders
+    for (e in count) printf "  %6d  %s\n", count[e], e | "sort -rn"
+  }' "$work/files"
+echo "  examples:"
+example() { grep -m1 -E "$1" "$work/files" | cut -d' ' -f2- | sed 's/^/    /' || true; }
+example '\.JPG$'
+example '\.(CR2|ARW|NEF|RAF|RW2|ORF|CR3|DNG)$'
+example '\.MP4$'
+live="$(grep -m1 '_HEVC\.MOV$' "$work/files" | cut -d' ' -f2- || true)"
+if [ -n "$live" ] && [ -e "$dest/${live%_HEVC.MOV}.HEIC" ]; then
+  echo "    ${live%_HEVC.MOV}.HEIC   <- a live photo: the still"
+  echo "    $live   <- and its video"
+fi
 echo
-echo "== demo finished"
+echo "== second sync: an incremental run finds every file on disk and downloads nothing"
+icloudpd --directory "$dest" --log-level debug </dev/null >"$work/second.log"
+grep -m3 ' already exists' "$work/second.log" || true
+echo "  … $(grep -c ' already exists' "$work/second.log") \"already exists\" lines in all"
+grep ' Summary: ' "$work/second.log"
+echo
+echo "== demo finished; the photos stay in $dest"

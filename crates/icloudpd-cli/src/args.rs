@@ -131,7 +131,7 @@ static SPECS: &[Spec] = &[
         "THREADS_NUM",
         Global,
         Takes::Int(1),
-        "Number of files downloaded concurrently. Default: 10",
+        "Number of files downloaded concurrently. Default: 16",
     ),
     spec(
         None,

@@ -202,7 +202,7 @@ pub struct SyncOptions {
 }
 
 /// The default number of downloads in flight (see the benchmark in `benches/`).
-pub const DEFAULT_CONCURRENCY: usize = 10;
+pub const DEFAULT_CONCURRENCY: usize = 16;
 
 impl SyncOptions {
     /// icloudpd's defaults, downloading into `directory`.

@@ -308,7 +308,7 @@ fn help_wraps_like_argparse() {
     ));
     assert!(h.contains("  -a ALBUMS, --album ALBUMS\n"));
     assert!(h.contains("then `original` is used. Default: None\n"));
-    assert!(h.contains("--threads-num THREADS_NUM\n                        Number of files downloaded concurrently. Default: 10"));
+    assert!(h.contains("--threads-num THREADS_NUM\n                        Number of files downloaded concurrently. Default: 16"));
     assert!(!h.ends_with('\n'));
     assert_eq!(
         wrap(
