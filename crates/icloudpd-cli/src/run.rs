@@ -68,8 +68,10 @@ async fn run_user(
 ) -> Result<bool, CliError> {
     let mut session = login::authenticate(client, global, user, console).await?;
     let mut reauthentications = 0;
+    // One report over the passes of this user's run.
+    let mut total = SyncReport::default();
     loop {
-        match run_session(&session, global, user).await {
+        match run_session(&session, global, user, &mut total).await {
             Err(Failure::SessionExpired(e)) if reauthentications < MAX_REAUTHENTICATIONS => {
                 reauthentications += 1;
                 error!(target: APP, "Session error, re-authenticating...");
@@ -99,6 +101,7 @@ async fn run_session(
     session: &Session,
     global: &GlobalArgs,
     user: &UserSettings,
+    total: &mut SyncReport,
 ) -> Result<bool, Failure> {
     if user.auth_only {
         info!(target: APP, "Authentication completed successfully");
@@ -137,8 +140,8 @@ async fn run_session(
     }
     let reporter = Arc::new(CliReporter::new(global));
     let engine = SyncEngine::new(photos, library, user.sync_options(global)).reporter(reporter);
-    match engine.run().await {
-        Ok(report) => Ok(finished(&report, global)),
+    match engine.run_into(total).await {
+        Ok(()) => Ok(finished(total, global)),
         Err(e) if e.needs_reauth() => Err(Failure::SessionExpired(e)),
         Err(e) => Err(e.into()),
     }

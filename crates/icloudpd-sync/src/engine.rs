@@ -87,7 +87,24 @@ impl SyncEngine {
     /// unknown album); downloads in flight are finished first, so a re-run continues where
     /// this one stopped. Per-asset failures are in the report.
     pub async fn run(&self) -> Result<SyncReport> {
+        let mut report = SyncReport::default();
+        self.run_into(&mut report).await?;
+        Ok(report)
+    }
+
+    /// Runs the sync, adding its counts to `total` even when it fails: a caller that signs
+    /// in again and re-runs after an expired session keeps one report for the whole job.
+    pub async fn run_into(&self, total: &mut SyncReport) -> Result<()> {
         let started = Instant::now();
+        let report = Arc::new(Mutex::new(SyncReport::default()));
+        let result = self.run_with(&report).await;
+        let mut done = report.lock().map(|r| r.clone()).unwrap_or_default();
+        done.elapsed = started.elapsed();
+        total.merge(done);
+        result
+    }
+
+    async fn run_with(&self, report: &Arc<Mutex<SyncReport>>) -> Result<()> {
         let options = &self.options;
         let selection = Selection::new(options);
         let scope = selection.scope();
@@ -110,7 +127,6 @@ impl SyncEngine {
             options.set_exif_datetime && !options.dry_run,
             self.reporter.clone(),
         );
-        let report = Arc::new(Mutex::new(SyncReport::default()));
         for (album, count) in albums.iter().zip(counts) {
             let shown = match (options.until_found, options.recent) {
                 (Some(_), _) => None,
@@ -125,7 +141,7 @@ impl SyncEngine {
                 directory: &options.directory,
             });
             self.sync_album(
-                album, count, &selection, &planner, &fetcher, &claims, &report,
+                album, count, &selection, &planner, &fetcher, &claims, report,
             )
             .await?;
             self.reporter.event(&SyncEvent::AlbumFinished {
@@ -134,11 +150,9 @@ impl SyncEngine {
             });
         }
         if options.auto_delete && !options.only_print_filenames {
-            self.auto_delete(&planner, &report).await?;
+            self.auto_delete(&planner, report).await?;
         }
-        let mut report = report.lock().map(|r| r.clone()).unwrap_or_default();
-        report.elapsed = started.elapsed();
-        Ok(report)
+        Ok(())
     }
 
     async fn albums(&self) -> Result<Vec<Album>> {

@@ -160,4 +160,9 @@ fn a_session_that_expires_mid_sync_is_renewed_and_the_sync_completes() {
     );
     let visible = fake.expected_listing(USER, "PrimarySync", None).len();
     assert_eq!(count_files(&dir), visible, "{text}");
+    // The summary counts both passes.
+    assert!(
+        text.contains(&format!("Summary: {visible} downloaded")),
+        "{text}"
+    );
 }
