@@ -130,7 +130,16 @@ async fn download_all(e: &Env, assets: &[Asset]) -> Vec<(u64, u64, bool)> {
             let version = a.version(VersionKind::Original).unwrap().clone();
             let photos = e.photos.clone();
             tokio::spawn(async move {
-                let mut s = photos.download(&version, 0).await.unwrap();
+                // A pooled connection the fake closed after an aborted body fails at send:
+                // a transport error before any byte, which callers retry.
+                let mut tries = 0;
+                let mut s = loop {
+                    match photos.download(&version, 0).await {
+                        Ok(s) => break s,
+                        Err(Error::Transport(_)) if tries < 5 => tries += 1,
+                        Err(err) => panic!("{err:?}"),
+                    }
+                };
                 let mut got = 0;
                 while let Some(chunk) = s.next().await {
                     match chunk {
