@@ -37,7 +37,7 @@ const RECENTLY_DELETED: &str = "Recently Deleted";
 /// let report = SyncEngine::new(photos, library, SyncOptions::new("/srv/photos"))
 ///     .run()
 ///     .await?;
-/// println!("{} downloaded, {} failed", report.downloaded, report.failed.len());
+/// let (downloaded, failed) = (report.downloaded, report.failed.len());
 /// # Ok(()) }
 /// ```
 pub struct SyncEngine {

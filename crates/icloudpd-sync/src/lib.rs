@@ -16,17 +16,19 @@
 //!
 //! ```no_run
 //! use std::sync::Arc;
+//! use std::sync::atomic::{AtomicU64, Ordering};
 //!
 //! use icloud_photos::PhotosClient;
 //! use icloudpd_sync::{Reporter, Size, SyncEngine, SyncEvent, SyncOptions};
 //!
-//! /// Prints each finished file.
-//! struct Print;
+//! /// Counts the bytes of finished files (a GUI would update its progress here).
+//! #[derive(Default)]
+//! struct Bytes(AtomicU64);
 //!
-//! impl Reporter for Print {
+//! impl Reporter for Bytes {
 //!     fn event(&self, event: &SyncEvent<'_>) {
-//!         if let SyncEvent::Downloaded { path, bytes } = event {
-//!             println!("{} ({bytes} bytes)", path.display());
+//!         if let SyncEvent::Downloaded { bytes, .. } = event {
+//!             self.0.fetch_add(*bytes, Ordering::Relaxed);
 //!         }
 //!     }
 //! }
@@ -37,12 +39,14 @@
 //! let mut options = SyncOptions::new("/srv/photos");
 //! options.sizes = vec![Size::Original, Size::Medium];
 //! options.recent = Some(100);
+//! let bytes = Arc::new(Bytes::default());
 //! let report = SyncEngine::new(photos, library, options)
-//!     .reporter(Arc::new(Print))
+//!     .reporter(bytes.clone())
 //!     .run()
 //!     .await?;
-//! if !report.is_complete() {
-//!     eprintln!("{} assets failed", report.failed.len());
+//! assert_eq!(bytes.0.load(Ordering::Relaxed), report.bytes);
+//! for failure in &report.failed {
+//!     let _ = (&failure.name, &failure.error); // what could not be mirrored, and why
 //! }
 //! # Ok(()) }
 //! ```
