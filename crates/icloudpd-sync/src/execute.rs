@@ -209,7 +209,15 @@ impl Fetcher {
                 )));
             }
         }
-        let resume = offset > 0 && body.is_partial() && body.offset() == offset;
+        if body.is_partial() && body.offset() != offset {
+            // A range we did not ask for cannot be placed: start the file over.
+            let _ = tokio::fs::remove_file(temp).await;
+            return Err(Next::Transient(format!(
+                "the server answered bytes from {} instead of {offset}",
+                body.offset()
+            )));
+        }
+        let resume = offset > 0 && body.is_partial();
         let file = if resume {
             tokio::fs::OpenOptions::new().append(true).open(temp).await
         } else {
