@@ -186,6 +186,65 @@ fn range(header: Option<&str>, size: u64) -> Result<Option<(u64, u64)>, ()> {
     Ok(Some((start, end)))
 }
 
+/// Returns whether a `Range` header asks for bytes from a non-zero offset (`bytes=N-…`, N > 0),
+/// as a resumed download does.
+pub(crate) fn resumes(header: Option<&str>) -> bool {
+    header
+        .and_then(|h| h.trim().strip_prefix("bytes="))
+        .and_then(|spec| spec.split(',').next())
+        .and_then(|r| r.split_once('-'))
+        .and_then(|(a, _)| a.trim().parse::<u64>().ok())
+        .is_some_and(|start| start > 0)
+}
+
+/// How a server that misbehaves with ranges answers one ([`crate::Fault::IgnoreRange`],
+/// [`crate::Fault::WrongRange`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Misrange {
+    /// `200` with the whole file.
+    Whole,
+    /// `206` with as many bytes as asked, but from byte 0.
+    FromStart,
+}
+
+/// Rewrites a `206` answer of [`handle`] as `how` says; any other answer is left alone.
+pub(crate) fn misrange(reply: &mut Reply, how: Misrange) {
+    if reply.status != 206 {
+        return;
+    }
+    let parsed = reply
+        .get_header("Content-Range")
+        .and_then(|v| v.strip_prefix("bytes "))
+        .and_then(|v| v.split_once('/'))
+        .and_then(|(r, size)| Some((r.split_once('-')?, size.parse::<u64>().ok()?)))
+        .and_then(|((a, b), size)| Some((a.parse::<u64>().ok()?, b.parse::<u64>().ok()?, size)));
+    let Some((first, last, size)) = parsed else {
+        return;
+    };
+    let len = last.saturating_sub(first) + 1;
+    reply.headers.retain(|(name, _)| {
+        !name.eq_ignore_ascii_case("Content-Range") && !name.eq_ignore_ascii_case("Content-Length")
+    });
+    let end = match how {
+        Misrange::Whole => {
+            reply.status = 200;
+            size
+        }
+        Misrange::FromStart => {
+            let range = format!("bytes 0-{}/{size}", len - 1);
+            reply.headers.push(("Content-Range".to_owned(), range));
+            len
+        }
+    };
+    reply
+        .headers
+        .push(("Content-Length".to_owned(), end.to_string()));
+    if let Some(g) = reply.generated.as_mut() {
+        g.start = 0;
+        g.end = end;
+    }
+}
+
 /// `GET /B/<token>/${f}?…`: the resource's bytes (200, or 206 for a range), 400 `{}` for an
 /// unknown, tampered, expired or revoked URL. No cookies needed.
 pub(crate) fn handle(state: &mut State, req: &Req) -> Reply {
@@ -267,5 +326,78 @@ mod tests {
         assert_eq!(range(Some("bytes=-3"), 10), Ok(Some((7, 10))));
         assert_eq!(range(Some("bytes=10-"), 10), Err(()));
         assert_eq!(range(Some("items=1-"), 10), Ok(None));
+    }
+
+    #[test]
+    fn resumed_ranges() {
+        assert!(resumes(Some("bytes=1234-")));
+        assert!(resumes(Some("bytes=5-9")));
+        assert!(!resumes(Some("bytes=0-")));
+        assert!(!resumes(Some("bytes=0-99")));
+        assert!(!resumes(Some("bytes=-3")));
+        assert!(!resumes(Some("items=5-")));
+        assert!(!resumes(None));
+    }
+
+    fn partial(start: u64, end: u64, size: u64) -> Reply {
+        let mut reply = Reply::empty(206)
+            .header("Content-Length", (end - start).to_string())
+            .header("Content-Range", format!("bytes {start}-{}/{size}", end - 1));
+        reply.generated = Some(Generated {
+            seed: 1,
+            magic: b"",
+            start,
+            end,
+            truncate_after: None,
+        });
+        reply
+    }
+
+    fn span(reply: &Reply) -> Option<(u64, u64)> {
+        reply.generated.map(|g| (g.start, g.end))
+    }
+
+    #[test]
+    fn an_ignored_range_sends_the_whole_file() {
+        let mut reply = partial(1234, 50_000, 50_000);
+        misrange(&mut reply, Misrange::Whole);
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.get_header("Content-Range"), None);
+        assert_eq!(reply.get_header("Content-Length"), Some("50000"));
+        assert_eq!(span(&reply), Some((0, 50_000)));
+    }
+
+    #[test]
+    fn a_wrong_range_starts_at_zero() {
+        let mut reply = partial(1234, 50_000, 50_000);
+        misrange(&mut reply, Misrange::FromStart);
+        assert_eq!(reply.status, 206);
+        assert_eq!(
+            reply.get_header("Content-Range"),
+            Some("bytes 0-48765/50000")
+        );
+        assert_eq!(reply.get_header("Content-Length"), Some("48766"));
+        assert_eq!(span(&reply), Some((0, 48_766)));
+        let ranges = |r: &Reply| {
+            r.headers
+                .iter()
+                .filter(|(n, _)| n == "Content-Range")
+                .count()
+        };
+        assert_eq!(ranges(&reply), 1);
+    }
+
+    #[test]
+    fn other_answers_are_left_alone() {
+        for how in [Misrange::Whole, Misrange::FromStart] {
+            let mut whole = partial(0, 10, 10);
+            whole.status = 200;
+            whole.headers.retain(|(n, _)| n != "Content-Range");
+            misrange(&mut whole, how);
+            assert_eq!((whole.status, span(&whole)), (200, Some((0, 10))));
+            let mut expired = error(400);
+            misrange(&mut expired, how);
+            assert_eq!(expired.status, 400);
+        }
     }
 }

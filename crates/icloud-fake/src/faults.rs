@@ -21,8 +21,8 @@ pub(crate) const CT_CLOUDKIT: &str = "application/json; charset=UTF-8";
 /// request; CloudKit endpoints match e.g. `"/records/query"`) and are used up after `times`
 /// matching requests (`None` = forever). Faults that answer in place of the server are checked
 /// in the order they were added; the first match answers. Latency faults add up with everything
-/// else. Download faults (`TruncateDownload`, `ResetDownloads`, `DownloadError`, `Bandwidth`)
-/// apply to CDN downloads only. Test-only routes (`/__fake/…`) are never faulted.
+/// else. Download faults (`TruncateDownload`, `ResetDownloads`, `DownloadError`, `Bandwidth`,
+/// `IgnoreRange`, `WrongRange`) apply to CDN downloads only. Test-only routes (`/__fake/…`) are never faulted.
 ///
 /// Random faults (`RandomStatus`, `ResetDownloads`) are deterministic given their seed: whether
 /// a request is hit depends only on the seed, the request (method, path, `Range` header and
@@ -119,6 +119,23 @@ pub enum Fault {
         per_mille: u32,
         /// Seed of the random choices.
         seed: u64,
+    },
+    /// Makes the CDN ignore the `Range` of a resumed download (one asking for bytes from a
+    /// non-zero offset) and answer `200` with the whole file, as a server without range
+    /// support does. Only such requests use the fault up, even one the CDN answers with an
+    /// error; a download answered by another fault does not. Checked before `WrongRange`
+    /// faults in the order they were added.
+    IgnoreRange {
+        /// Number of resumed downloads to answer whole, `None` = forever.
+        times: Option<usize>,
+    },
+    /// Makes the CDN answer the `Range` of a resumed download (one asking for bytes from a
+    /// non-zero offset) with `206` and as many bytes as asked but from byte 0
+    /// (`Content-Range: bytes 0-<len - 1>/<size>`): a range the client did not ask for. Counted
+    /// like [`Fault::IgnoreRange`].
+    WrongRange {
+        /// Number of resumed downloads to answer from byte 0, `None` = forever.
+        times: Option<usize>,
     },
     /// Caps the download body bytes of all connections together at `bytes_per_second` (a token
     /// bucket with a burst of a twentieth of a second; waiting is asynchronous). A later
@@ -222,6 +239,18 @@ impl Fault {
         Fault::Bandwidth { bytes_per_second }
     }
 
+    /// Returns a fault answering resumed downloads (a `Range` from a non-zero offset) with
+    /// `200` and the whole file, `times` times (`None` = forever).
+    pub fn ignore_range(times: Option<usize>) -> Self {
+        Fault::IgnoreRange { times }
+    }
+
+    /// Returns a fault answering resumed downloads (a `Range` from a non-zero offset) with a
+    /// `206` from byte 0 instead of the range asked for, `times` times (`None` = forever).
+    pub fn wrong_range(times: Option<usize>) -> Self {
+        Fault::WrongRange { times }
+    }
+
     fn times_mut(&mut self) -> Option<&mut Option<usize>> {
         match self {
             Fault::ServiceUnavailable { times, .. }
@@ -229,7 +258,9 @@ impl Fault {
             | Fault::Throttle { times, .. }
             | Fault::Latency { times, .. }
             | Fault::TruncateDownload { times, .. }
-            | Fault::DownloadError { times, .. } => Some(times),
+            | Fault::DownloadError { times, .. }
+            | Fault::IgnoreRange { times }
+            | Fault::WrongRange { times } => Some(times),
             Fault::ExpireSessionAfter { .. }
             | Fault::ResetDownloads { .. }
             | Fault::RandomStatus { .. }

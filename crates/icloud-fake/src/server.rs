@@ -456,6 +456,9 @@ fn dispatch(shared: &Shared, req: &Req, decision: Decision) -> Reply {
             route(&mut state, req)
         }
     };
+    if let Some(how) = decision.misrange {
+        cdn::misrange(&mut reply, how);
+    }
     if let Some(g) = reply.generated.as_mut() {
         let reset = decision.reset.map(|r| reset_prefix(r, g.end - g.start));
         g.truncate_after = match (decision.truncate, reset) {

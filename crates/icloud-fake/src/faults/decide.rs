@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::Fault;
 use crate::bandwidth::Bucket;
+use crate::cdn::{Misrange, resumes};
 use crate::http::{Reply, Req};
 use crate::library::mix;
 
@@ -22,6 +23,8 @@ pub(crate) struct Decision {
     /// Cut the download body after a prefix chosen by this random number (see
     /// [`reset_prefix`]).
     pub(crate) reset: Option<u64>,
+    /// Answer a resumed download with another range than asked (see [`crate::cdn::misrange`]).
+    pub(crate) misrange: Option<Misrange>,
     /// Send the download body through this shared bucket.
     pub(crate) bandwidth: Option<Arc<Bucket>>,
     /// Invalidate every web session before answering.
@@ -118,7 +121,26 @@ impl Faults {
     pub(crate) fn decide_for(&mut self, req: &Req) -> Decision {
         let cloudkit = req.path.starts_with("/database/");
         let download = req.path.starts_with("/B/");
-        self.decide(&req.path, cloudkit, download, request_key(req))
+        let mut d = self.decide(&req.path, cloudkit, download, request_key(req));
+        if download && d.reply.is_none() && resumes(req.header("range")) {
+            d.misrange = self.misrange();
+        }
+        d
+    }
+
+    /// Uses up the first `IgnoreRange` or `WrongRange` fault, if any, for a resumed download.
+    fn misrange(&mut self) -> Option<Misrange> {
+        let (i, how) = self
+            .active
+            .iter()
+            .enumerate()
+            .find_map(|(i, a)| match a.fault {
+                Fault::IgnoreRange { .. } => Some((i, Misrange::Whole)),
+                Fault::WrongRange { .. } => Some((i, Misrange::FromStart)),
+                _ => None,
+            })?;
+        self.consume(i);
+        Some(how)
     }
 
     /// Decides what the faults do to a request for `path`; `cloudkit` / `download` say which

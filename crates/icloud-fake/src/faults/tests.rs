@@ -256,3 +256,57 @@ fn request_keys_ignore_the_query_but_not_the_range() {
         request_key(&req("e=1", Some("bytes=5-")))
     );
 }
+
+fn download(range: Option<&str>) -> Req {
+    Req {
+        method: "GET".into(),
+        path: "/B/x/${f}".into(),
+        query: None,
+        headers: range
+            .map(|r| ("range".to_owned(), r.to_owned()))
+            .into_iter()
+            .collect(),
+        body: Vec::new(),
+    }
+}
+
+#[test]
+fn range_faults_count_resumed_downloads_only_in_order() {
+    use crate::cdn::Misrange;
+    let mut faults = Faults::default();
+    faults.add(Fault::ignore_range(Some(1)));
+    faults.add(Fault::wrong_range(Some(2)));
+    let mut misrange = |req: &Req| faults.decide_for(req).misrange;
+    // Neither a whole download, a range from byte 0 nor another service uses them up.
+    assert_eq!(misrange(&download(None)), None);
+    assert_eq!(misrange(&download(Some("bytes=0-"))), None);
+    let mut query = download(Some("bytes=5-"));
+    query.path = "/database/1/x/records/query".into();
+    assert_eq!(misrange(&query), None);
+    assert_eq!(misrange(&download(Some("bytes=5-"))), Some(Misrange::Whole));
+    assert_eq!(
+        misrange(&download(Some("bytes=5-9"))),
+        Some(Misrange::FromStart)
+    );
+    assert_eq!(
+        misrange(&download(Some("bytes=1-"))),
+        Some(Misrange::FromStart)
+    );
+    assert_eq!(misrange(&download(Some("bytes=5-"))), None);
+
+    // A download another fault answers does not use them up; forever stays.
+    let mut faults = Faults::default();
+    faults.add(Fault::download_error(500, Some(1)));
+    faults.add(Fault::wrong_range(None));
+    let d = faults.decide_for(&download(Some("bytes=5-")));
+    assert_eq!((d.reply.map(|r| r.status), d.misrange), (Some(500), None));
+    for _ in 0..3 {
+        assert_eq!(
+            faults.decide_for(&download(Some("bytes=5-"))).misrange,
+            Some(Misrange::FromStart)
+        );
+    }
+    let mut never = Faults::default();
+    never.add(Fault::ignore_range(Some(0)));
+    assert_eq!(never.decide_for(&download(Some("bytes=5-"))).misrange, None);
+}

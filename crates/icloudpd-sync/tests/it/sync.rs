@@ -144,6 +144,75 @@ async fn an_interrupted_file_is_resumed_with_a_range_request() {
     );
 }
 
+/// Resumes a 50 000-byte photo whose `.part` holds 1234 bytes (the original's first ones if
+/// `correct_prefix`, zeros otherwise) from a CDN misbehaving as `fault` says; checks the file
+/// ends up whole and byte-identical with no `.part` left, and returns the `Range` header of
+/// each download request.
+async fn resume_under(fault: Fault, correct_prefix: bool) -> Vec<Option<String>> {
+    let lib = FakeLibrary::new().asset(FakeAsset::photo("IMG_0001.JPG").size(50_000));
+    let fake = FakeICloud::builder()
+        .account(account(lib))
+        .recording(true)
+        .fault(fault)
+        .start()
+        .unwrap();
+    let expected = fake.expected_listing(crate::USER, "PrimarySync", None);
+    let (_, checksum) = expected[0].version("resOriginal").unwrap();
+    let bytes = fake
+        .version_bytes(
+            crate::USER,
+            "PrimarySync",
+            &expected[0].asset_record_name,
+            "resOriginal",
+        )
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut o = options(dir.path());
+    o.folder_structure = FolderStructure::Flat;
+    let part = dir
+        .path()
+        .join(format!("{}.part", base32_of_base64(checksum)));
+    let prefix = if correct_prefix {
+        bytes[..1234].to_vec()
+    } else {
+        vec![0; 1234]
+    };
+    std::fs::write(&part, prefix).unwrap();
+    let report = sync(&fake, o).await.unwrap();
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    let file = std::fs::read(dir.path().join("IMG_0001.JPG")).unwrap();
+    assert!(
+        file == bytes,
+        "{} bytes differ from the original",
+        file.len()
+    );
+    assert!(!part.exists());
+    assert_eq!(files_under(dir.path()).len(), 1);
+    fake.requests()
+        .iter()
+        .filter(|r| r.path.contains("/B/"))
+        .map(|r| r.header("range").map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resume_answered_whole_restarts_the_file_instead_of_appending() {
+    for correct_prefix in [true, false] {
+        let ranges = resume_under(Fault::ignore_range(None), correct_prefix).await;
+        assert_eq!(ranges, vec![Some("bytes=1234-".to_owned())]);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resume_answered_with_another_range_is_discarded_and_started_over() {
+    for correct_prefix in [true, false] {
+        let ranges = resume_under(Fault::wrong_range(None), correct_prefix).await;
+        // The retry starts over from byte 0, which the fault leaves alone.
+        let expected = ["bytes=1234-", "bytes=0-"].map(|r| Some(r.to_owned()));
+        assert_eq!(ranges, expected);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expired_download_urls_are_replaced_by_fresh_ones() {
     let fake = FakeICloud::builder()
