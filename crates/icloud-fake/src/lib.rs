@@ -60,8 +60,14 @@
 //!
 //! Cookies are host-only (no `Domain`, no `Secure`) so that cookie jars accept them on plain
 //! HTTP to 127.0.0.1; values keep Apple's literal double quotes. There are no cargo features.
+//!
+//! Benchmarks that measure a client against the fake in a child process share the helpers of
+//! [`bench`](mod@bench): re-running the benchmark binary as its child, the child's CPU time and
+//! peak RSS, and the summary of verdicts.
 
 #![deny(missing_docs)]
+
+pub mod bench;
 
 mod account;
 mod bandwidth;

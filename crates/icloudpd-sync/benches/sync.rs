@@ -25,19 +25,21 @@
 //! (CI) keeps the bench compiling.
 
 use std::path::Path;
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use icloud_auth::{AuthClient, Endpoints, MemorySessionStore, Region, SecretString, SignIn};
+use icloud_fake::bench::{self, BenchChild, Verdict, cpu_seconds, peak_rss_kib};
 use icloud_fake::{FakeAccount, FakeAsset, FakeICloud, FakeLibrary, Fault};
 use icloud_photos::{PRIMARY_LIBRARY, PhotosClient};
 use icloudpd_sync::{DEFAULT_CONCURRENCY, FileMatchPolicy, SyncEngine, SyncOptions};
 
 const APPLE_ID: &str = "bench@example.com";
 const PASSWORD: &str = "bench password";
-const CHILD_ENV: &str = "ICLOUDPD_SYNC_BENCH_CHILD";
+/// This binary re-executed as the measured client.
+const CHILD: BenchChild = BenchChild::new("ICLOUDPD_SYNC_BENCH_CHILD");
 /// Every resource of the generated library is cut to this size (they start at 8 KiB).
 const MAX_FILE_BYTES: u64 = 32 * 1024;
 /// The versions a default sync downloads: the original and a live photo's video.
@@ -51,7 +53,7 @@ const SPEEDUP_MIN_LATENCY_MS: u64 = 30;
 const SPEEDUP_MIN_SIZE: usize = 10_000;
 
 fn main() -> ExitCode {
-    if let Ok(spec) = std::env::var(CHILD_ENV) {
+    if let Some(spec) = CHILD.spec() {
         child(&spec);
         return ExitCode::SUCCESS;
     }
@@ -84,29 +86,7 @@ fn main() -> ExitCode {
     for &size in &opts.sizes {
         verdicts.extend(measure(size, &opts));
     }
-    println!();
-    let mut all = true;
-    for v in verdicts {
-        let label = match (v.judged, v.met) {
-            (false, _) => "info",
-            (true, true) => "PASS",
-            (true, false) => "FAIL",
-        };
-        println!("{label}: {}", v.text);
-        all &= v.met || !v.judged;
-    }
-    if all {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
-}
-
-/// A line of the summary: its text, whether the target was met, whether it is judged.
-struct Verdict {
-    text: String,
-    met: bool,
-    judged: bool,
+    bench::print_verdicts(verdicts)
 }
 
 /// A generated library whose whole collection holds exactly `size` assets (plus the hidden and
@@ -302,19 +282,8 @@ struct Figures {
 }
 
 fn run_child(base_url: &str, concurrency: usize, dir: &Path) -> Figures {
-    let out = Command::new(std::env::current_exe().expect("own path"))
-        .env(
-            CHILD_ENV,
-            format!("{base_url} {concurrency} {}", dir.display()),
-        )
-        .output()
-        .expect("the child runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "child failed: {stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = CHILD.run(&format!("{base_url} {concurrency} {}", dir.display()));
+    let stdout = &out.stdout;
     let fields: Vec<&str> = stdout.split_whitespace().collect();
     let field = |i: usize, what: &str| -> u64 {
         fields
@@ -333,7 +302,7 @@ fn run_child(base_url: &str, concurrency: usize, dir: &Path) -> Figures {
         peak_rss_kib: fields.get(7).and_then(|v| v.parse().ok()),
     };
     if figures.failed > 0 {
-        eprint!("{}", String::from_utf8_lossy(&out.stderr));
+        eprint!("{}", out.stderr);
     }
     figures
 }
@@ -400,28 +369,4 @@ fn child(spec: &str) {
             report.failed.len(),
         );
     });
-}
-
-/// CPU time (user + system) this process used so far, in seconds (Linux; 0 elsewhere).
-fn cpu_seconds() -> f64 {
-    const TICKS_PER_SECOND: f64 = 100.0; // USER_HZ, 100 on every Linux target
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
-        return 0.0;
-    };
-    // After the parenthesised command name, utime and stime are the 12th and 13th fields.
-    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let ticks: u64 = rest
-        .split_whitespace()
-        .skip(11)
-        .take(2)
-        .filter_map(|v| v.parse::<u64>().ok())
-        .sum();
-    ticks as f64 / TICKS_PER_SECOND
-}
-
-/// Peak resident set size of this process in KiB (Linux `VmHWM`).
-fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
 }

@@ -1,5 +1,6 @@
 use chrono::{FixedOffset, TimeZone};
 
+use super::help::wrap;
 use super::*;
 
 fn args(s: &str) -> Vec<String> {

@@ -88,7 +88,7 @@ fn files(root: &Path) -> BTreeMap<String, Found> {
 }
 
 /// Whether `name` is a temporary download name: `<BASE32>.part` or `<BASE32>.<n>.part`, or
-/// the temporary name of an XMP sidecar, `<media>.xmp.part`.
+/// the temporary name of an XMP sidecar, `.<hash>.xmp.part`.
 fn is_part(name: &str) -> bool {
     let file = name.rsplit('/').next().unwrap_or(name);
     let Some(stem) = file.strip_suffix(".part") else {
@@ -166,16 +166,11 @@ fn check_after_kill(
         if is_part(&path) {
             parts += 1;
             let folder = path.rsplit_once('/').map_or("", |(f, _)| f);
-            let prefix_of_some = match path.strip_suffix(".part") {
-                // A sidecar being written: the beginning of that sidecar.
-                Some(sidecar) if is_sidecar(sidecar) => reference
-                    .get(sidecar)
-                    .is_some_and(|r| r.bytes.starts_with(&found.bytes)),
-                _ => reference.iter().any(|(p, r)| {
-                    p.rsplit_once('/').map_or("", |(f, _)| f) == folder
-                        && r.bytes.starts_with(&found.bytes)
-                }),
-            };
+            // A file or sidecar being written: the beginning of one of its folder.
+            let prefix_of_some = reference.iter().any(|(p, r)| {
+                p.rsplit_once('/').map_or("", |(f, _)| f) == folder
+                    && r.bytes.starts_with(&found.bytes)
+            });
             if !prefix_of_some {
                 problems.push(format!(
                     "{path}: {} bytes, not the beginning of any file of its folder",
@@ -361,5 +356,5 @@ fn part_names_are_recognised() {
     assert!(is_part("AEBAGBAFAYDQQCIKBMGA2DQPCAIREEYU.2.part"));
     assert!(!is_part("2024/01/01/IMG_0001.JPG"));
     assert!(!is_part("2024/01/01/img.part"));
-    assert!(is_part("2024/01/01/IMG_0001.JPG.xmp.part"));
+    assert!(is_part("2024/01/01/.0123456789abcdef.xmp.part"));
 }

@@ -2,9 +2,8 @@
 //! first seven characters of the base64 of the master record name (cli.md §5.5 table); any
 //! file with the exact name counts as present, whatever its size.
 
-use super::photos::{
-    chinese_7409, skip_existing_photos_case, two_sizes_with_force_size_case, until_found_case,
-};
+use super::photos::{chinese_7409, skip_existing_photos_case, until_found_case};
+use super::photos_sizes::two_sizes_with_force_size_case;
 use super::*;
 
 /// `--file-match-policy name-id7 <more>`.
