@@ -5,7 +5,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::task::{Context, Poll};
 
 use futures_util::stream::{FuturesOrdered, Stream, StreamExt};
@@ -184,6 +184,13 @@ impl Drop for Task {
     }
 }
 
+/// [`Fetcher::stopped`]: the listing goes on.
+const RUNNING: u8 = 0;
+/// [`Fetcher::stopped`]: a request failed.
+const STOPPED: u8 = 1;
+/// [`Fetcher::stopped`]: a request failed because the session expired.
+const STOPPED_REAUTH: u8 = 2;
+
 /// Everything a page request needs, cheap to clone into a task.
 #[derive(Clone)]
 struct Fetcher {
@@ -198,8 +205,9 @@ struct Fetcher {
     /// The listing's requests in flight: `concurrency` permits, held from before a page's
     /// rank is computed until its answer is parsed (tasks wait for one in rank order).
     slots: Arc<Semaphore>,
-    /// Set by the first request that failed: the listing is over, later pages are not sent.
-    stopped: Arc<AtomicBool>,
+    /// Set by the first request that failed (to [`STOPPED_REAUTH`] when the session expired):
+    /// the listing is over, later pages are not sent.
+    stopped: Arc<AtomicU8>,
 }
 
 impl Fetcher {
@@ -218,8 +226,16 @@ impl Fetcher {
         let (start, done, reply) = {
             // The semaphore is never closed.
             let _slot = self.slots.acquire().await.ok();
-            if unless_stopped && self.stopped.load(Ordering::SeqCst) {
-                return Err(Error::unexpected("records/query", "the listing has failed"));
+            if unless_stopped {
+                // A page of lower rank than the failed one may come first in the stream: it
+                // carries the same verdict, so an expired session still asks for sign-in.
+                match self.stopped.load(Ordering::SeqCst) {
+                    RUNNING => {}
+                    STOPPED_REAUTH => {
+                        return Err(Error::Auth(icloud_auth::Error::SessionExpired));
+                    }
+                    _ => return Err(Error::unexpected("records/query", "the listing has failed")),
+                }
             }
             let done = self.shift.finished.load(Ordering::SeqCst);
             let logical = k.saturating_mul(self.page_size as u64);
@@ -233,7 +249,17 @@ impl Fetcher {
             match reply.await {
                 Ok(reply) => (start, done, reply),
                 Err(e) => {
-                    self.stopped.store(true, Ordering::SeqCst);
+                    let verdict = if e.needs_reauth() {
+                        STOPPED_REAUTH
+                    } else {
+                        STOPPED
+                    };
+                    let _ = self.stopped.compare_exchange(
+                        RUNNING,
+                        verdict,
+                        Ordering::SeqCst,
+                        Ordering::SeqCst,
+                    );
                     return Err(e);
                 }
             }
@@ -281,7 +307,7 @@ pub(crate) fn stream(listing: Listing) -> AssetStream {
             page_size: listing.inner.page_size,
             zone_name: listing.zone_name.into(),
             slots: Arc::new(Semaphore::new(listing.inner.concurrency)),
-            stopped: Arc::new(AtomicBool::new(false)),
+            stopped: Arc::new(AtomicU8::new(RUNNING)),
         },
         expected: listing.options.expected,
         concurrency: listing.inner.concurrency,
