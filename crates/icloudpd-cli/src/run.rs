@@ -138,8 +138,11 @@ async fn run_session(
         println!("Albums:\n{}", names.join("\n"));
         return Ok(true);
     }
+    let Some(options) = user.download.clone() else {
+        return Ok(true);
+    };
     let reporter = Arc::new(CliReporter::new(global));
-    let engine = SyncEngine::new(photos, library, user.sync_options(global)).reporter(reporter);
+    let engine = SyncEngine::new(photos, library, options).reporter(reporter);
     match engine.run_into(total).await {
         Ok(()) => Ok(finished(total, global)),
         Err(e) if e.needs_reauth() => Err(Failure::SessionExpired(e)),

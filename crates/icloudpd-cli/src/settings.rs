@@ -2,51 +2,24 @@
 
 use std::path::PathBuf;
 
-use icloud_photos::RawPolicy;
-use icloudpd_sync::{
-    DateBound, FileMatchPolicy, FolderStructure, LiveMovPolicy, LiveSize, Size, SyncOptions,
-    TimeNames,
-};
+use icloudpd_sync::{SyncOptions, TimeNames};
 
 use crate::args::{self, GlobalArgs, UserArgs};
 
-/// One user's validated settings.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One user's validated settings: what the CLI itself acts on, and the download options
+/// handed to the sync engine.
+#[derive(Debug, Clone)]
 pub struct UserSettings {
     pub username: String,
     pub password: Option<String>,
-    pub directory: Option<PathBuf>,
     pub auth_only: bool,
     pub cookie_directory: PathBuf,
     pub list_albums: bool,
     pub list_libraries: bool,
     /// CloudKit zone name of the library (`--library`, default `PrimarySync`).
     pub library: String,
-    /// De-duplicated `--size` values, `[original]` when none was given.
-    pub sizes: Vec<Size>,
-    pub live_photo_size: LiveSize,
-    pub recent: Option<u64>,
-    pub until_found: Option<u64>,
-    pub albums: Vec<String>,
-    pub skip_videos: bool,
-    pub skip_photos: bool,
-    pub skip_live_photos: bool,
-    pub xmp_sidecar: bool,
-    pub force_size: bool,
-    pub auto_delete: bool,
-    pub folder_structure: FolderStructure,
-    /// Month and day names of the OS locale (`--use-os-locale`); `None` for English.
-    pub time_names: Option<TimeNames>,
-    pub set_exif_datetime: bool,
-    pub delete_after_download: bool,
-    pub keep_icloud_recent_days: Option<u32>,
-    pub dry_run: bool,
-    pub keep_unicode_in_filenames: bool,
-    pub live_photo_mov_filename_policy: LiveMovPolicy,
-    pub align_raw: RawPolicy,
-    pub file_match_policy: FileMatchPolicy,
-    pub skip_created_before: Option<DateBound>,
-    pub skip_created_after: Option<DateBound>,
+    /// What to download and how; `None` without `--directory`.
+    pub download: Option<SyncOptions>,
 }
 
 /// Runs the per-user consistency checks of icloudpd and resolves paths. Each check looks at
@@ -100,7 +73,7 @@ pub fn validate(
     let home = std::env::var_os("HOME").map(PathBuf::from);
     Ok(users
         .iter()
-        .map(|u| settings(u, home.as_deref(), time_names))
+        .map(|u| settings(u, global, home.as_deref(), time_names))
         .collect())
 }
 
@@ -111,84 +84,64 @@ fn has_directory(user: &UserArgs) -> bool {
 
 fn settings(
     u: &UserArgs,
+    global: &GlobalArgs,
     home: Option<&std::path::Path>,
     time_names: Option<&TimeNames>,
 ) -> UserSettings {
     UserSettings {
         username: u.username.clone(),
         password: u.password.clone().filter(|p| !p.is_empty()),
-        directory: u
-            .directory
-            .as_ref()
-            .filter(|_| has_directory(u))
-            .map(PathBuf::from),
         auth_only: u.auth_only,
         cookie_directory: expand_tilde(&u.cookie_directory, home),
         list_albums: u.list_albums,
         list_libraries: u.list_libraries,
         library: u.library.clone(),
-        sizes: u.sizes.clone(),
-        live_photo_size: u.live_photo_size,
-        recent: u.recent,
-        until_found: u.until_found,
-        albums: u.albums.clone(),
-        skip_videos: u.skip_videos,
-        skip_photos: u.skip_photos,
-        skip_live_photos: u.skip_live_photos,
-        xmp_sidecar: u.xmp_sidecar,
-        force_size: u.force_size,
-        auto_delete: u.auto_delete,
-        folder_structure: u.folder_structure.clone(),
-        time_names: time_names.cloned(),
-        set_exif_datetime: u.set_exif_datetime,
-        delete_after_download: u.delete_after_download,
-        keep_icloud_recent_days: u.keep_icloud_recent_days,
-        dry_run: u.dry_run,
-        keep_unicode_in_filenames: u.keep_unicode_in_filenames,
-        live_photo_mov_filename_policy: u.live_photo_mov_filename_policy,
-        align_raw: u.align_raw,
-        file_match_policy: u.file_match_policy,
-        skip_created_before: u.skip_created_before,
-        skip_created_after: u.skip_created_after,
+        download: u
+            .directory
+            .as_ref()
+            .filter(|_| has_directory(u))
+            .map(|dir| sync_options(u, dir, global, time_names)),
     }
 }
 
-impl UserSettings {
-    /// Returns the sync engine's options for this user (download directory, sizes, filters,
-    /// naming, deletion modes) plus the process-wide `--only-print-filenames` and
-    /// `--threads-num`.
-    pub fn sync_options(&self, global: &GlobalArgs) -> SyncOptions {
-        let mut o = SyncOptions::new(self.directory.clone().unwrap_or_default());
-        o.sizes = self.sizes.clone();
-        o.live_photo_size = self.live_photo_size;
-        o.force_size = self.force_size;
-        o.align_raw = self.align_raw;
-        o.file_match_policy = self.file_match_policy;
-        o.live_mov_policy = self.live_photo_mov_filename_policy;
-        o.folder_structure = self.folder_structure.clone();
-        if let Some(names) = &self.time_names {
-            o.time_names = names.clone();
-        }
-        o.keep_unicode_in_filenames = self.keep_unicode_in_filenames;
-        o.skip_videos = self.skip_videos;
-        o.skip_photos = self.skip_photos;
-        o.skip_live_photos = self.skip_live_photos;
-        o.recent = self.recent;
-        o.until_found = self.until_found;
-        o.skip_created_before = self.skip_created_before;
-        o.skip_created_after = self.skip_created_after;
-        o.albums = self.albums.clone();
-        o.set_exif_datetime = self.set_exif_datetime;
-        o.xmp_sidecar = self.xmp_sidecar;
-        o.xmp_toolkit = args::xmp_toolkit();
-        o.dry_run = self.dry_run;
-        o.only_print_filenames = global.only_print_filenames;
-        o.auto_delete = self.auto_delete;
-        o.delete_after_download = self.delete_after_download;
-        o.keep_icloud_recent_days = self.keep_icloud_recent_days;
-        o.concurrency = global.concurrency;
-        o
+/// The sync engine's options for one user (download directory, sizes, filters, naming,
+/// deletion modes) plus the process-wide `--only-print-filenames` and `--threads-num`.
+fn sync_options(
+    u: &UserArgs,
+    directory: &str,
+    global: &GlobalArgs,
+    time_names: Option<&TimeNames>,
+) -> SyncOptions {
+    let mut o = SyncOptions::new(directory);
+    o.sizes = u.sizes.clone();
+    o.live_photo_size = u.live_photo_size;
+    o.force_size = u.force_size;
+    o.align_raw = u.align_raw;
+    o.file_match_policy = u.file_match_policy;
+    o.live_mov_policy = u.live_photo_mov_filename_policy;
+    o.folder_structure = u.folder_structure.clone();
+    if let Some(names) = time_names {
+        o.time_names = names.clone();
     }
+    o.keep_unicode_in_filenames = u.keep_unicode_in_filenames;
+    o.skip_videos = u.skip_videos;
+    o.skip_photos = u.skip_photos;
+    o.skip_live_photos = u.skip_live_photos;
+    o.recent = u.recent;
+    o.until_found = u.until_found;
+    o.skip_created_before = u.skip_created_before;
+    o.skip_created_after = u.skip_created_after;
+    o.albums = u.albums.clone();
+    o.set_exif_datetime = u.set_exif_datetime;
+    o.xmp_sidecar = u.xmp_sidecar;
+    o.xmp_toolkit = args::xmp_toolkit();
+    o.dry_run = u.dry_run;
+    o.only_print_filenames = global.only_print_filenames;
+    o.auto_delete = u.auto_delete;
+    o.delete_after_download = u.delete_after_download;
+    o.keep_icloud_recent_days = u.keep_icloud_recent_days;
+    o.concurrency = global.concurrency;
+    o
 }
 
 fn expand_tilde(path: &str, home: Option<&std::path::Path>) -> PathBuf {
@@ -202,6 +155,11 @@ fn expand_tilde(path: &str, home: Option<&std::path::Path>) -> PathBuf {
 
 #[cfg(test)]
 mod tests {
+    use icloud_photos::RawPolicy;
+    use icloudpd_sync::{
+        DateBound, FileMatchPolicy, FolderStructure, LiveMovPolicy, LiveSize, Size,
+    };
+
     use super::*;
     use crate::args::{Invocation, parse};
 
@@ -290,7 +248,7 @@ mod tests {
              --file-match-policy name-id7 --skip-created-before 3d --skip-created-after 1d",
         );
         let users = validate(&global, &users, None).unwrap();
-        let o = users[0].sync_options(&global);
+        let o = users[0].download.clone().unwrap();
         assert_eq!(o.directory, PathBuf::from("/photos"));
         assert_eq!(o.sizes, [Size::Medium, Size::Thumb]);
         assert_eq!(o.live_photo_size, LiveSize::Thumb);
@@ -318,7 +276,7 @@ mod tests {
     fn sync_options_defaults() {
         let (global, users) = parsed("-u a -d x");
         let users = validate(&global, &users, None).unwrap();
-        let o = users[0].sync_options(&global);
+        let o = users[0].download.clone().unwrap();
         assert_eq!(o.sizes, [Size::Original]);
         assert_eq!(o.concurrency, icloudpd_sync::DEFAULT_CONCURRENCY);
         assert!(!o.only_print_filenames && !o.dry_run);

@@ -16,7 +16,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::error::{Error, Result};
-use crate::execute::{FetchError, Fetcher, write_sidecar};
+use crate::execute::{FetchError, Fetcher, dated_by_us, write_sidecar};
 use crate::options::SyncOptions;
 use crate::plan::{AssetPlan, Claims, Planner};
 use crate::report::{AssetFailure, FailureKind, NoopReporter, Reporter, SyncEvent, SyncReport};
@@ -43,7 +43,8 @@ const RECENTLY_DELETED: &str = "Recently Deleted";
 pub struct SyncEngine {
     photos: PhotosClient,
     library: Library,
-    options: SyncOptions,
+    /// Shared with every asset's download task.
+    options: Arc<SyncOptions>,
     reporter: Arc<dyn Reporter>,
 }
 
@@ -71,7 +72,7 @@ impl SyncEngine {
         SyncEngine {
             photos,
             library,
-            options,
+            options: Arc::new(options),
             reporter: Arc::new(NoopReporter),
         }
     }
@@ -256,8 +257,7 @@ impl SyncEngine {
             };
             let job = AssetJob {
                 fetcher: fetcher.clone(),
-                library: self.library.clone(),
-                options: options.clone(),
+                options: Arc::clone(&self.options),
                 claims: claims.clone(),
             };
             tasks.spawn(async move {
@@ -307,9 +307,7 @@ impl SyncEngine {
                     continue;
                 }
                 let sidecar = name.ends_with(".xmp");
-                let ours = sizes.contains(&meta.len())
-                    || (crate::execute::is_jpeg_name(&path)
-                        && mtime_secs(&meta) == Some(created.timestamp()));
+                let ours = sizes.contains(&meta.len()) || dated_by_us(&path, &meta, &created);
                 if sidecar {
                     let media = folder.join(name.trim_end_matches(".xmp"));
                     if media.exists() && !self.options.dry_run {
@@ -348,8 +346,7 @@ impl SyncEngine {
 /// The work of one asset after planning: its downloads, sidecars and iCloud deletion.
 struct AssetJob {
     fetcher: Fetcher,
-    library: Library,
-    options: SyncOptions,
+    options: Arc<SyncOptions>,
     claims: Claims,
 }
 
@@ -462,12 +459,12 @@ impl AssetJob {
         if self.options.dry_run {
             reporter.event(&SyncEvent::WouldDeleteInIcloud {
                 name,
-                library: self.library.name(),
+                library: self.fetcher.library.name(),
             });
             return;
         }
         reporter.event(&SyncEvent::DeletingInIcloud { name });
-        match self.library.delete(asset).await {
+        match self.fetcher.library.delete(asset).await {
             Ok(()) => {
                 reporter.event(&SyncEvent::DeletedInIcloud { name });
                 out.deleted = true;
@@ -504,14 +501,4 @@ fn merge(
             error: e.to_string(),
         }),
     });
-}
-
-fn mtime_secs(meta: &std::fs::Metadata) -> Option<i64> {
-    let modified = meta.modified().ok()?;
-    Some(
-        match modified.duration_since(std::time::SystemTime::UNIX_EPOCH) {
-            Ok(d) => i64::try_from(d.as_secs()).ok()?,
-            Err(e) => -i64::try_from(e.duration().as_secs()).ok()?,
-        },
-    )
 }

@@ -373,6 +373,26 @@ pub(crate) fn is_jpeg_name(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("jpg") || e.eq_ignore_ascii_case("jpeg"))
 }
 
+/// Whether a file is a JPEG that `--set-exif-datetime` changed after download: its size no
+/// longer matches Apple's, but its modification time is the asset's creation second, which we
+/// set (icloudpd would download it again under a `-<size>` name on every run).
+pub(crate) fn dated_by_us(
+    path: &Path,
+    meta: &std::fs::Metadata,
+    created: &DateTime<FixedOffset>,
+) -> bool {
+    is_jpeg_name(path) && mtime_secs(meta) == Some(created.timestamp())
+}
+
+/// The modification time in whole seconds since the epoch (negative before 1970).
+fn mtime_secs(meta: &std::fs::Metadata) -> Option<i64> {
+    let modified = meta.modified().ok()?;
+    Some(match modified.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_secs()).ok()?,
+        Err(e) => -i64::try_from(e.duration().as_secs()).ok()?,
+    })
+}
+
 /// `secs` since the epoch (negative before 1970) as a `SystemTime`.
 pub(crate) fn system_time(secs: i64) -> SystemTime {
     let magnitude = Duration::from_secs(secs.unsigned_abs());

@@ -6,11 +6,11 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::SystemTime;
 
 use chrono::{DateTime, FixedOffset};
 use icloud_photos::{Asset, AssetVersion};
 
+use crate::execute;
 use crate::options::{FileMatchPolicy, LiveSize, Size, SyncOptions};
 use crate::paths::{PathPolicy, SizeChoice, dedup_path, legacy_original_name};
 use crate::report::{Reporter, SyncEvent};
@@ -234,21 +234,10 @@ impl Planner {
             .map(|m| m.len())
     }
 
-    /// A JPEG that `--set-exif-datetime` changed after download: its size no longer matches
-    /// Apple's, but its modification time is the asset's creation second, which we set.
-    /// icloudpd would download it again under a `-<size>` name on every run.
+    /// Under `--set-exif-datetime`, a JPEG we dated ourselves (see [`execute::dated_by_us`]).
     fn dated_by_us(&self, path: &Path, created: &DateTime<FixedOffset>) -> bool {
-        if !self.exif || !crate::execute::is_jpeg_name(path) {
-            return false;
-        }
-        let Ok(modified) = std::fs::metadata(path).and_then(|m| m.modified()) else {
-            return false;
-        };
-        let secs = match modified.duration_since(SystemTime::UNIX_EPOCH) {
-            Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
-            Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
-        };
-        secs == created.timestamp()
+        self.exif
+            && std::fs::metadata(path).is_ok_and(|meta| execute::dated_by_us(path, &meta, created))
     }
 }
 

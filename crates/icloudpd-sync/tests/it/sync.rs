@@ -94,46 +94,9 @@ async fn one_download_at_a_time_with_concurrency_one() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_interrupted_file_is_resumed_with_a_range_request() {
-    let lib = FakeLibrary::new().asset(FakeAsset::photo("IMG_0001.JPG").size(50_000));
-    let fake = FakeICloud::builder()
-        .account(account(lib))
-        .recording(true)
-        .start()
-        .unwrap();
-    let expected = fake.expected_listing(crate::USER, "PrimarySync", None);
-    let (size, checksum) = expected[0].version("resOriginal").unwrap();
-    let bytes = fake
-        .version_bytes(
-            crate::USER,
-            "PrimarySync",
-            &expected[0].asset_record_name,
-            "resOriginal",
-        )
-        .unwrap();
-    assert_eq!(bytes.len() as u64, size);
-    let dir = tempfile::tempdir().unwrap();
-    let mut o = options(dir.path());
-    o.folder_structure = FolderStructure::Flat;
-    // What an earlier, killed run left: the first 1234 bytes under icloudpd's temp name.
-    let part = dir
-        .path()
-        .join(format!("{}.part", base32_of_base64(checksum)));
-    std::fs::write(&part, &bytes[..1234]).unwrap();
     let events = Arc::new(Events::default());
-    let report = sync_with(&fake, o, events.clone()).await.unwrap();
-    assert!(report.failed.is_empty(), "{:?}", report.failed);
-    assert_eq!(
-        std::fs::read(dir.path().join("IMG_0001.JPG")).unwrap(),
-        bytes
-    );
-    assert!(!part.exists());
-    let ranges: Vec<String> = fake
-        .requests()
-        .iter()
-        .filter(|r| r.path.contains("/B/"))
-        .filter_map(|r| r.header("range").map(str::to_owned))
-        .collect();
-    assert_eq!(ranges, vec!["bytes=1234-".to_owned()]);
+    let ranges = resume_under(None, true, events.clone()).await;
+    assert_eq!(ranges, vec![Some("bytes=1234-".to_owned())]);
     assert!(
         events
             .lines()
@@ -144,18 +107,22 @@ async fn an_interrupted_file_is_resumed_with_a_range_request() {
     );
 }
 
-/// Resumes a 50 000-byte photo whose `.part` holds 1234 bytes (the original's first ones if
-/// `correct_prefix`, zeros otherwise) from a CDN misbehaving as `fault` says; checks the file
-/// ends up whole and byte-identical with no `.part` left, and returns the `Range` header of
-/// each download request.
-async fn resume_under(fault: Fault, correct_prefix: bool) -> Vec<Option<String>> {
+/// Resumes a 50 000-byte photo whose `.part` (what an earlier, killed run left under
+/// icloudpd's temp name) holds 1234 bytes (the original's first ones if `correct_prefix`, zeros
+/// otherwise) from a CDN misbehaving as `fault` says, if at all; checks the file ends up whole
+/// and byte-identical with no `.part` left, and returns the `Range` header of each download
+/// request.
+async fn resume_under(
+    fault: Option<Fault>,
+    correct_prefix: bool,
+    events: Arc<Events>,
+) -> Vec<Option<String>> {
     let lib = FakeLibrary::new().asset(FakeAsset::photo("IMG_0001.JPG").size(50_000));
-    let fake = FakeICloud::builder()
-        .account(account(lib))
-        .recording(true)
-        .fault(fault)
-        .start()
-        .unwrap();
+    let mut builder = FakeICloud::builder().account(account(lib)).recording(true);
+    if let Some(fault) = fault {
+        builder = builder.fault(fault);
+    }
+    let fake = builder.start().unwrap();
     let expected = fake.expected_listing(crate::USER, "PrimarySync", None);
     let (_, checksum) = expected[0].version("resOriginal").unwrap();
     let bytes = fake
@@ -178,7 +145,7 @@ async fn resume_under(fault: Fault, correct_prefix: bool) -> Vec<Option<String>>
         vec![0; 1234]
     };
     std::fs::write(&part, prefix).unwrap();
-    let report = sync(&fake, o).await.unwrap();
+    let report = sync_with(&fake, o, events).await.unwrap();
     assert!(report.failed.is_empty(), "{:?}", report.failed);
     let file = std::fs::read(dir.path().join("IMG_0001.JPG")).unwrap();
     assert!(
@@ -198,7 +165,12 @@ async fn resume_under(fault: Fault, correct_prefix: bool) -> Vec<Option<String>>
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_resume_answered_whole_restarts_the_file_instead_of_appending() {
     for correct_prefix in [true, false] {
-        let ranges = resume_under(Fault::ignore_range(None), correct_prefix).await;
+        let ranges = resume_under(
+            Some(Fault::ignore_range(None)),
+            correct_prefix,
+            Arc::default(),
+        )
+        .await;
         assert_eq!(ranges, vec![Some("bytes=1234-".to_owned())]);
     }
 }
@@ -206,7 +178,12 @@ async fn a_resume_answered_whole_restarts_the_file_instead_of_appending() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_resume_answered_with_another_range_is_discarded_and_started_over() {
     for correct_prefix in [true, false] {
-        let ranges = resume_under(Fault::wrong_range(None), correct_prefix).await;
+        let ranges = resume_under(
+            Some(Fault::wrong_range(None)),
+            correct_prefix,
+            Arc::default(),
+        )
+        .await;
         // The retry starts over from byte 0, which the fault leaves alone.
         let expected = ["bytes=1234-", "bytes=0-"].map(|r| Some(r.to_owned()));
         assert_eq!(ranges, expected);
