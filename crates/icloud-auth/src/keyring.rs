@@ -2,20 +2,43 @@
 //!
 //! Entries live under the service [`KEYRING_SERVICE`] (`pyicloud://icloud-password`) with the
 //! Apple ID as the account, so a password saved by Python icloudpd or its `icloud` tool is found
-//! and vice versa. Which store holds them is a [`KeyringBackend`].
+//! and vice versa. Which store holds them is a [`KeyringBackend`]; the default,
+//! [`KeyringBackend::Platform`], makes the choice Python's `keyring` makes on the same machine:
+//! the system store (the Secret Service on Linux and the BSDs, the Keychain, the Credential
+//! Manager) when it is usable, else keyrings.alt's plain-text file
+//! `~/.local/share/python_keyring/keyring_pass.cfg`, which is what a headless Linux box without
+//! a Secret Service gets. [`KeyringPasswordStore::location`] tells which it is, for messages.
 //!
-//! Every call blocks the calling thread (D-Bus round trips for the Secret Service), yet is safe
-//! from async code: keyring's Secret Service store drives its own small tokio runtime, which
-//! panics when started on a thread that already drives one, so each read, write or delete runs on
-//! a short-lived helper thread. In async code, prefer `spawn_blocking` all the same, so as not to
-//! stall a worker thread.
+//! # Environment
+//!
+//! Unlike the rest of this crate (but for [`Endpoints::from_env`](crate::Endpoints::from_env)),
+//! the keyring reads environment variables, because Python's `keyring` decides by them and
+//! both programs must find the same password: `HOME` and `XDG_DATA_HOME` (`LOCALAPPDATA` and
+//! `ProgramData` on Windows) locate the file, and `DBUS_SESSION_BUS_ADDRESS` the session bus
+//! that may offer the Secret Service.
+//!
+//! # Blocking
+//!
+//! Every call blocks the calling thread (file I/O; D-Bus round trips for the Secret Service),
+//! yet is safe from async code: keyring's Secret Service store drives its own small tokio
+//! runtime, which panics when started on a thread that already drives one, so each read, write
+//! or delete runs on a short-lived helper thread, as does the first question to the session
+//! bus. In async code, prefer `spawn_blocking` all the same, so as not to stall a worker thread.
+
+mod file;
+mod ini;
+mod native;
+mod platform;
 
 use std::fmt;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
-use keyring::credential::CredentialBuilder;
+use keyring::credential::{CredentialBuilder, CredentialBuilderApi};
 use secrecy::{ExposeSecret, SecretString};
 
+use self::file::FileBuilder;
+use self::platform::PlatformBuilder;
 use crate::{Error, Result};
 
 /// Keyring service name under which passwords are stored; the one pyicloud and icloudpd use.
@@ -28,9 +51,15 @@ pub const KEYRING_SERVICE: &str = "pyicloud://icloud-password";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum KeyringBackend {
-    /// The operating system's own store, the one Python's `keyring` also uses by default: the
-    /// Keychain on macOS and iOS, the Credential Manager on Windows, and the Secret Service
-    /// (GNOME Keyring, KWallet via its Secret Service API) on Linux and the BSDs.
+    /// The store Python's `keyring` uses on this machine, with keyrings.alt installed (as it is
+    /// with icloudpd): the operating system's own store — the Keychain on macOS and iOS, the
+    /// Credential Manager on Windows, the Secret Service (GNOME Keyring, KWallet, KeePassXC) on
+    /// Linux and the BSDs — with [`KeyringBackend::File`] as a fallback for reading; or, where
+    /// that store is not usable, the file alone.
+    ///
+    /// The Secret Service is usable when `DBUS_SESSION_BUS_ADDRESS` names a session bus on
+    /// which `org.freedesktop.secrets` runs or can be started. This is asked once per
+    /// [`KeyringPasswordStore`], on first use. A delete removes the password from both stores.
     #[default]
     Platform,
     /// The freedesktop Secret Service over the D-Bus session bus (Linux and the BSDs).
@@ -38,25 +67,35 @@ pub enum KeyringBackend {
     /// The Linux kernel key retention service (keyutils). It needs no daemon, which suits
     /// headless machines, but entries vanish on reboot and Python icloudpd does not read them.
     KernelKeyutils,
+    /// Python keyrings.alt's plain-text keyring, `keyring_pass.cfg` in Python keyring's data
+    /// directory (`$XDG_DATA_HOME/python_keyring`, by default
+    /// `~/.local/share/python_keyring`; `%LOCALAPPDATA%\Python Keyring` on Windows): where
+    /// Python icloudpd keeps the password when no Secret Service runs.
+    ///
+    /// The password is base64-encoded, not encrypted: the file is protected only by being
+    /// readable by its owner alone (mode 0600, in a directory created with mode 0700). Use
+    /// [`KeyringPasswordStore::with_file`] for another path.
+    File,
     /// An in-memory store for tests: a password lives only as long as the [`KeyringEntry`] it
     /// was set through, so a test must set and read through the same entry.
     Mock,
 }
 
 impl KeyringBackend {
-    /// Returns the backend with the given name: `platform`, `secret-service`, `keyutils` or
-    /// `mock` (surrounding whitespace and case are ignored).
+    /// Returns the backend with the given name: `platform`, `secret-service`, `keyutils`,
+    /// `file` or `mock` (surrounding whitespace and case are ignored).
     ///
-    /// This is the vocabulary the command-line tools accept in `ICLOUD_KEYRING_BACKEND`; the
-    /// library itself reads no environment variables.
+    /// This is the vocabulary the command-line tools accept in `ICLOUD_KEYRING_BACKEND`.
     pub fn from_name(name: &str) -> Result<Self> {
         match name.trim().to_ascii_lowercase().as_str() {
             "platform" => Ok(Self::Platform),
             "secret-service" => Ok(Self::SecretService),
             "keyutils" => Ok(Self::KernelKeyutils),
+            "file" => Ok(Self::File),
             "mock" => Ok(Self::Mock),
             _ => Err(Error::Config(format!(
-                "unknown keyring backend '{}' (expected platform, secret-service, keyutils or mock)",
+                "unknown keyring backend '{}' (expected platform, secret-service, keyutils, \
+                 file or mock)",
                 name.trim()
             ))),
         }
@@ -68,104 +107,165 @@ impl KeyringBackend {
             Self::Platform => "platform",
             Self::SecretService => "secret-service",
             Self::KernelKeyutils => "keyutils",
+            Self::File => "file",
             Self::Mock => "mock",
         }
     }
 
     /// Makes this backend the one [`KeyringPasswordStore::new`] uses, process-wide.
     ///
-    /// This replaces the `keyring` crate's default credential builder, so it also affects any
+    /// This also replaces the `keyring` crate's default credential builder, so it affects any
     /// other code in the process that uses that crate's `Entry::new`. Call it once at start-up.
     pub fn install_as_default(self) -> Result<()> {
-        keyring::set_default_credential_builder(self.credential_builder()?);
+        let store = Arc::new(Store::new(self)?);
+        keyring::set_default_credential_builder(Box::new(Shared(Arc::clone(&store))));
+        *INSTALLED.write().unwrap_or_else(PoisonError::into_inner) = Some(store);
         Ok(())
     }
+}
 
-    fn credential_builder(self) -> Result<Box<CredentialBuilder>> {
+/// Where a [`KeyringPasswordStore`] keeps passwords, from [`KeyringPasswordStore::location`].
+///
+/// Its `Display` names the place for a message: `the Secret Service`, `the file
+/// /home/jane/.local/share/python_keyring/keyring_pass.cfg (readable only by you)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyringLocation {
+    /// The freedesktop Secret Service.
+    SecretService,
+    /// The Keychain of macOS or iOS.
+    Keychain,
+    /// The Windows Credential Manager.
+    CredentialManager,
+    /// The Linux kernel keyring.
+    KernelKeyutils,
+    /// Python keyrings.alt's plain-text keyring file at this path.
+    File(PathBuf),
+    /// Memory that keeps nothing ([`KeyringBackend::Mock`]).
+    Memory,
+}
+
+impl KeyringLocation {
+    /// Returns the path of the keyring file, if passwords go to one.
+    pub fn file_path(&self) -> Option<&Path> {
         match self {
-            Self::Platform => Ok(platform_builder()),
-            Self::SecretService => secret_service_builder(),
-            Self::KernelKeyutils => keyutils_builder(),
-            Self::Mock => Ok(keyring::mock::default_credential_builder()),
+            Self::File(path) => Some(path),
+            _ => None,
         }
     }
 }
 
-/// On Linux and the BSDs this is chosen explicitly rather than left to `keyring`'s compile-time
-/// default, which would switch to keyutils if a build ever lost the Secret Service feature.
-#[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
-fn platform_builder() -> Box<CredentialBuilder> {
-    keyring::secret_service::default_credential_builder()
+impl fmt::Display for KeyringLocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::SecretService => f.write_str("the Secret Service"),
+            Self::Keychain => f.write_str("the Keychain"),
+            Self::CredentialManager => f.write_str("the Windows Credential Manager"),
+            Self::KernelKeyutils => f.write_str("the Linux kernel keyring"),
+            Self::File(path) if cfg!(unix) => {
+                write!(f, "the file {} (readable only by you)", path.display())
+            }
+            Self::File(path) => write!(f, "the file {}", path.display()),
+            Self::Memory => f.write_str("memory, for tests (nothing is kept)"),
+        }
+    }
 }
 
-#[cfg(not(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd")))]
-fn platform_builder() -> Box<CredentialBuilder> {
-    keyring::default::default_credential_builder()
+/// A backend's credential builder, and how to tell where it stores.
+struct Store {
+    backend: KeyringBackend,
+    builder: Arc<CredentialBuilder>,
+    locator: Locator,
 }
 
-#[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
-fn secret_service_builder() -> Result<Box<CredentialBuilder>> {
-    Ok(keyring::secret_service::default_credential_builder())
+enum Locator {
+    Fixed(KeyringLocation),
+    Platform(Arc<PlatformBuilder>),
 }
 
-#[cfg(not(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd")))]
-fn secret_service_builder() -> Result<Box<CredentialBuilder>> {
-    Err(unavailable(KeyringBackend::SecretService))
+impl Store {
+    fn new(backend: KeyringBackend) -> Result<Self> {
+        let fixed = |builder: Box<CredentialBuilder>, location| Store {
+            backend,
+            builder: Arc::from(builder),
+            locator: Locator::Fixed(location),
+        };
+        Ok(match backend {
+            KeyringBackend::Platform => Store::platform(),
+            KeyringBackend::SecretService => {
+                fixed(native::secret_service()?, KeyringLocation::SecretService)
+            }
+            KeyringBackend::KernelKeyutils => {
+                fixed(native::keyutils()?, KeyringLocation::KernelKeyutils)
+            }
+            KeyringBackend::File => Store::file(file::default_path().ok_or_else(|| {
+                Error::Keyring("cannot place the keyring file: no home directory".to_owned())
+            })?),
+            KeyringBackend::Mock => fixed(
+                keyring::mock::default_credential_builder(),
+                KeyringLocation::Memory,
+            ),
+        })
+    }
+
+    fn platform() -> Self {
+        let builder = Arc::new(PlatformBuilder::new());
+        Store {
+            backend: KeyringBackend::Platform,
+            builder: Arc::clone(&builder) as Arc<CredentialBuilder>,
+            locator: Locator::Platform(builder),
+        }
+    }
+
+    fn file(path: PathBuf) -> Self {
+        Store {
+            backend: KeyringBackend::File,
+            builder: Arc::new(FileBuilder::new(path.clone())),
+            locator: Locator::Fixed(KeyringLocation::File(path)),
+        }
+    }
+
+    fn location(&self) -> Result<KeyringLocation> {
+        match &self.locator {
+            Locator::Fixed(location) => Ok(location.clone()),
+            Locator::Platform(builder) => builder.location(),
+        }
+    }
 }
 
-#[cfg(target_os = "linux")]
-fn keyutils_builder() -> Result<Box<CredentialBuilder>> {
-    Ok(Box::new(KeyutilsInSession(
-        keyring::keyutils::default_credential_builder(),
-    )))
+/// The store installed with [`KeyringBackend::install_as_default`].
+static INSTALLED: RwLock<Option<Arc<Store>>> = RwLock::new(None);
+
+/// The process-wide default store, as installed or else the platform store.
+fn process_default() -> Arc<Store> {
+    static PLATFORM: OnceLock<Arc<Store>> = OnceLock::new();
+    let installed = INSTALLED.read().unwrap_or_else(PoisonError::into_inner);
+    match &*installed {
+        Some(store) => Arc::clone(store),
+        None => Arc::clone(PLATFORM.get_or_init(|| Arc::new(Store::platform()))),
+    }
 }
 
-/// keyring's keyutils store, used from a thread that surely has a session keyring.
-///
-/// That store reads the session keyring without creating one, then asks for the persistent
-/// keyring, which gives a thread without a session keyring a new, empty one. The keyring read
-/// first (the user-session keyring, which the thread possessed only as a fallback) stops being
-/// possessed, so every search in it fails with `EACCES`, which keyring reports as "no entry".
-/// That is the normal state of containers, CI runners and services started without
-/// `pam_keyinit`. Creating the session keyring first avoids it: passwords then go into that
-/// keyring and into the user's persistent keyring, where later processes find them.
-#[cfg(target_os = "linux")]
-struct KeyutilsInSession(Box<CredentialBuilder>);
+/// A store handed to the `keyring` crate as its default builder.
+struct Shared(Arc<Store>);
 
-#[cfg(target_os = "linux")]
-impl keyring::credential::CredentialBuilderApi for KeyutilsInSession {
+impl CredentialBuilderApi for Shared {
     fn build(
         &self,
         target: Option<&str>,
         service: &str,
         user: &str,
     ) -> keyring::Result<Box<keyring::Credential>> {
-        use linux_keyutils::{KeyRing, KeyRingIdentifier};
-        KeyRing::from_special_id(KeyRingIdentifier::Session, true)
-            .map_err(|e| keyring::Error::NoStorageAccess(Box::new(e)))?;
-        self.0.build(target, service, user)
+        self.0.builder.build(target, service, user)
     }
 
     fn as_any(&self) -> &dyn std::any::Any {
-        self
+        self.0.builder.as_any()
     }
 
     fn persistence(&self) -> keyring::credential::CredentialPersistence {
-        self.0.persistence()
+        self.0.builder.persistence()
     }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn keyutils_builder() -> Result<Box<CredentialBuilder>> {
-    Err(unavailable(KeyringBackend::KernelKeyutils))
-}
-
-#[cfg(not(target_os = "linux"))]
-fn unavailable(backend: KeyringBackend) -> Error {
-    Error::Keyring(format!(
-        "the {} keyring is not available on this operating system",
-        backend.name()
-    ))
 }
 
 /// Reads, stores and removes Apple ID passwords in a keyring.
@@ -179,6 +279,8 @@ fn unavailable(backend: KeyringBackend) -> Error {
 /// # fn main() -> icloud_auth::Result<()> {
 /// let store = KeyringPasswordStore::with_backend(KeyringBackend::Platform)?;
 /// store.set("jane@example.com", &SecretString::from("hunter2"))?;
+/// // "the Secret Service", or on a headless box "the file /home/jane/.local/share/…"
+/// println!("Saved in {}", store.location()?);
 /// assert!(store.get("jane@example.com")?.is_some());
 /// assert!(store.delete("jane@example.com")?);
 /// # Ok(())
@@ -186,46 +288,60 @@ fn unavailable(backend: KeyringBackend) -> Error {
 /// ```
 #[derive(Clone)]
 pub struct KeyringPasswordStore {
-    /// `None`: the `keyring` crate's process-wide default builder.
-    builder: Option<Arc<CredentialBuilder>>,
-    backend: Option<KeyringBackend>,
+    /// `None`: the process-wide default, looked up at each use.
+    store: Option<Arc<Store>>,
 }
 
 impl KeyringPasswordStore {
     /// Returns a store that uses the process-wide default backend: the one installed with
-    /// [`KeyringBackend::install_as_default`], otherwise the `keyring` crate's default for this
-    /// operating system (with this crate's features, the same store as
-    /// [`KeyringBackend::Platform`]).
+    /// [`KeyringBackend::install_as_default`], otherwise [`KeyringBackend::Platform`] (shared by
+    /// all such stores, so the platform's choice is made once per process).
+    ///
+    /// A default builder installed into the `keyring` crate by other means is not used.
     pub fn new() -> Self {
-        KeyringPasswordStore {
-            builder: None,
-            backend: None,
-        }
+        KeyringPasswordStore { store: None }
     }
 
     /// Returns a store that uses the given backend, whatever the process-wide default is.
     ///
-    /// Fails with [`Error::Keyring`] if the backend does not exist on this operating system.
+    /// Fails with [`Error::Keyring`] if the backend does not exist on this operating system
+    /// (or, for [`KeyringBackend::File`], if there is no home directory to find the file in).
     pub fn with_backend(backend: KeyringBackend) -> Result<Self> {
         Ok(KeyringPasswordStore {
-            builder: Some(Arc::from(backend.credential_builder()?)),
-            backend: Some(backend),
+            store: Some(Arc::new(Store::new(backend)?)),
         })
+    }
+
+    /// Returns a store that keeps passwords in the keyring file at `path`, in Python
+    /// keyrings.alt's format ([`KeyringBackend::File`] at a path of your choosing).
+    pub fn with_file(path: impl Into<PathBuf>) -> Self {
+        KeyringPasswordStore {
+            store: Some(Arc::new(Store::file(path.into()))),
+        }
+    }
+
+    /// Returns where this store keeps passwords. For [`KeyringBackend::Platform`] this makes
+    /// the platform's choice if not made yet, which may ask the D-Bus session bus.
+    ///
+    /// Fails with [`Error::Keyring`] if the platform store has nowhere to keep passwords (no
+    /// system store and no home directory).
+    pub fn location(&self) -> Result<KeyringLocation> {
+        self.resolve().location()
     }
 
     /// Returns the keyring entry for `username` (the Apple ID exactly as given; icloudpd
     /// lowercases it, the `icloud` tool does not).
     ///
-    /// Nothing is read or written yet. Use the entry when several operations must see the same
-    /// credential, as tests with [`KeyringBackend::Mock`] must.
+    /// Nothing is read or written yet, though the platform store makes its choice now. Use the
+    /// entry when several operations must see the same credential, as tests with
+    /// [`KeyringBackend::Mock`] must.
     pub fn entry(&self, username: &str) -> Result<KeyringEntry> {
-        let entry = match &self.builder {
-            Some(builder) => builder
-                .build(None, KEYRING_SERVICE, username)
-                .map(keyring::Entry::new_with_credential),
-            None => keyring::Entry::new(KEYRING_SERVICE, username),
-        }
-        .map_err(|e| keyring_error("cannot open the entry", username, e))?;
+        let entry = self
+            .resolve()
+            .builder
+            .build(None, KEYRING_SERVICE, username)
+            .map(keyring::Entry::new_with_credential)
+            .map_err(|e| keyring_error("cannot open the entry", username, e))?;
         Ok(KeyringEntry {
             entry,
             username: username.to_owned(),
@@ -249,6 +365,13 @@ impl KeyringPasswordStore {
     pub fn delete(&self, username: &str) -> Result<bool> {
         self.entry(username)?.delete()
     }
+
+    fn resolve(&self) -> Arc<Store> {
+        match &self.store {
+            Some(store) => Arc::clone(store),
+            None => process_default(),
+        }
+    }
 }
 
 impl Default for KeyringPasswordStore {
@@ -259,7 +382,10 @@ impl Default for KeyringPasswordStore {
 
 impl fmt::Debug for KeyringPasswordStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let backend = self.backend.map_or("process default", KeyringBackend::name);
+        let backend = self
+            .store
+            .as_ref()
+            .map_or("process default", |s| s.backend.name());
         f.debug_struct("KeyringPasswordStore")
             .field("backend", &backend)
             .finish_non_exhaustive()
@@ -362,6 +488,7 @@ mod tests {
             KeyringBackend::Platform,
             KeyringBackend::SecretService,
             KeyringBackend::KernelKeyutils,
+            KeyringBackend::File,
             KeyringBackend::Mock,
         ] {
             assert_eq!(KeyringBackend::from_name(backend.name()).unwrap(), backend);
@@ -378,12 +505,13 @@ mod tests {
 
     #[cfg(target_os = "linux")]
     #[test]
-    fn linux_default_is_the_secret_service() {
+    fn linux_system_store_is_the_secret_service() {
         use keyring::secret_service::SsCredentialBuilder;
-        // What `KeyringPasswordStore::new` gets when no backend was installed.
         let compiled_default = keyring::default::default_credential_builder();
         assert!(compiled_default.as_any().is::<SsCredentialBuilder>());
-        assert!(platform_builder().as_any().is::<SsCredentialBuilder>());
+        let (builder, location) = native::platform_store().unwrap();
+        assert!(builder.as_any().is::<SsCredentialBuilder>());
+        assert_eq!(location, KeyringLocation::SecretService);
     }
 
     #[test]
@@ -394,6 +522,71 @@ mod tests {
         assert!(store.get("jane@example.com").unwrap().is_none());
         assert!(!store.delete("jane@example.com").unwrap());
         assert!(format!("{store:?}").contains("process default"));
+        assert_eq!(store.location().unwrap(), KeyringLocation::Memory);
+        // The keyring crate's own default is the same store.
+        let entry = keyring::Entry::new(KEYRING_SERVICE, "jane@example.com").unwrap();
+        assert!(
+            entry
+                .get_credential()
+                .downcast_ref::<keyring::mock::MockCredential>()
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn file_store_round_trip() {
+        let temp = tempfile::tempdir().unwrap();
+        let path = temp.path().join("python_keyring").join("keyring_pass.cfg");
+        let store = KeyringPasswordStore::with_file(&path);
+        assert_eq!(
+            store.location().unwrap(),
+            KeyringLocation::File(path.clone())
+        );
+        assert!(store.get("jane@example.com").unwrap().is_none());
+        store
+            .set("jane@example.com", &SecretString::from("hunter2"))
+            .unwrap();
+        // Another store, as another process would, finds it.
+        let again = KeyringPasswordStore::with_file(&path);
+        let found = again.get("jane@example.com").unwrap().unwrap();
+        assert_eq!(found.expose_secret(), "hunter2");
+        assert!(again.delete("jane@example.com").unwrap());
+        assert!(store.get("jane@example.com").unwrap().is_none());
+        assert_eq!(
+            format!("{store:?}"),
+            "KeyringPasswordStore { backend: \"file\", .. }"
+        );
+
+        // A file it cannot parse is named in the error, its contents are not.
+        std::fs::write(&path, "hunter2\n").unwrap();
+        let err = store.get("jane@example.com").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            format!(
+                "keyring: cannot read the password for jane@example.com: cannot read {}: \
+                 line 1: text before the first [section] line",
+                path.display()
+            )
+        );
+    }
+
+    #[test]
+    fn locations_read_well_in_messages() {
+        let file = KeyringLocation::File(PathBuf::from("/home/jane/keyring_pass.cfg"));
+        assert_eq!(
+            file.file_path(),
+            Some(Path::new("/home/jane/keyring_pass.cfg"))
+        );
+        assert_eq!(KeyringLocation::SecretService.file_path(), None);
+        assert_eq!(
+            KeyringLocation::SecretService.to_string(),
+            "the Secret Service"
+        );
+        #[cfg(unix)]
+        assert_eq!(
+            file.to_string(),
+            "the file /home/jane/keyring_pass.cfg (readable only by you)"
+        );
     }
 
     #[test]
@@ -459,6 +652,9 @@ mod tests {
         let store = KeyringPasswordStore::with_backend(KeyringBackend::SecretService).unwrap();
         let _ = store.get("nobody@example.com");
         let _ = store.delete("nobody@example.com");
+        // The platform store's question to the session bus, too (whatever the answer here).
+        let platform = KeyringPasswordStore::with_backend(KeyringBackend::Platform).unwrap();
+        let _ = platform.location();
     }
 
     #[test]

@@ -49,8 +49,12 @@
 //!
 //! - `rustls` (default): TLS with rustls.
 //! - `native-tls`: TLS with the platform's library instead.
-//! - `keyring`: `KeyringPasswordStore`, passwords in the OS keyring under Python icloudpd's
-//!   service name `pyicloud://icloud-password`.
+//! - `keyring`: `KeyringPasswordStore`, passwords under Python icloudpd's service name
+//!   `pyicloud://icloud-password` in the store Python's `keyring` would choose: the OS keyring
+//!   (Secret Service, Keychain, Credential Manager) or, where none is usable (a headless Linux
+//!   box), Python keyrings.alt's file `~/.local/share/python_keyring/keyring_pass.cfg`. To find
+//!   what Python finds, it reads `HOME`, `XDG_DATA_HOME` and `DBUS_SESSION_BUS_ADDRESS`: with
+//!   [`Endpoints::from_env`], the only environment variables the crate reads.
 #![deny(missing_docs)]
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
@@ -74,7 +78,9 @@ pub use cookies::Cookie;
 pub use endpoints::{AUTH_ENDPOINT_ENV, Endpoints, HOME_ENDPOINT_ENV, Region, SETUP_ENDPOINT_ENV};
 pub use error::{Error, Result, TransportError};
 #[cfg(feature = "keyring")]
-pub use keyring::{KEYRING_SERVICE, KeyringBackend, KeyringEntry, KeyringPasswordStore};
+pub use keyring::{
+    KEYRING_SERVICE, KeyringBackend, KeyringEntry, KeyringLocation, KeyringPasswordStore,
+};
 pub use retry::{RetryClass, RetryPolicy, Retryable};
 pub use secrecy::{ExposeSecret, SecretString};
 pub use session::{AccountInfo, Session, Webservice};
@@ -92,5 +98,7 @@ mod assert_impls {
         send_sync::<super::TwoFactorChallenge>();
         send_sync::<super::TwoStepChallenge>();
         send_sync::<super::Error>();
+        #[cfg(feature = "keyring")]
+        send_sync::<super::KeyringPasswordStore>();
     }
 }

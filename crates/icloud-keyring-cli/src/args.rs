@@ -14,9 +14,12 @@ pub const KEYRING_BACKEND_ENV: &str = "ICLOUD_KEYRING_BACKEND";
 #[command(
     name = "icloud",
     version,
-    after_help = "Environment:\n  ICLOUD_KEYRING_BACKEND  keyring to use: platform (default; the Secret Service \
-                  on Linux), secret-service, keyutils (Linux kernel keyring, needs no daemon, \
-                  cleared on reboot) or mock (keeps nothing; for tests)"
+    after_help = "Environment:\n  ICLOUD_KEYRING_BACKEND  keyring to use: platform (default; what Python icloudpd \
+                  uses: on Linux the Secret Service, or, when none runs, Python keyring's file \
+                  $XDG_DATA_HOME/python_keyring/keyring_pass.cfg (by default under \
+                  ~/.local/share), readable only by you), secret-service, file (that file), \
+                  keyutils (Linux kernel keyring, needs no daemon, cleared on reboot) or mock \
+                  (keeps nothing; for tests)"
 )]
 pub struct Args {
     /// Apple ID (the keyring account name, used exactly as typed)

@@ -3,7 +3,9 @@
 use std::ffi::OsString;
 use std::io::{self, BufRead, IsTerminal, Write};
 
-use icloud_auth::{ExposeSecret, KeyringBackend, KeyringEntry, KeyringPasswordStore, SecretString};
+use icloud_auth::{
+    ExposeSecret, KeyringBackend, KeyringEntry, KeyringLocation, KeyringPasswordStore, SecretString,
+};
 
 use crate::args::{Args, KEYRING_BACKEND_ENV};
 use crate::error::CliError;
@@ -16,7 +18,8 @@ pub fn run(args: Args) -> Result<(), CliError> {
     }
     check_domain(&args.domain)?;
     let backend = backend_from_env(std::env::var_os(KEYRING_BACKEND_ENV))?;
-    let entry = KeyringPasswordStore::with_backend(backend)?.entry(username)?;
+    let store = KeyringPasswordStore::with_backend(backend)?;
+    let entry = store.entry(username)?;
     let mut out = io::stdout().lock();
 
     if args.delete_from_keyring {
@@ -35,7 +38,32 @@ pub fn run(args: Args) -> Result<(), CliError> {
     }
     let stdin = io::stdin();
     let echo_newline = !stdin.is_terminal();
-    offer_to_save(&entry, &password, &mut stdin.lock(), &mut out, echo_newline)
+    let saved = offer_to_save(&entry, &password, &mut stdin.lock(), &mut out, echo_newline)
+        .map_err(|e| e.or_keyring_hint(&store))?;
+    if saved {
+        if let Some(note) = store
+            .location()
+            .ok()
+            .and_then(|l| saved_in_file(backend, &l))
+        {
+            eprintln!("{note}");
+        }
+    }
+    Ok(())
+}
+
+/// Returns the line that says where the password went, when it went to a file rather than to
+/// a keyring proper.
+fn saved_in_file(backend: KeyringBackend, location: &KeyringLocation) -> Option<String> {
+    let path = location.file_path()?.display();
+    Some(if backend == KeyringBackend::Platform {
+        format!(
+            "No Secret Service is running; the password is stored in {path}, readable only by \
+             you (where Python icloudpd also looks)"
+        )
+    } else {
+        format!("The password is stored in {path}, readable only by you")
+    })
 }
 
 /// Returns the backend named by `ICLOUD_KEYRING_BACKEND`, or the platform's own when unset.
@@ -87,7 +115,8 @@ fn is_yes(answer: &str) -> bool {
     answer.eq_ignore_ascii_case("y") || answer.eq_ignore_ascii_case("yes")
 }
 
-/// Asks whether to save the password and saves it on yes. End of input means no.
+/// Asks whether to save the password and saves it on yes; returns whether it did. End of
+/// input means no.
 ///
 /// `echo_newline` ends the prompt line when the answer was not typed on a terminal.
 fn offer_to_save(
@@ -96,7 +125,7 @@ fn offer_to_save(
     input: &mut impl BufRead,
     out: &mut impl Write,
     echo_newline: bool,
-) -> Result<(), CliError> {
+) -> Result<bool, CliError> {
     write!(out, "Save password in keyring? (y/N) ")?;
     out.flush()?;
     let mut answer = String::new();
@@ -107,10 +136,11 @@ fn offer_to_save(
     if is_yes(&answer) {
         entry.set(password)?;
         writeln!(out, "Password saved in keyring for {}", entry.username())?;
+        Ok(true)
     } else {
         writeln!(out, "Password not saved in keyring")?;
+        Ok(false)
     }
-    Ok(())
 }
 
 /// Deletes the stored password; no stored password is an error (exit 1).
@@ -141,7 +171,9 @@ mod tests {
     fn answer(entry: &KeyringEntry, typed: &str) -> String {
         let mut out = Vec::new();
         let password = SecretString::from("hunter2");
-        offer_to_save(entry, &password, &mut Cursor::new(typed), &mut out, false).unwrap();
+        let saved =
+            offer_to_save(entry, &password, &mut Cursor::new(typed), &mut out, false).unwrap();
+        assert_eq!(saved, entry.get().unwrap().is_some(), "{typed:?}");
         let out = String::from_utf8(out).unwrap();
         assert!(!out.contains("hunter2"), "{out}");
         out
@@ -229,6 +261,24 @@ mod tests {
             "{}",
             err.message()
         );
+    }
+
+    #[test]
+    fn a_file_is_named_after_saving() {
+        let file = KeyringLocation::File("/home/jane/.local/share/python_keyring/k.cfg".into());
+        assert_eq!(
+            saved_in_file(KeyringBackend::Platform, &file).unwrap(),
+            "No Secret Service is running; the password is stored in \
+             /home/jane/.local/share/python_keyring/k.cfg, readable only by you (where Python \
+             icloudpd also looks)"
+        );
+        assert_eq!(
+            saved_in_file(KeyringBackend::File, &file).unwrap(),
+            "The password is stored in /home/jane/.local/share/python_keyring/k.cfg, readable \
+             only by you"
+        );
+        let service = KeyringLocation::SecretService;
+        assert_eq!(saved_in_file(KeyringBackend::Platform, &service), None);
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Tests of the real `icloud` binary: argument handling, and keyring round trips through an
-//! actual OS keyring (the Linux kernel keyring; the Secret Service when a daemon can be started).
+//! actual OS keyring (the Linux kernel keyring; the Secret Service when a daemon can be started;
+//! Python keyring's file on a headless box, checked against the real Python keyring).
 
+mod headless;
 mod keyutils;
 mod secret_service;
 mod usage;

@@ -68,7 +68,7 @@ fn unknown_backend_is_named() {
     assert_eq!(
         stderr,
         "icloud: error: ICLOUD_KEYRING_BACKEND: unknown keyring backend 'kwallet' \
-         (expected platform, secret-service, keyutils or mock)\n"
+         (expected platform, secret-service, keyutils, file or mock)\n"
     );
 }
 
