@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Create (idempotently) a throw-away virtualenv holding the REAL Python icloudpd 1.32.3, used by
-# the cross-implementation tests in crates/icloudpd-cli/tests/cli/python.rs.
+# the cross-implementation tests in crates/icloudpd-cli/tests/cli/python.rs, and the aiosmtpd SMTP
+# server used by crates/icloudpd-cli/tests/cli/notify.rs (tests/python/smtp_server.py).
 #
 # Usage: scripts/python-icloudpd.sh            # set up (if needed), print the venv's python on stdout
 #        scripts/python-icloudpd.sh --force    # rebuild the venv from scratch
@@ -18,6 +19,7 @@
 set -euo pipefail
 
 ICLOUDPD_VERSION="1.32.3"
+AIOSMTPD_VERSION="1.4.6"
 WHEEL="icloudpd-${ICLOUDPD_VERSION}-py3-none-any.whl"
 
 log() { printf 'python-icloudpd: %s\n' "$*" >&2; }
@@ -31,7 +33,7 @@ for arg in "$@"; do
     case "$arg" in
     --force) force=1 ;;
     -h | --help)
-        sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2
+        sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
         exit 0
         ;;
     *) die "unknown argument: $arg (try --help)" ;;
@@ -42,12 +44,16 @@ repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 target_dir=${CARGO_TARGET_DIR:-$repo_root/target}
 venv=${ICLOUDPD_PY_VENV:-$target_dir/py-icloudpd-$ICLOUDPD_VERSION}
 marker="$venv/.icloudpd-$ICLOUDPD_VERSION-ready"
+# A second step with its own marker, so venvs built before it existed get it too.
+smtpd_marker="$venv/.aiosmtpd-$AIOSMTPD_VERSION-ready"
 venv_python="$venv/bin/python"
 
 install_hint="install Python 3.10-3.13 with the venv module and pip, e.g. Debian/Ubuntu: 'apt-get install python3 python3-venv python3-pip'; Fedora: 'dnf install python3 python3-pip'; macOS: 'brew install python@3.12'; or point ICLOUDPD_PYTHON at a suitable interpreter"
 
-# Fast path without taking the lock: a finished venv is never modified again.
-if [[ $force -eq 0 && -f "$marker" && -x "$venv_python" ]]; then
+ready() { [[ $force -eq 0 && -f "$marker" && -f "$smtpd_marker" && -x "$venv_python" ]]; }
+
+# Fast path without taking the lock: a finished venv (both steps done) is never modified again.
+if ready; then
     printf '%s\n' "$venv_python"
     exit 0
 fi
@@ -89,7 +95,26 @@ else
 fi
 
 # Someone else may have finished while we waited for the lock.
+if ready; then
+    printf '%s\n' "$venv_python"
+    exit 0
+fi
+
+pip=("$venv_python" -m pip --disable-pip-version-check --no-input)
+
+# Adds aiosmtpd to a finished icloudpd venv (also to one built before this step existed).
+install_aiosmtpd() {
+    log "installing aiosmtpd==$AIOSMTPD_VERSION"
+    if ! "${pip[@]}" install "aiosmtpd==$AIOSMTPD_VERSION" >&2; then
+        die "installing aiosmtpd==$AIOSMTPD_VERSION failed: network access to https://pypi.org (or a configured index/proxy via PIP_INDEX_URL) is required"
+    fi
+    "$venv_python" -c 'import aiosmtpd.smtp, cryptography.x509' >&2 ||
+        die "aiosmtpd $AIOSMTPD_VERSION or cryptography is not importable in $venv"
+    touch "$smtpd_marker"
+}
+
 if [[ $force -eq 0 && -f "$marker" && -x "$venv_python" ]]; then
+    install_aiosmtpd
     printf '%s\n' "$venv_python"
     exit 0
 fi
@@ -109,7 +134,6 @@ if ! "$python" -m venv "$venv" >&2; then
     die "'$python -m venv' failed: $install_hint"
 fi
 
-pip=("$venv_python" -m pip --disable-pip-version-check --no-input)
 mkdir -p "$venv/wheels"
 log "downloading the pure-Python wheel $WHEEL from PyPI"
 if ! "${pip[@]}" download --no-deps --only-binary :all: --platform any \
@@ -134,5 +158,6 @@ print(f"icloudpd {v} importable from {icloudpd.cli.__file__}")
 EOF
 
 touch "$marker"
+install_aiosmtpd
 log "ready in $(($(date +%s) - start)) s: $venv"
 printf '%s\n' "$venv_python"

@@ -34,6 +34,10 @@ pub struct GlobalArgs {
     pub concurrency: usize,
     /// Seconds between runs (`--watch-with-interval`); `0` means no watching, as in icloudpd.
     pub watch_with_interval: Option<u64>,
+    /// Address the web UI binds to (`--webui-host`, default `127.0.0.1`).
+    pub webui_host: String,
+    /// Port the web UI binds to (`--webui-port`, default 8080; 0 picks a free port).
+    pub webui_port: u16,
 }
 
 impl Default for GlobalArgs {
@@ -48,6 +52,8 @@ impl Default for GlobalArgs {
             no_progress_bar: false,
             concurrency: DEFAULT_CONCURRENCY,
             watch_with_interval: None,
+            webui_host: "127.0.0.1".to_owned(),
+            webui_port: 8080,
         }
     }
 }
@@ -86,6 +92,14 @@ pub struct UserArgs {
     pub file_match_policy: FileMatchPolicy,
     pub skip_created_before: Option<DateBound>,
     pub skip_created_after: Option<DateBound>,
+    pub smtp_username: Option<String>,
+    pub smtp_password: Option<String>,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_no_tls: bool,
+    pub notification_email: Option<String>,
+    pub notification_email_from: Option<String>,
+    pub notification_script: Option<String>,
 }
 
 impl Default for UserArgs {
@@ -122,6 +136,14 @@ impl Default for UserArgs {
             file_match_policy: FileMatchPolicy::default(),
             skip_created_before: None,
             skip_created_after: None,
+            smtp_username: None,
+            smtp_password: None,
+            smtp_host: "smtp.gmail.com".to_owned(),
+            smtp_port: 587,
+            smtp_no_tls: false,
+            notification_email: None,
+            notification_email_from: None,
+            notification_script: None,
         }
     }
 }
@@ -272,6 +294,11 @@ fn check_value(s: &Spec, value: String) -> Result<Value, ParseError> {
                 }
             }
         }
+        Takes::Port => value
+            .trim()
+            .parse::<u16>()
+            .map(|n| Value::Int(u64::from(n)))
+            .map_err(|_| error(format!("invalid port value: '{value}'"))),
         Takes::Date => timestamp::parse_date_bound(&value)
             .map(Value::Date)
             .ok_or_else(|| error("Not an ISO timestamp or time interval in days".to_owned())),
@@ -344,6 +371,16 @@ fn apply(user: &mut UserArgs, occurrences: &Occurrences) {
             }
             ("--skip-created-before", Some(Value::Date(d))) => user.skip_created_before = Some(*d),
             ("--skip-created-after", Some(Value::Date(d))) => user.skip_created_after = Some(*d),
+            ("--smtp-username", _) => user.smtp_username = Some(text()),
+            ("--smtp-password", _) => user.smtp_password = Some(text()),
+            ("--smtp-host", _) => user.smtp_host = text(),
+            ("--smtp-port", _) => {
+                user.smtp_port = int().and_then(|n| u16::try_from(n).ok()).unwrap_or(587);
+            }
+            ("--smtp-no-tls", _) => user.smtp_no_tls = true,
+            ("--notification-email", _) => user.notification_email = Some(text()),
+            ("--notification-email-from", _) => user.notification_email_from = Some(text()),
+            ("--notification-script", _) => user.notification_script = Some(text()),
             _ => {}
         }
     }
@@ -414,6 +451,10 @@ pub fn parse(args: &[String]) -> Result<Invocation, ParseError> {
             .and_then(|n| usize::try_from(n).ok())
             .unwrap_or(DEFAULT_CONCURRENCY),
         watch_with_interval: last_int("--watch-with-interval").filter(|n| *n > 0),
+        webui_host: last_text("--webui-host", &defaults.webui_host),
+        webui_port: last_int("--webui-port")
+            .and_then(|n| u16::try_from(n).ok())
+            .unwrap_or(defaults.webui_port),
     };
 
     // Split at every `-u` / `--username` token.

@@ -1,43 +1,140 @@
-//! Authentication for one user: stored session first, then the password providers in order,
-//! then a second factor typed on the console. Never hangs when nobody can answer.
+//! Authentication for one user: the stored session first, then a password from the providers
+//! in order, then a second factor from the console or the web UI. Never hangs when nobody can
+//! answer, and never sends a rejected password to Apple twice.
 
-use std::io::{BufRead, Write};
+mod console;
+mod password;
+mod web;
+
 use std::sync::Arc;
 
 use icloud_auth::{
-    AuthClient, Error as AuthError, ExposeSecret, FileSessionStore, SecretString, Session, SignIn,
-    TwoFactorChallenge, TwoStepChallenge,
+    AuthClient, Error as AuthError, FileSessionStore, Session, SignIn, TwoFactorChallenge,
 };
-use tracing::{debug, error, info, warn};
+use tracing::{debug, info, warn};
 
 use crate::args::GlobalArgs;
-use crate::error::{CliError, MFA_FAILED};
+use crate::error::CliError;
 use crate::logging::APP;
 use crate::settings::UserSettings;
+use crate::webui::Exchange;
+
+pub use console::Console;
+use password::Providers;
+
+/// Who can answer a question: the console, and the web UI when it runs.
+pub struct Answerers {
+    pub console: Console,
+    pub web: Option<Arc<Exchange>>,
+}
+
+/// Why one sign-in attempt failed.
+enum Failure {
+    /// Apple refused the password.
+    Password(CliError),
+    /// Anything else.
+    Other(CliError),
+}
 
 /// Signs `user` in, reusing the stored session when Apple still accepts it.
+///
+/// With the web UI among the password providers, a refused password is shown there and a new
+/// one awaited; with the web UI in use, other failures that happened while it was checking an
+/// answer are shown there and the sign-in starts over (icloudpd's loop).
 pub async fn authenticate(
     client: &AuthClient,
     global: &GlobalArgs,
     user: &UserSettings,
-    console: &mut Console,
+    answerers: &mut Answerers,
 ) -> Result<Session, CliError> {
     debug!(target: APP, "Authenticating...");
     let store = Arc::new(FileSessionStore::new(&user.cookie_directory));
-    let signed_in = match client.resume(&user.username, store.clone()).await? {
+    let web_mfa = answerers
+        .web
+        .clone()
+        .filter(|_| global.mfa_provider == "webui");
+    let mut providers = Providers::new(global, user, answerers.web.clone());
+    loop {
+        let failure = match attempt(
+            client,
+            &store,
+            user,
+            &mut providers,
+            answerers,
+            web_mfa.as_deref(),
+        )
+        .await
+        {
+            Ok(session) => return Ok(session),
+            Err(failure) => failure,
+        };
+        let web = answerers.web.as_deref();
+        let retry = match &failure {
+            Failure::Password(e) => {
+                if let Some(w) = web {
+                    w.set_error(&e.message);
+                }
+                providers.asks_web()
+            }
+            Failure::Other(e) => web.is_some_and(|w| w.set_error(&e.message)),
+        };
+        let (Failure::Password(e) | Failure::Other(e)) = failure;
+        if !retry {
+            return Err(e);
+        }
+        info!(target: APP, "{}", e.message);
+        // A password that Apple refused is never sent again: from now on only a person
+        // (the web UI) can supply one.
+        providers.only_web();
+    }
+}
+
+/// One pass: stored session or password, then the second factor.
+async fn attempt(
+    client: &AuthClient,
+    store: &Arc<FileSessionStore>,
+    user: &UserSettings,
+    providers: &mut Providers<'_>,
+    answerers: &mut Answerers,
+    web_mfa: Option<&Exchange>,
+) -> Result<Session, Failure> {
+    let other = |e: CliError| Failure::Other(e);
+    let resumed = client
+        .resume(&user.username, store.clone())
+        .await
+        .map_err(|e| other(e.into()))?;
+    let signed_in = match resumed {
         Some(s) => s,
         None => {
-            let password = password_from_providers(global, user, console)?;
-            let s = client.sign_in(&user.username, &password, store).await?;
-            save_password(global, user, &password);
-            s
+            let (password, source) = providers
+                .password(&mut answerers.console)
+                .await
+                .map_err(other)?;
+            match client
+                .sign_in(&user.username, &password, store.clone())
+                .await
+            {
+                Ok(s) => {
+                    providers.accepted(&password, source);
+                    s
+                }
+                Err(e @ (AuthError::InvalidCredentials | AuthError::SignInRefused { .. })) => {
+                    return Err(Failure::Password(e.into()));
+                }
+                Err(e) => return Err(other(e.into())),
+            }
         }
     };
     match signed_in {
         SignIn::Complete(session) => Ok(session),
         SignIn::TwoFactor(challenge) => {
             info!(target: APP, "Two-factor authentication is required (2fa)");
-            let session = two_factor(challenge, console).await?;
+            user.notifications.mfa_required(&user.username).await;
+            let session = match web_mfa {
+                Some(exchange) => web::two_factor(challenge, exchange).await,
+                None => console::two_factor(challenge, &mut answerers.console).await,
+            }
+            .map_err(other)?;
             info!(
                 target: APP,
                 "Great, you're all set up. The script can now be run without user interaction until 2FA expires.\nYou can set up email notifications for when the two-factor authentication expires.\n(Use --help to view information about SMTP options.)"
@@ -45,247 +142,31 @@ pub async fn authenticate(
             Ok(session)
         }
         SignIn::TwoStep(challenge) => {
+            // The web UI handles HSA2 only; two-step accounts use the console, as in icloudpd.
             info!(target: APP, "Two-step authentication is required (2sa)");
-            let session = two_step(challenge, console).await?;
+            user.notifications.mfa_required(&user.username).await;
+            let session = console::two_step(challenge, &mut answerers.console)
+                .await
+                .map_err(other)?;
             info!(
                 target: APP,
                 "Great, you're all set up. The script can now be run without user interaction until 2SA expires.\nYou can set up email notifications for when the two-step authentication expires.\n(Use --help to view information about SMTP options.)"
             );
             Ok(session)
         }
-        _ => Err(CliError::failed("Unsupported sign-in state")),
+        _ => Err(other(CliError::failed("Unsupported sign-in state"))),
     }
 }
 
-/// Asks the providers in order; the first non-empty password wins.
-fn password_from_providers(
-    global: &GlobalArgs,
-    user: &UserSettings,
-    console: &mut Console,
-) -> Result<SecretString, CliError> {
-    for provider in &global.password_providers {
-        let found = match provider.as_str() {
-            "parameter" => user.password.clone().map(SecretString::from),
-            "keyring" => keyring_password(&user.username),
-            "console" => console
-                .password(&format!("iCloud Password for {}:", user.username))
-                .map(SecretString::from),
-            _ => None,
-        };
-        if let Some(p) = found.filter(|p| !p.expose_secret().is_empty()) {
-            return Ok(p);
-        }
-    }
-    Err(CliError::failed(format!(
-        "No password available for {u}: give one with --password, store one with `icloud --username {u}`, or add --password-provider console",
-        u = user.username
-    )))
-}
-
-fn keyring_password(username: &str) -> Option<SecretString> {
-    match crate::keyring::store().and_then(|s| s.get(username).map_err(|e| e.to_string())) {
-        Ok(p) => p,
-        Err(e) => {
-            debug!(target: APP, "keyring lookup failed: {e}");
-            None
-        }
-    }
-}
-
-/// Hands the password that just worked to the writers: the keyring, when it is a provider.
-fn save_password(global: &GlobalArgs, user: &UserSettings, password: &SecretString) {
-    if !global.password_providers.iter().any(|p| p == "keyring") {
-        return;
-    }
-    let saved = crate::keyring::store()
-        .and_then(|s| s.set(&user.username, password).map_err(|e| e.to_string()));
-    if let Err(e) = saved {
-        debug!(target: APP, "keyring write failed: {e}");
-        warn!(target: APP, "Password was not saved to keyring");
-    }
-}
-
-/// The console flow of a two-factor challenge (icloudpd's prompts and messages).
-async fn two_factor(
-    challenge: TwoFactorChallenge,
-    console: &mut Console,
-) -> Result<Session, CliError> {
-    let phones = challenge.trusted_phones().await?;
-    if phones.len() > 26 {
-        return Err(CliError::failed(
-            "Too many trusted devices for authentication",
-        ));
-    }
+/// Asks Apple to show a code on the trusted devices (needed since 2026). A refusal is not
+/// fatal: a code may still arrive, or the user may choose SMS.
+async fn request_push(challenge: &TwoFactorChallenge) -> Result<(), CliError> {
     match challenge.request_code().await {
         Ok(()) => debug!(target: APP, "2FA push notification triggered"),
-        Err(e) => match e {
-            AuthError::Throttled { .. } | AuthError::Transport(_) => return Err(e.into()),
-            other => {
-                warn!(target: APP, "Could not ask the trusted devices to show a code: {other}")
-            }
-        },
-    }
-    let result = if phones.is_empty() {
-        let code = console.six_digits("Please enter two-factor authentication code: ")?;
-        challenge.submit_code(&code).await
-    } else {
-        let last = (b'a' + (phones.len() - 1) as u8) as char;
-        let range = if phones.len() == 1 {
-            "(a)".to_owned()
-        } else {
-            format!("(a..{last})")
-        };
-        for (i, p) in phones.iter().enumerate() {
-            console.say(&format!("  {}: {}", (b'a' + i as u8) as char, p.display()));
-        }
-        let prompt = format!(
-            "Please enter two-factor authentication code or device index {range} to send SMS with a code: "
-        );
-        loop {
-            let answer = console.line(&prompt)?.trim().to_lowercase();
-            let is_code = answer.len() == 6 && answer.bytes().all(|b| b.is_ascii_digit());
-            if answer.is_empty() {
-                console.say("Empty string. Try again");
-            } else if answer.chars().count() == 1 {
-                let c = answer.as_bytes()[0];
-                if (b'a'..=last as u8).contains(&c) {
-                    let phone = &phones[(c - b'a') as usize];
-                    if challenge.send_sms(phone).await.is_err() {
-                        return Err(CliError::failed(
-                            "Failed to send two-factor authentication code",
-                        ));
-                    }
-                    let code = console.six_digits(
-                        "Please enter two-factor authentication code that you received over SMS: ",
-                    )?;
-                    break challenge.submit_sms_code(phone, &code).await;
-                }
-                console.say(&format!("Invalid index, should be {range}. Try again"));
-            } else if is_code {
-                break challenge.submit_code(&answer).await;
-            } else if answer.chars().count() == 6 {
-                console.say("Invalid code, should be six digits. Try again");
-            } else {
-                console.say(&format!(
-                    "Should be index {range} or six-digit code. Try again"
-                ));
-            }
-        }
-    };
-    result.map_err(|e| match e {
-        AuthError::TwoFactorRejected | AuthError::TrustFailed => {
-            error!(target: APP, "Code verification failed.");
-            CliError::failed(MFA_FAILED)
-        }
-        other => other.into(),
-    })
-}
-
-/// The console flow of a legacy two-step challenge.
-async fn two_step(challenge: TwoStepChallenge, console: &mut Console) -> Result<Session, CliError> {
-    let devices = challenge.devices().await?;
-    if devices.is_empty() {
-        return Err(CliError::failed(
-            "No trusted devices are available for two-step authentication",
-        ));
-    }
-    for (i, d) in devices.iter().enumerate() {
-        console.say(&format!("  {i}: {}", d.display()));
-    }
-    let max = devices.len() - 1;
-    let index = loop {
-        let answer = console.line("Please choose an option: [0]: ")?;
-        let answer = answer.trim();
-        if answer.is_empty() {
-            break 0;
-        }
-        match answer.parse::<i64>() {
-            Ok(n) if (0..=max as i64).contains(&n) => break n as usize,
-            Ok(n) => console.say(&format!("Invalid input: {n} is not in the range 0-{max}")),
-            Err(_) => console.say(&format!("Invalid input: '{answer}' is not a valid integer")),
-        }
-    };
-    let device = &devices[index];
-    if challenge.send_code(device).await.is_err() {
-        error!(target: APP, "Failed to send two-step authentication code");
-        return Err(CliError::failed(
-            "Failed to send two-step authentication code",
-        ));
-    }
-    let code = console.line("Please enter two-step authentication code: ")?;
-    challenge
-        .submit_code(device, code.trim())
-        .await
-        .map_err(|e| match e {
-            AuthError::TwoFactorRejected => {
-                error!(target: APP, "Failed to verify two-step authentication code");
-                CliError::failed("Failed to verify two-step authentication code")
-            }
-            other => other.into(),
-        })
-}
-
-/// Prompts on stdout and reads answers from stdin, as icloudpd does. End of input is an error
-/// straight away: a second factor that nobody can type must not hang an unattended run.
-pub struct Console {
-    stdin: std::io::StdinLock<'static>,
-}
-
-impl Console {
-    pub fn new() -> Self {
-        Console {
-            stdin: std::io::stdin().lock(),
+        Err(e @ (AuthError::Throttled { .. } | AuthError::Transport(_))) => return Err(e.into()),
+        Err(other) => {
+            warn!(target: APP, "Could not ask the trusted devices to show a code: {other}")
         }
     }
-
-    fn say(&mut self, text: &str) {
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{text}");
-        let _ = out.flush();
-    }
-
-    fn line(&mut self, prompt: &str) -> Result<String, CliError> {
-        {
-            let mut out = std::io::stdout().lock();
-            let _ = write!(out, "{prompt}");
-            let _ = out.flush();
-        }
-        let mut buf = String::new();
-        match self.stdin.read_line(&mut buf) {
-            Ok(0) | Err(_) => {
-                self.say("");
-                Err(CliError::mfa_unanswerable(
-                    "Two-factor authentication is required, but no code can be read: standard input is closed. \
-                     Run `icloudpd --auth-only` in a terminal (or with the code on standard input) to renew the session.",
-                ))
-            }
-            Ok(_) => Ok(buf.trim_end_matches(['\r', '\n']).to_owned()),
-        }
-    }
-
-    fn six_digits(&mut self, prompt: &str) -> Result<String, CliError> {
-        loop {
-            let code = self.line(prompt)?.trim().to_owned();
-            if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
-                return Ok(code);
-            }
-            self.say("Invalid code, should be six digits. Try again");
-        }
-    }
-
-    /// Reads a password without echo from the terminal; without one, a line of stdin (as
-    /// Python's getpass). Empty or unreadable input gives nothing.
-    fn password(&mut self, prompt: &str) -> Option<String> {
-        match rpassword::prompt_password(prompt) {
-            Ok(p) => Some(p),
-            Err(_) => {
-                let mut buf = String::new();
-                eprint!("{prompt}");
-                match self.stdin.read_line(&mut buf) {
-                    Ok(n) if n > 0 => Some(buf.trim_end_matches(['\r', '\n']).to_owned()),
-                    _ => None,
-                }
-            }
-        }
-    }
+    Ok(())
 }

@@ -6,10 +6,12 @@ mod keyring;
 mod locale;
 mod logging;
 mod login;
+mod notify;
 mod report;
 mod run;
 mod settings;
 mod timestamp;
+mod webui;
 
 use std::process::ExitCode;
 

@@ -3,7 +3,8 @@
 
 use std::io::{self, IsTerminal, Write};
 use std::path::{Component, Path};
-use std::sync::{Mutex, PoisonError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use icloudpd_sync::{
@@ -15,6 +16,7 @@ use tracing::Level;
 use crate::args::GlobalArgs;
 use crate::logging::{self, APP};
 use crate::timestamp::{python_offset, python_str};
+use crate::webui::Exchange;
 
 /// Writes icloudpd's messages for a sync and draws the progress bar. Create one per user run.
 #[derive(Debug)]
@@ -25,6 +27,16 @@ pub struct CliReporter {
     bar: Mutex<Option<ProgressBar>>,
     /// `--only-print-filenames` turns the log off: unreadable records go to stderr instead.
     errors_to_stderr: bool,
+    /// The web UI's status page, which shows the progress too.
+    web: Option<(Arc<Exchange>, WebProgress)>,
+}
+
+/// Progress of the current album, for the web UI.
+#[derive(Debug, Default)]
+struct WebProgress {
+    done: AtomicU64,
+    /// `u64::MAX`: unknown.
+    total: AtomicU64,
 }
 
 impl CliReporter {
@@ -40,7 +52,32 @@ impl CliReporter {
             forced,
             bar: Mutex::new(None),
             errors_to_stderr: global.only_print_filenames,
+            web: None,
         }
+    }
+
+    /// Also shows the progress on the web UI's status page.
+    pub fn with_web(mut self, exchange: Option<Arc<Exchange>>) -> CliReporter {
+        self.web = exchange.map(|e| (e, WebProgress::default()));
+        self
+    }
+
+    fn web_progress(&self, album_count: Option<Option<u64>>) {
+        let Some((exchange, progress)) = &self.web else {
+            return;
+        };
+        let done = match album_count {
+            Some(count) => {
+                progress
+                    .total
+                    .store(count.unwrap_or(u64::MAX), Ordering::Relaxed);
+                progress.done.store(0, Ordering::Relaxed);
+                0
+            }
+            None => progress.done.fetch_add(1, Ordering::Relaxed) + 1,
+        };
+        let total = progress.total.load(Ordering::Relaxed);
+        exchange.set_progress(done, (total != u64::MAX).then_some(total));
     }
 
     fn start_bar(&self, count: Option<u64>) {
@@ -94,8 +131,14 @@ impl Drop for CliReporter {
 impl Reporter for CliReporter {
     fn event(&self, event: &SyncEvent<'_>) {
         match event {
-            SyncEvent::AlbumStarted { count, .. } => self.start_bar(*count),
-            SyncEvent::AssetDone => self.tick(),
+            SyncEvent::AlbumStarted { count, .. } => {
+                self.start_bar(*count);
+                self.web_progress(Some(*count));
+            }
+            SyncEvent::AssetDone => {
+                self.tick();
+                self.web_progress(None);
+            }
             SyncEvent::AlbumFinished { .. } => self.clear_bar(),
             SyncEvent::BadRecord { error } if self.errors_to_stderr => {
                 eprintln!("icloudpd: skipping an asset whose record could not be read: {error}");

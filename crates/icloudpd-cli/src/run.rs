@@ -12,15 +12,17 @@ use tracing::{debug, error, info};
 use crate::args::GlobalArgs;
 use crate::error::CliError;
 use crate::logging::APP;
-use crate::login::{self, Console};
+use crate::login::{self, Answerers, Console};
 use crate::report::{CliReporter, summary};
 use crate::settings::UserSettings;
+use crate::webui::{Exchange, WebUi};
 
 /// How often one user's sync signs in again after the session expired mid-run.
 const MAX_REAUTHENTICATIONS: u32 = 3;
 
-/// Runs every user configuration; returns the first failure (or, when only some files
-/// failed, a failure after all users ran).
+/// Runs every user configuration. One user's failure does not stop the others: the run goes
+/// on with the next user and ends with the first failure's exit status (or, when only some
+/// files failed, status 1 after all users ran).
 pub async fn run(global: &GlobalArgs, users: &[UserSettings]) -> Result<(), CliError> {
     let region = Region::from_domain(&global.domain).map_err(CliError::from)?;
     let mut builder = AuthClient::builder().region(region);
@@ -28,34 +30,95 @@ pub async fn run(global: &GlobalArgs, users: &[UserSettings]) -> Result<(), CliE
         builder = builder.client_id(id);
     }
     let client = builder.build()?;
-    let mut console = Console::new();
+    let web = start_web_ui(global, users).await?;
+    let mut answerers = Answerers {
+        console: Console::new(),
+        web: web.as_ref().map(|w| w.exchange().clone()),
+    };
     loop {
+        let mut first_failure: Option<CliError> = None;
         let mut incomplete = false;
-        for user in users {
+        for (i, user) in users.iter().enumerate() {
             info!(target: APP, "Processing user: {}", user.username);
-            match run_user(&client, global, user, &mut console).await {
+            if let Some(exchange) = &answerers.web {
+                exchange.set_current_user(&user.username);
+            }
+            match run_user(&client, global, user, &mut answerers).await {
                 Ok(complete) => incomplete |= !complete,
-                Err(e) if global.watch_with_interval.is_some() => {
+                Err(e) => {
                     if !e.message.is_empty() {
                         info!(target: APP, "{}", e.message);
                     }
-                    error!(
-                        target: APP,
-                        "Error processing user {}, continuing with next user...", user.username
-                    );
+                    let more = global.watch_with_interval.is_some() || i + 1 < users.len();
+                    if more {
+                        error!(
+                            target: APP,
+                            "Error processing user {}, continuing with next user...", user.username
+                        );
+                    }
+                    first_failure.get_or_insert(CliError {
+                        message: String::new(),
+                        exit_code: e.exit_code,
+                    });
                 }
-                Err(e) => return Err(e),
             }
         }
         let Some(interval) = global.watch_with_interval else {
-            return if incomplete {
-                Err(CliError::reported())
-            } else {
-                Ok(())
+            return match first_failure {
+                Some(e) => Err(e),
+                None if incomplete => Err(CliError::reported()),
+                None => Ok(()),
             };
         };
         info!(target: APP, "Waiting for {interval} sec...");
-        tokio::time::sleep(Duration::from_secs(interval)).await;
+        let wait = tokio::time::sleep(Duration::from_secs(interval));
+        match &answerers.web {
+            Some(exchange) => {
+                exchange.set_waiting(Some(Duration::from_secs(interval)));
+                tokio::select! {
+                    () = wait => {}
+                    () = exchange.resumed() => debug!(target: APP, "Resumed from the web UI"),
+                }
+                exchange.set_waiting(None);
+            }
+            None => wait.await,
+        }
+    }
+}
+
+/// Starts the web UI when a provider needs it.
+async fn start_web_ui(
+    global: &GlobalArgs,
+    users: &[UserSettings],
+) -> Result<Option<WebUi>, CliError> {
+    let wanted =
+        global.mfa_provider == "webui" || global.password_providers.iter().any(|p| p == "webui");
+    if !wanted {
+        return Ok(None);
+    }
+    let mut overview = vec![
+        format!(
+            "Password providers: {}",
+            global.password_providers.join(", ")
+        ),
+        format!("MFA provider: {}", global.mfa_provider),
+    ];
+    if let Some(interval) = global.watch_with_interval {
+        overview.push(format!("Runs every {interval} seconds"));
+    }
+    for user in users {
+        let what = match &user.download {
+            Some(o) => format!("downloads to {}", o.directory.display()),
+            None if user.auth_only => "authentication only".to_owned(),
+            None => "listing only".to_owned(),
+        };
+        overview.push(format!("{}: {what}", user.username));
+    }
+    match WebUi::start(&global.webui_host, global.webui_port, overview).await {
+        Ok(web) => Ok(Some(web)),
+        Err(e) => Err(CliError::failed(format!(
+            "Cannot start the web UI: {e}. Choose another address with --webui-host or --webui-port"
+        ))),
     }
 }
 
@@ -64,19 +127,19 @@ async fn run_user(
     client: &AuthClient,
     global: &GlobalArgs,
     user: &UserSettings,
-    console: &mut Console,
+    answerers: &mut Answerers,
 ) -> Result<bool, CliError> {
-    let mut session = login::authenticate(client, global, user, console).await?;
+    let mut session = login::authenticate(client, global, user, answerers).await?;
     let mut reauthentications = 0;
     // One report over the passes of this user's run.
     let mut total = SyncReport::default();
     loop {
-        match run_session(&session, global, user, &mut total).await {
+        match run_session(&session, global, user, answerers.web.as_ref(), &mut total).await {
             Err(Failure::SessionExpired(e)) if reauthentications < MAX_REAUTHENTICATIONS => {
                 reauthentications += 1;
                 error!(target: APP, "Session error, re-authenticating...");
                 debug!(target: APP, "{e}");
-                session = login::authenticate(client, global, user, console).await?;
+                session = login::authenticate(client, global, user, answerers).await?;
             }
             Err(Failure::SessionExpired(e)) => return Err(e.into()),
             Err(Failure::Cli(e)) => return Err(e),
@@ -101,6 +164,7 @@ async fn run_session(
     session: &Session,
     global: &GlobalArgs,
     user: &UserSettings,
+    web: Option<&Arc<Exchange>>,
     total: &mut SyncReport,
 ) -> Result<bool, Failure> {
     if user.auth_only {
@@ -141,9 +205,22 @@ async fn run_session(
     let Some(options) = user.download.clone() else {
         return Ok(true);
     };
-    let reporter = Arc::new(CliReporter::new(global));
+    let reporter = Arc::new(CliReporter::new(global).with_web(web.cloned()));
     let engine = SyncEngine::new(photos, library, options).reporter(reporter);
-    match engine.run_into(total).await {
+    let result = match web {
+        Some(exchange) => {
+            tokio::select! {
+                r = engine.run_into(total) => r,
+                () = exchange.cancelled() => {
+                    // Dropping the run aborts its downloads; each leaves at most a `.part` file.
+                    info!(target: APP, "Iteration was cancelled");
+                    return Ok(total.failed.is_empty());
+                }
+            }
+        }
+        None => engine.run_into(total).await,
+    };
+    match result {
         Ok(()) => Ok(finished(total, global)),
         Err(e) if e.needs_reauth() => Err(Failure::SessionExpired(e)),
         Err(e) => Err(e.into()),

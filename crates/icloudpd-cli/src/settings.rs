@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use icloudpd_sync::{SyncOptions, TimeNames};
 
 use crate::args::{self, GlobalArgs, UserArgs};
+use crate::notify::Notifications;
 
 /// One user's validated settings: what the CLI itself acts on, and the download options
 /// handed to the sync engine.
@@ -20,6 +21,8 @@ pub struct UserSettings {
     pub library: String,
     /// What to download and how; `None` without `--directory`.
     pub download: Option<SyncOptions>,
+    /// Who to tell when a second factor is needed.
+    pub notifications: Notifications,
 }
 
 /// Runs the per-user consistency checks of icloudpd and resolves paths. Each check looks at
@@ -30,11 +33,7 @@ pub fn validate(
     users: &[UserArgs],
     time_names: Option<&TimeNames>,
 ) -> Result<Vec<UserSettings>, String> {
-    if global.mfa_provider == "webui" || global.password_providers.iter().any(|p| p == "webui") {
-        return Err(
-            "The webui password and MFA providers are not available in this version yet".to_owned(),
-        );
-    }
+    check_password_providers(&global.password_providers)?;
     let any = |check: fn(&UserArgs) -> bool| users.iter().any(check);
     if any(|u| u.skip_videos && u.skip_photos) {
         return Err(
@@ -77,6 +76,25 @@ pub fn validate(
         .collect())
 }
 
+/// The documented rule icloudpd 1.32 does not enforce: `console` and `webui` wait for a person,
+/// so they exclude each other and must come last (a provider after them would never be asked).
+fn check_password_providers(providers: &[String]) -> Result<(), String> {
+    let interactive = |p: &&String| p.as_str() == "console" || p.as_str() == "webui";
+    let waiting: Vec<&String> = providers.iter().filter(interactive).collect();
+    if waiting.len() > 1 {
+        return Err(
+            "--password-provider console and --password-provider webui cannot be used together"
+                .to_owned(),
+        );
+    }
+    match (waiting.first(), providers.last()) {
+        (Some(p), Some(last)) if *p != last => Err(format!(
+            "--password-provider {p} must be the last password provider: it waits for an answer, so the providers after it would never be asked"
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// An empty `--directory ""` counts as missing, as in icloudpd.
 fn has_directory(user: &UserArgs) -> bool {
     user.directory.as_ref().is_some_and(|d| !d.is_empty())
@@ -101,6 +119,7 @@ fn settings(
             .as_ref()
             .filter(|_| has_directory(u))
             .map(|dir| sync_options(u, dir, global, time_names)),
+        notifications: Notifications::from_args(u),
     }
 }
 
@@ -231,10 +250,80 @@ mod tests {
     }
 
     #[test]
-    fn webui_providers_are_refused_clearly() {
-        let mut g = global();
-        g.mfa_provider = "webui".into();
-        assert!(validate(&g, &[], None).unwrap_err().contains("webui"));
+    fn console_and_webui_exclude_each_other_and_come_last() {
+        let together =
+            "--password-provider console and --password-provider webui cannot be used together";
+        assert_eq!(
+            check("--password-provider console --password-provider webui -u a -d x").unwrap_err(),
+            together
+        );
+        assert_eq!(
+            check("--password-provider webui --password-provider keyring --password-provider console -u a -d x")
+                .unwrap_err(),
+            together
+        );
+        let err =
+            check("--password-provider console --password-provider keyring -u a -d x").unwrap_err();
+        assert!(
+            err.starts_with("--password-provider console must be the last password provider"),
+            "{err}"
+        );
+        let err =
+            check("--password-provider webui --password-provider parameter -u a -d x").unwrap_err();
+        assert!(
+            err.starts_with("--password-provider webui must be the last"),
+            "{err}"
+        );
+        for ok in [
+            "-u a -d x",
+            "--password-provider webui -u a -d x",
+            "--password-provider keyring --password-provider webui -u a -d x",
+            "--password-provider parameter --password-provider keyring -u a -d x",
+            "--password-provider console --password-provider console -u a -d x",
+            "--mfa-provider webui --password-provider console -u a -d x",
+        ] {
+            assert!(check(ok).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn notification_defaults_follow_icloudpd() {
+        let (global, users) = parsed(
+            "-u a -d x --smtp-username s@x.org --smtp-password pw --notification-email n@x.org",
+        );
+        let n = validate(&global, &users, None).unwrap()[0]
+            .notifications
+            .clone();
+        let email = n.email.unwrap();
+        assert_eq!(
+            (email.host.as_str(), email.port, email.starttls),
+            ("smtp.gmail.com", 587, true)
+        );
+        assert_eq!(email.from, "iCloud Photos Downloader <s@x.org>");
+        assert_eq!(email.to, "n@x.org");
+        assert_eq!(email.login.as_ref().unwrap().0, "s@x.org");
+        assert!(!format!("{email:?}").contains("pw\""));
+
+        let (global, users) =
+            parsed("-u a -d x --smtp-no-tls --notification-email n@x.org --smtp-port 2525");
+        let email = validate(&global, &users, None).unwrap()[0]
+            .notifications
+            .email
+            .clone()
+            .unwrap();
+        assert_eq!(
+            (email.from.as_str(), email.to.as_str()),
+            ("n@x.org", "n@x.org")
+        );
+        assert!(!email.starttls && email.login.is_none());
+        assert_eq!(email.port, 2525);
+
+        let (global, users) = parsed("--notification-script ./n.sh -u a -d x");
+        let n = validate(&global, &users, None).unwrap()[0]
+            .notifications
+            .clone();
+        assert!(n.email.is_none());
+        assert_eq!(n.script.unwrap(), PathBuf::from("./n.sh"));
     }
 
     #[test]

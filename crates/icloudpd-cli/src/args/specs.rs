@@ -18,6 +18,8 @@ pub(super) enum Takes {
     Choice(&'static [&'static str], bool),
     /// An integer of at least this much.
     Int(u64),
+    /// A TCP port number (0 to 65535).
+    Port,
     /// `--skip-created-*`: an ISO timestamp or `<N>d`.
     Date,
     /// `--folder-structure`: `none` or a template that renders.
@@ -78,7 +80,7 @@ const fn choice(
 
 use Scope::{Common, Global, User};
 
-/// Every option, in the order of icloudpd's help (SMTP and notification options are not here).
+/// Every option, in the order of icloudpd's help (`--webui-host` and `--webui-port` are ours).
 pub(super) static SPECS: &[Spec] = &[
     spec(
         Some("-h"),
@@ -149,6 +151,22 @@ pub(super) static SPECS: &[Spec] = &[
         Global,
         MFA_PROVIDERS,
         "Specify where to get the MFA code from",
+    ),
+    spec(
+        None,
+        "--webui-host",
+        "WEBUI_HOST",
+        Global,
+        Takes::Value,
+        "Address the web UI listens on when a `webui` provider is used. Default: 127.0.0.1 (this computer only; use 0.0.0.0 to accept other computers)",
+    ),
+    spec(
+        None,
+        "--webui-port",
+        "WEBUI_PORT",
+        Global,
+        Takes::Port,
+        "Port the web UI listens on when a `webui` provider is used (0: any free port). Default: 8080",
     ),
     spec(
         Some("-d"),
@@ -261,6 +279,67 @@ pub(super) static SPECS: &[Spec] = &[
         "--set-exif-datetime",
         Common,
         "Write the DateTimeOriginal EXIF tag from file creation date, if it doesn't exist.",
+    ),
+    spec(
+        None,
+        "--smtp-username",
+        "SMTP_USERNAME",
+        Common,
+        Takes::Value,
+        "SMTP username for sending email notifications when two-step authentication expires.",
+    ),
+    spec(
+        None,
+        "--smtp-password",
+        "SMTP_PASSWORD",
+        Common,
+        Takes::Value,
+        "SMTP password for sending email notifications when two-step authentication expires.",
+    ),
+    spec(
+        None,
+        "--smtp-host",
+        "SMTP_HOST",
+        Common,
+        Takes::Value,
+        "SMTP server host for notifications",
+    ),
+    spec(
+        None,
+        "--smtp-port",
+        "SMTP_PORT",
+        Common,
+        Takes::Port,
+        "SMTP server port. Default: 587",
+    ),
+    flag(
+        "--smtp-no-tls",
+        Common,
+        "Disable TLS for SMTP (TLS is required for Gmail)",
+    ),
+    spec(
+        None,
+        "--notification-email",
+        "NOTIFICATION_EMAIL",
+        Common,
+        Takes::Value,
+        "Email address where you would like to receive email notifications. Default: SMTP username",
+    ),
+    spec(
+        None,
+        "--notification-email-from",
+        "NOTIFICATION_EMAIL_FROM",
+        Common,
+        Takes::Value,
+        "Email address from which you would like to receive email notifications. Default: SMTP username or notification-email",
+    ),
+    spec(
+        None,
+        "--notification-script",
+        "NOTIFICATION_SCRIPT",
+        Common,
+        Takes::Value,
+        "Path to external script to run when two-factor authentication expires.",
     ),
     flag(
         "--delete-after-download",

@@ -425,6 +425,7 @@ fn no_bar_without_a_terminal_or_when_disabled() {
         forced: false,
         bar: Mutex::new(None),
         errors_to_stderr: false,
+        web: None,
     };
     let sizes = [Size::Original];
     reporter.event(&SyncEvent::AlbumStarted {

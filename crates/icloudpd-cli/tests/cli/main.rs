@@ -1,12 +1,18 @@
 //! Tests of the real `icloudpd` binary against `icloud-fake` over loopback HTTP.
 
+mod accounts;
 mod args;
 mod auth_only;
 mod download;
+mod headless_keyring;
 mod keyring;
 mod kill;
+mod live;
 mod modes;
+mod notify;
+mod providers;
 mod python;
+mod webui;
 
 use std::io::Write;
 use std::path::Path;

@@ -1,12 +1,14 @@
 //! Run modes: several `--username` sections in one run, watch mode, and a session that
 //! expires in the middle of a sync.
 
+use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use icloud_fake::{FakeAccount, FakeICloud, FakeLibrary, Fault};
 
+use crate::live::{Running, http};
 use crate::{PASSWORD, USER, command, cookie_dir, fake, icloudpd, stdout};
 
 const OTHER: &str = "other@example.com";
@@ -165,4 +167,75 @@ fn a_session_that_expires_mid_sync_is_renewed_and_the_sync_completes() {
         text.contains(&format!("Summary: {visible} downloaded")),
         "{text}"
     );
+}
+
+/// Starts a watch run of `USER` with the web UI on a free port.
+fn watch_with_web_ui(fake: &FakeICloud, tmp: &Path, interval: &str) -> (Running, SocketAddr) {
+    let mut cmd = command(Some(fake));
+    cmd.args(["--cookie-directory", &cookie_dir(tmp)])
+        .args(["--watch-with-interval", interval])
+        .args(["--mfa-provider", "webui", "--webui-port", "0"])
+        .args(["--folder-structure", "none", "--skip-live-photos"])
+        .args(["-u", USER, "-p", PASSWORD, "-d"])
+        .arg(tmp.join("photos"));
+    let mut running = Running::spawn(cmd);
+    let addr = running.web_addr();
+    (running, addr)
+}
+
+#[test]
+fn resume_in_the_web_ui_cuts_the_watch_wait_short() {
+    let fake = fake([FakeAccount::new(USER, PASSWORD)
+        .without_two_factor()
+        .library(FakeLibrary::generated(3, 5))]);
+    let tmp = tempfile::tempdir().unwrap();
+    // An hour between runs: a second run can only come from the web UI.
+    let (mut running, addr) = watch_with_web_ui(&fake, tmp.path(), "3600");
+    running.wait_for("Waiting for 3600 sec...");
+    let (code, body) = http(addr, "POST", "/resume", &[]);
+    assert_eq!((code, body.as_str()), (200, "Ok"));
+    // The second run: a second `Processing user` line, then the wait again.
+    running.wait_for_nth("Processing user: ", 2);
+    running.wait_for_nth("Waiting for 3600 sec...", 2);
+}
+
+#[test]
+fn cancel_in_the_web_ui_stops_the_iteration_and_leaves_no_partial_file() {
+    let fake = FakeICloud::builder()
+        .account(
+            FakeAccount::new(USER, PASSWORD)
+                .without_two_factor()
+                .library(FakeLibrary::generated(40, 6)),
+        )
+        // Slow enough that the run is surely still downloading when the cancel arrives.
+        .fault(Fault::bandwidth(20_000))
+        .start()
+        .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut running, addr) = watch_with_web_ui(&fake, tmp.path(), "3600");
+    running.wait_for("Downloading ");
+    let (code, _) = http(addr, "POST", "/cancel", &[]);
+    assert_eq!(code, 200);
+    running.wait_for("Iteration was cancelled");
+    running.wait_for("Waiting for 3600 sec...");
+    drop(running);
+    // Whatever was cut short is a `.part` file, never a final name with partial content.
+    let visible = fake.expected_listing(USER, "PrimarySync", None);
+    assert!(count_files(&tmp.path().join("photos")) < visible.len());
+    for entry in std::fs::read_dir(tmp.path().join("photos"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let name = entry.file_name().into_string().unwrap();
+        let len = entry.metadata().unwrap().len();
+        if !name.ends_with(".part") {
+            assert!(
+                visible
+                    .iter()
+                    .any(|a| a.versions.iter().any(|(_, size, _)| *size == len)),
+                "{name} has {len} bytes, the size of no asset"
+            );
+        }
+    }
 }

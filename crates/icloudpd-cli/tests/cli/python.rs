@@ -487,7 +487,7 @@ fn launcher() -> PathBuf {
 
 /// Returns the virtualenv's interpreter, creating the venv on first use (once per process; the
 /// script's file lock serialises separate processes).
-fn python() -> &'static Path {
+pub(crate) fn python() -> &'static Path {
     static PYTHON: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     match PYTHON.get_or_init(setup_python) {
         Ok(path) => path,

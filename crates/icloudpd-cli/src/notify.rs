@@ -1,0 +1,294 @@
+//! Telling the user that a second factor is needed: `--notification-script` and the
+//! `--smtp-*` e-mail, fired before every MFA prompt (auth.md §15).
+//!
+//! The script runs first, then the e-mail goes out; the first failure ends the notification
+//! (as in icloudpd, where both share one `try`) and is logged, never returned: authentication
+//! goes on either way.
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use icloud_auth::{ExposeSecret, SecretString};
+use lettre::address::{Address, AddressError, Envelope};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use tracing::{debug, error, info};
+
+use crate::args::UserArgs;
+use crate::logging::APP;
+
+/// Longest the whole SMTP exchange may take (lettre's own timeout only covers the connect).
+const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
+/// The e-mail's subject, as icloudpd writes it.
+const SUBJECT: &str = "icloud_photos_downloader: Two step authentication has expired";
+
+/// One user's notification settings.
+#[derive(Debug, Clone, Default)]
+pub struct Notifications {
+    /// Program run (no arguments) when MFA is required.
+    pub script: Option<PathBuf>,
+    /// The e-mail to send, when `--smtp-username` or `--notification-email` is given.
+    pub email: Option<Email>,
+}
+
+/// Where and how the MFA e-mail is sent.
+#[derive(Clone)]
+pub struct Email {
+    /// SMTP server (`--smtp-host`).
+    pub host: String,
+    /// SMTP port (`--smtp-port`), connected to in plain text.
+    pub port: u16,
+    /// STARTTLS before anything else (off with `--smtp-no-tls`).
+    pub starttls: bool,
+    /// LOGIN credentials, only when both SMTP username and password are given.
+    pub login: Option<(String, SecretString)>,
+    /// Header sender, e.g. `iCloud Photos Downloader <jdoe@gmail.com>`; its address is the
+    /// envelope sender.
+    pub from: String,
+    /// Envelope and header recipient.
+    pub to: String,
+}
+
+impl fmt::Debug for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Email")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("starttls", &self.starttls)
+            .field("login", &self.login.as_ref().map(|(user, _)| user))
+            .field("from", &self.from)
+            .field("to", &self.to)
+            .finish()
+    }
+}
+
+impl Notifications {
+    /// The settings of one user configuration, with icloudpd's defaults for sender and
+    /// recipient.
+    pub fn from_args(u: &UserArgs) -> Self {
+        let email = (u.smtp_username.is_some() || u.notification_email.is_some()).then(|| {
+            let to = u
+                .notification_email
+                .clone()
+                .or_else(|| u.smtp_username.clone())
+                .unwrap_or_default();
+            let from = u.notification_email_from.clone().unwrap_or_else(|| {
+                match u.smtp_username.as_deref().filter(|s| !s.is_empty()) {
+                    Some(user) => format!("iCloud Photos Downloader <{user}>"),
+                    None => to.clone(),
+                }
+            });
+            let login = match (&u.smtp_username, &u.smtp_password) {
+                (Some(user), Some(password)) => {
+                    Some((user.clone(), SecretString::from(password.clone())))
+                }
+                _ => None,
+            };
+            Email {
+                host: u.smtp_host.clone(),
+                port: u.smtp_port,
+                starttls: !u.smtp_no_tls,
+                login,
+                from,
+                to,
+            }
+        });
+        Notifications {
+            script: u.notification_script.as_ref().map(PathBuf::from),
+            email,
+        }
+    }
+
+    /// Runs the script, then sends the e-mail. Each failure is logged (ERROR `Notification of
+    /// the required MFA failed`, then DEBUG the cause), never returned: authentication goes on,
+    /// and a script that cannot start does not stop the e-mail.
+    pub async fn mfa_required(&self, username: &str) {
+        if let Some(script) = &self.script {
+            debug!(target: APP, "Executing notification script...");
+            report(run_script(script.clone()).await);
+        }
+        if let Some(email) = &self.email {
+            info!(target: APP, "Sending 'two-step expired' notification via email...");
+            report(email.send(username).await);
+        }
+    }
+}
+
+fn report(result: Result<(), Failure>) {
+    if let Err(failure) = result {
+        error!(target: APP, "Notification of the required MFA failed");
+        debug!(target: APP, "{failure}");
+    }
+}
+
+/// Runs `script` as given (no shell, no arguments, the inherited environment and standard
+/// streams) and waits for it; its exit status does not matter, only failing to start it.
+async fn run_script(script: PathBuf) -> Result<(), Failure> {
+    tokio::task::spawn_blocking(move || match Command::new(&script).status() {
+        Ok(_status) => Ok(()),
+        Err(source) => Err(Failure::Script { script, source }),
+    })
+    .await
+    .map_err(|e| Failure::Other(format!("notification script: {e}")))?
+}
+
+impl Email {
+    /// Sends the MFA e-mail for Apple ID `username`: STARTTLS (unless disabled), AUTH (when
+    /// credentials are given), one message, QUIT.
+    async fn send(&self, username: &str) -> Result<(), Failure> {
+        let date = chrono::Local::now().format("%d/%m/%Y %H:%M").to_string();
+        let text = message(&self.from, &self.to, username, &date);
+        if !text.is_ascii() {
+            // Python's smtplib encodes the message as ASCII and fails the same way.
+            return Err(Failure::Other("the message is not ASCII".to_owned()));
+        }
+        let envelope = Envelope::new(Some(address(&self.from)?), vec![address(&self.to)?])?;
+        let transport = self.transport()?;
+        tokio::time::timeout(SMTP_TIMEOUT, transport.send_raw(&envelope, text.as_bytes()))
+            .await
+            .map_err(|_| {
+                Failure::Other(format!(
+                    "no answer from the SMTP server in {SMTP_TIMEOUT:?}"
+                ))
+            })??;
+        Ok(())
+    }
+
+    /// Returns a one-connection SMTP client for this server.
+    fn transport(&self) -> Result<AsyncSmtpTransport<Tokio1Executor>, Failure> {
+        let tls = if self.starttls {
+            Tls::Required(TlsParameters::new(self.host.clone())?)
+        } else {
+            Tls::None
+        };
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&self.host)
+            .port(self.port)
+            .tls(tls)
+            .timeout(Some(SMTP_TIMEOUT));
+        if let Some((user, password)) = &self.login {
+            let password = password.expose_secret().to_owned();
+            builder = builder.credentials(Credentials::new(user.clone(), password));
+        }
+        Ok(builder.build())
+    }
+}
+
+/// Returns icloudpd's message, headers and body, lines joined by CRLF as on the wire. `date` is
+/// local time as `DD/MM/YYYY HH:MM` (not RFC 5322, as in icloudpd).
+fn message(from: &str, to: &str, username: &str, date: &str) -> String {
+    [
+        &format!("From: {from}"),
+        &format!("To: {to}"),
+        &format!("Subject: {SUBJECT}"),
+        &format!("Date: {date}"),
+        "",
+        "Hello,",
+        "",
+        &format!(
+            "{username}'s two-step authentication has expired for the icloud_photos_downloader \
+             script."
+        ),
+        "Please log in to your server and run the script manually to update two-step \
+         authentication.",
+    ]
+    .join("\r\n")
+}
+
+/// Returns the address of a mailbox written `addr` or `Display Name <addr>`.
+fn address(mailbox: &str) -> Result<Address, Failure> {
+    let addr = match (mailbox.rfind('<'), mailbox.rfind('>')) {
+        (Some(open), Some(close)) if open < close => &mailbox[open + 1..close],
+        _ => mailbox,
+    };
+    addr.trim().parse().map_err(|source| Failure::Address {
+        mailbox: mailbox.to_owned(),
+        source,
+    })
+}
+
+/// Why a notification failed; shown at DEBUG, never carrying the SMTP password.
+#[derive(Debug)]
+enum Failure {
+    /// The script could not be started.
+    Script { script: PathBuf, source: io::Error },
+    /// `--notification-email` or `--notification-email-from` is no e-mail address.
+    Address {
+        mailbox: String,
+        source: AddressError,
+    },
+    /// The SMTP exchange failed.
+    Smtp(lettre::transport::smtp::Error),
+    /// Anything else.
+    Other(String),
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Script { script, source } => {
+                write!(
+                    f,
+                    "cannot run notification script {}: {source}",
+                    script.display()
+                )
+            }
+            Failure::Address { mailbox, source } => {
+                write!(f, "invalid e-mail address {mailbox:?}: {source}")
+            }
+            Failure::Smtp(e) => write!(f, "sending the e-mail failed: {e}"),
+            Failure::Other(text) => f.write_str(text),
+        }
+    }
+}
+
+impl From<lettre::error::Error> for Failure {
+    fn from(e: lettre::error::Error) -> Self {
+        Failure::Other(format!("invalid e-mail envelope: {e}"))
+    }
+}
+
+impl From<lettre::transport::smtp::Error> for Failure {
+    fn from(e: lettre::transport::smtp::Error) -> Self {
+        Failure::Smtp(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_is_icloudpds_with_crlf() {
+        let text = message(
+            "F <f@x.org>",
+            "t@x.org",
+            "jdoe@gmail.com",
+            "01/01/2018 00:00",
+        );
+        assert_eq!(
+            text,
+            "From: F <f@x.org>\r\nTo: t@x.org\r\n\
+             Subject: icloud_photos_downloader: Two step authentication has expired\r\n\
+             Date: 01/01/2018 00:00\r\n\r\nHello,\r\n\r\n\
+             jdoe@gmail.com's two-step authentication has expired for the \
+             icloud_photos_downloader script.\r\n\
+             Please log in to your server and run the script manually to update two-step \
+             authentication."
+        );
+    }
+
+    #[test]
+    fn envelope_address_comes_from_the_angle_brackets() {
+        let from = address("iCloud Photos Downloader <jdoe+smtp@gmail.com>").unwrap();
+        assert_eq!(from.to_string(), "jdoe+smtp@gmail.com");
+        assert_eq!(
+            address(" x@example.com ").unwrap().to_string(),
+            "x@example.com"
+        );
+        assert!(address("not an address").is_err());
+    }
+}

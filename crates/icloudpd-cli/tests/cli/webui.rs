@@ -1,0 +1,392 @@
+//! The web UI in a real browser: headless Chromium, driven over W3C WebDriver by
+//! `chromedriver`, types the password and the two-factor code into the page that
+//! `icloudpd --password-provider webui --mfa-provider webui` serves, and the sign-in against
+//! the fake completes.
+//!
+//! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them); without them
+//! these tests fail, they never skip.
+
+use std::io::{BufRead, BufReader, Read};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use icloud_fake::{FakeAccount, FakeICloud};
+use serde_json::{Value, json};
+
+use crate::{PASSWORD, USER, command, cookie_dir, fake};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// The key of an element reference in WebDriver answers.
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// A WebDriver session in headless Chromium; the driver is killed on drop.
+struct Browser {
+    rt: tokio::runtime::Runtime,
+    http: reqwest::Client,
+    /// `http://127.0.0.1:PORT/session/ID`.
+    session: String,
+    driver: Child,
+}
+
+impl Browser {
+    fn start() -> Browser {
+        for tool in [CHROMIUM, CHROMEDRIVER] {
+            assert!(
+                Path::new(tool).exists(),
+                "{tool} is missing: this test needs a real browser; run `apt-get install chromium chromium-driver`"
+            );
+        }
+        let port = free_port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let mut browser = Browser {
+            rt,
+            http: reqwest::Client::new(),
+            session: format!("http://127.0.0.1:{port}"),
+            driver,
+        };
+        let ready = wait_until(Duration::from_secs(20), || {
+            let status = browser.call("GET", "/status", None).ok()?;
+            status["ready"].as_bool().filter(|r| *r)
+        });
+        assert!(ready.is_some(), "chromedriver did not get ready");
+        let capabilities = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+            },
+        }}});
+        let created = browser
+            .call("POST", "/session", Some(capabilities))
+            .unwrap_or_else(|e| panic!("no browser session: {e}"));
+        let id = created["sessionId"].as_str().expect("a session id");
+        browser.session = format!("{}/session/{id}", browser.session);
+        browser
+    }
+
+    /// Sends one WebDriver command (`path` relative to the session, or to the driver before
+    /// one exists) and returns its `value`, or the error message.
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
+        let url = format!("{}{path}", self.session);
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        self.rt.block_on(async {
+            let mut request = self.http.request(method, url).timeout(PATIENCE);
+            if let Some(body) = body {
+                request = request.json(&body);
+            }
+            let response = request.send().await.map_err(|e| e.to_string())?;
+            let ok = response.status().is_success();
+            let answer: Value = response.json().await.map_err(|e| e.to_string())?;
+            let value = answer["value"].clone();
+            if ok {
+                Ok(value)
+            } else {
+                Err(format!("{}: {}", value["error"], value["message"]))
+            }
+        })
+    }
+
+    fn goto(&self, url: &str) {
+        self.call("POST", "/url", Some(json!({ "url": url })))
+            .unwrap();
+    }
+
+    /// Returns the element `css` selects now, if any.
+    fn find(&self, css: &str) -> Option<String> {
+        let found = self
+            .call(
+                "POST",
+                "/element",
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .ok()?;
+        Some(found[ELEMENT].as_str()?.to_owned())
+    }
+
+    /// Returns the element `css` selects once it appears.
+    fn wait_for(&self, css: &str) -> String {
+        wait_until(PATIENCE, || self.find(css))
+            .unwrap_or_else(|| panic!("{css} did not appear; the page says:\n{}", self.page_text()))
+    }
+
+    fn text(&self, element: &str) -> Option<String> {
+        let text = self
+            .call("GET", &format!("/element/{element}/text"), None)
+            .ok()?;
+        Some(text.as_str()?.to_owned())
+    }
+
+    fn page_text(&self) -> String {
+        self.find("body")
+            .and_then(|body| self.text(&body))
+            .unwrap_or_default()
+    }
+
+    /// Waits until the page shows `wanted`.
+    fn wait_for_text(&self, wanted: &str) {
+        let seen = wait_until(PATIENCE, || self.page_text().contains(wanted).then_some(()));
+        assert!(
+            seen.is_some(),
+            "{wanted:?} did not appear; the page says:\n{}",
+            self.page_text()
+        );
+    }
+
+    fn type_into(&self, css: &str, text: &str) {
+        let element = self.wait_for(css);
+        self.call(
+            "POST",
+            &format!("/element/{element}/value"),
+            Some(json!({ "text": text })),
+        )
+        .unwrap();
+    }
+
+    fn click(&self, css: &str) {
+        let element = self.wait_for(css);
+        self.call(
+            "POST",
+            &format!("/element/{element}/click"),
+            Some(json!({})),
+        )
+        .unwrap();
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if self.session.contains("/session/") {
+            let _ = self.call("DELETE", "", None);
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Calls `probe` until it returns something, for at most `limit`.
+fn wait_until<T>(limit: Duration, mut probe: impl FnMut() -> Option<T>) -> Option<T> {
+    let start = Instant::now();
+    loop {
+        if let Some(value) = probe() {
+            return Some(value);
+        }
+        if start.elapsed() > limit {
+            return None;
+        }
+        thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// `icloudpd --auth-only` answering only through the web UI; killed on drop.
+struct Icloudpd {
+    child: Child,
+    lines: Receiver<String>,
+    output: String,
+    _cookies: tempfile::TempDir,
+}
+
+impl Icloudpd {
+    fn start(fake: &FakeICloud) -> Icloudpd {
+        let cookies = tempfile::tempdir().unwrap();
+        let mut child = command(Some(fake))
+            .args(["-u", USER])
+            .args(["--password-provider", "webui", "--mfa-provider", "webui"])
+            .args(["--webui-port", "0", "--auth-only"])
+            .args(["--cookie-directory", &cookie_dir(cookies.path())])
+            .spawn()
+            .expect("icloudpd runs");
+        let (send, lines) = mpsc::channel();
+        let streams: [Box<dyn Read + Send>; 2] = [
+            Box::new(child.stdout.take().unwrap()),
+            Box::new(child.stderr.take().unwrap()),
+        ];
+        for stream in streams {
+            let send = send.clone();
+            thread::spawn(move || {
+                for line in BufReader::new(stream).lines() {
+                    let Ok(line) = line else { break };
+                    if send.send(line).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        Icloudpd {
+            child,
+            lines,
+            output: String::new(),
+            _cookies: cookies,
+        }
+    }
+
+    /// Returns the web UI's address from the `Web UI: http://…/` log line.
+    fn web_ui(&mut self) -> String {
+        let deadline = Instant::now() + PATIENCE;
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            let Ok(line) = self.lines.recv_timeout(left) else {
+                break;
+            };
+            self.output.push_str(&line);
+            self.output.push('\n');
+            if let Some((_, url)) = line.split_once("Web UI: ") {
+                return url.trim().to_owned();
+            }
+        }
+        panic!(
+            "no `Web UI: http://…` line; icloudpd said:\n{}",
+            self.output
+        );
+    }
+
+    /// Waits for the exit and returns its status with everything it printed.
+    fn finish(&mut self) -> (ExitStatus, String) {
+        let start = Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                start.elapsed() < PATIENCE,
+                "icloudpd did not exit; it said:\n{}",
+                self.output
+            );
+            thread::sleep(Duration::from_millis(50));
+        };
+        // The readers end with the pipes.
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(5)) {
+            self.output.push_str(&line);
+            self.output.push('\n');
+        }
+        (status, self.output.clone())
+    }
+}
+
+impl Drop for Icloudpd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Returns the code the fake delivered for the current sign-in.
+fn delivered_code(fake: &FakeICloud) -> String {
+    wait_until(PATIENCE, || fake.current_code(USER)).expect("the fake delivered a code")
+}
+
+#[test]
+fn password_and_code_typed_in_a_browser_after_a_wrong_password() {
+    let fake = fake([FakeAccount::new(USER, PASSWORD)]);
+    let mut icloudpd = Icloudpd::start(&fake);
+    let url = icloudpd.web_ui();
+    let browser = Browser::start();
+    browser.goto(&url);
+
+    browser.wait_for_text("Password for jdoe@gmail.com");
+    browser.type_into("input[name=password]", "not-the-password");
+    browser.click("form[action='/password'] button");
+    // Refused by the fake: the error, and the form again.
+    let error = browser.wait_for("p.error");
+    let text = browser.text(&error).unwrap_or_default();
+    assert!(
+        text.contains("Invalid email/password combination"),
+        "{text}"
+    );
+    browser.wait_for_text("Password for jdoe@gmail.com");
+    assert!(
+        browser
+            .page_text()
+            .contains("Invalid email/password combination"),
+        "the error stays with the form: {}",
+        browser.page_text()
+    );
+
+    browser.type_into("input[name=password]", PASSWORD);
+    browser.click("form[action='/password'] button");
+    browser.wait_for_text("Two-Factor code for jdoe@gmail.com");
+    assert!(browser.find("p.error").is_none(), "{}", browser.page_text());
+    let code = delivered_code(&fake);
+    browser.type_into("input[name=code]", &code);
+    browser.click("form[action='/code'] button");
+
+    let (status, output) = icloudpd.finish();
+    assert_eq!(status.code(), Some(0), "{output}");
+    assert!(
+        output.contains("Authentication completed successfully"),
+        "{output}"
+    );
+    assert!(
+        !output.contains(PASSWORD),
+        "the password reached the log:\n{output}"
+    );
+    assert!(fake.count("POST", "/signin/complete") >= 2, "two sign-ins");
+    assert_eq!(fake.count("POST", "/verify/trusteddevice/securitycode"), 1);
+    assert_eq!(fake.count("GET", "/2sv/trust"), 1);
+    // The page notices that icloudpd is gone.
+    browser.wait_for_text("icloudpd cannot be reached");
+}
+
+#[test]
+fn sms_code_requested_in_a_browser() {
+    let fake = fake([FakeAccount::new(USER, PASSWORD)]);
+    let mut icloudpd = Icloudpd::start(&fake);
+    let url = icloudpd.web_ui();
+    let browser = Browser::start();
+    browser.goto(&url);
+
+    browser.type_into("input[name=password]", PASSWORD);
+    browser.click("form[action='/password'] button");
+    browser.wait_for_text("Two-Factor code for jdoe@gmail.com");
+    // Typing starts, then the SMS is asked for: what was typed stays.
+    browser.type_into("input[name=code]", "12");
+    browser.click("form[action='/sms'] button");
+    browser.wait_for_text("A code was sent by SMS to (***) ***-**81.");
+    browser.wait_for("form[action='/code'] input[name=phone][value='0']");
+    let typed = browser.wait_for("input[name=code]");
+    let value = browser
+        .call("GET", &format!("/element/{typed}/property/value"), None)
+        .unwrap();
+    assert_eq!(value, "12");
+    let code = delivered_code(&fake);
+    let clear = browser.wait_for("input[name=code]");
+    browser
+        .call("POST", &format!("/element/{clear}/clear"), Some(json!({})))
+        .unwrap();
+    browser.type_into(
+        "input[name=code]",
+        &format!("{}-{}", &code[..3], &code[3..]),
+    );
+    browser.click("form[action='/code'] button");
+
+    let (status, output) = icloudpd.finish();
+    assert_eq!(status.code(), Some(0), "{output}");
+    assert!(
+        output.contains("Authentication completed successfully"),
+        "{output}"
+    );
+    assert_eq!(fake.count("PUT", "/verify/phone"), 1);
+    assert_eq!(fake.count("POST", "/verify/phone/securitycode"), 1);
+    assert_eq!(fake.count("GET", "/2sv/trust"), 1);
+}
