@@ -2,11 +2,8 @@
 //! Service, and the platform keyring is Python keyrings.alt's file
 //! `~/.local/share/python_keyring/keyring_pass.cfg`, as for Python icloudpd.
 //!
-//! The chain `icloud --username X` (answer y) → `icloudpd -u X --password-provider keyring` is
-//! covered in two halves: `icloud-keyring-cli`'s headless tests prove the tool writes that file
-//! (byte for byte as Python does, and readable by the real Python keyring); here the file is
-//! written by the library store the tool uses, and `icloudpd` must sign in with it. The real
-//! Python keyring is run both ways against `icloudpd` itself.
+//! The chain `icloud --username X` (answer y) → `icloudpd -u X --password-provider keyring` runs
+//! both real binaries; the real Python keyring is run both ways against `icloudpd` itself.
 //!
 //! Every run gets its own `HOME`, an empty `XDG_RUNTIME_DIR`, no `DBUS_SESSION_BUS_ADDRESS`,
 //! no `XDG_DATA_HOME` and no `ICLOUD_KEYRING_BACKEND` (the platform default).
@@ -17,7 +14,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use icloud_auth::{ExposeSecret, KeyringPasswordStore, SecretString};
+use icloud_auth::{ExposeSecret, KeyringPasswordStore};
 use icloud_fake::{FakeAccount, FakeICloud};
 
 use crate::{cookie_dir, stderr, stdout};
@@ -116,15 +113,48 @@ fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
-/// The issue's acceptance test: the password `icloud` saved on a headless box signs
-/// `icloudpd --password-provider keyring` in.
+/// The `icloud` binary, built next to `icloudpd` by `cargo test --workspace` (the
+/// `icloud-keyring-cli` package; a binary of another package has no `CARGO_BIN_EXE_*`).
+fn icloud_binary() -> PathBuf {
+    let icloudpd = Path::new(env!("CARGO_BIN_EXE_icloudpd"));
+    let icloud = icloudpd.with_file_name(format!("icloud{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        icloud.is_file(),
+        "{} is missing: build it with `cargo build -p icloud-keyring-cli` (`cargo test \
+         --workspace` builds it before running the tests)",
+        icloud.display()
+    );
+    icloud
+}
+
+/// The issue's acceptance test: on a headless box, `icloud --username X` stores the password
+/// (in Python's keyring file), then `icloudpd --password-provider keyring` signs in with it.
 #[test]
 fn icloudpd_signs_in_with_the_password_icloud_saved_without_a_secret_service() {
     let machine = Headless::new();
-    // What `icloud --username USER --password PASSWORD` answered `y` stores there.
-    KeyringPasswordStore::with_file(machine.keyring_file())
-        .set(USER, &SecretString::from(PASSWORD))
-        .unwrap();
+    let mut icloud = Command::new(icloud_binary());
+    machine.env(&mut icloud);
+    icloud
+        .args(["--username", USER, "--password", PASSWORD])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = icloud.spawn().unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), b"y\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("No Secret Service is running; the password is stored in"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(mode(&machine.keyring_file()), 0o600);
     let fake = fake();
 
     let out = machine.auth_only(&fake, USER, &["--password-provider", "keyring"]);
