@@ -1,9 +1,9 @@
 //! Telling the user that a second factor is needed: `--notification-script` and the
 //! `--smtp-*` e-mail, fired before every MFA prompt (auth.md §15).
 //!
-//! The script runs first, then the e-mail goes out; the first failure ends the notification
-//! (as in icloudpd, where both share one `try`) and is logged, never returned: authentication
-//! goes on either way.
+//! The script runs first, then the e-mail goes out. Each failure is logged, never returned:
+//! authentication goes on either way, and a script that cannot start does not stop the e-mail
+//! (in icloudpd both share one `try`, so it does; see docs/compatibility.md).
 
 use std::fmt;
 use std::io;

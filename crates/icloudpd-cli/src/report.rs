@@ -3,7 +3,6 @@
 
 use std::io::{self, IsTerminal, Write};
 use std::path::{Component, Path};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -28,15 +27,7 @@ pub struct CliReporter {
     /// `--only-print-filenames` turns the log off: unreadable records go to stderr instead.
     errors_to_stderr: bool,
     /// The web UI's status page, which shows the progress too.
-    web: Option<(Arc<Exchange>, WebProgress)>,
-}
-
-/// Progress of the current album, for the web UI.
-#[derive(Debug, Default)]
-struct WebProgress {
-    done: AtomicU64,
-    /// `u64::MAX`: unknown.
-    total: AtomicU64,
+    web: Option<Arc<Exchange>>,
 }
 
 impl CliReporter {
@@ -58,26 +49,8 @@ impl CliReporter {
 
     /// Also shows the progress on the web UI's status page.
     pub fn with_web(mut self, exchange: Option<Arc<Exchange>>) -> CliReporter {
-        self.web = exchange.map(|e| (e, WebProgress::default()));
+        self.web = exchange;
         self
-    }
-
-    fn web_progress(&self, album_count: Option<Option<u64>>) {
-        let Some((exchange, progress)) = &self.web else {
-            return;
-        };
-        let done = match album_count {
-            Some(count) => {
-                progress
-                    .total
-                    .store(count.unwrap_or(u64::MAX), Ordering::Relaxed);
-                progress.done.store(0, Ordering::Relaxed);
-                0
-            }
-            None => progress.done.fetch_add(1, Ordering::Relaxed) + 1,
-        };
-        let total = progress.total.load(Ordering::Relaxed);
-        exchange.set_progress(done, (total != u64::MAX).then_some(total));
     }
 
     fn start_bar(&self, count: Option<u64>) {
@@ -133,11 +106,15 @@ impl Reporter for CliReporter {
         match event {
             SyncEvent::AlbumStarted { count, .. } => {
                 self.start_bar(*count);
-                self.web_progress(Some(*count));
+                if let Some(web) = &self.web {
+                    web.start_progress(*count);
+                }
             }
             SyncEvent::AssetDone => {
                 self.tick();
-                self.web_progress(None);
+                if let Some(web) = &self.web {
+                    web.advance_progress();
+                }
             }
             SyncEvent::AlbumFinished { .. } => self.clear_bar(),
             SyncEvent::BadRecord { error } if self.errors_to_stderr => {

@@ -209,10 +209,17 @@ async fn run_session(
     let engine = SyncEngine::new(photos, library, options).reporter(reporter);
     let result = match web {
         Some(exchange) => {
-            tokio::select! {
-                r = engine.run_into(total) => r,
-                () = exchange.cancelled() => {
-                    // Dropping the run aborts its downloads; each leaves at most a `.part` file.
+            // `None`: cancelled. Dropping the run aborts its downloads; each leaves at most a
+            // `.part` file.
+            let finished = tokio::select! {
+                r = engine.run_into(total) => Some(r),
+                () = exchange.cancelled() => None,
+            };
+            // As icloudpd after each sync: a resume or cancel pressed during it is spent.
+            exchange.clear_requests();
+            match finished {
+                Some(result) => result,
+                None => {
                     info!(target: APP, "Iteration was cancelled");
                     return Ok(total.failed.is_empty());
                 }

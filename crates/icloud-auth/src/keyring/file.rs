@@ -3,15 +3,16 @@
 //!
 //! The file is read whole, changed and written whole, like Python does, but the write goes to
 //! a new file (mode 0600, in the same directory) that is flushed to disk and renamed over the
-//! old one, so a crash never leaves half a file. Two programs storing at the same moment can
-//! still lose one of the two writes, as with Python.
+//! old one, so a crash never leaves half a file. Threads storing through one store take turns;
+//! two programs storing at the same moment can still lose one of the two writes, as with
+//! Python.
 
 use std::fmt;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use keyring::credential::{Credential, CredentialApi, CredentialBuilderApi};
 
@@ -76,11 +77,16 @@ impl std::error::Error for FileError {}
 #[derive(Debug)]
 pub(super) struct PasswordFile {
     path: PathBuf,
+    /// Held for each read-change-write, so that two threads storing at once both get stored.
+    writing: Mutex<()>,
 }
 
 impl PasswordFile {
     pub(super) fn new(path: PathBuf) -> Self {
-        PasswordFile { path }
+        PasswordFile {
+            path,
+            writing: Mutex::new(()),
+        }
     }
 
     pub(super) fn path(&self) -> &Path {
@@ -105,6 +111,7 @@ impl PasswordFile {
 
     /// Stores `secret` for `user` of `service`, keeping every other entry.
     pub(super) fn set(&self, service: &str, user: &str, secret: &[u8]) -> Result<(), FileError> {
+        let _writing = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
         let mut doc = self.load()?.unwrap_or_default();
         doc.set(
             &ini::escape(service),
@@ -116,6 +123,7 @@ impl PasswordFile {
 
     /// Removes the entry of `user` of `service`; returns whether there was one.
     pub(super) fn delete(&self, service: &str, user: &str) -> Result<bool, FileError> {
+        let _writing = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
         let Some(mut doc) = self.load()? else {
             return Ok(false);
         };
@@ -197,6 +205,7 @@ fn create_private_dir(dir: &Path) -> io::Result<()> {
 /// Creates a new, empty file in `dir` that only the user can read and write.
 fn create_temp(dir: &Path) -> io::Result<(PathBuf, File)> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut attempts = 0;
     loop {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let path = dir.join(format!(".{FILE_NAME}.{}.{n}.tmp", std::process::id()));
@@ -207,7 +216,9 @@ fn create_temp(dir: &Path) -> io::Result<(PathBuf, File)> {
         match options.open(&path) {
             Ok(file) => return Ok((path, file)),
             // Left behind by a process that had this id before.
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n < 1000 => continue,
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempts < 100 => {
+                attempts += 1;
+            }
             Err(e) => return Err(e),
         }
     }
@@ -418,6 +429,22 @@ mod tests {
                 .unwrap(),
             b"other"
         );
+    }
+
+    #[test]
+    fn threads_storing_at_once_all_get_stored() {
+        let temp = tempfile::tempdir().unwrap();
+        let file = file_in(temp.path());
+        let users: Vec<String> = (0..8).map(|i| format!("user{i}@example.com")).collect();
+        std::thread::scope(|scope| {
+            for user in &users {
+                let file = &file;
+                scope.spawn(move || file.set(SERVICE, user, user.as_bytes()).unwrap());
+            }
+        });
+        for user in &users {
+            assert_eq!(file.get(SERVICE, user).unwrap().unwrap(), user.as_bytes());
+        }
     }
 
     #[cfg(unix)]

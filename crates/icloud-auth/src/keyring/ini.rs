@@ -38,12 +38,13 @@ const BYTES_PER_LINE: usize = 57;
 /// Returns `value` with every UTF-8 byte that is not an ASCII letter or digit written as `_XX`
 /// (upper-case hex), as keyrings.alt's `escape` does.
 pub(super) fn escape(value: &str) -> String {
+    use fmt::Write as _;
     let mut escaped = String::with_capacity(value.len());
     for byte in value.bytes() {
         if byte.is_ascii_alphanumeric() {
             escaped.push(char::from(byte));
         } else {
-            escaped.push_str(&format!("_{byte:02X}"));
+            let _ = write!(escaped, "_{byte:02X}");
         }
     }
     escaped

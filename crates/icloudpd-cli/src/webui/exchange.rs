@@ -186,9 +186,15 @@ impl Exchange {
         .await
     }
 
-    /// The password worked: `CHECKING_PASSWORD → NO_INPUT_NEEDED`. `false` in another status.
+    /// The password worked: `CHECKING_PASSWORD → NO_INPUT_NEEDED`, with no error left on the
+    /// page. `false` in another status.
     pub fn password_accepted(&self) -> bool {
-        self.change(|s| s.replace(Status::CheckingPassword, Status::NoInputNeeded))
+        self.change(|s| {
+            s.replace(Status::CheckingPassword, Status::NoInputNeeded) && {
+                s.error = None;
+                true
+            }
+        })
     }
 
     /// Shows `message` and moves `CHECKING_PASSWORD → NO_INPUT_NEEDED` or
@@ -253,24 +259,35 @@ impl Exchange {
         });
     }
 
-    /// The code worked: `CHECKING_MFA → NO_INPUT_NEEDED`. `false` in another status.
+    /// The code worked: `CHECKING_MFA → NO_INPUT_NEEDED`, with no error left on the page (a
+    /// failed SMS noticed after the code was typed would otherwise show as the last error).
+    /// `false` in another status.
     pub fn mfa_accepted(&self) -> bool {
         self.change(|s| {
             s.replace(Status::CheckingMfa, Status::NoInputNeeded) && {
                 s.phones.clear();
                 s.sms_sent_to = None;
+                s.error = None;
                 true
             }
         })
     }
 
-    /// Download progress shown on the status page: `done` of `total` assets in this run.
-    pub fn set_progress(&self, done: u64, total: Option<u64>) {
+    /// Starts counting the download progress shown on the status page: none done of `total`
+    /// assets (when known).
+    pub fn start_progress(&self, total: Option<u64>) {
         self.change(|s| {
-            let old = s.progress;
-            s.progress.done = done;
+            s.progress.done = 0;
             s.progress.total = total;
-            s.progress != old
+            true
+        });
+    }
+
+    /// Counts one more asset done.
+    pub fn advance_progress(&self) {
+        self.change(|s| {
+            s.progress.done += 1;
+            true
         });
     }
 
@@ -291,6 +308,14 @@ impl Exchange {
     /// Completes when `POST /cancel` was received since the last call (stops the iteration).
     pub async fn cancelled(&self) {
         self.take_flag(&self.cancel, |s| &mut s.cancel).await;
+    }
+
+    /// Lowers the resume and cancel flags, as icloudpd does after each sync: a request made
+    /// while that sync ran is spent, and does not cut the next wait short or stop the next run.
+    pub fn clear_requests(&self) {
+        let mut s = self.lock();
+        s.resume = false;
+        s.cancel = false;
     }
 
     /// A password from the form: accepted only in `NEED_PASSWORD` (`→ SUPPLIED_PASSWORD`).
@@ -507,9 +532,13 @@ mod tests {
         assert_eq!(x.status(), Status::SuppliedMfa);
         x.mfa_input().await;
         assert_eq!(x.status(), Status::CheckingMfa);
+        // An SMS that failed while the code was being checked...
+        x.mfa_notice("Failed to send");
         assert!(x.mfa_accepted());
         assert_eq!(x.status(), Status::NoInputNeeded);
         assert_eq!(x.snapshot().phones, Vec::<String>::new());
+        // ...is not shown as the last error once the code worked.
+        assert_eq!(x.snapshot().error, None);
     }
 
     #[tokio::test]
@@ -545,6 +574,15 @@ mod tests {
         assert!(cancelled.is_err(), "no cancel was requested");
         x.request_cancel();
         x.cancelled().await;
+
+        // Requests made during a sync are spent when it ends.
+        x.request_resume();
+        x.request_cancel();
+        x.clear_requests();
+        let resumed = tokio::time::timeout(Duration::from_millis(20), x.resumed()).await;
+        assert!(resumed.is_err(), "the resume was cleared");
+        let cancelled = tokio::time::timeout(Duration::from_millis(20), x.cancelled()).await;
+        assert!(cancelled.is_err(), "the cancel was cleared");
     }
 
     #[test]

@@ -27,9 +27,14 @@ pub(super) fn escape(text: &str) -> String {
     out
 }
 
+/// Returns the account name the pages show (not escaped).
+pub(super) fn account(snapshot: &Snapshot) -> &str {
+    snapshot.user.as_deref().unwrap_or(NO_USER)
+}
+
 /// Returns the account name the pages show, escaped.
-pub(super) fn user(snapshot: &Snapshot) -> String {
-    escape(snapshot.user.as_deref().unwrap_or(NO_USER))
+fn user(snapshot: &Snapshot) -> String {
+    escape(account(snapshot))
 }
 
 /// Returns the whole page: `status` (a fragment from [`status`]) under the title, with
@@ -66,8 +71,10 @@ pub(super) fn page(status_fragment: &str, message: &str, asks: bool) -> String {
     )
 }
 
-/// Returns the answer to a form: `text` (already escaped), styled as a success or a refusal.
+/// Returns the answer to a form: `text` (plain text, escaped here), styled as a success or a
+/// refusal.
 pub(super) fn message(text: &str, ok: bool) -> String {
+    let text = escape(text);
     if ok {
         format!("<p class=\"message ok\">{text}</p>")
     } else {
@@ -298,6 +305,10 @@ mod tests {
         s.status = Status::NoInputNeeded;
         let html = status(&s, &["<u>x</u>".into()]);
         assert!(html.contains("<li>&lt;u&gt;x&lt;/u&gt;</li>"), "{html}");
+        assert_eq!(
+            message(&format!("Sent to {}", account(&s)), false),
+            "<p class=\"message refused\" role=\"alert\">Sent to &lt;b&gt;me&lt;/b&gt;</p>"
+        );
     }
 
     #[test]

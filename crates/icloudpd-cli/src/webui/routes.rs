@@ -148,7 +148,7 @@ fn navigates(headers: &HeaderMap) -> bool {
     html && !scripted
 }
 
-/// Answers a form: `text` (escaped) as a fragment, or as the whole page for a navigation.
+/// Answers a form: `text` (plain text) as a fragment, or in the whole page for a navigation.
 fn reply(app: &App, headers: &HeaderMap, code: StatusCode, text: &str) -> Response {
     let message = pages::message(text, code.is_success());
     if !navigates(headers) {
@@ -198,7 +198,8 @@ async fn password(
     headers: HeaderMap,
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> Response {
-    let user = pages::user(&app.exchange.snapshot());
+    let snapshot = app.exchange.snapshot();
+    let user = pages::account(&snapshot);
     let password = fields(form)
         .remove("password")
         .filter(|p| !p.is_empty())
@@ -242,7 +243,8 @@ async fn code(
     headers: HeaderMap,
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> Response {
-    let user = pages::user(&app.exchange.snapshot());
+    let snapshot = app.exchange.snapshot();
+    let user = pages::account(&snapshot);
     let fields = fields(form);
     let code = fields.get("code").and_then(|c| normalise_code(c));
     let result = match (code, phone_field(&fields)) {
@@ -265,13 +267,13 @@ async fn sms(
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> Response {
     let snapshot = app.exchange.snapshot();
-    let user = pages::user(&snapshot);
+    let user = pages::account(&snapshot);
     let phone = phone_field(&fields(form)).ok().flatten();
     let requested = phone.map(|i| (i, app.exchange.request_sms(i)));
     match requested {
         Some((i, Ok(()))) => {
             let to = snapshot.phones.get(i).map(String::as_str).unwrap_or("");
-            let text = format!("Sending a code by SMS to {} for {user}", pages::escape(to));
+            let text = format!("Sending a code by SMS to {to} for {user}");
             reply(&app, &headers, StatusCode::OK, &text)
         }
         _ => {

@@ -317,7 +317,10 @@ async fn json_status() {
     assert_eq!(v["error"], Value::Null);
     assert_eq!(v["sms_sent_to"], Value::Null);
     assert_eq!(v["overview"][1], "Size: original");
-    x.set_progress(12, Some(300));
+    x.start_progress(Some(300));
+    for _ in 0..12 {
+        x.advance_progress();
+    }
     x.set_waiting(Some(Duration::from_secs(90)));
     let v = ui.json().await;
     assert_eq!(v["progress"]["done"], 12);

@@ -134,14 +134,8 @@ fn icloudpd_signs_in_with_the_password_icloud_saved_without_a_secret_service() {
     let machine = Headless::new();
     let mut icloud = Command::new(icloud_binary());
     machine.env(&mut icloud);
-    icloud
-        .args(["--username", USER, "--password", PASSWORD])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = icloud.spawn().unwrap();
-    std::io::Write::write_all(&mut child.stdin.take().unwrap(), b"y\n").unwrap();
-    let out = child.wait_with_output().unwrap();
+    icloud.args(["--username", USER, "--password", PASSWORD]);
+    let out = crate::run(icloud, Some("y\n"));
     assert_eq!(
         out.status.code(),
         Some(0),

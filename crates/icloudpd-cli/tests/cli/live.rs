@@ -1,9 +1,11 @@
-//! A running `icloudpd` whose output is read while it runs, and a plain HTTP/1.1 client for
-//! its web UI (std only, so the test talks to the server the way any tool would).
+//! A running `icloudpd` whose output is read while it runs, and a blocking HTTP client for its
+//! web UI (and for the WebDriver of `webui.rs`).
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::future::Future;
+use std::io::{BufRead, BufReader, Read};
+use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
@@ -52,11 +54,11 @@ impl Running {
     /// Waits for the `n`th line (from the start) containing `needle` and returns it.
     pub fn wait_for_nth(&mut self, needle: &str, n: usize) -> String {
         let deadline = Instant::now() + PATIENCE;
-        let mut found = self.seen.iter().filter(|l| l.contains(needle));
-        if let Some(line) = found.nth(n - 1) {
-            return line.clone();
+        let earlier: Vec<&String> = self.seen.iter().filter(|l| l.contains(needle)).collect();
+        if let Some(line) = earlier.get(n - 1) {
+            return (*line).clone();
         }
-        let mut count = self.seen.iter().filter(|l| l.contains(needle)).count();
+        let mut count = earlier.len();
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.lines.recv_timeout(left) {
@@ -111,96 +113,91 @@ impl Drop for Running {
     }
 }
 
-/// Sends one request as a script would (`Accept: */*`, like curl); returns the status code and
-/// the body.
+/// Runs `future` to completion on a runtime shared by the tests' HTTP clients: reqwest is
+/// async, the tests are not. Any number of test threads may block on it at once.
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .expect("a runtime for the HTTP clients")
+        })
+        .block_on(future)
+}
+
+/// Returns the HTTP client the tests share (it sends `Accept: */*`, like curl).
+pub fn client() -> &'static reqwest::Client {
+    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
+    CLIENT.get_or_init(reqwest::Client::new)
+}
+
+/// Calls `probe` every 50 ms until it returns something, for at most `limit`.
+pub fn wait_until<T>(limit: Duration, mut probe: impl FnMut() -> Option<T>) -> Option<T> {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(value) = probe() {
+            return Some(value);
+        }
+        if Instant::now() > deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Sends one request as a script would, with `form` as an url-encoded body; returns the status
+/// code and the body.
 pub fn http(addr: SocketAddr, method: &str, path: &str, form: &[(&str, &str)]) -> (u16, String) {
-    request(addr, method, path, form, "*/*")
+    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("an HTTP method");
+    let request = client()
+        .request(method, format!("http://{addr}{path}"))
+        .form(form);
+    send(request)
 }
 
 /// `GET /status` as JSON.
 pub fn status(addr: SocketAddr) -> serde_json::Value {
-    let (code, body) = request(addr, "GET", "/status", &[], "application/json");
+    let request = client()
+        .get(format!("http://{addr}/status"))
+        .header(reqwest::header::ACCEPT, "application/json");
+    let (code, body) = send(request);
     assert_eq!(code, 200, "{body}");
     serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"))
 }
 
 /// Polls `GET /status` until its `status` is `wanted`; returns that status document.
 pub fn wait_status(addr: SocketAddr, wanted: &str) -> serde_json::Value {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let s = status(addr);
-        if s["status"] == wanted {
-            return s;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "status never became {wanted}: {s}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_status_where(addr, &format!("the status {wanted}"), |s| {
+        s["status"] == wanted
+    })
 }
 
-fn request(
+/// Polls `GET /status` until `ready` accepts it (`what` names the wait for the failure
+/// message); returns that status document.
+pub fn wait_status_where(
     addr: SocketAddr,
-    method: &str,
-    path: &str,
-    form: &[(&str, &str)],
-    accept: &str,
-) -> (u16, String) {
-    let body: String = form
-        .iter()
-        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-        .collect::<Vec<_>>()
-        .join("&");
-    let mut stream = TcpStream::connect(addr).expect("the web UI accepts connections");
-    stream.set_read_timeout(Some(PATIENCE)).unwrap();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: {accept}\r\nConnection: close\r\n\
-         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut reply = Vec::new();
-    stream.read_to_end(&mut reply).unwrap();
-    let reply = String::from_utf8_lossy(&reply);
-    let (head, body) = reply.split_once("\r\n\r\n").unwrap_or((&reply, ""));
-    let code = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let body = if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        dechunk(body)
-    } else {
-        body.to_owned()
-    };
-    (code, body)
+    what: &str,
+    ready: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let mut last = serde_json::Value::Null;
+    let found = wait_until(PATIENCE, || {
+        last = status(addr);
+        ready(&last).then(|| last.clone())
+    });
+    found.unwrap_or_else(|| panic!("never {what}: {last}"))
 }
 
-fn dechunk(mut body: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = body.split_once("\r\n") {
-        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-        if n == 0 || rest.len() < n {
-            break;
-        }
-        out.push_str(&rest[..n]);
-        body = rest[n..].trim_start_matches("\r\n");
-    }
-    out
-}
-
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+fn send(request: reqwest::RequestBuilder) -> (u16, String) {
+    block_on(async {
+        let response = request
+            .timeout(PATIENCE)
+            .send()
+            .await
+            .expect("the web UI answers");
+        let code = response.status().as_u16();
+        (code, response.text().await.expect("the whole body"))
+    })
 }

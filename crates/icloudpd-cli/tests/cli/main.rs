@@ -15,6 +15,7 @@ mod python;
 mod webui;
 
 use std::io::Write;
+use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
@@ -53,15 +54,27 @@ pub fn command(fake: Option<&FakeICloud>) -> Command {
 pub fn icloudpd(fake: Option<&FakeICloud>, args: &[&str], stdin: Option<&str>) -> Output {
     let mut cmd = command(fake);
     cmd.args(args);
+    run(cmd, stdin)
+}
+
+/// Runs `cmd` to its end with both outputs captured, feeding `stdin` (None: as `cmd` says).
+pub fn run(mut cmd: Command, stdin: Option<&str>) -> Output {
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     if stdin.is_some() {
         cmd.stdin(Stdio::piped());
     }
-    let mut child = cmd.spawn().expect("icloudpd runs");
-    if let Some(input) = stdin {
-        let mut pipe = child.stdin.take().unwrap();
-        pipe.write_all(input.as_bytes()).unwrap();
+    let mut child = cmd.spawn().expect("the program starts");
+    if let (Some(input), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        // The program may exit before reading; its output tells why.
+        let _ = pipe.write_all(input.as_bytes());
     }
     child.wait_with_output().unwrap()
+}
+
+/// Returns a loopback port nobody listens on (now).
+pub fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
 }
 
 pub fn stdout(o: &Output) -> String {

@@ -7,14 +7,12 @@
 
 use std::collections::BTreeSet;
 use std::ffi::{OsStr, OsString};
-use std::io::Write;
-use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use icloud_fake::{FakeAccount, FakeICloud};
 
-use crate::{PASSWORD, USER, command, cookie_dir, fake, stderr, stdout};
+use crate::{PASSWORD, USER, command, cookie_dir, fake, free_port, run, stderr, stdout};
 
 mod script;
 mod smtp_server;
@@ -163,7 +161,7 @@ fn no_email_when_the_session_is_valid() {
 #[test]
 fn unreachable_smtp_server_does_not_stop_the_sign_in() {
     let fake = start_fake();
-    let port = closed_port();
+    let port = free_port();
     let dir = tempfile::tempdir().unwrap();
     let mut cmd = auth_only(&fake, dir.path());
     cmd.args(["--smtp-host", "localhost", "--smtp-port", &port.to_string()])
@@ -321,19 +319,6 @@ fn auth_only(fake: &FakeICloud, cookies: &Path) -> Command {
     cmd
 }
 
-/// Runs `cmd`, feeding `stdin` (None: closed).
-fn run(mut cmd: Command, stdin: Option<&str>) -> Output {
-    if stdin.is_some() {
-        cmd.stdin(Stdio::piped());
-    }
-    let mut child = cmd.spawn().expect("icloudpd runs");
-    if let (Some(input), Some(mut pipe)) = (stdin, child.stdin.take()) {
-        // icloudpd may exit before reading; its output tells why.
-        let _ = pipe.write_all(input.as_bytes());
-    }
-    child.wait_with_output().unwrap()
-}
-
 /// Returns icloudpd's output for assertions and failure messages.
 fn transcript(out: &Output) -> String {
     format!(
@@ -353,12 +338,6 @@ fn assert_in_order(text: &str, needles: &[&str]) {
             None => panic!("{needle:?} missing (after {needles:?}'s earlier items) in\n{text}"),
         }
     }
-}
-
-/// Returns a loopback port nobody listens on.
-fn closed_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
 }
 
 /// Asserts icloudpd's exact message (auth.md §15), as aiosmtpd received it: CRLF line ends, and

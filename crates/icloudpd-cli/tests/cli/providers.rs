@@ -3,12 +3,12 @@
 //! usage rules for `console` and `webui`.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use icloud_fake::{FakeAccount, FakeICloud};
 
-use crate::live::{Running, http, wait_status};
-use crate::{PASSWORD, USER, command, fake, stdout};
+use crate::live::{Running, http, wait_status, wait_status_where};
+use crate::{PASSWORD, USER, command, fake, stderr, stdout};
 
 const WRONG: &str = "not the password";
 
@@ -24,23 +24,13 @@ fn auth_only(fake: &FakeICloud, home: &Path, args: &[&str]) -> Command {
     cmd
 }
 
-fn run(mut cmd: Command, stdin: Option<&str>) -> (Option<i32>, String) {
-    if stdin.is_some() {
-        cmd.stdin(Stdio::piped());
-    }
-    let mut child = cmd.spawn().unwrap();
-    if let Some(input) = stdin {
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-    }
-    let out = child.wait_with_output().unwrap();
-    let text = format!("{}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
-    (out.status.code(), text)
+/// Runs `cmd`; returns its exit code and its stdout followed by its stderr.
+fn run(cmd: Command, stdin: Option<&str>) -> (Option<i32>, String) {
+    let out = crate::run(cmd, stdin);
+    (
+        out.status.code(),
+        format!("{}{}", stdout(&out), stderr(&out)),
+    )
 }
 
 fn providers(names: &[&str]) -> Vec<String> {
@@ -307,14 +297,7 @@ fn webui_second_factor_by_sms_then_the_loop_ends() {
 
     let (code, body) = http(addr, "POST", "/sms", &[("phone", "0")]);
     assert_eq!(code, 200, "{body}");
-    let deadline = std::time::Instant::now() + crate::live::PATIENCE;
-    while crate::live::status(addr)["sms_sent_to"] != 0 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the SMS was never sent"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    wait_status_where(addr, "an SMS sent to phone 0", |s| s["sms_sent_to"] == 0);
     let (code, body) = http(addr, "POST", "/code", &[("code", "123456"), ("phone", "0")]);
     assert_eq!(code, 200, "{body}");
 

@@ -6,29 +6,23 @@
 //! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them); without them
 //! these tests fail, they never skip.
 
-use std::io::{BufRead, BufReader, Read};
-use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, Receiver};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
 use icloud_fake::{FakeAccount, FakeICloud};
 use serde_json::{Value, json};
 
-use crate::{PASSWORD, USER, command, cookie_dir, fake};
+use crate::live::{PATIENCE, Running, block_on, client, wait_until};
+use crate::{PASSWORD, USER, command, cookie_dir, fake, free_port};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// The key of an element reference in WebDriver answers.
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
-const PATIENCE: Duration = Duration::from_secs(30);
 
 /// A WebDriver session in headless Chromium; the driver is killed on drop.
 struct Browser {
-    rt: tokio::runtime::Runtime,
-    http: reqwest::Client,
     /// `http://127.0.0.1:PORT/session/ID`.
     session: String,
     driver: Child,
@@ -49,13 +43,7 @@ impl Browser {
             .stderr(Stdio::null())
             .spawn()
             .expect("chromedriver starts");
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
         let mut browser = Browser {
-            rt,
-            http: reqwest::Client::new(),
             session: format!("http://127.0.0.1:{port}"),
             driver,
         };
@@ -84,8 +72,8 @@ impl Browser {
     fn call(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
         let url = format!("{}{path}", self.session);
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        self.rt.block_on(async {
-            let mut request = self.http.request(method, url).timeout(PATIENCE);
+        block_on(async {
+            let mut request = client().request(method, url).timeout(PATIENCE);
             if let Some(body) = body {
                 request = request.json(&body);
             }
@@ -178,117 +166,17 @@ impl Drop for Browser {
     }
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Calls `probe` until it returns something, for at most `limit`.
-fn wait_until<T>(limit: Duration, mut probe: impl FnMut() -> Option<T>) -> Option<T> {
-    let start = Instant::now();
-    loop {
-        if let Some(value) = probe() {
-            return Some(value);
-        }
-        if start.elapsed() > limit {
-            return None;
-        }
-        thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// `icloudpd --auth-only` answering only through the web UI; killed on drop.
-struct Icloudpd {
-    child: Child,
-    lines: Receiver<String>,
-    output: String,
-    _cookies: tempfile::TempDir,
-}
-
-impl Icloudpd {
-    fn start(fake: &FakeICloud) -> Icloudpd {
-        let cookies = tempfile::tempdir().unwrap();
-        let mut child = command(Some(fake))
-            .args(["-u", USER])
-            .args(["--password-provider", "webui", "--mfa-provider", "webui"])
-            .args(["--webui-port", "0", "--auth-only"])
-            .args(["--cookie-directory", &cookie_dir(cookies.path())])
-            .spawn()
-            .expect("icloudpd runs");
-        let (send, lines) = mpsc::channel();
-        let streams: [Box<dyn Read + Send>; 2] = [
-            Box::new(child.stdout.take().unwrap()),
-            Box::new(child.stderr.take().unwrap()),
-        ];
-        for stream in streams {
-            let send = send.clone();
-            thread::spawn(move || {
-                for line in BufReader::new(stream).lines() {
-                    let Ok(line) = line else { break };
-                    if send.send(line).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        Icloudpd {
-            child,
-            lines,
-            output: String::new(),
-            _cookies: cookies,
-        }
-    }
-
-    /// Returns the web UI's address from the `Web UI: http://…/` log line.
-    fn web_ui(&mut self) -> String {
-        let deadline = Instant::now() + PATIENCE;
-        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-            let Ok(line) = self.lines.recv_timeout(left) else {
-                break;
-            };
-            self.output.push_str(&line);
-            self.output.push('\n');
-            if let Some((_, url)) = line.split_once("Web UI: ") {
-                return url.trim().to_owned();
-            }
-        }
-        panic!(
-            "no `Web UI: http://…` line; icloudpd said:\n{}",
-            self.output
-        );
-    }
-
-    /// Waits for the exit and returns its status with everything it printed.
-    fn finish(&mut self) -> (ExitStatus, String) {
-        let start = Instant::now();
-        let status = loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                break status;
-            }
-            assert!(
-                start.elapsed() < PATIENCE,
-                "icloudpd did not exit; it said:\n{}",
-                self.output
-            );
-            thread::sleep(Duration::from_millis(50));
-        };
-        // The readers end with the pipes.
-        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(5)) {
-            self.output.push_str(&line);
-            self.output.push('\n');
-        }
-        (status, self.output.clone())
-    }
-}
-
-impl Drop for Icloudpd {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// Starts `icloudpd --auth-only` answering only through the web UI, sessions kept in
+/// `cookies`; returns it and the web UI's URL.
+fn start_icloudpd(fake: &FakeICloud, cookies: &Path) -> (Running, String) {
+    let mut cmd = command(Some(fake));
+    cmd.args(["-u", USER])
+        .args(["--password-provider", "webui", "--mfa-provider", "webui"])
+        .args(["--webui-port", "0", "--auth-only"])
+        .args(["--cookie-directory", &cookie_dir(cookies)]);
+    let mut running = Running::spawn(cmd);
+    let url = format!("http://{}/", running.web_addr());
+    (running, url)
 }
 
 /// Returns the code the fake delivered for the current sign-in.
@@ -299,8 +187,8 @@ fn delivered_code(fake: &FakeICloud) -> String {
 #[test]
 fn password_and_code_typed_in_a_browser_after_a_wrong_password() {
     let fake = fake([FakeAccount::new(USER, PASSWORD)]);
-    let mut icloudpd = Icloudpd::start(&fake);
-    let url = icloudpd.web_ui();
+    let cookies = tempfile::tempdir().unwrap();
+    let (icloudpd, url) = start_icloudpd(&fake, cookies.path());
     let browser = Browser::start();
     browser.goto(&url);
 
@@ -331,8 +219,8 @@ fn password_and_code_typed_in_a_browser_after_a_wrong_password() {
     browser.type_into("input[name=code]", &code);
     browser.click("form[action='/code'] button");
 
-    let (status, output) = icloudpd.finish();
-    assert_eq!(status.code(), Some(0), "{output}");
+    let (code, output) = icloudpd.finish();
+    assert_eq!(code, Some(0), "{output}");
     assert!(
         output.contains("Authentication completed successfully"),
         "{output}"
@@ -351,8 +239,8 @@ fn password_and_code_typed_in_a_browser_after_a_wrong_password() {
 #[test]
 fn sms_code_requested_in_a_browser() {
     let fake = fake([FakeAccount::new(USER, PASSWORD)]);
-    let mut icloudpd = Icloudpd::start(&fake);
-    let url = icloudpd.web_ui();
+    let cookies = tempfile::tempdir().unwrap();
+    let (icloudpd, url) = start_icloudpd(&fake, cookies.path());
     let browser = Browser::start();
     browser.goto(&url);
 
@@ -380,8 +268,8 @@ fn sms_code_requested_in_a_browser() {
     );
     browser.click("form[action='/code'] button");
 
-    let (status, output) = icloudpd.finish();
-    assert_eq!(status.code(), Some(0), "{output}");
+    let (code, output) = icloudpd.finish();
+    assert_eq!(code, Some(0), "{output}");
     assert!(
         output.contains("Authentication completed successfully"),
         "{output}"
