@@ -58,11 +58,22 @@ impl Default for GlobalArgs {
     }
 }
 
+/// A secret given on the command line (`--password`, `--smtp-password`): compared like a
+/// string, never shown by `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Hidden(pub String);
+
+impl std::fmt::Debug for Hidden {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Hidden(********)")
+    }
+}
+
 /// One user configuration (COMMON defaults merged with the user's own options).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserArgs {
     pub username: String,
-    pub password: Option<String>,
+    pub password: Option<Hidden>,
     pub directory: Option<String>,
     pub auth_only: bool,
     pub cookie_directory: String,
@@ -93,7 +104,7 @@ pub struct UserArgs {
     pub skip_created_before: Option<DateBound>,
     pub skip_created_after: Option<DateBound>,
     pub smtp_username: Option<String>,
-    pub smtp_password: Option<String>,
+    pub smtp_password: Option<Hidden>,
     pub smtp_host: String,
     pub smtp_port: u16,
     pub smtp_no_tls: bool,
@@ -325,7 +336,7 @@ fn apply(user: &mut UserArgs, occurrences: &Occurrences) {
             ("--auth-only", _) => user.auth_only = true,
             ("--cookie-directory", _) => user.cookie_directory = text(),
             ("--username", _) => user.username = text().to_lowercase(),
-            ("--password", _) => user.password = Some(text()),
+            ("--password", _) => user.password = Some(Hidden(text())),
             ("--list-albums", _) => user.list_albums = true,
             ("--list-libraries", _) => user.list_libraries = true,
             ("--library", _) => user.library = text(),
@@ -372,7 +383,7 @@ fn apply(user: &mut UserArgs, occurrences: &Occurrences) {
             ("--skip-created-before", Some(Value::Date(d))) => user.skip_created_before = Some(*d),
             ("--skip-created-after", Some(Value::Date(d))) => user.skip_created_after = Some(*d),
             ("--smtp-username", _) => user.smtp_username = Some(text()),
-            ("--smtp-password", _) => user.smtp_password = Some(text()),
+            ("--smtp-password", _) => user.smtp_password = Some(Hidden(text())),
             ("--smtp-host", _) => user.smtp_host = text(),
             ("--smtp-port", _) => {
                 user.smtp_port = int().and_then(|n| u16::try_from(n).ok()).unwrap_or(587);

@@ -84,7 +84,7 @@ impl Notifications {
             });
             let login = match (&u.smtp_username, &u.smtp_password) {
                 (Some(user), Some(password)) => {
-                    Some((user.clone(), SecretString::from(password.clone())))
+                    Some((user.clone(), SecretString::from(password.0.clone())))
                 }
                 _ => None,
             };

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use icloud_auth::SecretString;
 use icloudpd_sync::{SyncOptions, TimeNames};
 
 use crate::args::{self, GlobalArgs, UserArgs};
@@ -12,7 +13,8 @@ use crate::notify::Notifications;
 #[derive(Debug, Clone)]
 pub struct UserSettings {
     pub username: String,
-    pub password: Option<String>,
+    /// `--password`, for the `parameter` provider (`None` when not given or empty).
+    pub password: Option<SecretString>,
     pub auth_only: bool,
     pub cookie_directory: PathBuf,
     pub list_albums: bool,
@@ -108,7 +110,11 @@ fn settings(
 ) -> UserSettings {
     UserSettings {
         username: u.username.clone(),
-        password: u.password.clone().filter(|p| !p.is_empty()),
+        password: u
+            .password
+            .as_ref()
+            .filter(|p| !p.0.is_empty())
+            .map(|p| SecretString::from(p.0.clone())),
         auth_only: u.auth_only,
         cookie_directory: expand_tilde(&u.cookie_directory, home),
         list_albums: u.list_albums,

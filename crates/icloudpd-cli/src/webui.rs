@@ -63,7 +63,10 @@ impl WebUi {
         let addr = listener.local_addr()?;
         let exchange = Arc::new(Exchange::default());
         let (stop, stopped) = watch::channel(());
-        let app = routes::router(routes::App::new(exchange.clone(), overview, stopped));
+        let app = routes::router(
+            routes::App::new(exchange.clone(), overview, stopped),
+            addr.ip().is_loopback(),
+        );
         let server = tokio::spawn(async move {
             // Serving only ends when the task is aborted.
             let _ = axum::serve(listener, app).await;

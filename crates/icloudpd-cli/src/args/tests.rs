@@ -322,3 +322,28 @@ fn help_wraps_like_argparse() {
         ]
     );
 }
+
+#[test]
+fn secrets_are_kept_but_never_shown() {
+    let (_, users) = run(
+        "--smtp-password smtp-secret --smtp-port 2525 -u a -p icloud-secret --webui-port 0 -d x",
+    );
+    let u = &users[0];
+    assert_eq!(u.password, Some(Hidden("icloud-secret".into())));
+    assert_eq!(u.smtp_password, Some(Hidden("smtp-secret".into())));
+    assert_eq!(u.smtp_port, 2525);
+    let shown = format!("{u:?}");
+    assert!(!shown.contains("secret"), "{shown}");
+    assert_eq!(
+        parse(&args("--smtp-port 70000 -u a -d x")).unwrap_err(),
+        ParseError::Argument("argument --smtp-port: invalid port value: '70000'".into())
+    );
+}
+
+#[test]
+fn webui_address_defaults_to_this_computer() {
+    let (g, _) = run("-u a -d x");
+    assert_eq!((g.webui_host.as_str(), g.webui_port), ("127.0.0.1", 8080));
+    let (g, _) = run("-u a -d x --webui-host 0.0.0.0 --webui-port 9000");
+    assert_eq!((g.webui_host.as_str(), g.webui_port), ("0.0.0.0", 9000));
+}

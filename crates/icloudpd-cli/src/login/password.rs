@@ -82,7 +82,7 @@ impl<'a> Providers<'a> {
         let username = &self.user.username;
         for &source in &self.order {
             let found = match source {
-                Source::Parameter => self.user.password.clone().map(SecretString::from),
+                Source::Parameter => self.user.password.clone(),
                 Source::Keyring => keyring_password(username),
                 Source::Console => console
                     .password(&format!("iCloud Password for {username}:"))

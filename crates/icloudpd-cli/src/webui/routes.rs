@@ -83,7 +83,9 @@ impl App {
 }
 
 /// Returns the router of the web UI.
-pub(super) fn router(app: App) -> Router {
+/// `loopback`: the server listens on a loopback address only, so every request must name a
+/// loopback host (see [`guard`]).
+pub(super) fn router(app: App, loopback: bool) -> Router {
     Router::new()
         .route("/", get(index))
         .route("/status", get(status))
@@ -94,14 +96,19 @@ pub(super) fn router(app: App) -> Router {
         .route("/cancel", post(cancel))
         .route("/static/style.css", get(style))
         .route("/static/app.js", get(script))
-        .layer(middleware::from_fn(guard))
+        .layer(middleware::from_fn_with_state(loopback, guard))
         .with_state(app)
 }
 
-/// Refuses posts from other sites' pages and adds the headers every answer carries.
-async fn guard(request: Request, next: Next) -> Response {
+/// Refuses posts from other sites' pages and, on a loopback-only server, requests that name
+/// another host (a page whose domain was re-pointed at 127.0.0.1: DNS rebinding); adds the
+/// headers every answer carries.
+async fn guard(State(loopback): State<bool>, request: Request, next: Next) -> Response {
     let safe = matches!(*request.method(), Method::GET | Method::HEAD);
-    let mut response = if safe || same_origin(request.headers()) {
+    let mut response = if loopback && !names_loopback(request.headers()) {
+        debug!(target: APP, "Web UI refused a request for another host");
+        (StatusCode::FORBIDDEN, "Host not allowed").into_response()
+    } else if safe || same_origin(request.headers()) {
         next.run(request).await
     } else {
         debug!(target: APP, "Web UI refused a {} from another site", request.uri().path());
@@ -121,6 +128,25 @@ async fn guard(request: Request, next: Next) -> Response {
         .entry(CACHE_CONTROL)
         .or_insert(HeaderValue::from_static("no-store"));
     response
+}
+
+/// Returns whether the `Host` header names this computer (`localhost` or a loopback address),
+/// or is absent (an HTTP/1.0 tool).
+fn names_loopback(headers: &HeaderMap) -> bool {
+    let Some(host) = headers.get(HOST) else {
+        return true;
+    };
+    let Ok(host) = host.to_str() else {
+        return false;
+    };
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(name, _port)| name),
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Returns whether a request came from this server's own page, or from no page at all (a
@@ -334,6 +360,33 @@ mod tests {
         for bad in ["", "12345", "1234567", "12345a", "１２３４５６"] {
             assert_eq!(normalise_code(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn a_loopback_server_answers_only_requests_for_a_loopback_host() {
+        let with_host = |host: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(HOST, HeaderValue::from_str(host).unwrap());
+            names_loopback(&h)
+        };
+        for ok in [
+            "localhost:8080",
+            "LOCALHOST",
+            "127.0.0.1:8080",
+            "127.1.2.3",
+            "[::1]:8080",
+        ] {
+            assert!(with_host(ok), "{ok}");
+        }
+        for refused in [
+            "evil.example:8080",
+            "nas.local",
+            "192.168.1.2:8080",
+            "[fe80::1]:80",
+        ] {
+            assert!(!with_host(refused), "{refused}");
+        }
+        assert!(names_loopback(&HeaderMap::new()));
     }
 
     #[test]
