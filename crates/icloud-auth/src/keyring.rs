@@ -279,8 +279,10 @@ impl CredentialBuilderApi for Shared {
 /// # fn main() -> icloud_auth::Result<()> {
 /// let store = KeyringPasswordStore::with_backend(KeyringBackend::Platform)?;
 /// store.set("jane@example.com", &SecretString::from("hunter2"))?;
-/// // "the Secret Service", or on a headless box "the file /home/jane/.local/share/…"
-/// println!("Saved in {}", store.location()?);
+/// // "the Secret Service", or on a headless box "the file /home/jane/.local/share/…":
+/// // the caller decides whether and how to tell the user.
+/// let saved_in = store.location()?.to_string();
+/// assert!(!saved_in.is_empty());
 /// assert!(store.get("jane@example.com")?.is_some());
 /// assert!(store.delete("jane@example.com")?);
 /// # Ok(())

@@ -66,6 +66,7 @@ mod endpoints;
 mod error;
 #[cfg(feature = "keyring")]
 mod keyring;
+mod private_fs;
 mod retry;
 mod session;
 mod signin;

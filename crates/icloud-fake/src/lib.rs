@@ -68,6 +68,7 @@
 #![deny(missing_docs)]
 
 pub mod bench;
+pub mod python;
 
 mod account;
 mod bandwidth;

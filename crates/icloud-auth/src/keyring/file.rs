@@ -8,15 +8,15 @@
 //! Python.
 
 use std::fmt;
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use keyring::credential::{Credential, CredentialApi, CredentialBuilderApi};
 
 use super::ini::{self, Document};
+use crate::private_fs::{create_private_dir, write_atomic};
 
 /// The file's name, in Python keyring's data directory.
 const FILE_NAME: &str = "keyring_pass.cfg";
@@ -177,50 +177,8 @@ impl PasswordFile {
             )),
             _ => FileError::io("create the directory", &dir, &e),
         })?;
-        let (temp_path, mut temp) =
-            create_temp(&dir).map_err(|e| FileError::io("create a file in", &dir, &e))?;
-        let written = temp
-            .write_all(doc.render().as_bytes())
-            .and_then(|()| temp.sync_all());
-        drop(temp);
-        let renamed = written.and_then(|()| fs::rename(&temp_path, &target));
-        if let Err(e) = renamed {
-            let _ = fs::remove_file(&temp_path);
-            return Err(FileError::io("write", &target, &e));
-        }
-        sync_dir(&dir);
-        Ok(())
-    }
-}
-
-/// Creates `dir` and its missing parents, readable only by the user.
-fn create_private_dir(dir: &Path) -> io::Result<()> {
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
-}
-
-/// Creates a new, empty file in `dir` that only the user can read and write.
-fn create_temp(dir: &Path) -> io::Result<(PathBuf, File)> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let mut attempts = 0;
-    loop {
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = dir.join(format!(".{FILE_NAME}.{}.{n}.tmp", std::process::id()));
-        let mut options = OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        match options.open(&path) {
-            Ok(file) => return Ok((path, file)),
-            // Left behind by a process that had this id before.
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempts < 100 => {
-                attempts += 1;
-            }
-            Err(e) => return Err(e),
-        }
+        write_atomic(&target, doc.render().as_bytes())
+            .map_err(|e| FileError::io("write", &target, &e))
     }
 }
 
@@ -243,16 +201,6 @@ fn make_private(path: &Path) {
     }
     #[cfg(not(unix))]
     let _ = path;
-}
-
-/// Flushes a rename to disk. Best effort: not every system can open a directory.
-fn sync_dir(dir: &Path) {
-    #[cfg(unix)]
-    if let Ok(dir) = File::open(dir) {
-        let _ = dir.sync_all();
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
 }
 
 /// Builds the credentials of one keyring file.

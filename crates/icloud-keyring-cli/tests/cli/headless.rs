@@ -11,7 +11,6 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
 
 use icloud_auth::{ExposeSecret, KeyringPasswordStore};
 
@@ -70,7 +69,7 @@ impl Headless {
 
     /// Runs Python (the venv of the real icloudpd 1.32.3) with `script` and `args`.
     fn python(&self, script: &str, args: &[&str]) -> Output {
-        let mut command = Command::new(python());
+        let mut command = Command::new(icloud_fake::python::interpreter());
         command.arg("-c").arg(script).args(args);
         self.env(&mut command);
         command
@@ -269,52 +268,4 @@ fn python_keyring_and_icloud_share_the_file() {
     assert_eq!(machine.python_get(theirs), None);
     assert_eq!(machine.python_get(ours).as_deref(), Some(PASSWORD));
     assert_eq!(mode(&machine.keyring_file()), 0o600);
-}
-
-/// Returns the interpreter of the virtualenv holding the real Python icloudpd 1.32.3 (and its
-/// keyring 25.6.0 and keyrings.alt 5.0.2), creating it on first use.
-fn python() -> &'static Path {
-    static PYTHON: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    match PYTHON.get_or_init(setup_python) {
-        Ok(path) => path,
-        Err(message) => panic!("{message}"),
-    }
-}
-
-fn setup_python() -> Result<PathBuf, String> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/python-icloudpd.sh");
-    let hint = "These tests compare with the REAL Python keyring of icloudpd 1.32.3 and cannot \
-                be skipped. Install Python 3.10-3.13 with venv and pip (Debian/Ubuntu: \
-                `apt-get install python3 python3-venv python3-pip`), make https://pypi.org \
-                reachable for the first run, or set ICLOUDPD_PYTHON (interpreter) / \
-                ICLOUDPD_PY_VENV (ready venv location).";
-    let output = Command::new("bash")
-        .arg(&script)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| {
-            format!(
-                "cannot run {}: {e} (bash is required)\n{hint}",
-                script.display()
-            )
-        })?;
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    if !output.status.success() {
-        return Err(format!(
-            "{} failed ({}):\n{stderr}\n{hint}",
-            script.display(),
-            output.status
-        ));
-    }
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .last()
-        .map(PathBuf::from)
-        .filter(|p| p.is_file())
-        .ok_or_else(|| {
-            format!(
-                "{} printed no interpreter path:\n{stderr}\n{hint}",
-                script.display()
-            )
-        })
 }

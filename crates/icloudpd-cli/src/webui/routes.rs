@@ -234,13 +234,25 @@ async fn password(
         Some(password) => app.exchange.supply_password(password).is_ok(),
         None => false,
     };
-    if accepted {
-        let text = format!("Password submitted and being checked for {user}");
-        reply(&app, &headers, StatusCode::OK, &text)
-    } else {
+    if !accepted {
         debug!(target: APP, "Web UI refused a password: none given, or none asked for");
-        let text = format!("Wrong password for {user}");
-        reply(&app, &headers, StatusCode::BAD_REQUEST, &text)
+    }
+    let ok = format!("Password submitted and being checked for {user}");
+    answer(
+        &app,
+        &headers,
+        accepted,
+        &ok,
+        &format!("Wrong password for {user}"),
+    )
+}
+
+/// The reply to a form: 200 with `ok` when it was taken, else 400 with `refused`.
+fn answer(app: &App, headers: &HeaderMap, accepted: bool, ok: &str, refused: &str) -> Response {
+    if accepted {
+        reply(app, headers, StatusCode::OK, ok)
+    } else {
+        reply(app, headers, StatusCode::BAD_REQUEST, refused)
     }
 }
 
@@ -277,14 +289,12 @@ async fn code(
         (Some(code), Ok(phone)) => app.exchange.supply_code(code, phone),
         _ => Err(Refused::WrongState),
     };
-    if result.is_ok() {
-        let text = format!("Code submitted and being checked for {user}");
-        reply(&app, &headers, StatusCode::OK, &text)
-    } else {
+    if result.is_err() {
         debug!(target: APP, "Web UI refused a code: {result:?}");
-        let text = format!("Wrong Two-Factor Code for {user}");
-        reply(&app, &headers, StatusCode::BAD_REQUEST, &text)
     }
+    let ok = format!("Code submitted and being checked for {user}");
+    let refused = format!("Wrong Two-Factor Code for {user}");
+    answer(&app, &headers, result.is_ok(), &ok, &refused)
 }
 
 async fn sms(
@@ -295,18 +305,13 @@ async fn sms(
     let snapshot = app.exchange.snapshot();
     let user = pages::account(&snapshot);
     let phone = phone_field(&fields(form)).ok().flatten();
-    let requested = phone.map(|i| (i, app.exchange.request_sms(i)));
-    match requested {
-        Some((i, Ok(()))) => {
-            let to = snapshot.phones.get(i).map(String::as_str).unwrap_or("");
-            let text = format!("Sending a code by SMS to {to} for {user}");
-            reply(&app, &headers, StatusCode::OK, &text)
-        }
-        _ => {
-            let text = format!("Cannot send a code by SMS for {user}");
-            reply(&app, &headers, StatusCode::BAD_REQUEST, &text)
-        }
-    }
+    let sent_to = phone.filter(|&i| app.exchange.request_sms(i).is_ok());
+    let to = sent_to
+        .and_then(|i| snapshot.phones.get(i))
+        .map_or("", String::as_str);
+    let ok = format!("Sending a code by SMS to {to} for {user}");
+    let refused = format!("Cannot send a code by SMS for {user}");
+    answer(&app, &headers, sent_to.is_some(), &ok, &refused)
 }
 
 async fn resume(State(app): State<App>, headers: HeaderMap) -> Response {
