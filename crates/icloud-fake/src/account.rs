@@ -42,6 +42,46 @@ pub(crate) enum SecondFactor {
     TwoFactor,
 }
 
+/// Which header asks for the escrow password proof (auth.md §16.3): Apple has been seen
+/// sending either.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Escrow {
+    /// `X-Apple-EDP: true`.
+    Edp,
+    /// `X-Apple-PDP: true`.
+    Pdp,
+}
+
+impl Escrow {
+    /// The response header that asks for escrow.
+    pub(crate) fn header(self) -> &'static str {
+        match self {
+            Escrow::Edp => "X-Apple-EDP",
+            Escrow::Pdp => "X-Apple-PDP",
+        }
+    }
+}
+
+/// How a valid security code is answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct CodeConflict {
+    /// The 409 body says `securityCode.valid: true`.
+    pub(crate) valid: bool,
+    /// The 409 carries a new `X-Apple-Session-Token`.
+    pub(crate) token: bool,
+}
+
+/// Advanced Data Protection settings of an account (auth.md §16.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Adp {
+    /// "Access iCloud Data on the Web" is on.
+    pub(crate) web_access: bool,
+    /// `requestPCS` answers "pending" this many times after consent was asked for.
+    pub(crate) polls_before_consent: u32,
+    /// Lifetime of the `X-APPLE-WEBAUTH-PCS-Photos` / `-Sharing` cookies it hands out.
+    pub(crate) cookie_lifetime: std::time::Duration,
+}
+
 /// A trusted phone number of an HSA2 account.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Phone {
@@ -78,7 +118,13 @@ pub struct FakeAccount {
     pub(crate) fixed_code: Option<String>,
     pub(crate) push_required: bool,
     pub(crate) phones_in_bridge: bool,
-    pub(crate) code_409: bool,
+    pub(crate) code_409: Option<CodeConflict>,
+    pub(crate) boot_409: bool,
+    pub(crate) sms_409: bool,
+    pub(crate) escrow: Option<Escrow>,
+    pub(crate) web_repair: bool,
+    pub(crate) adp: Option<Adp>,
+    pub(crate) trust_lifetime: std::time::Duration,
     pub(crate) locked: bool,
     pub(crate) fido_keys: Vec<String>,
     pub(crate) needs_repair: bool,
@@ -124,7 +170,13 @@ impl FakeAccount {
             fixed_code: None,
             push_required: true,
             phones_in_bridge: false,
-            code_409: false,
+            code_409: None,
+            boot_409: false,
+            sms_409: false,
+            escrow: None,
+            web_repair: false,
+            adp: None,
+            trust_lifetime: std::time::Duration::from_secs(60 * 24 * 3600),
             locked: false,
             fido_keys: Vec::new(),
             needs_repair: false,
@@ -207,11 +259,116 @@ impl FakeAccount {
         self
     }
 
-    /// Answers a valid code with 409 and `securityCode.valid: true` (2026) instead of 204/200
-    /// (default `false`).
+    /// Answers a valid code with 409, `securityCode.valid: true` and a new
+    /// `X-Apple-Session-Token` (2026) instead of 204/200 (default `false`).
     #[must_use]
     pub fn code_409(mut self, yes: bool) -> Self {
-        self.code_409 = yes;
+        self.code_409 = yes.then_some(CodeConflict {
+            valid: true,
+            token: true,
+        });
+        self
+    }
+
+    /// Answers a valid code with 409 and `securityCode.valid: true` but no new session token
+    /// (as rclone/rclone#9730 shows).
+    #[must_use]
+    pub fn code_409_valid_only(mut self) -> Self {
+        self.code_409 = Some(CodeConflict {
+            valid: true,
+            token: false,
+        });
+        self
+    }
+
+    /// Answers a valid code with 409 and a new session token but no `securityCode.valid`.
+    #[must_use]
+    pub fn code_409_token_only(mut self) -> Self {
+        self.code_409 = Some(CodeConflict {
+            valid: false,
+            token: true,
+        });
+        self
+    }
+
+    /// Serves the 2FA page (`GET /appleauth/auth`, boot args) with status 409, same body
+    /// (openhab/openhab-addons#21176; default `false`).
+    #[must_use]
+    pub fn boot_page_409(mut self) -> Self {
+        self.boot_409 = true;
+        self
+    }
+
+    /// Answers `PUT verify/phone` with 409 although the SMS code was sent (default `false`).
+    #[must_use]
+    pub fn sms_409(mut self) -> Self {
+        self.sms_409 = true;
+        self
+    }
+
+    /// Requires the escrow password proof (auth.md §16.3): a sign-in with a valid trust token
+    /// answers 409 with `kind`'s header instead of 200, and a valid code comes with that header;
+    /// `escrow/init` + `escrow/complete` (SRP with an empty account name) must follow before the
+    /// session is trusted (default: off).
+    #[must_use]
+    pub fn escrow(mut self, kind: Escrow) -> Self {
+        self.escrow = Some(kind);
+        self
+    }
+
+    /// Makes a trusted `accountLogin` set `X-APPLE-WEBAUTH-REPAIR` instead of
+    /// `X-APPLE-WEBAUTH-TOKEN` (an action is pending on icloud.com: terms, repair); every call
+    /// that needs the web session then fails (default `false`).
+    #[must_use]
+    pub fn needs_web_repair(mut self) -> Self {
+        self.web_repair = true;
+        self
+    }
+
+    /// Turns Advanced Data Protection on (`iCDPEnabled`), with "Access iCloud Data on the Web"
+    /// on or off. With web access on, `accountLogin` sets no PCS cookies and CloudKit answers
+    /// 423 until the PCS consent flow (`requestWebAccessState`, `enableDeviceConsentForPCS`,
+    /// `requestPCS`) handed out `X-APPLE-WEBAUTH-PCS-Photos` and `-Sharing`; with it off,
+    /// CloudKit answers 403 `ACCESS_DENIED` (default: ADP off).
+    #[must_use]
+    pub fn adp(mut self, web_access: bool) -> Self {
+        self.adp = Some(Adp {
+            web_access,
+            polls_before_consent: 1,
+            cookie_lifetime: std::time::Duration::from_secs(30 * 24 * 3600),
+        });
+        if !web_access {
+            self.photos.web_access = false;
+        }
+        self
+    }
+
+    /// Sets how many times `requestPCS` answers "pending" before the person approves on a
+    /// device (default 1). Only with [`FakeAccount::adp`].
+    #[must_use]
+    pub fn pcs_polls_before_consent(mut self, n: u32) -> Self {
+        if let Some(adp) = &mut self.adp {
+            adp.polls_before_consent = n;
+        }
+        self
+    }
+
+    /// Sets the lifetime of the PCS cookies `requestPCS` hands out (default 30 days); a short
+    /// one makes CloudKit refuse them (423) in the middle of a long run. Only with
+    /// [`FakeAccount::adp`].
+    #[must_use]
+    pub fn pcs_cookie_lifetime(mut self, lifetime: std::time::Duration) -> Self {
+        if let Some(adp) = &mut self.adp {
+            adp.cookie_lifetime = lifetime;
+        }
+        self
+    }
+
+    /// Sets how long Apple trusts a browser after a second factor (default 60 days): the
+    /// lifetime of trust tokens and the expiry of the `X-APPLE-WEBAUTH-HSA-TRUST…` cookie.
+    #[must_use]
+    pub fn trust_lifetime(mut self, lifetime: std::time::Duration) -> Self {
+        self.trust_lifetime = lifetime;
         self
     }
 

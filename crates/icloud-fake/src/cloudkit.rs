@@ -75,6 +75,9 @@ pub(crate) fn handle(state: &mut State, req: &Req, rest: &str) -> Reply {
             "private db access disabled for this account",
         );
     }
+    if let Err(reply) = check_pcs(state, req, &account) {
+        return reply;
+    }
     let body = if req.body.iter().all(u8::is_ascii_whitespace) {
         json!({})
     } else {
@@ -126,6 +129,24 @@ fn authenticate(state: &mut State, req: &Req) -> Result<String, Reply> {
         return Err(failed());
     }
     Ok(key)
+}
+
+/// For an ADP account, requires a live `X-APPLE-WEBAUTH-PCS-Photos` cookie from `requestPCS`;
+/// without one the answer is 423, as Apple's web services answer (rclone/rclone#9408).
+fn check_pcs(state: &State, req: &Req, account: &str) -> Result<(), Reply> {
+    let adp = state.account(account).and_then(|a| a.cfg.adp).is_some();
+    let valid = req
+        .cookie("X-APPLE-WEBAUTH-PCS-Photos")
+        .is_some_and(|v| state.pcs_cookie_valid(account, v));
+    if !adp || valid {
+        return Ok(());
+    }
+    let body = json!({
+        "requestUUID": uuid::Uuid::new_v4().to_string(),
+        "errorReason": "Missing PCS cookies from the request",
+        "errorCode": 423
+    });
+    Err(Reply::json(423, "application/json; charset=UTF-8", &body))
 }
 
 /// `zones/list`.

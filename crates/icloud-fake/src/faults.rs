@@ -69,6 +69,14 @@ pub enum Fault {
         /// CloudKit requests answered normally before the sessions expire.
         requests: usize,
     },
+    /// Lets `requests` CloudKit requests through, then invalidates every PCS cookie handed out
+    /// by `requestPCS` (as [`crate::FakeICloud::expire_pcs_cookies`] does): CloudKit calls of
+    /// an Advanced Data Protection account then answer 423 until the client asks for new ones.
+    /// Used up once it fired.
+    ExpirePcsAfter {
+        /// CloudKit requests answered normally before the PCS cookies expire.
+        requests: usize,
+    },
     /// Delays each matching request by `delay` before it is answered. The wait is asynchronous
     /// and outside the server's lock, so concurrent requests overlap.
     Latency {
@@ -189,6 +197,13 @@ impl Fault {
         }
     }
 
+    /// Returns a fault that expires every PCS cookie after `n_requests` CloudKit requests.
+    pub fn expire_pcs_after(n_requests: usize) -> Self {
+        Fault::ExpirePcsAfter {
+            requests: n_requests,
+        }
+    }
+
     /// Returns a fault delaying every request by `delay`, forever.
     pub fn latency(delay: Duration) -> Self {
         Fault::latency_for("", delay)
@@ -262,6 +277,7 @@ impl Fault {
             | Fault::IgnoreRange { times }
             | Fault::WrongRange { times } => Some(times),
             Fault::ExpireSessionAfter { .. }
+            | Fault::ExpirePcsAfter { .. }
             | Fault::ResetDownloads { .. }
             | Fault::RandomStatus { .. }
             | Fault::Bandwidth { .. } => None,

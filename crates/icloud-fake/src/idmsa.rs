@@ -13,6 +13,7 @@ use crate::account::SecondFactor;
 use crate::http::{CT_IDMSA_HTML, CT_IDMSA_JSON, Cookie, Reply, Req};
 use crate::shapes;
 use crate::srp::{self, ProofInput};
+use crate::state::EscrowDue;
 use crate::state::{Attempt, AuthSession, Level, MAX_WRONG_CODES, Stage, State, hex_ident, ident};
 
 /// Widget key = OAuth client id of iCloud.com (spec §1).
@@ -37,6 +38,8 @@ pub(crate) fn handle(state: &mut State, req: &Req, rest: &str) -> Reply {
         ("PUT", "/verify/phone") => with_session(state, req, send_sms),
         ("POST", "/verify/phone/securitycode") => with_session(state, req, verify_sms_code),
         ("GET", "/2sv/trust") => with_session(state, req, trust),
+        ("POST", "/escrow/init") => with_session(state, req, escrow_init),
+        ("POST", "/escrow/complete") => with_session(state, req, escrow_complete),
         _ => (None, Reply::body(404, CT_IDMSA_HTML, "Not Found")),
     };
     finish(state, sid.as_deref(), reply)
@@ -257,6 +260,16 @@ fn complete(state: &mut State, req: &Req) -> (Option<String>, Reply) {
     } else {
         Level::Untrusted
     };
+    // An account that wants the escrow proof answers a trusted sign-in with 409 and the
+    // escrow header; the session is trusted only after `escrow/complete` (auth.md §16.3).
+    let escrow = cfg
+        .escrow
+        .filter(|_| trusted && cfg.factor == SecondFactor::TwoFactor && !cfg.needs_repair);
+    let level = if escrow.is_some() {
+        Level::Untrusted
+    } else {
+        level
+    };
     let sid = hex_ident(16);
     let mut session = AuthSession {
         account: key.clone(),
@@ -265,6 +278,7 @@ fn complete(state: &mut State, req: &Req) -> (Option<String>, Reply) {
         code: None,
         wrong_codes: 0,
         repair: None,
+        escrow: escrow.map(|_| EscrowDue::default()),
     };
     let auth_type = match cfg.factor {
         SecondFactor::None => "sa",
@@ -274,6 +288,8 @@ fn complete(state: &mut State, req: &Req) -> (Option<String>, Reply) {
     let (status, token_level, body) = if cfg.needs_repair {
         session.repair = Some(level);
         (412, Level::NeedsRepair, json!({"authType": "sa"}))
+    } else if escrow.is_some() {
+        (409, level, json!({"authType": auth_type}))
     } else if trusted {
         (200, level, json!({"authType": auth_type}))
     } else {
@@ -295,8 +311,12 @@ fn complete(state: &mut State, req: &Req) -> (Option<String>, Reply) {
     let token = state.issue_session_token(&key, token_level);
     let mut reply = Reply::json(status, CT_IDMSA_JSON, &body)
         .header("Location", "/auth")
-        .header("X-Apple-Session-Token", token)
-        .header("X-Apple-TwoSV-Trust-Eligible", "true");
+        .header("X-Apple-Session-Token", token);
+    reply = match escrow {
+        // Instead of the trust-eligible header (icloud-photos-sync's API notes).
+        Some(kind) => reply.header(kind.header(), "true"),
+        None => reply.header("X-Apple-TwoSV-Trust-Eligible", "true"),
+    };
     if status != 200 {
         reply = reply.header("X-Apple-I-Rscd", status.to_string());
     }
@@ -378,7 +398,13 @@ fn boot_page(state: &mut State, _req: &Req, sid: &str) -> Reply {
         .get(sid)
         .and_then(|s| state.account(&s.account))
     {
-        Some(acc) => shapes::boot_page(&acc.cfg, codes_locked(state, sid)),
+        Some(acc) => {
+            let mut page = shapes::boot_page(&acc.cfg, codes_locked(state, sid));
+            if acc.cfg.boot_409 {
+                page.status = 409;
+            }
+            page
+        }
         None => shapes::fake_error(401, "unknown session"),
     }
 }
@@ -441,28 +467,46 @@ fn check_code(state: &mut State, sid: &str, code: Option<String>) -> Result<(), 
     }
 }
 
-/// The answer to a valid code: `ok` (204/200), or 409 + `securityCode.valid` in 2026 mode,
-/// always with a new session token.
-fn code_accepted(state: &mut State, sid: &str, code: &str, ok: Reply, code_409: bool) -> Reply {
+/// The answer to a valid code: `ok` (204/200), or a 2026-style 409 (with `securityCode.valid`
+/// and/or a new session token, as configured). An escrow account adds its header and owes the
+/// escrow proof before `2sv/trust`.
+fn code_accepted(
+    state: &mut State,
+    sid: &str,
+    code: &str,
+    ok: Reply,
+    acc: &crate::account::FakeAccount,
+) -> Reply {
     let Some(account) = state.sessions.get(sid).map(|s| s.account.clone()) else {
         return shapes::fake_error(401, "unknown session");
     };
-    let reply = if code_409 {
-        let mut sc = shapes::security_code(false);
-        sc["code"] = json!(code);
-        sc["valid"] = json!(true);
-        Reply::json(
-            409,
-            CT_IDMSA_JSON,
-            &json!({"securityCode": sc, "trustedDeviceCount": 1}),
-        )
-    } else {
-        ok
+    let (mut reply, with_token) = match acc.code_409 {
+        Some(conflict) => {
+            let mut sc = shapes::security_code(false);
+            sc["code"] = json!(code);
+            if conflict.valid {
+                sc["valid"] = json!(true);
+            }
+            let body = json!({"securityCode": sc, "trustedDeviceCount": 1});
+            (Reply::json(409, CT_IDMSA_JSON, &body), conflict.token)
+        }
+        None => (ok, true),
     };
-    let token = state.issue_session_token(&account, Level::Trusted);
-    let reply = reply
-        .header("X-Apple-Session-Token", token)
-        .header("X-Apple-OAuth-Grant-Code", ident(32));
+    let level = match acc.escrow {
+        Some(kind) => {
+            reply = reply.header(kind.header(), "true");
+            if let Some(session) = state.sessions.get_mut(sid) {
+                session.escrow = Some(EscrowDue::default());
+            }
+            Level::Untrusted
+        }
+        None => Level::Trusted,
+    };
+    if with_token {
+        let token = state.issue_session_token(&account, level);
+        reply = reply.header("X-Apple-Session-Token", token);
+    }
+    let reply = reply.header("X-Apple-OAuth-Grant-Code", ident(32));
     locale_cookies(session_headers(state, sid, reply))
 }
 
@@ -476,7 +520,7 @@ fn verify_device_code(state: &mut State, req: &Req, sid: &str) -> Reply {
     match check_code(state, sid, code.clone()) {
         Ok(()) => {
             let ok = Reply::body(204, CT_IDMSA_JSON, Vec::new());
-            code_accepted(state, sid, &code.unwrap_or_default(), ok, acc.code_409)
+            code_accepted(state, sid, &code.unwrap_or_default(), ok, &acc)
         }
         Err(reply) => locale_cookies(reply),
     }
@@ -536,7 +580,8 @@ fn send_sms(state: &mut State, req: &Req, sid: &str) -> Reply {
         deliver(state, sid);
     }
     let body = sms_body(&acc, &phone, &mode, locked);
-    session_headers(state, sid, Reply::json(200, CT_IDMSA_JSON, &body))
+    let status = if acc.sms_409 { 409 } else { 200 };
+    session_headers(state, sid, Reply::json(status, CT_IDMSA_JSON, &body))
 }
 
 /// POST `verify/phone/securitycode`: validate an SMS code (spec §7.6).
@@ -553,7 +598,7 @@ fn verify_sms_code(state: &mut State, req: &Req, sid: &str) -> Reply {
     match check_code(state, sid, code.clone()) {
         Ok(()) => {
             let ok = Reply::json(200, CT_IDMSA_JSON, &sms_body(&acc, &phone, "sms", false));
-            code_accepted(state, sid, &code.unwrap_or_default(), ok, acc.code_409)
+            code_accepted(state, sid, &code.unwrap_or_default(), ok, &acc)
         }
         Err(reply) => locale_cookies(reply),
     }
@@ -575,6 +620,9 @@ fn trust(state: &mut State, _req: &Req, sid: &str) -> Reply {
     if session.stage != Stage::CodeVerified {
         return shapes::fake_error(401, "2sv/trust before a security code was verified");
     }
+    if session.escrow.is_some() {
+        return shapes::fake_error(401, "2sv/trust before the escrow proof");
+    }
     let account = session.account.clone();
     let trust_token = state.issue_trust_token(&account);
     let token = state.issue_session_token(&account, Level::Trusted);
@@ -583,4 +631,113 @@ fn trust(state: &mut State, _req: &Req, sid: &str) -> Reply {
         .header("X-Apple-Session-Token", token)
         .header("X-Apple-OAuth-Grant-Code", ident(32));
     locale_cookies(session_headers(state, sid, reply))
+}
+
+/// POST `escrow/init` (auth.md §16.3): a second SRP exchange, for the empty account name,
+/// answered like `signin/init`.
+fn escrow_init(state: &mut State, req: &Req, sid: &str) -> Reply {
+    let owed = state.sessions.get(sid).is_some_and(|s| s.escrow.is_some());
+    if !owed {
+        return shapes::fake_error(400, "this session owes no escrow proof");
+    }
+    let Some(body) = req.json() else {
+        return shapes::fake_error(400, "escrow/init body is not JSON");
+    };
+    if body["accountName"].as_str() != Some("") {
+        return shapes::fake_error(400, "escrow/init needs an empty accountName");
+    }
+    let Some(a_pub) = body["a"]
+        .as_str()
+        .and_then(|a| STANDARD.decode(a).ok())
+        .map(|a| BigUint::from_bytes_be(&a))
+    else {
+        return shapes::fake_error(400, "escrow/init needs a");
+    };
+    let Some(key) = state.sessions.get(sid).map(|s| s.account.clone()) else {
+        return shapes::fake_error(401, "unknown session");
+    };
+    let Some(acc) = state.account(&key) else {
+        return shapes::fake_error(401, "unknown session");
+    };
+    let (salt, iterations, protocol, v) = (
+        acc.salt.clone(),
+        acc.cfg.iterations,
+        acc.cfg.protocol,
+        acc.v.clone(),
+    );
+    let server = srp::new_ephemeral(&state.group, &v);
+    let c = format!("e-{}-{}:MSA", 100 + rand_u32() % 900, uuid::Uuid::new_v4());
+    let answer = json!({
+        "iteration": iterations,
+        "salt": STANDARD.encode(&salt),
+        "protocol": protocol.name(),
+        "version": 1,
+        "b": STANDARD.encode(server.public.to_bytes_be()),
+        "c": c
+    });
+    let attempt = Attempt {
+        account: Some(key),
+        name: String::new(),
+        salt,
+        a_pub,
+        server,
+        scnt: String::new(),
+        created: Instant::now(),
+    };
+    if let Some(due) = state.sessions.get_mut(sid).and_then(|s| s.escrow.as_mut()) {
+        due.attempt = Some((c, attempt));
+    }
+    session_headers(state, sid, Reply::json(200, CT_IDMSA_JSON, &answer))
+}
+
+/// POST `escrow/complete`: checks `m1` for the empty account name and `k`, the session key;
+/// then the session is trusted (after a code, `2sv/trust` may follow) and a new session token
+/// comes with the answer.
+fn escrow_complete(state: &mut State, req: &Req, sid: &str) -> Reply {
+    let Some(body) = req.json() else {
+        return shapes::fake_error(400, "escrow/complete body is not JSON");
+    };
+    let decode = |k: &str| {
+        body[k]
+            .as_str()
+            .and_then(|v| STANDARD.decode(v).ok())
+            .unwrap_or_default()
+    };
+    let (m1, k) = (decode("m1"), decode("k"));
+    let c = body["c"].as_str().unwrap_or_default().to_owned();
+    let Some(session) = state.sessions.get_mut(sid) else {
+        return shapes::fake_error(401, "unknown session");
+    };
+    let Some(due) = session.escrow.as_mut() else {
+        return shapes::fake_error(400, "this session owes no escrow proof");
+    };
+    let Some((issued_c, attempt)) = due.attempt.take() else {
+        return shapes::fake_error(400, "escrow/complete before escrow/init");
+    };
+    if issued_c != c {
+        return shapes::fake_error(400, "unknown escrow context c");
+    }
+    let account = session.account.clone();
+    let Some(acc) = state.account(&account) else {
+        return shapes::fake_error(401, "unknown session");
+    };
+    let input = ProofInput {
+        names: &[""],
+        salt: &attempt.salt,
+        a_pub: &attempt.a_pub,
+        server: &attempt.server,
+        v: &acc.v,
+    };
+    let proven = srp::check_proof_key(&state.group, &input, &m1)
+        .is_some_and(|(_, key)| key.as_slice() == k.as_slice());
+    if !proven {
+        return shapes::wrong_password();
+    }
+    let Some(session) = state.sessions.get_mut(sid) else {
+        return shapes::fake_error(401, "unknown session");
+    };
+    session.escrow = None;
+    let token = state.issue_session_token(&account, Level::Trusted);
+    let reply = Reply::body(200, CT_IDMSA_JSON, Vec::new()).header("X-Apple-Session-Token", token);
+    session_headers(state, sid, reply)
 }

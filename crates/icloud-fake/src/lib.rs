@@ -87,7 +87,7 @@ mod srp;
 mod state;
 mod zone;
 
-pub use account::{FakeAccount, SharedPlacement};
+pub use account::{Escrow, FakeAccount, SharedPlacement};
 pub use faults::Fault;
 pub use library::{ExpectedAsset, FakeAlbum, FakeAsset, FakeLibrary};
 pub use server::{FakeICloud, FakeICloudBuilder, RecordedRequest};

@@ -280,6 +280,12 @@ impl FakeICloud {
         lock(&self.shared.state).expire_trust_tokens();
     }
 
+    /// Invalidates every PCS cookie an ADP account got from `requestPCS`: CloudKit answers 423
+    /// until the client asks for new ones.
+    pub fn expire_pcs_cookies(&self) {
+        lock(&self.shared.state).expire_pcs_cookies();
+    }
+
     /// Returns the largest number of requests the fake was answering at the same time (a
     /// request counts from its arrival, through any injected latency, to its answer).
     pub fn max_concurrent_requests(&self) -> usize {
@@ -452,6 +458,9 @@ fn dispatch(shared: &Shared, req: &Req, decision: Decision) -> Reply {
             let mut state = lock(&shared.state);
             if decision.expire_sessions {
                 state.expire_web_sessions();
+            }
+            if decision.expire_pcs {
+                state.expire_pcs_cookies();
             }
             route(&mut state, req)
         }

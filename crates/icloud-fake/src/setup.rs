@@ -11,6 +11,8 @@ use crate::http::{CT_SETUP_JSON, Cookie, Reply, Req};
 use crate::shapes;
 use crate::state::{Level, PendingWeb, State, WEB_SESSION_TTL, hex_ident, token};
 
+mod pcs;
+
 /// Days to a `Duration`.
 const fn days(n: u64) -> Duration {
     Duration::from_secs(n * 24 * 3600)
@@ -25,6 +27,9 @@ pub(crate) fn handle(state: &mut State, req: &Req, rest: &str) -> Reply {
         ("POST", "sendVerificationCode") => send_code(state, req),
         ("POST", "validateVerificationCode") => validate_code(state, req),
         ("POST", "logout") => logout(state, req),
+        ("POST", "requestWebAccessState") => pcs::web_access_state(state, req),
+        ("POST", "enableDeviceConsentForPCS") => pcs::enable_consent(state, req),
+        ("POST", "requestPCS") => pcs::request(state, req),
         _ => setup_error(404, "Not Found"),
     }
 }
@@ -67,9 +72,13 @@ fn account_login(state: &mut State, req: &Req) -> Reply {
     for cookie in common_cookies(&acc.dsid) {
         reply = reply.cookie(&cookie);
     }
-    if trusted {
+    if trusted && acc.web_repair {
+        // An action is pending on icloud.com: no web session (auth.md §16.10).
+        let repair = format!("\"v=1:t=AQ==BST_IAAAAAAABLw{}~~\"", hex_ident(12));
+        reply = reply.cookie(&Cookie::setup("X-APPLE-WEBAUTH-REPAIR", &repair, None));
+    } else if trusted {
         let web = state.issue_web_session(&key);
-        for cookie in trusted_cookies(&web, acc.factor) {
+        for cookie in trusted_cookies(state, &key, &web) {
             reply = reply.cookie(&cookie);
         }
     } else {
@@ -126,27 +135,38 @@ fn common_cookies(dsid: &str) -> Vec<Cookie> {
     ]
 }
 
-/// Cookies only a trusted session gets: the web session token, PCS cookies, HSA trust.
-fn trusted_cookies(web_token: &str, factor: SecondFactor) -> Vec<Cookie> {
+/// Cookies only a trusted session gets: the web session token, PCS cookies (not for ADP
+/// accounts: those come from `requestPCS`), and the HSA trust cookie, which expires with the
+/// account's latest trust token.
+fn trusted_cookies(state: &State, key: &str, web_token: &str) -> Vec<Cookie> {
+    let Some(acc) = state.account(key) else {
+        return Vec::new();
+    };
     let mut out = vec![Cookie::setup(
         "X-APPLE-WEBAUTH-TOKEN",
         web_token,
         Some(WEB_SESSION_TTL),
     )];
-    for name in ["Photos", "Sharing", "Documents", "Notes", "News"] {
-        let value = format!("\"pcs{}{}\"", name.to_lowercase(), token(32));
-        out.push(Cookie::setup(
-            &format!("X-APPLE-WEBAUTH-PCS-{name}"),
-            &value,
-            Some(days(30)),
-        ));
+    if acc.cfg.adp.is_none() {
+        for name in ["Photos", "Sharing", "Documents", "Notes", "News"] {
+            let value = format!("\"pcs{}{}\"", name.to_lowercase(), token(32));
+            out.push(Cookie::setup(
+                &format!("X-APPLE-WEBAUTH-PCS-{name}"),
+                &value,
+                Some(days(30)),
+            ));
+        }
     }
-    if factor == SecondFactor::TwoFactor {
+    if acc.cfg.factor == SecondFactor::TwoFactor {
         let value = format!("\"v=1:t=AQ==BST_IAAAAAAABLw{}~~\"", hex_ident(12));
+        let left = acc
+            .trust_expires
+            .and_then(|t| t.duration_since(std::time::SystemTime::now()).ok())
+            .unwrap_or(acc.cfg.trust_lifetime);
         out.push(Cookie::setup(
             "X-APPLE-WEBAUTH-HSA-TRUST-FAKEKB0000000000000000000000",
             &value,
-            Some(days(60)),
+            Some(left),
         ));
     }
     out
@@ -166,7 +186,7 @@ fn validate(state: &mut State, req: &Req) -> Reply {
     };
     let data = shapes::account_data(&acc, true, &state.base_url);
     let mut reply = Reply::json(200, CT_SETUP_JSON, &data);
-    for cookie in trusted_cookies(&web, acc.factor) {
+    for cookie in trusted_cookies(state, &key, &web) {
         reply = reply.cookie(&cookie);
     }
     reply.cookie(&Cookie::setup(
@@ -174,6 +194,18 @@ fn validate(state: &mut State, req: &Req) -> Reply {
         &format!("\"v=1:s=1:d={}\"", acc.dsid),
         Some(days(30)),
     ))
+}
+
+/// Returns the account of the live web session (`X-APPLE-WEBAUTH-TOKEN`) of a request, or the
+/// answer Apple gives without one (500 `Missing X-APPLE-WEBAUTH-TOKEN cookie`, as seen on
+/// `requestPCS` after an `accountLogin` that set `X-APPLE-WEBAUTH-REPAIR`).
+fn web_account(state: &mut State, req: &Req) -> Result<String, Reply> {
+    let missing = || setup_error(500, "Missing X-APPLE-WEBAUTH-TOKEN cookie");
+    let web = req.cookie("X-APPLE-WEBAUTH-TOKEN").ok_or_else(missing)?;
+    let web = web.to_owned();
+    state
+        .touch_web_session(&web)
+        .ok_or_else(|| setup_error(421, "Failed to validate the credentials from cookie"))
 }
 
 /// POST `logout`: ends the web session named by the cookie.

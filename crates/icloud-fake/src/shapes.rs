@@ -202,7 +202,7 @@ pub(crate) fn account_data(acc: &FakeAccount, trusted: bool, base_url: &str) -> 
         "fullName": "Fake User",
         "firstName": "Fake",
         "lastName": "User",
-        "isWebAccessAllowed": true,
+        "isWebAccessAllowed": acc.photos.web_access,
         "locked": false,
         "statusCode": 2,
         "countryCode": acc.country,
@@ -211,7 +211,7 @@ pub(crate) fn account_data(acc: &FakeAccount, trusted: bool, base_url: &str) -> 
         "isManagedAppleID": false,
         "aDsID": format!("000000-10-{}", acc.dsid),
         "notificationId": format!("fake-{}", acc.dsid),
-        "iCDPEnabled": false,
+        "iCDPEnabled": acc.adp.is_some(),
         "pcsDeleted": false,
         "hasPaymentInfo": false,
         "familyEligible": true,
@@ -254,7 +254,7 @@ pub(crate) fn account_data(acc: &FakeAccount, trusted: bool, base_url: &str) -> 
     let mut data = json!({
         "dsInfo": ds,
         "hasMinimumDeviceForPhotosWeb": true,
-        "iCDPEnabled": false,
+        "iCDPEnabled": acc.adp.is_some(),
         "webservices": webservices,
         "pcsEnabled": true,
         "configBag": {

@@ -177,6 +177,16 @@ fn shared_secret(group: &Group, inp: &ProofInput<'_>) -> Option<BigUint> {
 /// Checks the client's `M1` in constant time against every accepted variant (padded and
 /// pysrp-minimal encodings of `A`/`S`, each account-name spelling). Returns the matching `M2`.
 pub(crate) fn check_proof(group: &Group, inp: &ProofInput<'_>, m1: &[u8]) -> Option<[u8; 32]> {
+    check_proof_key(group, inp, m1).map(|(m2, _)| m2)
+}
+
+/// Like [`check_proof`], also returning the session key `K` the proof was made with (escrow
+/// clients send it back as `k`).
+pub(crate) fn check_proof_key(
+    group: &Group,
+    inp: &ProofInput<'_>,
+    m1: &[u8],
+) -> Option<([u8; 32], [u8; 32])> {
     let s = shared_secret(group, inp)?;
     let hn = hash(&[&group.n.to_bytes_be()]);
     let hg = hash(&[&pad(&group.g)]);
@@ -194,7 +204,7 @@ pub(crate) fn check_proof(group: &Group, inp: &ProofInput<'_>, m1: &[u8]) -> Opt
             let hi = hash(&[name.as_bytes()]);
             let want = hash(&[&xor, &hi, inp.salt, &a_enc, &b_bytes, &k]);
             if bool::from(want.as_slice().ct_eq(m1)) && found.is_none() {
-                found = Some(hash(&[&a_enc, &want, &k]));
+                found = Some((hash(&[&a_enc, &want, &k]), k));
             }
         }
     }

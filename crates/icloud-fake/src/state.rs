@@ -51,6 +51,10 @@ pub(crate) struct AccountState {
     pub(crate) two_step_code: Option<Delivered>,
     /// Session token of the latest untrusted `accountLogin` (2SA fallback without cookies).
     pub(crate) last_untrusted_token: Option<String>,
+    /// When the latest trust token expires (wall clock, for the `HSA-TRUST` cookie).
+    pub(crate) trust_expires: Option<std::time::SystemTime>,
+    /// PCS consent of an ADP account.
+    pub(crate) pcs: PcsState,
 }
 
 /// One `signin/init` awaiting its `signin/complete`.
@@ -96,6 +100,18 @@ pub(crate) struct AuthSession {
     pub(crate) wrong_codes: u32,
     /// Trust level the session reaches once `repair/complete` succeeds.
     pub(crate) repair: Option<Level>,
+    /// The escrow proof still owed before the session is trusted, if any.
+    pub(crate) escrow: Option<EscrowDue>,
+}
+
+/// An escrow password proof the session owes (auth.md §16.3). Owed after a valid code, it
+/// must come before `2sv/trust`; owed at a sign-in with a trust token, `escrow/complete`
+/// trusts the session and `accountLogin` follows directly (as icloud-photos-sync and rclone's
+/// tests show; `2sv/trust` then needs a code, as without escrow).
+#[derive(Debug, Default)]
+pub(crate) struct EscrowDue {
+    /// The pending `escrow/init`: its `c` and SRP values.
+    pub(crate) attempt: Option<(String, Attempt)>,
 }
 
 /// What an `X-Apple-Session-Token` allows at `accountLogin`.
@@ -129,6 +145,17 @@ pub(crate) struct Expiring {
     pub(crate) expires: Instant,
 }
 
+/// Where an ADP account's PCS consent stands (auth.md §16.5).
+#[derive(Debug, Default)]
+pub(crate) struct PcsState {
+    /// `enableDeviceConsentForPCS` was called: a prompt is on the person's devices.
+    pub(crate) consent_requested: bool,
+    /// The person approved: `requestPCS` hands out cookies.
+    pub(crate) consented: bool,
+    /// `requestPCS` answers since consent was requested.
+    pub(crate) polls: u32,
+}
+
 /// An untrusted web login waiting for a 2SA code (`X-APPLE-WEBAUTH-HSA-LOGIN` cookie).
 #[derive(Debug)]
 pub(crate) struct PendingWeb {
@@ -159,6 +186,8 @@ pub(crate) struct State {
     pub(crate) web_sessions: HashMap<String, Expiring>,
     /// Untrusted web logins by the raw `X-APPLE-WEBAUTH-HSA-LOGIN` cookie value.
     pub(crate) pending_web: HashMap<String, PendingWeb>,
+    /// PCS cookies handed out by `requestPCS`, by raw value.
+    pub(crate) pcs_cookies: HashMap<String, Expiring>,
     /// Served photo library zones of every account.
     pub(crate) zones: Vec<Zone>,
     /// Database change counters by (account key, database).
@@ -230,6 +259,8 @@ impl State {
                     v,
                     two_step_code: None,
                     last_untrusted_token: None,
+                    trust_expires: None,
+                    pcs: PcsState::default(),
                 };
                 (state.cfg.apple_id.to_lowercase(), state)
             })
@@ -244,6 +275,7 @@ impl State {
             trust_tokens: HashMap::new(),
             web_sessions: HashMap::new(),
             pending_web: HashMap::new(),
+            pcs_cookies: HashMap::new(),
             zones,
             db_counters,
             cdn_secret: srp::random_bytes(16).try_into().unwrap_or_default(),
@@ -360,10 +392,17 @@ impl State {
             .filter(|t| t.expires > Instant::now())
     }
 
-    /// Issues a trust token for `account`.
+    /// Issues a trust token for `account`, valid for the account's trust lifetime.
     pub(crate) fn issue_trust_token(&mut self, account: &str) -> String {
         let value = format!("HSARMTKNSRVXWFla{}", token(120));
-        let expires = Instant::now() + TRUST_TOKEN_TTL;
+        let lifetime = self
+            .accounts
+            .get(account)
+            .map_or(TRUST_TOKEN_TTL, |a| a.cfg.trust_lifetime);
+        let expires = Instant::now() + lifetime;
+        if let Some(a) = self.accounts.get_mut(account) {
+            a.trust_expires = Some(std::time::SystemTime::now() + lifetime);
+        }
         self.trust_tokens.insert(
             value.clone(),
             Expiring {
@@ -411,6 +450,36 @@ impl State {
         self.web_sessions.clear();
         self.session_tokens.clear();
         self.pending_web.clear();
+    }
+
+    /// Issues a PCS cookie value for `account`, valid for `lifetime`.
+    pub(crate) fn issue_pcs_cookie(
+        &mut self,
+        account: &str,
+        app: &str,
+        lifetime: Duration,
+    ) -> String {
+        let value = format!("\"pcs{app}{}\"", token(32));
+        self.pcs_cookies.insert(
+            value.clone(),
+            Expiring {
+                account: account.to_owned(),
+                expires: Instant::now() + lifetime,
+            },
+        );
+        value
+    }
+
+    /// Returns whether `value` is a live PCS cookie of `account`.
+    pub(crate) fn pcs_cookie_valid(&self, account: &str, value: &str) -> bool {
+        self.pcs_cookies
+            .get(value)
+            .is_some_and(|c| c.account == account && c.expires > Instant::now())
+    }
+
+    /// Invalidates every PCS cookie handed out by `requestPCS`.
+    pub(crate) fn expire_pcs_cookies(&mut self) {
+        self.pcs_cookies.clear();
     }
 
     /// Invalidates every trust token.

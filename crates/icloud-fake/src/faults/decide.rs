@@ -29,6 +29,8 @@ pub(crate) struct Decision {
     pub(crate) bandwidth: Option<Arc<Bucket>>,
     /// Invalidate every web session before answering.
     pub(crate) expire_sessions: bool,
+    /// Invalidate every PCS cookie before answering.
+    pub(crate) expire_pcs: bool,
 }
 
 /// Returns how many bytes of a `len`-byte body a reset download sends before the abort, from
@@ -168,6 +170,14 @@ impl Faults {
                 Fault::ExpireSessionAfter { requests } if cloudkit => {
                     if a.seen >= *requests {
                         d.expire_sessions = true;
+                        remove = true;
+                    } else {
+                        a.seen += 1;
+                    }
+                }
+                Fault::ExpirePcsAfter { requests } if cloudkit => {
+                    if a.seen >= *requests {
+                        d.expire_pcs = true;
                         remove = true;
                     } else {
                         a.seen += 1;
