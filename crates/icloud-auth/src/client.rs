@@ -8,6 +8,7 @@ use secrecy::SecretString;
 use crate::conn::Conn;
 use crate::endpoints::{Endpoints, Region};
 use crate::error::Result;
+use crate::network::{Certificate, Network};
 use crate::signin::{self, SignIn};
 use crate::store::SessionStore;
 
@@ -20,6 +21,7 @@ pub(crate) struct ClientConfig {
     pub(crate) user_agent: String,
     pub(crate) timeout: Duration,
     pub(crate) client_id: Option<String>,
+    pub(crate) network: Network,
 }
 
 /// Signs Apple IDs in to iCloud. Cheap to clone.
@@ -107,6 +109,7 @@ pub struct AuthClientBuilder {
     user_agent: Option<String>,
     timeout: Option<Duration>,
     client_id: Option<String>,
+    network: Network,
 }
 
 impl AuthClientBuilder {
@@ -142,7 +145,34 @@ impl AuthClientBuilder {
         self
     }
 
+    /// Sets how the client reaches Apple: extra root certificates and host overrides (default:
+    /// none; the system's certificate store, bundled roots, DNS and proxy settings). Sessions
+    /// signed in with this client hand the same settings on to the clients of their web
+    /// services ([`crate::Session::network`]).
+    pub fn network(mut self, network: Network) -> Self {
+        self.network = network;
+        self
+    }
+
+    /// Trusts `cert` as a root in addition to the system's and the bundled ones; see
+    /// [`Network::add_root_certificate`].
+    pub fn add_root_certificate(mut self, cert: Certificate) -> Self {
+        self.network = self.network.add_root_certificate(cert);
+        self
+    }
+
+    /// Connects to `addr` for `host` instead of asking DNS; see [`Network::resolve`].
+    pub fn resolve(mut self, host: impl Into<String>, addr: std::net::SocketAddr) -> Self {
+        self.network = self.network.resolve(host, addr);
+        self
+    }
+
     /// Builds the client.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`Error::Config`](crate::Error::Config) when the endpoint overrides of the
+    /// environment are not valid base URLs.
     pub fn build(self) -> Result<AuthClient> {
         let endpoints = match self.endpoints {
             Some(e) => e,
@@ -156,6 +186,7 @@ impl AuthClientBuilder {
                     .unwrap_or_else(|| DEFAULT_USER_AGENT.to_owned()),
                 timeout: self.timeout.unwrap_or(Duration::from_secs(30)),
                 client_id: self.client_id,
+                network: self.network,
             }),
         })
     }

@@ -14,6 +14,7 @@ use crate::client::ClientConfig;
 use crate::cookies::CookieJar;
 use crate::endpoints::Endpoints;
 use crate::error::{Error, Result};
+use crate::network::Network;
 use crate::store::{SessionState, SessionStore};
 
 /// Apple's widget key, which is also the OAuth client id of icloud.com.
@@ -47,6 +48,7 @@ pub(crate) struct Conn {
     /// What the store last received, so responses that change nothing cost no disk writes.
     saved: Mutex<Option<SessionState>>,
     user_agent: String,
+    pub(crate) network: Network,
 }
 
 impl fmt::Debug for Conn {
@@ -94,7 +96,8 @@ impl Conn {
                 .unwrap_or_else(|| format!("auth-{}", uuid::Uuid::new_v4()));
             data.insert("client_id".to_owned(), id);
         }
-        let http = reqwest::Client::builder()
+        let builder = config.network.configure(reqwest::Client::builder())?;
+        let http = builder
             .cookie_provider(Arc::new(jar.clone()))
             .redirect(reqwest::redirect::Policy::none())
             .timeout(config.timeout)
@@ -112,6 +115,7 @@ impl Conn {
             store,
             saved: Mutex::new(None),
             user_agent: config.user_agent.clone(),
+            network: config.network.clone(),
         })
     }
 
@@ -128,6 +132,23 @@ impl Conn {
     /// Returns the value of a cookie in the jar.
     pub(crate) fn cookie(&self, name: &str) -> Option<String> {
         self.jar.get(name)
+    }
+
+    /// Removes the cookies called `names` and persists the jar when one was there.
+    pub(crate) fn forget_cookies(&self, names: &[&str]) -> Result<()> {
+        let mut removed = false;
+        for name in names {
+            removed |= self.jar.remove(name);
+        }
+        if removed {
+            self.persist()?;
+        }
+        Ok(())
+    }
+
+    /// Returns every cookie in the jar, expired ones included.
+    pub(crate) fn cookies(&self) -> Vec<crate::Cookie> {
+        self.jar.snapshot()
     }
 
     /// Starts a request of `kind` to `url`.
@@ -301,6 +322,15 @@ pub(crate) struct ApiError {
 }
 
 impl Reply {
+    /// Returns `true` if the answer sets a cookie called `name`.
+    pub(crate) fn sets_cookie(&self, name: &str) -> bool {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|c| c.split_once('=').is_some_and(|(n, _)| n.trim() == name))
+    }
+
     /// Returns the Content-Type without parameters, lowercased.
     fn content_type(&self) -> String {
         self.headers
@@ -440,6 +470,7 @@ impl ApiError {
     pub(crate) fn into_error(self) -> Error {
         match self.code.as_str() {
             "421" | "450" => Error::SessionExpired,
+            "423" => Error::PcsRequired,
             "500" => Error::ServerError { status: 500 },
             "400" if self.reason == "Bad Request" => Error::NotReady,
             "429" => Error::Throttled { retry_after: None },

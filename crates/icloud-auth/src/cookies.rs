@@ -312,6 +312,14 @@ impl CookieJar {
             .map(|c| c.value.clone())
     }
 
+    /// Removes every cookie called `name`; returns `true` if there was one.
+    pub(crate) fn remove(&self, name: &str) -> bool {
+        let mut stored = self.lock();
+        let before = stored.len();
+        stored.retain(|c| c.name != name);
+        stored.len() != before
+    }
+
     /// Stores the cookie of one `Set-Cookie` header received from `request_url`.
     pub(crate) fn store_set_cookie(&self, header: &str, request_url: &Url) {
         self.store_set_cookie_at(header, request_url, now_unix());

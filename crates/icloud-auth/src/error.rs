@@ -30,6 +30,40 @@ pub enum Error {
         /// HTTP status of `signin/complete` or `repair/complete`.
         status: u16,
     },
+    /// Apple wants the account holder to do something on icloud.com first (accept new terms,
+    /// repair the account): `accountLogin` set `X-APPLE-WEBAUTH-REPAIR` instead of a web
+    /// session. Signing in again does not help until it is done.
+    #[error(
+        "apple requires an action on this account at icloud.com (new terms or an account repair)"
+    )]
+    AccountActionRequired,
+    /// Apple refused the escrow password proof it asked for after the password or the code
+    /// (`escrow/init` or `escrow/complete` failed).
+    #[error("apple refused the escrow password proof (status {status})")]
+    EscrowFailed {
+        /// HTTP status of the refusing answer.
+        status: u16,
+    },
+    /// Apple asked for the escrow password proof, but the sign-in has no password (it resumed
+    /// a stored session); sign in with a password.
+    #[error("apple asks for a password proof, but no password was given")]
+    PasswordRequired,
+    /// Advanced Data Protection is on and "Access iCloud Data on the Web" is off: Apple serves
+    /// none of the account's data to a web client until the account holder turns it on.
+    #[error("advanced data protection is on and access to icloud data on the web is off")]
+    AdpWebAccessDisabled,
+    /// An iCloud web service refused the request for lack of PCS cookies (HTTP 423): the
+    /// Advanced Data Protection keys for the app are missing or expired. Ask for them again
+    /// ([`crate::Session::ensure_pcs`]); [`Error::needs_reauth`] is `true`.
+    #[error("the advanced data protection cookies are missing or expired")]
+    PcsRequired,
+    /// The Advanced Data Protection consent flow did not give the app's PCS cookies: Apple
+    /// refused, or the person did not approve on a device in time.
+    #[error("no access to advanced data protection data: {reason}")]
+    PcsUnavailable {
+        /// What went wrong, e.g. Apple's message.
+        reason: String,
+    },
     /// The session token was not accepted by `accountLogin`.
     #[error("invalid authentication token")]
     InvalidAuthToken,
@@ -140,7 +174,7 @@ impl Error {
             },
             Error::Transport(e) if e.is_timeout() || e.is_connect() => RetryClass::Transient,
             Error::ServerError { .. } => RetryClass::Transient,
-            Error::SessionExpired => RetryClass::Reauthenticate,
+            Error::SessionExpired | Error::PcsRequired => RetryClass::Reauthenticate,
             _ => RetryClass::Permanent,
         }
     }
@@ -148,15 +182,22 @@ impl Error {
     /// Returns `true` when the session is gone and the holder of the credentials must sign in
     /// again. Re-authentication is never done silently by this crate.
     pub fn needs_reauth(&self) -> bool {
-        matches!(self, Error::SessionExpired | Error::InvalidAuthToken)
+        matches!(
+            self,
+            Error::SessionExpired | Error::InvalidAuthToken | Error::PcsRequired
+        )
     }
 }
 
 /// An HTTP transport failure. Opaque, so the HTTP client's types stay out of the public API;
 /// URLs are stripped from it.
+///
+/// Its [`std::error::Error::source`] chain says why (DNS, refused connection, TLS certificate,
+/// timeout), which is what a person needs to fix it.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot connect to apple icloud service: {inner}")]
+#[error("cannot connect to apple icloud service")]
 pub struct TransportError {
+    #[source]
     inner: reqwest::Error,
 }
 

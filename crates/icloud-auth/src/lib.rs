@@ -66,6 +66,8 @@ mod endpoints;
 mod error;
 #[cfg(feature = "keyring")]
 mod keyring;
+mod network;
+mod pcs;
 mod private_fs;
 mod retry;
 mod session;
@@ -82,6 +84,8 @@ pub use error::{Error, Result, TransportError};
 pub use keyring::{
     KEYRING_SERVICE, KeyringBackend, KeyringEntry, KeyringLocation, KeyringPasswordStore,
 };
+pub use network::{Certificate, Network};
+pub use pcs::{PcsEvent, PcsOutcome, PcsPolicy, WebAccessState};
 pub use retry::{RetryClass, RetryPolicy, Retryable};
 pub use secrecy::{ExposeSecret, SecretString};
 pub use session::{AccountInfo, Session, Webservice};

@@ -3,12 +3,14 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::conn::{Conn, Kind};
+use crate::cookies::Cookie;
 use crate::endpoints::Endpoints;
 use crate::error::{Error, Result};
 
@@ -228,6 +230,11 @@ impl Session {
         }
     }
 
+    /// Returns the connection: cookies, session data, HTTP client.
+    pub(crate) fn conn(&self) -> &Conn {
+        &self.inner.conn
+    }
+
     /// Returns the Apple ID this session was opened for, as the caller gave it.
     pub fn apple_id(&self) -> &str {
         &self.inner.conn.apple_id
@@ -314,7 +321,7 @@ impl Session {
             return serde_json::from_value(value).map_err(|e| unexpected(status, &e));
         }
         if let Some(err) = reply.api_error_in(reply.error_fields().as_ref()) {
-            return Err(err.into_error());
+            return Err(self.api_failure(err));
         }
         let body: &[u8] = if reply.body.is_empty() {
             b"{}"
@@ -332,6 +339,18 @@ impl Session {
         self.json_reply(conn.send(req, "webservice").await?)
     }
 
+    /// Turns an API error into the crate's error; a refusal for lack of PCS cookies drops the
+    /// stored ones, so that [`Session::ensure_pcs`] asks for new ones.
+    fn api_failure(&self, err: crate::conn::ApiError) -> Error {
+        let err = err.into_error();
+        if matches!(err, Error::PcsRequired) {
+            if let Err(e) = self.inner.conn.forget_cookies(&crate::pcs::COOKIES) {
+                return e;
+            }
+        }
+        err
+    }
+
     fn json_reply(&self, reply: crate::conn::Reply) -> Result<Value> {
         if reply.status.as_u16() == 429 {
             return Err(Error::Throttled {
@@ -341,7 +360,7 @@ impl Session {
         // Parsed once: CloudKit pages are large.
         let parsed = reply.json();
         if let Some(err) = reply.api_error_in(parsed.as_ref()) {
-            return Err(err.into_error());
+            return Err(self.api_failure(err));
         }
         parsed.ok_or_else(|| Error::UnexpectedResponse {
             endpoint: "webservice",
@@ -361,9 +380,31 @@ impl Session {
         &self.inner.conn.endpoints
     }
 
+    /// Returns how this session reaches Apple (extra roots, host overrides), for the clients
+    /// of its web services.
+    pub fn network(&self) -> &crate::Network {
+        &self.inner.conn.network
+    }
+
     /// Returns the `User-Agent` this session sends.
     pub fn user_agent(&self) -> &str {
         self.inner.conn.user_agent()
+    }
+
+    /// Returns when Apple stops trusting this browser, so that the next sign-in needs a second
+    /// factor again: the expiry of the `X-APPLE-WEBAUTH-HSA-TRUST…` cookie (the latest, if
+    /// Apple set several). `None` when Apple set none (accounts without two-factor
+    /// authentication, or a session from before the trust).
+    pub fn trust_expires(&self) -> Option<SystemTime> {
+        self.inner
+            .conn
+            .cookies()
+            .iter()
+            .filter(|c| c.name().starts_with("X-APPLE-WEBAUTH-HSA-TRUST"))
+            .filter_map(Cookie::expires_unix)
+            .max()
+            .and_then(|secs| u64::try_from(secs).ok())
+            .map(|secs| UNIX_EPOCH + Duration::from_secs(secs))
     }
 
     /// Returns `true` if the jar holds the `X-APPLE-WEBAUTH-TOKEN` cookie that web services need.

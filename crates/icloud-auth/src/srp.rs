@@ -98,6 +98,8 @@ pub(crate) struct SrpProof {
     pub(crate) m1: [u8; 32],
     /// `M2 = H(A | M1 | K)`, the expected server proof (`m2`; Apple wants it sent too).
     pub(crate) m2: [u8; 32],
+    /// The session key `K = H(pad(S))`, which the escrow step sends back (`k`).
+    pub(crate) key: [u8; 32],
 }
 
 impl fmt::Debug for SrpProof {
@@ -140,7 +142,8 @@ impl SrpClient {
 
     /// Returns the proofs for the server's challenge (`salt`, `iteration`, `b` of `signin/init`).
     ///
-    /// `account_name` is lowercased for `H(I)`; `server_b` is the decoded `b` as received.
+    /// `account_name` is lowercased for `H(I)` (empty for the escrow step); `server_b` is the
+    /// decoded `b` as received.
     pub(crate) fn respond(
         &self,
         account_name: &str,
@@ -198,7 +201,7 @@ fn proofs(
     let h_i = sha256(&[account_name.to_lowercase().as_bytes()]);
     let m1 = sha256(&[&h_ng, &h_i, salt, a_pub, &b_pub.to_bytes_be(), key]);
     let m2 = sha256(&[a_pub, &m1, key]);
-    SrpProof { m1, m2 }
+    SrpProof { m1, m2, key: *key }
 }
 
 /// Returns `p = PBKDF2-HMAC-SHA256(pin, salt, iterations, 32)` with `pin` per `protocol`.

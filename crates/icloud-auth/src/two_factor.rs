@@ -5,12 +5,13 @@ use std::fmt;
 use std::sync::Arc;
 
 use reqwest::Method;
+use secrecy::SecretString;
 use serde_json::{Value, json};
 
 use crate::conn::{Conn, Kind, Reply};
 use crate::error::{Error, Result};
 use crate::session::{AccountData, Session};
-use crate::signin::account_login;
+use crate::signin::{account_login, escrow, escrow_asked};
 
 /// A trusted phone number that can receive a two-factor code by SMS.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +48,8 @@ impl TrustedPhone {
 #[derive(Clone)]
 pub struct TwoFactorChallenge {
     conn: Arc<Conn>,
+    /// The password, for the escrow proof Apple may ask for after the code.
+    password: Option<SecretString>,
 }
 
 impl fmt::Debug for TwoFactorChallenge {
@@ -58,8 +61,8 @@ impl fmt::Debug for TwoFactorChallenge {
 }
 
 impl TwoFactorChallenge {
-    pub(crate) fn new(conn: Arc<Conn>) -> Self {
-        TwoFactorChallenge { conn }
+    pub(crate) fn new(conn: Arc<Conn>, password: Option<SecretString>) -> Self {
+        TwoFactorChallenge { conn, password }
     }
 
     /// Returns the Apple ID being signed in.
@@ -76,7 +79,8 @@ impl TwoFactorChallenge {
             .conn
             .request_accepting(Kind::Auth, Method::GET, &url, "text/html");
         let reply = self.conn.send(req, "auth").await?;
-        if !matches!(reply.status.as_u16(), 200 | 204) {
+        // Since 2026 the page may come with a 409 (auth.md §16.10); its body is the same.
+        if !matches!(reply.status.as_u16(), 200 | 204 | 409) {
             return Ok(Vec::new());
         }
         Ok(parse_trusted_phones(&String::from_utf8_lossy(&reply.body)))
@@ -111,7 +115,8 @@ impl TwoFactorChallenge {
         let body = json!({"phoneNumber": phone_json(phone), "mode": "sms"});
         let req = self.conn.request(Kind::Auth, Method::PUT, &url).json(&body);
         let reply = self.conn.send(req, "verify/phone").await?;
-        if reply.status.as_u16() < 400 {
+        // Since 2026 Apple may answer 409 although the code was sent (auth.md §16.10).
+        if reply.status.as_u16() < 400 || reply.status.as_u16() == 409 {
             Ok(())
         } else {
             Err(Error::CodeDeliveryFailed)
@@ -137,7 +142,7 @@ impl TwoFactorChallenge {
             .send(req, "verify/trusteddevice/securitycode")
             .await?;
         check_code(&reply)?;
-        self.trust().await
+        self.trust(&reply).await
     }
 
     /// Submits a code received by SMS on `phone`, then trusts this session.
@@ -154,11 +159,17 @@ impl TwoFactorChallenge {
             .json(&body);
         let reply = self.conn.send(req, "verify/phone/securitycode").await?;
         check_code(&reply)?;
-        self.trust().await
+        self.trust(&reply).await
     }
 
-    /// `GET 2sv/trust`, then `accountLogin` with the new tokens.
-    async fn trust(self) -> Result<Session> {
+    /// The escrow proof if the code's answer asked for it, then `GET 2sv/trust`, then
+    /// `accountLogin` with the new tokens.
+    async fn trust(self, code_reply: &Reply) -> Result<Session> {
+        if escrow_asked(code_reply) {
+            tracing::debug!("apple asks for the escrow proof after the code");
+            let password = self.password.as_ref().ok_or(Error::PasswordRequired)?;
+            escrow(&self.conn, password).await?;
+        }
         let url = format!("{}/2sv/trust", self.conn.endpoints.auth());
         let req = self.conn.request(Kind::Auth, Method::GET, &url);
         let reply = self.conn.send(req, "2sv/trust").await?;
@@ -168,7 +179,9 @@ impl TwoFactorChallenge {
         }
         let data = match account_login(&self.conn).await {
             Ok(d) => d,
-            Err(e @ (Error::Throttled { .. } | Error::Transport(_))) => return Err(e),
+            Err(
+                e @ (Error::Throttled { .. } | Error::Transport(_) | Error::AccountActionRequired),
+            ) => return Err(e),
             Err(_) => return Err(Error::TrustFailed),
         };
         if data.requires_2fa() || data.requires_2sa() {

@@ -26,7 +26,9 @@ pub(crate) fn http_client(session: &Session, timeout: Duration) -> Result<reqwes
     headers.insert(header::ORIGIN, value(home)?);
     headers.insert(header::REFERER, value(&format!("{home}/"))?);
     headers.insert(header::ACCEPT, HeaderValue::from_static("*/*"));
-    reqwest::Client::builder()
+    session
+        .network()
+        .configure(reqwest::Client::builder())?
         .user_agent(session.user_agent())
         .default_headers(headers)
         .connect_timeout(timeout)

@@ -300,6 +300,7 @@ fn debug_hides_secrets() {
     let proof = SrpProof {
         m1: [0xCD; 32],
         m2: [0xEF; 32],
+        key: [0x12; 32],
     };
     assert_eq!(format!("{proof:?}"), "SrpProof { .. }");
     assert_eq!(lower_hex(&[0x0b, 0xa0, 0xff]), "0ba0ff");

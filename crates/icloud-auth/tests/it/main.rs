@@ -1,5 +1,6 @@
 //! Integration tests of `icloud-auth` against `icloud-fake` over loopback HTTP.
 
+mod apple_2026;
 mod persistence;
 mod second_factor;
 mod signin;
