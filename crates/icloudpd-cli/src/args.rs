@@ -111,6 +111,8 @@ pub struct UserArgs {
     pub notification_email: Option<String>,
     pub notification_email_from: Option<String>,
     pub notification_script: Option<String>,
+    /// Warn this many days before the trust expires (`--mfa-expiry-warning-days`, default 7).
+    pub mfa_expiry_warning_days: u32,
 }
 
 impl Default for UserArgs {
@@ -155,6 +157,7 @@ impl Default for UserArgs {
             notification_email: None,
             notification_email_from: None,
             notification_script: None,
+            mfa_expiry_warning_days: 7,
         }
     }
 }
@@ -392,6 +395,10 @@ fn apply(user: &mut UserArgs, occurrences: &Occurrences) {
             ("--notification-email", _) => user.notification_email = Some(text()),
             ("--notification-email-from", _) => user.notification_email_from = Some(text()),
             ("--notification-script", _) => user.notification_script = Some(text()),
+            ("--mfa-expiry-warning-days", _) => {
+                user.mfa_expiry_warning_days =
+                    int().map_or(7, |n| u32::try_from(n).unwrap_or(u32::MAX));
+            }
             _ => {}
         }
     }

@@ -14,6 +14,9 @@ pub const EXIT_MFA_UNANSWERABLE: u8 = 3;
 pub struct CliError {
     pub message: String,
     pub exit_code: u8,
+    /// Nothing but the account holder can fix it (an action on icloud.com, a setting on a
+    /// device): no retry, and watch mode does not try this user again.
+    pub stop: bool,
 }
 
 impl CliError {
@@ -21,6 +24,24 @@ impl CliError {
         CliError {
             message: message.into(),
             exit_code: EXIT_FAILED,
+            stop: false,
+        }
+    }
+
+    /// A failure only the account holder can fix; see [`CliError::stop`].
+    pub fn stop(message: impl Into<String>) -> Self {
+        CliError {
+            stop: true,
+            ..CliError::failed(message)
+        }
+    }
+
+    /// The same failure with its message already logged.
+    pub fn logged(&self) -> Self {
+        CliError {
+            message: String::new(),
+            exit_code: self.exit_code,
+            stop: self.stop,
         }
     }
 
@@ -31,8 +52,8 @@ impl CliError {
 
     pub fn mfa_unanswerable(message: impl Into<String>) -> Self {
         CliError {
-            message: message.into(),
             exit_code: EXIT_MFA_UNANSWERABLE,
+            ..CliError::failed(message)
         }
     }
 }
@@ -40,9 +61,52 @@ impl CliError {
 /// The MFA failure message of icloudpd.
 pub const MFA_FAILED: &str = "Failed to verify two-factor authentication code";
 
+/// What a person reads when Apple refuses web access to the photos: Advanced Data
+/// Protection or the web access setting, and where to change it (never icloudpd's "throttle"
+/// guess).
+const WEB_ACCESS_HINT: &str = "Turn on \"Access iCloud Data on the Web\" (iPhone or iPad: Settings > [your name] > iCloud; Mac: System Settings > [your name] > iCloud), then run icloudpd again.";
+
+/// Returns `e` and its causes, `: `-separated (`cannot connect…: error sending request: …:
+/// invalid peer certificate: UnknownIssuer`).
+pub fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.ends_with(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
 impl From<AuthError> for CliError {
     fn from(e: AuthError) -> Self {
         let message = match &e {
+            AuthError::AccountActionRequired => {
+                return CliError::stop(
+                    "Apple wants an action on this account before it can be used on the web (new terms to accept, or an account repair). Sign in once at https://www.icloud.com with this Apple ID, complete what Apple asks, then run icloudpd again.",
+                );
+            }
+            AuthError::AdpWebAccessDisabled => {
+                return CliError::stop(format!(
+                    "Advanced Data Protection is on for this Apple ID and \"Access iCloud Data on the Web\" is off, so Apple serves its photos to no web client. {WEB_ACCESS_HINT}"
+                ));
+            }
+            AuthError::PcsUnavailable { reason } => format!(
+                "Advanced Data Protection is on for this Apple ID, and Apple did not give access to the photos: {reason}. Approve the request on one of your Apple devices when icloudpd asks for it, then run icloudpd again."
+            ),
+            AuthError::PcsRequired => {
+                "The Advanced Data Protection keys of this session expired; run icloudpd again to renew them.".to_owned()
+            }
+            AuthError::EscrowFailed { status } => format!(
+                "Apple refused the second password proof it asked for (escrow, status {status}). Invalid email/password combination?"
+            ),
+            AuthError::PasswordRequired => {
+                "Apple asks for the password again; no password is available".to_owned()
+            }
             AuthError::InvalidCredentials
             | AuthError::SignInRefused { .. } => "Invalid email/password combination.".to_owned(),
             AuthError::SrpInitRejected => "Failed to initiate srp authentication.".to_owned(),
@@ -72,14 +136,21 @@ impl From<AuthError> for CliError {
                 format!("Webservice not available ({name})")
             }
             AuthError::WebAccessDisabled { reason } => format!(
-                "{reason}  Please wait a few minutes then try again.The remote servers might be trying to throttle requests. (ACCESS_DENIED)"
+                "Apple refuses web access to this account's photos: {reason} (ACCESS_DENIED). \
+                 Advanced Data Protection may be on, or \"Access iCloud Data on the Web\" off. {WEB_ACCESS_HINT}"
             ),
             AuthError::ServiceNotActivated { code } => format!(
                 "Apple iCloud setup is not complete. Please log into https://icloud.com/ to manually finish setting up your iCloud service ({code})"
             ),
             AuthError::NotReady => "Bad Request (400)".to_owned(),
             AuthError::Api { code, reason } => format!("{reason} ({code})"),
-            AuthError::Transport(_) => "Cannot connect to Apple iCloud service".to_owned(),
+            AuthError::Transport(t) => {
+                let cause = with_causes(t);
+                let cause = cause
+                    .strip_prefix("cannot connect to apple icloud service: ")
+                    .unwrap_or(&cause);
+                format!("Cannot connect to Apple iCloud service ({cause})")
+            }
             AuthError::Store { path, source } => {
                 format!("Cannot write session to {}: {source}", path.display())
             }
@@ -103,7 +174,7 @@ impl From<icloud_photos::Error> for CliError {
             PhotosError::Throttled { .. } => {
                 CliError::failed("Apple iCloud is temporary refusing to serve icloudpd")
             }
-            PhotosError::Transport(_) => CliError::failed("Cannot connect to Apple iCloud service"),
+            PhotosError::Transport(t) => AuthError::Transport(t).into(),
             other => CliError::failed(other.to_string()),
         }
     }

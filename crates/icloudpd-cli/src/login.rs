@@ -2,6 +2,7 @@
 //! in order, then a second factor from the console or the web UI. Never hangs when nobody can
 //! answer, and never sends a rejected password to Apple twice.
 
+mod adp;
 mod console;
 mod password;
 mod web;
@@ -76,6 +77,13 @@ pub async fn authenticate(
                 }
                 providers.asks_web()
             }
+            // Only the account holder can fix these: asking again changes nothing.
+            Failure::Other(e) if e.stop => {
+                if let Some(w) = web {
+                    w.set_error(&e.message);
+                }
+                false
+            }
             Failure::Other(e) => web.is_some_and(|w| w.set_error(&e.message)),
         };
         let (Failure::Password(e) | Failure::Other(e)) = failure;
@@ -125,7 +133,7 @@ async fn attempt(
             }
         }
     };
-    match signed_in {
+    let session = match signed_in {
         SignIn::Complete(session) => Ok(session),
         SignIn::TwoFactor(challenge) => {
             info!(target: APP, "Two-factor authentication is required (2fa)");
@@ -155,7 +163,11 @@ async fn attempt(
             Ok(session)
         }
         _ => Err(other(CliError::failed("Unsupported sign-in state"))),
-    }
+    }?;
+    adp::ensure_web_access(&session, answerers.web.as_deref())
+        .await
+        .map_err(other)?;
+    Ok(session)
 }
 
 /// Asks Apple to show a code on the trusted devices (needed since 2026). A refusal is not

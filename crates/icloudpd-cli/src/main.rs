@@ -11,6 +11,7 @@ mod report;
 mod run;
 mod settings;
 mod timestamp;
+mod trust;
 mod webui;
 
 use std::process::ExitCode;

@@ -1,9 +1,12 @@
-//! Telling the user that a second factor is needed: `--notification-script` and the
-//! `--smtp-*` e-mail, fired before every MFA prompt (auth.md §15).
+//! Telling the user that a second factor is needed, or soon will be: `--notification-script`
+//! and the `--smtp-*` e-mail, fired before every MFA prompt (auth.md §15) and when the trust
+//! Apple gave this session runs out within `--mfa-expiry-warning-days`.
 //!
 //! The script runs first, then the e-mail goes out. Each failure is logged, never returned:
 //! authentication goes on either way, and a script that cannot start does not stop the e-mail
-//! (in icloudpd both share one `try`, so it does; see docs/compatibility.md).
+//! (in icloudpd both share one `try`, so it does; see docs/compatibility.md). The script gets
+//! `ICLOUDPD_EVENT` (`mfa-required` or `trust-expiring`), `ICLOUDPD_USERNAME` and, for
+//! `trust-expiring`, `ICLOUDPD_TRUST_EXPIRES` (`YYYY-MM-DD`) in its environment.
 
 use std::fmt;
 use std::io;
@@ -25,6 +28,37 @@ use crate::logging::APP;
 const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
 /// The e-mail's subject, as icloudpd writes it.
 const SUBJECT: &str = "icloud_photos_downloader: Two step authentication has expired";
+
+/// What a notification is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// A second factor is needed now.
+    MfaRequired,
+    /// Apple's trust of the session ends on this day (local date).
+    TrustExpiring { expires: chrono::NaiveDate },
+}
+
+impl Event {
+    /// The value of `ICLOUDPD_EVENT`.
+    fn name(self) -> &'static str {
+        match self {
+            Event::MfaRequired => "mfa-required",
+            Event::TrustExpiring { .. } => "trust-expiring",
+        }
+    }
+
+    /// The environment the script gets.
+    fn environment(self, username: &str) -> Vec<(&'static str, String)> {
+        let mut env = vec![
+            ("ICLOUDPD_EVENT", self.name().to_owned()),
+            ("ICLOUDPD_USERNAME", username.to_owned()),
+        ];
+        if let Event::TrustExpiring { expires } = self {
+            env.push(("ICLOUDPD_TRUST_EXPIRES", expires.to_string()));
+        }
+        env
+    }
+}
 
 /// One user's notification settings.
 #[derive(Debug, Clone, Default)]
@@ -103,32 +137,65 @@ impl Notifications {
         }
     }
 
-    /// Runs the script, then sends the e-mail. Each failure is logged (ERROR `Notification of
-    /// the required MFA failed`, then DEBUG the cause), never returned: authentication goes on,
-    /// and a script that cannot start does not stop the e-mail.
+    /// Tells that a second factor is needed: runs the script, then sends the e-mail. Each
+    /// failure is logged (ERROR `Notification of the required MFA failed`, then DEBUG the
+    /// cause), never returned: authentication goes on, and a script that cannot start does not
+    /// stop the e-mail.
     pub async fn mfa_required(&self, username: &str) {
+        self.notify(username, Event::MfaRequired).await;
+    }
+
+    /// Tells that Apple's trust of the session ends on `expires`, as
+    /// [`Notifications::mfa_required`] does.
+    pub async fn trust_expiring(&self, username: &str, expires: chrono::NaiveDate) {
+        self.notify(username, Event::TrustExpiring { expires })
+            .await;
+    }
+
+    /// Returns `true` if there is anyone to tell.
+    pub fn configured(&self) -> bool {
+        self.script.is_some() || self.email.is_some()
+    }
+
+    async fn notify(&self, username: &str, event: Event) {
         if let Some(script) = &self.script {
             debug!(target: APP, "Executing notification script...");
-            report(run_script(script.clone()).await);
+            report(
+                event,
+                run_script(script.clone(), event.environment(username)).await,
+            );
         }
         if let Some(email) = &self.email {
-            info!(target: APP, "Sending 'two-step expired' notification via email...");
-            report(email.send(username).await);
+            match event {
+                Event::MfaRequired => {
+                    info!(target: APP, "Sending 'two-step expired' notification via email...");
+                }
+                Event::TrustExpiring { .. } => {
+                    info!(target: APP, "Sending 'trust expiring' notification via email...");
+                }
+            }
+            report(event, email.send(username, event).await);
         }
     }
 }
 
-fn report(result: Result<(), Failure>) {
+fn report(event: Event, result: Result<(), Failure>) {
     if let Err(failure) = result {
-        error!(target: APP, "Notification of the required MFA failed");
+        match event {
+            Event::MfaRequired => error!(target: APP, "Notification of the required MFA failed"),
+            Event::TrustExpiring { .. } => {
+                error!(target: APP, "Notification of the expiring trust failed");
+            }
+        }
         debug!(target: APP, "{failure}");
     }
 }
 
-/// Runs `script` as given (no shell, no arguments, the inherited environment and standard
-/// streams) and waits for it; its exit status does not matter, only failing to start it.
-async fn run_script(script: PathBuf) -> Result<(), Failure> {
-    tokio::task::spawn_blocking(move || match Command::new(&script).status() {
+/// Runs `script` as given (no shell, no arguments, the inherited environment plus `env`, the
+/// inherited standard streams) and waits for it; its exit status does not matter, only failing
+/// to start it.
+async fn run_script(script: PathBuf, env: Vec<(&'static str, String)>) -> Result<(), Failure> {
+    tokio::task::spawn_blocking(move || match Command::new(&script).envs(env).status() {
         Ok(_status) => Ok(()),
         Err(source) => Err(Failure::Script { script, source }),
     })
@@ -137,11 +204,16 @@ async fn run_script(script: PathBuf) -> Result<(), Failure> {
 }
 
 impl Email {
-    /// Sends the MFA e-mail for Apple ID `username`: STARTTLS (unless disabled), AUTH (when
-    /// credentials are given), one message, QUIT.
-    async fn send(&self, username: &str) -> Result<(), Failure> {
+    /// Sends the e-mail about `event` for Apple ID `username`: STARTTLS (unless disabled),
+    /// AUTH (when credentials are given), one message, QUIT.
+    async fn send(&self, username: &str, event: Event) -> Result<(), Failure> {
         let date = chrono::Local::now().format("%d/%m/%Y %H:%M").to_string();
-        let text = message(&self.from, &self.to, username, &date);
+        let text = match event {
+            Event::MfaRequired => message(&self.from, &self.to, username, &date),
+            Event::TrustExpiring { expires } => {
+                trust_message(&self.from, &self.to, username, &date, expires)
+            }
+        };
         if !text.is_ascii() {
             // Python's smtplib encodes the message as ASCII and fails the same way.
             return Err(Failure::Other("the message is not ASCII".to_owned()));
@@ -194,6 +266,36 @@ fn message(from: &str, to: &str, username: &str, date: &str) -> String {
         ),
         "Please log in to your server and run the script manually to update two-step \
          authentication.",
+    ]
+    .join("\r\n")
+}
+
+/// Returns the warning that the trust ends on `expires`: when, what happens then, and how to
+/// renew it. Same headers as [`message`].
+fn trust_message(
+    from: &str,
+    to: &str,
+    username: &str,
+    date: &str,
+    expires: chrono::NaiveDate,
+) -> String {
+    [
+        &format!("From: {from}"),
+        &format!("To: {to}"),
+        &format!(
+            "Subject: icloud_photos_downloader: Two-factor authentication expires on {expires}"
+        ),
+        &format!("Date: {date}"),
+        "",
+        "Hello,",
+        "",
+        &format!(
+            "Apple's trust of the icloudpd session of {username} expires on {expires}. After that \
+             day icloudpd cannot sign in without a new two-factor code, and unattended runs stop."
+        ),
+        "Renew it before then: run `icloudpd --auth-only` with the same --username and \
+         --cookie-directory in a terminal and enter the code, or enter it in icloudpd's web UI \
+         (--mfa-provider webui).",
     ]
     .join("\r\n")
 }

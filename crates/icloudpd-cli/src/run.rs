@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use icloud_auth::{AuthClient, Region, Session};
+use icloud_auth::{AuthClient, Network, Region, Session};
 use icloud_photos::PhotosClient;
 use icloudpd_sync::{SyncEngine, SyncReport};
 use tracing::{debug, error, info};
@@ -15,6 +15,7 @@ use crate::logging::APP;
 use crate::login::{self, Answerers, Console};
 use crate::report::{CliReporter, summary};
 use crate::settings::UserSettings;
+use crate::trust;
 use crate::webui::{Exchange, WebUi};
 
 /// How often one user's sync signs in again after the session expired mid-run.
@@ -25,7 +26,9 @@ const MAX_REAUTHENTICATIONS: u32 = 3;
 /// files failed, status 1 after all users ran).
 pub async fn run(global: &GlobalArgs, users: &[UserSettings]) -> Result<(), CliError> {
     let region = Region::from_domain(&global.domain).map_err(CliError::from)?;
-    let mut builder = AuthClient::builder().region(region);
+    let mut builder = AuthClient::builder()
+        .region(region)
+        .network(network_from_env()?);
     if let Some(id) = std::env::var("CLIENT_ID").ok().filter(|v| !v.is_empty()) {
         builder = builder.client_id(id);
     }
@@ -35,10 +38,16 @@ pub async fn run(global: &GlobalArgs, users: &[UserSettings]) -> Result<(), CliE
         console: Console::new(),
         web: web.as_ref().map(|w| w.exchange().clone()),
     };
+    // Users whose failure only the account holder can fix are not tried again.
+    let mut stopped = vec![false; users.len()];
     loop {
         let mut first_failure: Option<CliError> = None;
         let mut incomplete = false;
         for (i, user) in users.iter().enumerate() {
+            if stopped[i] {
+                first_failure.get_or_insert(CliError::stop(String::new()).logged());
+                continue;
+            }
             info!(target: APP, "Processing user: {}", user.username);
             if let Some(exchange) = &answerers.web {
                 exchange.set_current_user(&user.username);
@@ -46,22 +55,27 @@ pub async fn run(global: &GlobalArgs, users: &[UserSettings]) -> Result<(), CliE
             match run_user(&client, global, user, &mut answerers).await {
                 Ok(complete) => incomplete |= !complete,
                 Err(e) => {
-                    if !e.message.is_empty() {
+                    if e.stop {
+                        error!(target: APP, "{}", e.message);
+                        stopped[i] = true;
+                    } else if !e.message.is_empty() {
                         info!(target: APP, "{}", e.message);
                     }
-                    let more = global.watch_with_interval.is_some() || i + 1 < users.len();
+                    let more =
+                        (global.watch_with_interval.is_some() && !e.stop) || i + 1 < users.len();
                     if more {
                         error!(
                             target: APP,
                             "Error processing user {}, continuing with next user...", user.username
                         );
                     }
-                    first_failure.get_or_insert(CliError {
-                        message: String::new(),
-                        exit_code: e.exit_code,
-                    });
+                    first_failure.get_or_insert(e.logged());
                 }
             }
+        }
+        if stopped.iter().all(|s| *s) {
+            error!(target: APP, "No user can be processed until the account holder acts; stopping");
+            return Err(first_failure.unwrap_or_else(CliError::reported));
         }
         let Some(interval) = global.watch_with_interval else {
             return match first_failure {
@@ -130,6 +144,7 @@ async fn run_user(
     answerers: &mut Answerers,
 ) -> Result<bool, CliError> {
     let mut session = login::authenticate(client, global, user, answerers).await?;
+    trust::check(&session, user, answerers.web.as_deref()).await;
     let mut reauthentications = 0;
     // One report over the passes of this user's run.
     let mut total = SyncReport::default();
@@ -138,24 +153,45 @@ async fn run_user(
             Err(Failure::SessionExpired(e)) if reauthentications < MAX_REAUTHENTICATIONS => {
                 reauthentications += 1;
                 error!(target: APP, "Session error, re-authenticating...");
-                debug!(target: APP, "{e}");
+                debug!(target: APP, "{}", e.message);
                 session = login::authenticate(client, global, user, answerers).await?;
             }
-            Err(Failure::SessionExpired(e)) => return Err(e.into()),
-            Err(Failure::Cli(e)) => return Err(e),
+            Err(Failure::SessionExpired(e) | Failure::Cli(e)) => return Err(e),
             Ok(complete) => return Ok(complete),
         }
     }
 }
 
+/// How one pass over a session failed: the session expired (or, for Advanced Data Protection,
+/// its keys did) and signing in again may help, or anything else.
 enum Failure {
-    SessionExpired(icloudpd_sync::Error),
+    SessionExpired(CliError),
     Cli(CliError),
 }
 
-impl<E: Into<CliError>> From<E> for Failure {
-    fn from(e: E) -> Self {
-        Failure::Cli(e.into())
+impl From<CliError> for Failure {
+    fn from(e: CliError) -> Self {
+        Failure::Cli(e)
+    }
+}
+
+impl From<icloud_photos::Error> for Failure {
+    fn from(e: icloud_photos::Error) -> Self {
+        if e.needs_reauth() {
+            Failure::SessionExpired(e.into())
+        } else {
+            Failure::Cli(e.into())
+        }
+    }
+}
+
+impl From<icloudpd_sync::Error> for Failure {
+    fn from(e: icloudpd_sync::Error) -> Self {
+        if e.needs_reauth() {
+            Failure::SessionExpired(e.into())
+        } else {
+            Failure::Cli(e.into())
+        }
     }
 }
 
@@ -229,7 +265,6 @@ async fn run_session(
     };
     match result {
         Ok(()) => Ok(finished(total, global)),
-        Err(e) if e.needs_reauth() => Err(Failure::SessionExpired(e)),
         Err(e) => Err(e.into()),
     }
 }
@@ -240,4 +275,30 @@ fn finished(report: &SyncReport, global: &GlobalArgs) -> bool {
         info!(target: APP, "{}", summary(report));
     }
     report.failed.is_empty()
+}
+
+/// Host overrides from `ICLOUD_RESOLVE` (`HOST=IP:PORT`, comma-separated; `HOST` may be
+/// `*.domain`), for pointing the program at a fake Apple under Apple's own host names; unset in
+/// normal use. Roots come from the system's store (`SSL_CERT_FILE`, `SSL_CERT_DIR`) and proxies
+/// from `HTTPS_PROXY` / `NO_PROXY` without anything here.
+fn network_from_env() -> Result<Network, CliError> {
+    let mut network = Network::default();
+    let Some(list) = std::env::var("ICLOUD_RESOLVE")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+    else {
+        return Ok(network);
+    };
+    for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let parsed = entry
+            .split_once('=')
+            .and_then(|(host, addr)| Some((host.trim(), addr.trim().parse().ok()?)));
+        let Some((host, addr)) = parsed else {
+            return Err(CliError::failed(format!(
+                "ICLOUD_RESOLVE: {entry:?} is not HOST=IP:PORT"
+            )));
+        };
+        network = network.resolve(host, addr);
+    }
+    Ok(network)
 }

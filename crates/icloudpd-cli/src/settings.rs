@@ -25,6 +25,8 @@ pub struct UserSettings {
     pub download: Option<SyncOptions>,
     /// Who to tell when a second factor is needed.
     pub notifications: Notifications,
+    /// Warn when Apple's trust ends in fewer days than this (0: never).
+    pub mfa_expiry_warning_days: u32,
 }
 
 /// Runs the per-user consistency checks of icloudpd and resolves paths. Each check looks at
@@ -126,6 +128,7 @@ fn settings(
             .filter(|_| has_directory(u))
             .map(|dir| sync_options(u, dir, global, time_names)),
         notifications: Notifications::from_args(u),
+        mfa_expiry_warning_days: u.mfa_expiry_warning_days,
     }
 }
 

@@ -341,6 +341,14 @@ pub(super) static SPECS: &[Spec] = &[
         Takes::Value,
         "Path to external script to run when two-factor authentication expires.",
     ),
+    spec(
+        None,
+        "--mfa-expiry-warning-days",
+        "MFA_EXPIRY_WARNING_DAYS",
+        Common,
+        Takes::Int(0),
+        "Send the notification (e-mail, script) when Apple's trust of this session runs out in fewer than this many days, at most once a day (0: never). Default: 7",
+    ),
     flag(
         "--delete-after-download",
         Common,

@@ -101,6 +101,10 @@ pub(super) struct Snapshot {
     pub phones: Vec<String>,
     pub sms_sent_to: Option<usize>,
     pub progress: Progress,
+    /// Something the person must do outside this page (approve a request on a device).
+    pub notice: Option<String>,
+    /// Until when Apple trusts each account's session (`YYYY-MM-DD`), by username.
+    pub trust: Vec<(String, String)>,
 }
 
 #[derive(Default)]
@@ -115,6 +119,8 @@ struct State {
     progress: Progress,
     resume: bool,
     cancel: bool,
+    notice: Option<String>,
+    trust: Vec<(String, String)>,
 }
 
 /// The state shared by the worker and the pages.
@@ -152,6 +158,34 @@ impl Exchange {
         self.change(|s| {
             s.user = Some(username.to_owned());
             true
+        });
+    }
+
+    /// Shows (or, with `None`, removes) a notice: something the person must do elsewhere.
+    pub fn set_notice(&self, notice: Option<&str>) {
+        self.change(|s| {
+            let notice = notice.map(str::to_owned);
+            let changed = s.notice != notice;
+            s.notice = notice;
+            changed
+        });
+    }
+
+    /// Records until when Apple trusts `username`'s session (`YYYY-MM-DD`).
+    pub fn set_trust_expiry(&self, username: &str, day: &str) {
+        self.change(|s| {
+            let entry = (username.to_owned(), day.to_owned());
+            match s.trust.iter_mut().find(|(u, _)| u == username) {
+                Some(slot) if *slot == entry => false,
+                Some(slot) => {
+                    *slot = entry;
+                    true
+                }
+                None => {
+                    s.trust.push(entry);
+                    true
+                }
+            }
         });
     }
 
@@ -377,6 +411,8 @@ impl Exchange {
             phones: s.phones.clone(),
             sms_sent_to: s.sms_sent_to,
             progress: s.progress,
+            notice: s.notice.clone(),
+            trust: s.trust.clone(),
         }
     }
 

@@ -112,8 +112,23 @@ fn error(snapshot: &Snapshot) -> String {
 
 fn no_input(snapshot: &Snapshot, overview: &[String]) -> String {
     let mut out = String::from("<h2>No input is needed</h2>\n");
+    if let Some(notice) = &snapshot.notice {
+        let _ = writeln!(
+            out,
+            "<p class=\"notice\" role=\"status\">{}</p>",
+            escape(notice)
+        );
+    }
     if let Some(user) = &snapshot.user {
         let _ = writeln!(out, "<p>Account: {}</p>", escape(user));
+    }
+    for (user, day) in &snapshot.trust {
+        let _ = writeln!(
+            out,
+            "<p class=\"trust\">Apple trusts the session of {} until {}</p>",
+            escape(user),
+            escape(day)
+        );
     }
     if let Some(e) = &snapshot.error {
         let _ = writeln!(
@@ -261,6 +276,12 @@ pub(super) fn status_json(snapshot: &Snapshot, overview: &[String]) -> Value {
             "next_run_in_seconds": waiting_seconds(p),
         },
         "overview": overview,
+        "notice": snapshot.notice,
+        "trust_expires": snapshot
+            .trust
+            .iter()
+            .map(|(user, day)| (user.clone(), Value::String(day.clone())))
+            .collect::<serde_json::Map<String, Value>>(),
     })
 }
 
@@ -277,6 +298,8 @@ mod tests {
             phones: vec![],
             sms_sent_to: None,
             progress: Progress::default(),
+            notice: None,
+            trust: vec![],
         }
     }
 
@@ -303,8 +326,18 @@ mod tests {
         );
         assert!(html.contains("A code was sent by SMS to &lt;i&gt;81&lt;/i&gt;."));
         s.status = Status::NoInputNeeded;
+        s.notice = Some("<em>approve</em>".into());
+        s.trust = vec![("<b>me</b>".into(), "2027-01-05".into())];
         let html = status(&s, &["<u>x</u>".into()]);
         assert!(html.contains("<li>&lt;u&gt;x&lt;/u&gt;</li>"), "{html}");
+        assert!(html.contains("&lt;em&gt;approve&lt;/em&gt;") && !html.contains("<em>"));
+        assert!(
+            html.contains("Apple trusts the session of &lt;b&gt;me&lt;/b&gt; until 2027-01-05")
+        );
+        assert_eq!(
+            status_json(&s, &[])["trust_expires"],
+            serde_json::json!({"<b>me</b>": "2027-01-05"})
+        );
         assert_eq!(
             message(&format!("Sent to {}", account(&s)), false),
             "<p class=\"message refused\" role=\"alert\">Sent to &lt;b&gt;me&lt;/b&gt;</p>"

@@ -1,6 +1,7 @@
 //! Tests of the real `icloudpd` binary against `icloud-fake` over loopback HTTP.
 
 mod accounts;
+mod apple_2026;
 mod args;
 mod auth_only;
 mod download;

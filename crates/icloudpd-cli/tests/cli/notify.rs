@@ -17,7 +17,7 @@ use crate::{PASSWORD, USER, command, cookie_dir, fake, free_port, run, stderr, s
 mod script;
 mod smtp_server;
 
-use script::Script;
+pub(crate) use script::Script;
 // Also used by other test modules (e.g. `accounts`).
 pub(crate) use smtp_server::{Mail, SmtpServer};
 
@@ -194,7 +194,7 @@ fn unreachable_smtp_server_does_not_stop_the_sign_in() {
 // ---------------------------------------------------------------------------------------------
 
 #[test]
-fn script_runs_once_without_arguments_or_added_environment() {
+fn script_runs_once_without_arguments_with_the_event_in_its_environment() {
     let fake = start_fake();
     let dir = tempfile::tempdir().unwrap();
     let script = Script::new(dir.path(), 0);
@@ -222,14 +222,26 @@ fn script_runs_once_without_arguments_or_added_environment() {
     // What /bin/sh itself adds to the environment it passes on.
     let shell: [&OsStr; 4] = ["PWD", "OLDPWD", "SHLVL", "_"].map(OsStr::new);
     let expected: BTreeSet<&OsString> = expected_env.iter().map(|(k, _)| k).collect();
-    let added: Vec<_> = seen
+    let added: BTreeSet<(String, String)> = seen
         .iter()
-        .map(|(k, _)| k)
-        .filter(|k| !expected.contains(k) && !shell.contains(&k.as_os_str()))
+        .filter(|(k, _)| !expected.contains(k) && !shell.contains(&k.as_os_str()))
+        .map(|(k, v)| {
+            (
+                k.to_string_lossy().into_owned(),
+                v.to_string_lossy().into_owned(),
+            )
+        })
         .collect();
-    assert!(
-        added.is_empty(),
-        "the script got variables icloudpd did not have: {added:?}"
+    let wanted: BTreeSet<(String, String)> = [
+        ("ICLOUDPD_EVENT", "mfa-required"),
+        ("ICLOUDPD_USERNAME", USER),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
+    assert_eq!(
+        added, wanted,
+        "the script gets icloudpd's environment plus the event, nothing else"
     );
 }
 
@@ -320,7 +332,7 @@ fn auth_only(fake: &FakeICloud, cookies: &Path) -> Command {
 }
 
 /// Returns icloudpd's output for assertions and failure messages.
-fn transcript(out: &Output) -> String {
+pub(crate) fn transcript(out: &Output) -> String {
     format!(
         "--- exit: {} ---\n--- stdout ---\n{}--- stderr ---\n{}",
         out.status,
@@ -330,7 +342,7 @@ fn transcript(out: &Output) -> String {
 }
 
 /// Asserts that `needles` occur in `text` in this order.
-fn assert_in_order(text: &str, needles: &[&str]) {
+pub(crate) fn assert_in_order(text: &str, needles: &[&str]) {
     let mut from = 0;
     for needle in needles {
         match text[from..].find(needle) {
