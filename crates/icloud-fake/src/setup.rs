@@ -62,15 +62,15 @@ fn account_login(state: &mut State, req: &Req) -> Reply {
         .as_str()
         .is_some_and(|t| state.trust_token_valid(&key, t));
     let trusted = level == Level::Trusted || trust_ok || acc.factor == SecondFactor::None;
-    let data = shapes::account_data(&acc, trusted, &state.base_url);
+    let data = shapes::account_data(&acc, trusted, &state.origins);
     let mut reply = Reply::json(200, CT_SETUP_JSON, &data);
     for cookie in common_cookies(&acc.dsid) {
-        reply = reply.cookie(&cookie);
+        reply = reply.cookie(&cookie, &state.origins);
     }
     if trusted {
         let web = state.issue_web_session(&key);
         for cookie in trusted_cookies(&web, acc.factor) {
-            reply = reply.cookie(&cookie);
+            reply = reply.cookie(&cookie, &state.origins);
         }
     } else {
         let hsa_login = format!("\"v=2:t=AQ==BST_IAAAAAAABLwIAAAAA{}~~\"", hex_ident(16));
@@ -84,11 +84,8 @@ fn account_login(state: &mut State, req: &Req) -> Reply {
         if let Some(a) = state.accounts.get_mut(&key) {
             a.last_untrusted_token = Some(token.to_owned());
         }
-        reply = reply.cookie(&Cookie::setup(
-            "X-APPLE-WEBAUTH-HSA-LOGIN",
-            &hsa_login,
-            None,
-        ));
+        let hsa_login = Cookie::setup("X-APPLE-WEBAUTH-HSA-LOGIN", &hsa_login, None);
+        reply = reply.cookie(&hsa_login, &state.origins);
     }
     reply
 }
@@ -164,16 +161,17 @@ fn validate(state: &mut State, req: &Req) -> Reply {
     let Some(acc) = state.account(&key).map(|a| a.cfg.clone()) else {
         return setup_error(421, "Failed to validate the credentials from cookie");
     };
-    let data = shapes::account_data(&acc, true, &state.base_url);
+    let data = shapes::account_data(&acc, true, &state.origins);
     let mut reply = Reply::json(200, CT_SETUP_JSON, &data);
     for cookie in trusted_cookies(&web, acc.factor) {
-        reply = reply.cookie(&cookie);
+        reply = reply.cookie(&cookie, &state.origins);
     }
-    reply.cookie(&Cookie::setup(
+    let user = Cookie::setup(
         "X-APPLE-WEBAUTH-USER",
         &format!("\"v=1:s=1:d={}\"", acc.dsid),
         Some(days(30)),
-    ))
+    );
+    reply.cookie(&user, &state.origins)
 }
 
 /// POST `logout`: ends the web session named by the cookie.
