@@ -1,6 +1,6 @@
 //! The download CDN: signed URLs, deterministic bytes generated on the fly, `Range` support.
 //!
-//! A URL looks like Apple's: `{base}/B/<checksum><locator>/${f}?o=…&e=<expiry>&…&ckz=<zone>&s=<sig>`.
+//! A URL looks like Apple's: `{cdn origin}/B/<checksum><locator>/${f}?o=…&e=<expiry>&…&ckz=<zone>&s=<sig>`.
 //! The path token carries the resource's checksum and where to find it; `s` signs the token,
 //! the expiry and the URL generation with a per-server secret, so tampered, expired or revoked
 //! URLs answer 400 `{}` like the real CDN.
@@ -29,7 +29,7 @@ pub(crate) fn now_secs() -> u64 {
 /// Signs download URLs for one rendered response.
 #[derive(Debug, Clone)]
 pub(crate) struct UrlSigner {
-    /// `http://127.0.0.1:PORT`.
+    /// The CDN's origin (`http://127.0.0.1:PORT`, or `https://cvws.icloud-content.com:PORT`).
     pub(crate) base: String,
     /// Per-server secret.
     pub(crate) secret: [u8; 16],

@@ -9,6 +9,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::cdn::Generated;
+use crate::origins::Origins;
 use time::macros::format_description;
 
 /// Content type Apple uses on idmsa JSON responses.
@@ -29,6 +30,9 @@ pub(crate) struct Req {
     pub(crate) path: String,
     /// Raw query string, if any.
     pub(crate) query: Option<String>,
+    /// Host the request names (HTTP/2 `:authority` or the `Host` header), lower case, without
+    /// the port.
+    pub(crate) host: Option<String>,
     /// Headers in arrival order (names lower-case).
     pub(crate) headers: Vec<(String, String)>,
     /// Raw body bytes.
@@ -155,10 +159,10 @@ impl Reply {
         self
     }
 
-    /// Adds a `Set-Cookie` header.
+    /// Adds a `Set-Cookie` header, rendered for `origins` (see [`Cookie::render`]).
     #[must_use]
-    pub(crate) fn cookie(self, cookie: &Cookie) -> Self {
-        let line = cookie.render();
+    pub(crate) fn cookie(self, cookie: &Cookie, origins: &Origins) -> Self {
+        let line = cookie.render(origins);
         self.header("Set-Cookie", line)
     }
 
@@ -171,17 +175,19 @@ impl Reply {
     }
 }
 
-/// Separator style of a `Set-Cookie` line: Apple's setup service writes `a=b;Path=/`, idmsa
-/// writes `a=b; Path=/`.
+/// Where a cookie belongs. In HTTPS mode the scope gives the `Domain`; in both modes it gives
+/// the separator style: Apple's setup service writes `a=b;Path=/`, idmsa writes `a=b; Path=/`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum CookieStyle {
-    /// `;` without a space (setup.icloud.com).
-    Setup,
-    /// `; ` (idmsa.apple.com).
+pub(crate) enum CookieScope {
+    /// setup and CloudKit (`Domain=.icloud.com`), `;` without a space.
+    ICloud,
+    /// idmsa's own (`Domain=idmsa.apple.com`), `; `.
     Idmsa,
+    /// every apple.com host (`Domain=apple.com`), `; `.
+    Apple,
 }
 
-/// A host-only cookie (no `Domain`, no `Secure`: the fake is plain HTTP on loopback).
+/// One `Set-Cookie`: host-only in HTTP mode, with Apple's `Domain` and `Secure` in HTTPS mode.
 #[derive(Clone, Debug)]
 pub(crate) struct Cookie {
     /// Cookie name.
@@ -192,38 +198,51 @@ pub(crate) struct Cookie {
     pub(crate) max_age: Option<Duration>,
     /// Adds `HttpOnly`.
     pub(crate) http_only: bool,
-    /// Separator style.
-    pub(crate) style: CookieStyle,
+    /// Domain and separator style.
+    pub(crate) scope: CookieScope,
 }
 
 impl Cookie {
-    /// Returns a setup-style cookie.
+    /// Returns a setup/CloudKit cookie (`HttpOnly`).
     pub(crate) fn setup(name: &str, value: &str, max_age: Option<Duration>) -> Self {
-        Cookie {
-            name: name.to_owned(),
-            value: value.to_owned(),
-            max_age,
-            http_only: true,
-            style: CookieStyle::Setup,
-        }
+        Cookie::session(name, value, CookieScope::ICloud).lasting(max_age)
     }
 
-    /// Returns an idmsa-style session cookie.
+    /// Returns an idmsa session cookie (`HttpOnly`).
     pub(crate) fn idmsa(name: &str, value: &str) -> Self {
+        Cookie::session(name, value, CookieScope::Idmsa)
+    }
+
+    /// Returns an apple.com-wide session cookie (`HttpOnly`).
+    pub(crate) fn apple(name: &str, value: &str) -> Self {
+        Cookie::session(name, value, CookieScope::Apple)
+    }
+
+    /// Returns an `HttpOnly` session cookie in `scope`.
+    fn session(name: &str, value: &str, scope: CookieScope) -> Self {
         Cookie {
             name: name.to_owned(),
             value: value.to_owned(),
             max_age: None,
             http_only: true,
-            style: CookieStyle::Idmsa,
+            scope,
         }
     }
 
-    /// Renders the `Set-Cookie` value.
-    pub(crate) fn render(&self) -> String {
-        let sep = match self.style {
-            CookieStyle::Setup => ";",
-            CookieStyle::Idmsa => "; ",
+    /// Sets the lifetime.
+    fn lasting(mut self, max_age: Option<Duration>) -> Self {
+        self.max_age = max_age;
+        self
+    }
+
+    /// Renders the `Set-Cookie` value as Apple's servers order it: `N=V`, `Expires` (when it
+    /// has a lifetime), then for setup `Path=/;Domain=…;Secure`, for idmsa and apple.com
+    /// `Domain=…; Path=/; Secure`, then `HttpOnly`. `Domain` and `Secure` appear only in HTTPS
+    /// mode ([`Origins::cookie_domain`]).
+    pub(crate) fn render(&self, origins: &Origins) -> String {
+        let sep = match self.scope {
+            CookieScope::ICloud => ";",
+            CookieScope::Idmsa | CookieScope::Apple => "; ",
         };
         let mut parts = vec![format!("{}={}", self.name, self.value)];
         if let Some(age) = self.max_age {
@@ -232,7 +251,19 @@ impl Cookie {
                 cookie_date(OffsetDateTime::now_utc() + age)
             ));
         }
-        parts.push("Path=/".to_owned());
+        let path = "Path=/".to_owned();
+        match origins.cookie_domain(self.scope) {
+            None => parts.push(path),
+            Some(domain) => {
+                let domain = format!("Domain={domain}");
+                if self.scope == CookieScope::ICloud {
+                    parts.extend([path, domain]);
+                } else {
+                    parts.extend([domain, path]);
+                }
+                parts.push("Secure".to_owned());
+            }
+        }
         if self.http_only {
             parts.push("HttpOnly".to_owned());
         }
@@ -285,17 +316,57 @@ mod tests {
         assert_eq!(percent_decode("%41%4a+b"), "AJ b");
     }
 
+    fn addr() -> std::net::SocketAddr {
+        std::net::SocketAddr::from(([127, 0, 0, 1], 1))
+    }
+
     #[test]
     fn cookie_rendering() {
+        let plain = Origins::plain(addr());
         let c = Cookie::setup("N", "\"v\"", Some(Duration::from_secs(60)));
-        let s = c.render();
+        let s = c.render(&plain);
         assert!(s.starts_with("N=\"v\";Expires="), "{s}");
         assert!(s.ends_with(" GMT;Path=/;HttpOnly"), "{s}");
         assert_eq!(
-            Cookie::idmsa("aasp", "x").render(),
+            Cookie::idmsa("aasp", "x").render(&plain),
             "aasp=x; Path=/; HttpOnly"
+        );
+        assert_eq!(
+            Cookie::apple("site", "USA").render(&plain),
+            "site=USA; Path=/; HttpOnly"
         );
         let d = cookie_date(time::macros::datetime!(2024-01-16 02:07:19 UTC));
         assert_eq!(d, "Tue, 16-Jan-2024 02:07:19 GMT");
+    }
+
+    #[test]
+    fn cookie_rendering_under_apple_host_names() {
+        let apple = Origins::apple(addr());
+        let c = Cookie::setup("N", "\"v\"", Some(Duration::from_secs(60)));
+        let s = c.render(&apple);
+        assert!(s.starts_with("N=\"v\";Expires="), "{s}");
+        assert!(
+            s.ends_with(" GMT;Path=/;Domain=.icloud.com;Secure;HttpOnly"),
+            "{s}"
+        );
+        let mut session = Cookie::setup("X-APPLE-WEBAUTH-VALIDATE", "\"v\"", None);
+        session.http_only = false;
+        assert_eq!(
+            session.render(&apple),
+            "X-APPLE-WEBAUTH-VALIDATE=\"v\";Path=/;Domain=.icloud.com;Secure"
+        );
+        assert_eq!(
+            Cookie::idmsa("aasp", "x").render(&apple),
+            "aasp=x; Domain=idmsa.apple.com; Path=/; Secure; HttpOnly"
+        );
+        assert_eq!(
+            Cookie::apple("dslang", "US-EN").render(&apple),
+            "dslang=US-EN; Domain=apple.com; Path=/; Secure; HttpOnly"
+        );
+        let cn = apple.at(Some("idmsa.apple.com.cn"));
+        assert_eq!(
+            Cookie::idmsa("aasp", "x").render(&cn),
+            "aasp=x; Domain=idmsa.apple.com.cn; Path=/; Secure; HttpOnly"
+        );
     }
 }

@@ -29,7 +29,7 @@ pub(crate) fn handle(state: &mut State, req: &Req, rest: &str) -> Reply {
         ("POST", "/signin/init") => (None, init(state, req)),
         ("POST", "/signin/complete") => complete(state, req),
         ("POST", "/repair/complete") => repair(state, req),
-        ("GET", "/authorize/signin") => (None, authorize_signin()),
+        ("GET", "/authorize/signin") => (None, authorize_signin(state)),
         ("GET", "") => with_session(state, req, boot_page),
         ("PUT", "/verify/trusteddevice/securitycode") => with_session(state, req, push_device_code),
         ("POST", "/verify/trusteddevice/securitycode") => {
@@ -128,11 +128,11 @@ fn session_headers(state: &State, sid: &str, reply: Reply) -> Reply {
         .header("X-Apple-Auth-Attributes", ident(48))
 }
 
-/// Adds the cosmetic `dslang`/`site` cookies of verify and trust answers.
-fn locale_cookies(reply: Reply) -> Reply {
+/// Adds the cosmetic apple.com-wide `dslang`/`site` cookies of verify and trust answers.
+fn locale_cookies(state: &State, reply: Reply) -> Reply {
     reply
-        .cookie(&Cookie::idmsa("dslang", "US-EN"))
-        .cookie(&Cookie::idmsa("site", "USA"))
+        .cookie(&Cookie::apple("dslang", "US-EN"), &state.origins)
+        .cookie(&Cookie::apple("site", "USA"), &state.origins)
 }
 
 /// POST `signin/init` (spec §5.3).
@@ -188,7 +188,7 @@ fn init(state: &mut State, req: &Req) -> Reply {
     // Apple really labels this JSON body text/html.
     Reply::json(200, CT_IDMSA_HTML, &body)
         .header("scnt", scnt)
-        .cookie(&Cookie::idmsa("aasp", &hex_ident(16)))
+        .cookie(&Cookie::idmsa("aasp", &hex_ident(16)), &state.origins)
 }
 
 /// Returns a random `u32`.
@@ -356,13 +356,13 @@ fn repair(state: &mut State, req: &Req) -> (Option<String>, Reply) {
 }
 
 /// GET `authorize/signin` (spec §5.2): an HTML frame with an `aasp` cookie.
-fn authorize_signin() -> Reply {
+fn authorize_signin(state: &State) -> Reply {
     Reply::body(
         200,
         CT_IDMSA_HTML,
         "<!DOCTYPE html><html><head><title>Sign In</title></head><body></body></html>",
     )
-    .cookie(&Cookie::idmsa("aasp", &hex_ident(16)))
+    .cookie(&Cookie::idmsa("aasp", &hex_ident(16)), &state.origins)
 }
 
 /// Returns the account configuration behind a session, if it uses HSA2.
@@ -507,7 +507,8 @@ fn code_accepted(
         reply = reply.header("X-Apple-Session-Token", token);
     }
     let reply = reply.header("X-Apple-OAuth-Grant-Code", ident(32));
-    locale_cookies(session_headers(state, sid, reply))
+    let reply = session_headers(state, sid, reply);
+    locale_cookies(state, reply)
 }
 
 /// POST `verify/trusteddevice/securitycode`: validate a device code (spec §7.4).
@@ -522,7 +523,7 @@ fn verify_device_code(state: &mut State, req: &Req, sid: &str) -> Reply {
             let ok = Reply::body(204, CT_IDMSA_JSON, Vec::new());
             code_accepted(state, sid, &code.unwrap_or_default(), ok, &acc)
         }
-        Err(reply) => locale_cookies(reply),
+        Err(reply) => locale_cookies(state, reply),
     }
 }
 
@@ -600,7 +601,7 @@ fn verify_sms_code(state: &mut State, req: &Req, sid: &str) -> Reply {
             let ok = Reply::json(200, CT_IDMSA_JSON, &sms_body(&acc, &phone, "sms", false));
             code_accepted(state, sid, &code.unwrap_or_default(), ok, &acc)
         }
-        Err(reply) => locale_cookies(reply),
+        Err(reply) => locale_cookies(state, reply),
     }
 }
 
@@ -630,7 +631,8 @@ fn trust(state: &mut State, _req: &Req, sid: &str) -> Reply {
         .header("X-Apple-TwoSV-Trust-Token", trust_token)
         .header("X-Apple-Session-Token", token)
         .header("X-Apple-OAuth-Grant-Code", ident(32));
-    locale_cookies(session_headers(state, sid, reply))
+    let reply = session_headers(state, sid, reply);
+    locale_cookies(state, reply)
 }
 
 /// POST `escrow/init` (auth.md §16.3): a second SRP exchange, for the empty account name,

@@ -1,7 +1,7 @@
 //! A stateful fake of Apple's iCloud servers (sign-in, CloudKit photos, download CDN) on
-//! loopback HTTP.
+//! loopback, over plain HTTP or HTTPS.
 //!
-//! [`FakeICloud`] serves, from one origin `http://127.0.0.1:PORT`:
+//! [`FakeICloud`] serves, by default from one origin `http://127.0.0.1:PORT` (HTTPS mode below):
 //!
 //! * idmsa under `/appleauth/auth/…`: `signin/init` and `signin/complete` with a real
 //!   server-side SRP-6a verifier (Apple's `s2k`/`s2k_fo` variant), `repair/complete`, the
@@ -58,8 +58,24 @@
 //! release build. For long benchmarks turn request recording off
 //! ([`FakeICloudBuilder::recording`]); [`Fault::latency`] sleeps outside the server's lock.
 //!
-//! Cookies are host-only (no `Domain`, no `Secure`) so that cookie jars accept them on plain
-//! HTTP to 127.0.0.1; values keep Apple's literal double quotes. There are no cargo features.
+//! The fake runs in one of two modes:
+//!
+//! * **HTTP** (default): everything from one origin, `http://127.0.0.1:PORT`, which the client
+//!   takes as its idmsa, setup and home URL and finds again in `webservices` and download
+//!   URLs. Cookies are host-only (no `Domain`, no `Secure`) so that cookie jars accept them on
+//!   plain HTTP to 127.0.0.1. The `Host` header is not looked at.
+//! * **HTTPS** ([`FakeICloudBuilder::https`]): TLS on the same port with a certificate from a
+//!   private CA made at start ([`FakeICloud::ca_certificate_pem`]), under Apple's host names.
+//!   The client keeps Apple's real URLs (`https://idmsa.apple.com/appleauth/auth`,
+//!   `https://setup.icloud.com/setup/ws/1`, `https://www.icloud.com`), resolves
+//!   [`FakeICloud::host_overrides`] to the fake and trusts the CA. The fake announces
+//!   `https://p61-ckdatabasews.icloud.com:PORT` and downloads on
+//!   `https://cvws.icloud-content.com:PORT`, sets cookies with Apple's attributes
+//!   (`Domain=.icloud.com;Secure` for setup, `Domain=idmsa.apple.com; …; Secure` for `aasp`,
+//!   `Domain=apple.com` for `dslang` and `site`), and answers 421 to a request sent to the
+//!   wrong host. Requests to the `….cn` hosts see the `.cn` names.
+//!
+//! In both modes cookie values keep Apple's literal double quotes. There are no cargo features.
 //!
 //! Benchmarks that measure a client against the fake in a child process share the helpers of
 //! [`bench`](mod@bench): re-running the benchmark binary as its child, the child's CPU time and
@@ -79,12 +95,14 @@ mod faults;
 mod http;
 mod idmsa;
 mod library;
+mod origins;
 mod records;
 mod server;
 mod setup;
 mod shapes;
 mod srp;
 mod state;
+mod tls;
 mod zone;
 
 pub use account::{Escrow, FakeAccount, SharedPlacement};

@@ -1,6 +1,11 @@
 //! `icloud-fake [--port N] [--account APPLEID:PASSWORD]... [--fixed-code C] [--no-2fa]
 //! [--two-step] [--library N] [--seed S] [--shared-library] [--latency-ms MS] [--quiet]
-//! [--exit-on-stdin-close]`: serve the fake on 127.0.0.1, print its URL on stdout.
+//! [--https [--ca-out PATH]] [--exit-on-stdin-close]`: serve the fake on 127.0.0.1, print its
+//! URL on stdout.
+//!
+//! `--https` serves HTTPS under Apple's host names: after the URL come `#` comment lines, then
+//! one `HOST 127.0.0.1:PORT` line per host name the client must resolve to the fake, then an
+//! empty line; `--ca-out` writes the CA certificate (PEM) the client must trust.
 //!
 //! Without `--account`, serves `jdoe@gmail.com` / `password1`. `--library N` gives every
 //! account a generated PrimarySync of N assets (seed `--seed`, default 1; without it the
@@ -40,6 +45,8 @@ struct Options {
     shared: bool,
     latency_ms: u64,
     quiet: bool,
+    https: bool,
+    ca_out: Option<String>,
 }
 
 fn parse(args: Vec<String>) -> Result<Options, String> {
@@ -66,8 +73,13 @@ fn parse(args: Vec<String>) -> Result<Options, String> {
             "--shared-library" => o.shared = true,
             "--latency-ms" => o.latency_ms = number(value()?)?,
             "--quiet" => o.quiet = true,
+            "--https" => o.https = true,
+            "--ca-out" => o.ca_out = Some(value()?),
             other => return Err(format!("unknown argument {other}")),
         }
+    }
+    if o.ca_out.is_some() && !o.https {
+        return Err("--ca-out needs --https".to_owned());
     }
     if o.accounts.is_empty() {
         o.accounts.push("jdoe@gmail.com:password1".to_owned());
@@ -109,14 +121,17 @@ fn run(args: Vec<String>) -> Result<(), String> {
     if o.latency_ms > 0 {
         builder = builder.fault(Fault::latency(Duration::from_millis(o.latency_ms)));
     }
+    if o.https {
+        builder = builder.https();
+    }
     for spec in &o.accounts {
         builder = builder.account(account(&o, spec)?);
     }
     let fake = builder.start().map_err(|e| format!("cannot start: {e}"))?;
-    let mut stdout = std::io::stdout();
-    writeln!(stdout, "{}", fake.base_url())
-        .and_then(|()| stdout.flush())
-        .map_err(|e| e.to_string())?;
+    if let (Some(path), Some(pem)) = (&o.ca_out, fake.ca_certificate_pem()) {
+        std::fs::write(path, pem).map_err(|e| format!("cannot write {path}: {e}"))?;
+    }
+    announce(&fake, o.ca_out.as_deref()).map_err(|e| e.to_string())?;
     if o.exit_on_eof {
         let _ = std::io::stdin().read_to_end(&mut Vec::new());
         return Ok(());
@@ -124,4 +139,27 @@ fn run(args: Vec<String>) -> Result<(), String> {
     loop {
         std::thread::park();
     }
+}
+
+/// Prints the URL and, in HTTPS mode, the host names to map to the fake.
+fn announce(fake: &FakeICloud, ca_out: Option<&str>) -> std::io::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{}", fake.base_url())?;
+    let overrides = fake.host_overrides();
+    if !overrides.is_empty() {
+        let port = fake.addr().port();
+        writeln!(
+            stdout,
+            "# Resolve these hosts to the fake (reqwest: resolve; curl: --connect-to ::127.0.0.1:{port})"
+        )?;
+        match ca_out {
+            Some(path) => writeln!(stdout, "# and trust the CA in {path}")?,
+            None => writeln!(stdout, "# and trust its CA (write it with --ca-out PATH)")?,
+        }
+        for (host, addr) in overrides {
+            writeln!(stdout, "{host} {addr}")?;
+        }
+        writeln!(stdout)?;
+    }
+    stdout.flush()
 }

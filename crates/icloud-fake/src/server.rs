@@ -1,5 +1,6 @@
-//! The loopback HTTP server: builder, lifecycle (own thread + runtime), routing, recording,
-//! faults and panic detection.
+//! The loopback server: builder, lifecycle (own thread + runtime), routing, host checks,
+//! recording, faults and panic detection. HTTP goes through `axum::serve`, HTTPS through
+//! [`tls::serve`]; both run the one handler [`serve_one`].
 
 use std::fmt;
 use std::io;
@@ -13,6 +14,8 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::{Request, State as AxumState};
+use axum::http::request::Parts;
+use axum::http::uri::Authority;
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
 use tokio::sync::oneshot;
@@ -23,7 +26,9 @@ use crate::cdn::{self, Generated};
 use crate::faults::{Decision, Fault, Faults, reset_prefix};
 use crate::http::{Reply, Req};
 use crate::library::ExpectedAsset;
+use crate::origins::Origins;
 use crate::state::{DOWNLOAD_URL_TTL, State};
+use crate::tls::{self, Tls};
 use crate::zone::Db;
 use crate::{cloudkit, idmsa, setup};
 
@@ -39,6 +44,9 @@ pub struct RecordedRequest {
     pub path: String,
     /// Raw query string, if any.
     pub query: Option<String>,
+    /// Host the request named (the `Host` header, or `:authority` over HTTP/2), lower case,
+    /// without the port.
+    pub host: Option<String>,
     /// Status the fake answered.
     pub status: u16,
     /// Request headers in arrival order, names lower case.
@@ -72,6 +80,8 @@ type Hook = Arc<dyn Fn(&RecordedRequest) + Send + Sync>;
 
 /// Everything the handlers and the test handle share.
 struct Shared {
+    /// The mode's origins (global region), for the host check.
+    origins: Origins,
     state: Mutex<State>,
     faults: Mutex<Faults>,
     requests: Mutex<Vec<RecordedRequest>>,
@@ -97,6 +107,7 @@ pub struct FakeICloudBuilder {
     hook: Option<Hook>,
     recording: bool,
     url_lifetime: Duration,
+    https: bool,
 }
 
 impl fmt::Debug for FakeICloudBuilder {
@@ -105,6 +116,7 @@ impl fmt::Debug for FakeICloudBuilder {
             .field("accounts", &self.accounts)
             .field("faults", &self.faults)
             .field("port", &self.port)
+            .field("https", &self.https)
             .finish_non_exhaustive()
     }
 }
@@ -125,6 +137,27 @@ impl FakeICloudBuilder {
     /// Chooses the port on 127.0.0.1 (default 0 = an ephemeral port).
     pub fn port(mut self, port: u16) -> Self {
         self.port = port;
+        self
+    }
+
+    /// Serves HTTPS under Apple's host names instead of plain HTTP from one origin (default
+    /// off).
+    ///
+    /// At start the fake makes a private CA ([`FakeICloud::ca_certificate_pem`]) and a
+    /// certificate signed by it for `idmsa.apple.com`, `setup.icloud.com`, `www.icloud.com`,
+    /// `*.icloud.com`, `*.icloud-content.com`, each also under `.cn`, and `127.0.0.1`; it
+    /// speaks HTTP/1.1 and HTTP/2 (ALPN). It then announces Apple's URLs
+    /// (`https://p61-ckdatabasews.icloud.com:PORT`, downloads on
+    /// `https://cvws.icloud-content.com:PORT`, `configBag` on `https://setup.icloud.com` and
+    /// `https://idmsa.apple.com`), sets cookies with Apple's `Domain` and `Secure`, and answers
+    /// 421 to a request that arrives on the wrong host (`/appleauth/auth…` only on
+    /// `idmsa.apple.com`, `/setup/ws/1/…` only on `setup.icloud.com`, `/database/…` only on
+    /// the CloudKit host, `/B/…` only on the CDN host, `/` only on `www.icloud.com`; the
+    /// `….cn` twins too; test routes on any host). A request to a `….cn` host sees the `.cn`
+    /// names. Point a client at Apple's real URLs, map [`FakeICloud::host_overrides`] to the
+    /// fake's address and trust the CA.
+    pub fn https(mut self) -> Self {
+        self.https = true;
         self
     }
 
@@ -154,19 +187,28 @@ impl FakeICloudBuilder {
     ///
     /// # Errors
     ///
-    /// Returns the error of binding the port or starting the runtime.
+    /// Returns the error of binding the port, making the certificates (HTTPS mode) or
+    /// starting the runtime.
     pub fn start(self) -> io::Result<FakeICloud> {
         let listener = StdListener::bind(("127.0.0.1", self.port))?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
-        let mut state = State::new(self.accounts);
-        state.base_url = format!("http://{addr}");
+        let (origins, tls) = if self.https {
+            let tls = Tls::generate(Origins::certificate_names())?;
+            (Origins::apple(addr), Some(tls))
+        } else {
+            (Origins::plain(addr), None)
+        };
+        let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone());
+        let acceptor = tls.map(|t| t.acceptor);
+        let mut state = State::new(self.accounts, origins);
         state.url_lifetime = self.url_lifetime;
         let mut faults = Faults::default();
         for fault in self.faults {
             faults.add(fault);
         }
         let shared = Arc::new(Shared {
+            origins,
             state: Mutex::new(state),
             faults: Mutex::new(faults),
             requests: Mutex::new(Vec::new()),
@@ -194,15 +236,22 @@ impl FakeICloudBuilder {
                     let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
                         return;
                     };
-                    tokio::select! {
-                        _ = axum::serve(listener, app) => {}
-                        _ = stop_rx => {}
+                    match acceptor {
+                        None => tokio::select! {
+                            _ = axum::serve(listener, app) => {}
+                            _ = stop_rx => {}
+                        },
+                        Some(acceptor) => tokio::select! {
+                            () = tls::serve(listener, acceptor, app) => {}
+                            _ = stop_rx => {}
+                        },
                     }
                 });
                 // Dropping the runtime here cancels connection tasks still held open by clients.
             })?;
         Ok(FakeICloud {
             addr,
+            ca_pem,
             shared,
             stop: Some(stop_tx),
             thread: Some(thread),
@@ -211,12 +260,14 @@ impl FakeICloudBuilder {
 }
 
 /// A running fake of Apple's iCloud servers (idmsa, setup, CloudKit and the download CDN) on
-/// loopback HTTP.
+/// loopback: plain HTTP from one origin, or HTTPS under Apple's host names
+/// ([`FakeICloudBuilder::https`]).
 ///
 /// Dropping it stops the server; the drop panics (unless the thread is already panicking) if a
 /// handler panicked while serving, so bugs in the fake cannot hide behind a client's retry.
 pub struct FakeICloud {
     addr: SocketAddr,
+    ca_pem: Option<String>,
     shared: Arc<Shared>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
@@ -240,14 +291,40 @@ impl FakeICloud {
             hook: None,
             recording: true,
             url_lifetime: DOWNLOAD_URL_TTL,
+            https: false,
         }
     }
 
-    /// Returns `http://127.0.0.1:PORT`. idmsa lives under `/appleauth/auth/…`, setup under
-    /// `/setup/ws/1/…`, CloudKit under `/database/1/…`, downloads under `/B/…`, and the same
-    /// origin stands in for the home page and every webservice.
+    /// Returns `http://127.0.0.1:PORT` in HTTP mode: idmsa lives under `/appleauth/auth/…`,
+    /// setup under `/setup/ws/1/…`, CloudKit under `/database/1/…`, downloads under `/B/…`,
+    /// and the same origin stands in for the home page and every webservice.
+    ///
+    /// In HTTPS mode returns `https://127.0.0.1:PORT` (the certificate covers `127.0.0.1`),
+    /// which reaches only the test routes (`/__fake/…`): every Apple path must arrive on its
+    /// Apple host name (see [`FakeICloudBuilder::https`]).
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.shared.origins.base_url()
+    }
+
+    /// Returns the address the fake listens on (`127.0.0.1:PORT`).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Returns the PEM of the CA that signed the fake's certificate (HTTPS mode), for a client
+    /// to trust; `None` in HTTP mode. A new CA is made at every start.
+    pub fn ca_certificate_pem(&self) -> Option<String> {
+        self.ca_pem.clone()
+    }
+
+    /// Returns every host name a client must resolve to the fake, each with the fake's address
+    /// (as reqwest's `ClientBuilder::resolve` takes them): `idmsa.apple.com`,
+    /// `setup.icloud.com`, `www.icloud.com`, the announced webservice hosts
+    /// (`p61-ckdatabasews.icloud.com`, …), the CDN host `cvws.icloud-content.com`, and each of
+    /// them under `.cn`. Empty in HTTP mode.
+    pub fn host_overrides(&self) -> Vec<(String, SocketAddr)> {
+        let names = self.shared.origins.host_names();
+        names.into_iter().map(|host| (host, self.addr)).collect()
     }
 
     /// Returns the pending 2FA/2SA code of `apple_id` (case-insensitive), or `None` if no code
@@ -422,11 +499,20 @@ async fn serve_one(AxumState(shared): AxumState<Arc<Shared>>, request: Request) 
         method: parts.method.as_str().to_ascii_uppercase(),
         path: parts.uri.path().to_owned(),
         query: parts.uri.query().map(str::to_owned),
+        host: request_host(&parts),
         headers,
         body,
     };
+    // A misdirected request is answered 421 without touching the faults: it is a client bug,
+    // not a request that a fault should count.
+    let misdirected = shared.origins.misdirected(&req);
     let mut decision = if req.path.starts_with("/__fake/") {
         Decision::default()
+    } else if misdirected.is_some() {
+        Decision {
+            reply: misdirected,
+            ..Decision::default()
+        }
     } else {
         lock(&shared.faults).decide_for(&req)
     };
@@ -445,6 +531,19 @@ async fn serve_one(AxumState(shared): AxumState<Arc<Shared>>, request: Request) 
     };
     shared.in_flight.fetch_sub(1, Ordering::SeqCst);
     to_response(reply, bandwidth)
+}
+
+/// Returns the host a request names: the URI's authority (HTTP/2 `:authority`, or an
+/// absolute-form HTTP/1.1 target), else the `Host` header; lower case, without the port.
+fn request_host(parts: &Parts) -> Option<String> {
+    let host = match parts.uri.host() {
+        Some(host) => host.to_owned(),
+        None => {
+            let header = parts.headers.get(axum::http::header::HOST)?.to_str().ok()?;
+            header.parse::<Authority>().ok()?.host().to_owned()
+        }
+    };
+    Some(host.to_ascii_lowercase())
 }
 
 /// Routes a request, applying the faults' decision and recording it (test routes bypass both).
@@ -480,6 +579,7 @@ fn dispatch(shared: &Shared, req: &Req, decision: Decision) -> Reply {
             method: req.method.clone(),
             path: req.path.clone(),
             query: req.query.clone(),
+            host: req.host.clone(),
             status: reply.status,
             headers: req.headers.clone(),
             body: req.body.clone(),
@@ -494,8 +594,10 @@ fn dispatch(shared: &Shared, req: &Req, decision: Decision) -> Reply {
     reply
 }
 
-/// Picks the service by path prefix.
+/// Picks the service by path prefix, with URLs and cookie domains in the region of the
+/// request's host.
 fn route(state: &mut State, req: &Req) -> Reply {
+    state.origins = state.origins.at(req.host.as_deref());
     if let Some(rest) = req.path.strip_prefix("/appleauth/auth") {
         if rest.is_empty() || rest.starts_with('/') {
             return idmsa::handle(state, req, rest);

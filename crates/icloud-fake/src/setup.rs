@@ -67,19 +67,20 @@ fn account_login(state: &mut State, req: &Req) -> Reply {
         .as_str()
         .is_some_and(|t| state.trust_token_valid(&key, t));
     let trusted = level == Level::Trusted || trust_ok || acc.factor == SecondFactor::None;
-    let data = shapes::account_data(&acc, trusted, &state.base_url);
+    let data = shapes::account_data(&acc, trusted, &state.origins);
     let mut reply = Reply::json(200, CT_SETUP_JSON, &data);
     for cookie in common_cookies(&acc.dsid) {
-        reply = reply.cookie(&cookie);
+        reply = reply.cookie(&cookie, &state.origins);
     }
     if trusted && acc.web_repair {
         // An action is pending on icloud.com: no web session (auth.md §16.10).
         let repair = format!("\"v=1:t=AQ==BST_IAAAAAAABLw{}~~\"", hex_ident(12));
-        reply = reply.cookie(&Cookie::setup("X-APPLE-WEBAUTH-REPAIR", &repair, None));
+        let cookie = Cookie::setup("X-APPLE-WEBAUTH-REPAIR", &repair, None);
+        reply = reply.cookie(&cookie, &state.origins);
     } else if trusted {
         let web = state.issue_web_session(&key);
         for cookie in trusted_cookies(state, &key, &web) {
-            reply = reply.cookie(&cookie);
+            reply = reply.cookie(&cookie, &state.origins);
         }
     } else {
         let hsa_login = format!("\"v=2:t=AQ==BST_IAAAAAAABLwIAAAAA{}~~\"", hex_ident(16));
@@ -93,11 +94,8 @@ fn account_login(state: &mut State, req: &Req) -> Reply {
         if let Some(a) = state.accounts.get_mut(&key) {
             a.last_untrusted_token = Some(token.to_owned());
         }
-        reply = reply.cookie(&Cookie::setup(
-            "X-APPLE-WEBAUTH-HSA-LOGIN",
-            &hsa_login,
-            None,
-        ));
+        let hsa_login = Cookie::setup("X-APPLE-WEBAUTH-HSA-LOGIN", &hsa_login, None);
+        reply = reply.cookie(&hsa_login, &state.origins);
     }
     reply
 }
@@ -184,16 +182,17 @@ fn validate(state: &mut State, req: &Req) -> Reply {
     let Some(acc) = state.account(&key).map(|a| a.cfg.clone()) else {
         return setup_error(421, "Failed to validate the credentials from cookie");
     };
-    let data = shapes::account_data(&acc, true, &state.base_url);
+    let data = shapes::account_data(&acc, true, &state.origins);
     let mut reply = Reply::json(200, CT_SETUP_JSON, &data);
     for cookie in trusted_cookies(state, &key, &web) {
-        reply = reply.cookie(&cookie);
+        reply = reply.cookie(&cookie, &state.origins);
     }
-    reply.cookie(&Cookie::setup(
+    let user = Cookie::setup(
         "X-APPLE-WEBAUTH-USER",
         &format!("\"v=1:s=1:d={}\"", acc.dsid),
         Some(days(30)),
-    ))
+    );
+    reply.cookie(&user, &state.origins)
 }
 
 /// Returns the account of the live web session (`X-APPLE-WEBAUTH-TOKEN`) of a request, or the

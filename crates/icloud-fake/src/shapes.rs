@@ -4,6 +4,7 @@ use serde_json::{Value, json};
 
 use crate::account::{FakeAccount, Phone, SecondFactor};
 use crate::http::{CT_HTML, CT_IDMSA_JSON, Reply};
+use crate::origins::Origins;
 
 /// Body of a wrong-password `signin/complete` (401).
 pub(crate) fn wrong_password() -> Reply {
@@ -170,28 +171,39 @@ pub(crate) fn boot_page(acc: &FakeAccount, locked: bool) -> Reply {
     Reply::body(200, CT_HTML, html)
 }
 
-/// Names of the webservices announced, all pointing back at the fake.
-const SERVICES: &[(&str, bool)] = &[
-    ("ckdatabasews", true),
-    ("photos", true),
-    ("photosupload", true),
-    ("drivews", true),
-    ("docws", true),
-    ("uploadimagews", false),
-    ("cksharews", false),
-    ("findme", false),
-    ("calendar", false),
-    ("contacts", false),
-    ("reminders", false),
-    ("settings", false),
-    ("ubiquity", false),
-    ("keyvalue", false),
-    ("push", false),
-    ("geows", false),
+/// The webservices announced, all pointing back at the fake: name, host label as Apple's
+/// (`p61-<label>.icloud.com` in HTTPS mode), `pcsRequired`.
+const SERVICES: &[(&str, &str, bool)] = &[
+    ("ckdatabasews", "ckdatabasews", true),
+    ("photos", "photosws", true),
+    ("photosupload", "uploadphotosws", true),
+    ("drivews", "drivews", true),
+    ("docws", "docws", true),
+    ("uploadimagews", "uploadimagews", false),
+    ("cksharews", "ckshare", false),
+    ("findme", "fmipweb", false),
+    ("calendar", "calendarws", false),
+    ("contacts", "contactsws", false),
+    ("reminders", "remindersws", false),
+    ("settings", "settingsws", false),
+    ("ubiquity", "ubiquityws", false),
+    ("keyvalue", "keyvalueservice", false),
+    ("push", "pushws", false),
+    ("geows", "geows", false),
 ];
+/// Host label of the `account` webservice (Apple's `p61-setup.icloud.com`).
+const ACCOUNT_LABEL: &str = "setup";
 
-/// Account data of `accountLogin` / `validate` (spec §9).
-pub(crate) fn account_data(acc: &FakeAccount, trusted: bool, base_url: &str) -> Value {
+/// Returns the host label of every webservice announced (see [`Origins::webservice`]).
+pub(crate) fn webservice_labels() -> impl Iterator<Item = &'static str> {
+    SERVICES
+        .iter()
+        .map(|(_, label, _)| *label)
+        .chain([ACCOUNT_LABEL])
+}
+
+/// Account data of `accountLogin` / `validate` (spec §9), with URLs from `origins`.
+pub(crate) fn account_data(acc: &FakeAccount, trusted: bool, origins: &Origins) -> Value {
     let mut ds = json!({
         "dsid": acc.dsid,
         "appleId": acc.apple_id,
@@ -232,25 +244,26 @@ pub(crate) fn account_data(acc: &FakeAccount, trusted: bool, base_url: &str) -> 
         }
     }
     let mut webservices = serde_json::Map::new();
-    for (name, pcs) in SERVICES {
+    for (name, label, pcs) in SERVICES {
         if *name == "ckdatabasews" && !acc.photos.enabled {
             continue;
         }
-        let mut entry = json!({"url": base_url, "status": "active"});
+        let mut entry = json!({"url": origins.webservice(label), "status": "active"});
         if *pcs {
             entry["pcsRequired"] = json!(true);
         }
         if *name == "photos" {
-            entry["uploadUrl"] = json!(base_url);
+            entry["uploadUrl"] = json!(origins.webservice("uploadphotosws"));
         }
         webservices.insert((*name).to_owned(), entry);
     }
     webservices.insert(
         "account".to_owned(),
-        json!({"url": base_url, "status": "active", "iCloudEnv": {"shortId": "p", "vipSuffix": "prod"}}),
+        json!({"url": origins.webservice(ACCOUNT_LABEL), "status": "active", "iCloudEnv": {"shortId": "p", "vipSuffix": "prod"}}),
     );
     webservices.insert("schoolwork".to_owned(), json!({}));
-    let setup = format!("{base_url}/setup/ws/1");
+    let setup = format!("{}/setup/ws/1", origins.setup());
+    let idmsa = origins.idmsa();
     let mut data = json!({
         "dsInfo": ds,
         "hasMinimumDeviceForPhotosWeb": true,
@@ -260,8 +273,8 @@ pub(crate) fn account_data(acc: &FakeAccount, trusted: bool, base_url: &str) -> 
         "configBag": {
             "urls": {
                 "accountLogin": format!("{setup}/accountLogin"),
-                "accountLoginUI": format!("{base_url}/appleauth/auth/signin?widgetKey="),
-                "accountAuthorizeUI": format!("{base_url}/appleauth/auth/authorize/signin?client_id="),
+                "accountLoginUI": format!("{idmsa}/appleauth/auth/signin?widgetKey="),
+                "accountAuthorizeUI": format!("{idmsa}/appleauth/auth/authorize/signin?client_id="),
                 "getICloudTerms": format!("{setup}/getTerms"),
                 "repairDone": format!("{setup}/repairDone")
             },
@@ -289,10 +302,19 @@ pub(crate) fn account_data(acc: &FakeAccount, trusted: bool, base_url: &str) -> 
 mod tests {
     use super::*;
 
+    fn origins(apple: bool) -> Origins {
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 1));
+        if apple {
+            Origins::apple(addr)
+        } else {
+            Origins::plain(addr)
+        }
+    }
+
     #[test]
     fn untrusted_hsa2_requires_2fa() {
         let acc = FakeAccount::new("a@b.c", "p");
-        let d = account_data(&acc, false, "http://127.0.0.1:1");
+        let d = account_data(&acc, false, &origins(false));
         assert_eq!(d["dsInfo"]["hsaVersion"], 2);
         assert_eq!(d["dsInfo"]["hasICloudQualifyingDevice"], true);
         assert_eq!(d["hsaTrustedBrowser"], false);
@@ -302,12 +324,42 @@ mod tests {
             "http://127.0.0.1:1"
         );
         assert_eq!(d["webservices"]["schoolwork"], json!({}));
+        assert_eq!(
+            d["configBag"]["urls"]["accountLogin"],
+            "http://127.0.0.1:1/setup/ws/1/accountLogin"
+        );
+    }
+
+    #[test]
+    fn apple_mode_announces_apple_urls() {
+        let acc = FakeAccount::new("a@b.c", "p");
+        let d = account_data(&acc, true, &origins(true));
+        let ws = &d["webservices"];
+        assert_eq!(
+            ws["ckdatabasews"]["url"],
+            "https://p61-ckdatabasews.icloud.com:1"
+        );
+        assert_eq!(ws["photos"]["url"], "https://p61-photosws.icloud.com:1");
+        assert_eq!(
+            ws["photos"]["uploadUrl"],
+            "https://p61-uploadphotosws.icloud.com:1"
+        );
+        assert_eq!(ws["account"]["url"], "https://p61-setup.icloud.com:1");
+        let urls = &d["configBag"]["urls"];
+        assert_eq!(
+            urls["accountLogin"],
+            "https://setup.icloud.com/setup/ws/1/accountLogin"
+        );
+        assert_eq!(
+            urls["accountLoginUI"],
+            "https://idmsa.apple.com/appleauth/auth/signin?widgetKey="
+        );
     }
 
     #[test]
     fn non_2fa_has_no_hsa_keys() {
         let acc = FakeAccount::new("a@b.c", "p").without_two_factor();
-        let d = account_data(&acc, true, "http://x");
+        let d = account_data(&acc, true, &origins(false));
         assert!(d["dsInfo"].get("hsaVersion").is_none());
         assert!(d.get("hsaTrustedBrowser").is_none());
         assert!(d.get("hsaChallengeRequired").is_none());

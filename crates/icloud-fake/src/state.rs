@@ -12,6 +12,7 @@ use sha2::Digest as _;
 use crate::account::{FakeAccount, SharedPlacement};
 use crate::cdn::{UrlSigner, now_secs};
 use crate::library::FakeLibrary;
+use crate::origins::Origins;
 use crate::srp::{self, Group, ServerEphemeral};
 use crate::zone::{Db, Zone};
 
@@ -170,8 +171,9 @@ pub(crate) struct PendingWeb {
 pub(crate) struct State {
     /// SRP group.
     pub(crate) group: Group,
-    /// `http://127.0.0.1:PORT`.
-    pub(crate) base_url: String,
+    /// Where the services live, as the request being answered sees them: the router sets
+    /// them per request ([`Origins::at`] its host), so URLs and cookie domains follow its region.
+    pub(crate) origins: Origins,
     /// Accounts by lower-cased Apple ID.
     pub(crate) accounts: HashMap<String, AccountState>,
     /// Sign-in attempts by `c`.
@@ -236,7 +238,7 @@ fn account_zones(key: &str, cfg: &mut FakeAccount) -> Vec<Zone> {
 
 impl State {
     /// Builds the state, deriving each account's verifier (PBKDF2 runs here, once).
-    pub(crate) fn new(accounts: Vec<FakeAccount>) -> Self {
+    pub(crate) fn new(accounts: Vec<FakeAccount>, origins: Origins) -> Self {
         let group = Group::rfc5054_2048();
         let mut zones = Vec::new();
         let mut db_counters = HashMap::new();
@@ -267,7 +269,7 @@ impl State {
             .collect();
         State {
             group,
-            base_url: String::new(),
+            origins,
             accounts,
             attempts: HashMap::new(),
             sessions: HashMap::new(),
@@ -288,7 +290,7 @@ impl State {
     /// Returns a signer for download URLs rendered now.
     pub(crate) fn signer(&self) -> UrlSigner {
         UrlSigner {
-            base: self.base_url.clone(),
+            base: self.origins.cdn(),
             secret: self.cdn_secret,
             expires: now_secs() + self.url_lifetime.as_secs(),
             generation: self.url_generation,

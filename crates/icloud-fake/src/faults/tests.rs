@@ -246,6 +246,7 @@ fn request_keys_ignore_the_query_but_not_the_range() {
             .into_iter()
             .collect(),
         body: Vec::new(),
+        ..Req::default()
     };
     assert_eq!(
         request_key(&req("e=1", None)),
@@ -267,6 +268,7 @@ fn download(range: Option<&str>) -> Req {
             .into_iter()
             .collect(),
         body: Vec::new(),
+        ..Req::default()
     }
 }
 

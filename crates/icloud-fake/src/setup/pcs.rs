@@ -117,7 +117,7 @@ fn attached(state: &mut State, key: &str, lifetime: std::time::Duration) -> Repl
             &value,
             Some(lifetime),
         );
-        reply = reply.cookie(&cookie);
+        reply = reply.cookie(&cookie, &state.origins);
     }
     reply
 }

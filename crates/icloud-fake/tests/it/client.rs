@@ -1,5 +1,6 @@
 //! A tiny blocking HTTP/1.1 client with a cookie jar, and the client half of Apple's SRP, so
-//! the tests drive the fake over real sockets without pulling in an HTTP client crate.
+//! the tests drive the fake over real sockets. Against a fake in HTTPS mode the same client
+//! sends through a reqwest client instead ([`Client::tls`]), to Apple's host names.
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -46,10 +47,26 @@ impl Resp {
     }
 }
 
+/// How a [`Client`] reaches the fake.
+#[derive(Clone, Debug, Default)]
+pub enum Transport {
+    /// Raw HTTP/1.1 over TCP to `base`; the client's own jar sends every cookie.
+    #[default]
+    Plain,
+    /// HTTPS through this reqwest client to Apple's host names (idmsa paths to
+    /// `idmsa.apple.com`, setup to `setup.icloud.com`, CloudKit to the announced
+    /// `ckdatabasews` URL); reqwest's own jar, if enabled, sends the cookies.
+    Tls(reqwest::blocking::Client),
+}
+
 /// A client with Apple-ish session data (scnt, session id, tokens) and a cookie jar.
 #[derive(Clone, Debug, Default)]
 pub struct Client {
     pub base: String,
+    pub transport: Transport,
+    /// CloudKit's origin from the last `accountLogin` (HTTPS mode).
+    pub ck_base: Option<String>,
+    /// Every cookie set so far, by name (sent by the client itself only over `Plain`).
     pub cookies: BTreeMap<String, String>,
     pub scnt: Option<String>,
     pub session_id: Option<String>,
@@ -65,14 +82,80 @@ impl Client {
         }
     }
 
-    /// Sends a raw request and returns the response; stores cookies and Apple session headers.
+    /// Returns a client that sends through `http` (built for the fake's CA and host names).
+    pub fn tls(http: reqwest::blocking::Client) -> Self {
+        Client {
+            base: "https://www.icloud.com".to_owned(),
+            transport: Transport::Tls(http),
+            ..Client::default()
+        }
+    }
+
+    /// Sends a request to `target` (a path, or an absolute URL) and returns the response;
+    /// stores cookies and Apple session headers.
     pub fn send(
         &mut self,
         method: &str,
-        path: &str,
+        target: &str,
         headers: &[(&str, String)],
         body: Option<&str>,
     ) -> Resp {
+        let resp = match &self.transport {
+            Transport::Plain => self.send_plain(method, target, headers, body),
+            Transport::Tls(http) => send_tls(http, method, &self.url(target), headers, body),
+        };
+        for line in resp.set_cookies() {
+            let first = line.split(';').next().unwrap_or_default();
+            if let Some((k, v)) = first.split_once('=') {
+                self.cookies.insert(k.to_owned(), v.to_owned());
+            }
+        }
+        let capture = |name: &str| {
+            resp.header(name)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        self.scnt = capture("scnt").or(self.scnt.take());
+        self.session_id = capture("X-Apple-ID-Session-Id").or(self.session_id.take());
+        self.session_token = capture("X-Apple-Session-Token").or(self.session_token.take());
+        self.trust_token = capture("X-Apple-TwoSV-Trust-Token").or(self.trust_token.take());
+        resp
+    }
+
+    /// Returns the absolute URL of `target` over `Tls`: Apple's host for the path's service.
+    fn url(&self, target: &str) -> String {
+        if target.starts_with("https://") || target.starts_with("http://") {
+            return target.to_owned();
+        }
+        let origin = if target.starts_with("/appleauth/auth") {
+            "https://idmsa.apple.com"
+        } else if target.starts_with("/setup/ws/1/") {
+            "https://setup.icloud.com"
+        } else if target.starts_with("/database/") {
+            self.ck_base
+                .as_deref()
+                .expect("accountLogin before CloudKit")
+        } else {
+            &self.base
+        };
+        format!("{origin}{target}")
+    }
+
+    /// Sends over raw HTTP/1.1 to `base`, with this client's cookies.
+    fn send_plain(
+        &self,
+        method: &str,
+        target: &str,
+        headers: &[(&str, String)],
+        body: Option<&str>,
+    ) -> Resp {
+        let path = if target.contains("://") {
+            target
+                .strip_prefix(&self.base)
+                .unwrap_or_else(|| panic!("{target} is not on {}", self.base))
+        } else {
+            target
+        };
         let host = self.base.trim_start_matches("http://").to_owned();
         let mut stream = TcpStream::connect(&host).expect("connect");
         let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
@@ -107,27 +190,11 @@ impl Client {
             .filter_map(|l| l.split_once(':'))
             .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
             .collect();
-        let resp = Resp {
+        Resp {
             status,
             headers,
             body: raw[split + 4..].to_vec(),
-        };
-        for line in resp.set_cookies() {
-            let first = line.split(';').next().unwrap_or_default();
-            if let Some((k, v)) = first.split_once('=') {
-                self.cookies.insert(k.to_owned(), v.to_owned());
-            }
         }
-        let capture = |name: &str| {
-            resp.header(name)
-                .filter(|v| !v.is_empty())
-                .map(str::to_owned)
-        };
-        self.scnt = capture("scnt").or(self.scnt.take());
-        self.session_id = capture("X-Apple-ID-Session-Id").or(self.session_id.take());
-        self.session_token = capture("X-Apple-Session-Token").or(self.session_token.take());
-        self.trust_token = capture("X-Apple-TwoSV-Trust-Token").or(self.trust_token.take());
-        resp
     }
 
     /// The §3.2 auth headers.
@@ -219,13 +286,18 @@ impl Client {
     /// Signs in (the account must not use 2FA) and completes `accountLogin`: the jar then holds
     /// the web cookies CloudKit requires.
     pub fn signed_in(base: &str, account: &str, password: &str) -> Self {
-        let mut c = Client::new(base);
+        Client::new(base).sign_in_fully(account, password)
+    }
+
+    /// Like [`Client::signed_in`], starting from this client (e.g. one over `Tls`).
+    pub fn sign_in_fully(mut self, account: &str, password: &str) -> Self {
+        let c = &mut self;
         let complete = c.sign_in(account, password);
         assert_eq!(complete.status, 200, "sign-in: {}", complete.text());
         let login = c.account_login();
         assert_eq!(login.status, 200, "accountLogin: {}", login.text());
         assert!(c.cookies.contains_key("X-APPLE-WEBAUTH-TOKEN"));
-        c
+        self
     }
 
     /// POSTs `body` to CloudKit endpoint `endpoint` of database `db` with icloudpd's query
@@ -245,11 +317,7 @@ impl Client {
 
     /// GETs an absolute URL of this server (a download URL) with extra headers.
     pub fn get_url(&mut self, url: &str, headers: &[(&str, String)]) -> Resp {
-        let path = url
-            .strip_prefix(&self.base)
-            .unwrap_or_else(|| panic!("{url} is not on {}", self.base))
-            .to_owned();
-        self.send("GET", &path, headers, None)
+        self.send("GET", url, headers, None)
     }
 
     /// accountLogin with the captured tokens.
@@ -260,7 +328,44 @@ impl Client {
             "extended_login": true,
             "trustToken": self.trust_token.clone().unwrap_or_default()
         });
-        self.setup("POST", "accountLogin", Some(body))
+        let resp = self.setup("POST", "accountLogin", Some(body));
+        let ck = resp.json()["webservices"]["ckdatabasews"]["url"].clone();
+        self.ck_base = ck.as_str().map(str::to_owned).or(self.ck_base.take());
+        resp
+    }
+}
+
+/// Sends one request through reqwest.
+fn send_tls(
+    http: &reqwest::blocking::Client,
+    method: &str,
+    url: &str,
+    headers: &[(&str, String)],
+    body: Option<&str>,
+) -> Resp {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+    let mut req = http.request(method, url);
+    for (k, v) in headers {
+        req = req.header(*k, v);
+    }
+    if let Some(body) = body {
+        req = req.body(body.to_owned());
+    }
+    let resp = req.send().unwrap_or_else(|e| panic!("{url}: {e:?}"));
+    let status = resp.status().as_u16();
+    let headers = resp
+        .headers()
+        .iter()
+        .map(|(k, v)| {
+            let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
+            (k.as_str().to_owned(), v)
+        })
+        .collect();
+    let body = resp.bytes().expect("body").to_vec();
+    Resp {
+        status,
+        headers,
+        body,
     }
 }
 

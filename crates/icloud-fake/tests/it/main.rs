@@ -5,6 +5,7 @@ mod client;
 mod cloudkit;
 mod downloads;
 mod faults;
+mod https;
 mod lookup;
 mod paging;
 mod photo_faults;
@@ -125,7 +126,18 @@ fn binary_serves_a_generated_library_quietly() {
 
 /// Starts the `icloud-fake` binary with `args`; returns it and the URL it printed first.
 fn spawn_binary(args: &[&str]) -> (std::process::Child, String) {
-    use std::io::{BufRead, BufReader};
+    let (child, mut stdout) = spawn_binary_with_stdout(args);
+    let line = read_line(&mut stdout);
+    (child, line)
+}
+
+/// Starts the `icloud-fake` binary with `args`; returns it and its buffered stdout.
+pub fn spawn_binary_with_stdout(
+    args: &[&str],
+) -> (
+    std::process::Child,
+    std::io::BufReader<std::process::ChildStdout>,
+) {
     use std::process::{Command, Stdio};
     let mut child = Command::new(env!("CARGO_BIN_EXE_icloud-fake"))
         .args(args)
@@ -134,9 +146,13 @@ fn spawn_binary(args: &[&str]) -> (std::process::Child, String) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
+    let stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    (child, stdout)
+}
+
+/// Reads one line, without its line end.
+pub fn read_line(reader: &mut impl std::io::BufRead) -> String {
     let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("line");
-    (child, line.trim_end().to_owned())
+    reader.read_line(&mut line).expect("line");
+    line.trim_end().to_owned()
 }
