@@ -1,5 +1,6 @@
 //! End-to-end tests: the libraries composed exactly as an embedder would, against `icloud-fake`.
 
+mod apple_hosts;
 mod photos;
 mod sign_in;
 

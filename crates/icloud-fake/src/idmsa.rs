@@ -266,7 +266,7 @@ fn complete(state: &mut State, req: &Req) -> (Option<String>, Reply) {
         .escrow
         .filter(|_| trusted && cfg.factor == SecondFactor::TwoFactor && !cfg.needs_repair);
     let level = if escrow.is_some() {
-        Level::Untrusted
+        Level::EscrowPending
     } else {
         level
     };
@@ -498,7 +498,7 @@ fn code_accepted(
             if let Some(session) = state.sessions.get_mut(sid) {
                 session.escrow = Some(EscrowDue::default());
             }
-            Level::Untrusted
+            Level::EscrowPending
         }
         None => Level::Trusted,
     };

@@ -66,7 +66,10 @@ fn account_login(state: &mut State, req: &Req) -> Reply {
     let trust_ok = body["trustToken"]
         .as_str()
         .is_some_and(|t| state.trust_token_valid(&key, t));
-    let trusted = level == Level::Trusted || trust_ok || acc.factor == SecondFactor::None;
+    // A token issued while the escrow proof is owed stays untrusted, trust token or not.
+    let trusted = level == Level::Trusted
+        || (trust_ok && level != Level::EscrowPending)
+        || acc.factor == SecondFactor::None;
     let data = shapes::account_data(&acc, trusted, &state.origins);
     let mut reply = Reply::json(200, CT_SETUP_JSON, &data);
     for cookie in common_cookies(&acc.dsid) {
@@ -157,15 +160,18 @@ fn trusted_cookies(state: &State, key: &str, web_token: &str) -> Vec<Cookie> {
     }
     if acc.cfg.factor == SecondFactor::TwoFactor {
         let value = format!("\"v=1:t=AQ==BST_IAAAAAAABLw{}~~\"", hex_ident(12));
-        let left = acc
-            .trust_expires
-            .and_then(|t| t.duration_since(std::time::SystemTime::now()).ok())
-            .unwrap_or(acc.cfg.trust_lifetime);
-        out.push(Cookie::setup(
-            "X-APPLE-WEBAUTH-HSA-TRUST-FAKEKB0000000000000000000000",
-            &value,
-            Some(left),
-        ));
+        // The cookie lives as long as the latest trust token; none once that expired.
+        let left = match acc.trust_expires {
+            Some(t) => t.duration_since(std::time::SystemTime::now()).ok(),
+            None => Some(acc.cfg.trust_lifetime),
+        };
+        if let Some(left) = left {
+            out.push(Cookie::setup(
+                "X-APPLE-WEBAUTH-HSA-TRUST-FAKEKB0000000000000000000000",
+                &value,
+                Some(left),
+            ));
+        }
     }
     out
 }

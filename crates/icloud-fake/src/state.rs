@@ -124,6 +124,9 @@ pub(crate) enum Level {
     Trusted,
     /// Waiting for `repair/complete`: `accountLogin` refuses it.
     NeedsRepair,
+    /// Issued while the session owes the escrow proof: `accountLogin` answers the untrusted
+    /// body even with a valid trust token.
+    EscrowPending,
 }
 
 /// An issued `X-Apple-Session-Token`.

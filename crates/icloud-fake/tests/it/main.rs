@@ -6,6 +6,7 @@ mod cloudkit;
 mod downloads;
 mod faults;
 mod https;
+mod knobs_2026;
 mod lookup;
 mod paging;
 mod photo_faults;

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod apple_2026;
+mod apple_hosts;
 mod args;
 mod auth_only;
 mod download;
