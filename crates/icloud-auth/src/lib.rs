@@ -15,6 +15,19 @@
 //!   reads and writes Python icloudpd's cookie directory (`~/.pyicloud`), so a user switching
 //!   between the two programs keeps the trusted session; [`MemorySessionStore`] is for tests.
 //!
+//! - [`Network`] says how the HTTP clients reach Apple beyond the defaults (the operating
+//!   system's certificate store plus bundled roots, system DNS, `HTTPS_PROXY`/`NO_PROXY`):
+//!   extra root certificates and host overrides, e.g. to reach `icloud-fake --https` under
+//!   Apple's real host names. Sessions hand it on to the clients of their web services.
+//!
+//! What Apple changed in 2026 is handled inside the sign-in: the escrow password proof Apple
+//! may ask for after the code or at a sign-in with a trust token, and the 409 answers that mean
+//! success. Two things are left to the caller because they involve the account holder:
+//! [`Error::AccountActionRequired`] (something to do on icloud.com first), and Advanced Data
+//! Protection accounts, whose session needs the photos keys from one of the account's devices
+//! ([`Session::ensure_pcs`], which reports when the person should approve the request). Before
+//! the trust of a session runs out, [`Session::trust_expires`] says when.
+//!
 //! The library never prompts, prints or retries a sign-in: the caller decides how to obtain a
 //! password or a code. Errors are one [`Error`] enum with [`Error::retry_class`] and
 //! [`Error::needs_reauth`]; secrets never appear in errors, logs or `Debug` output.

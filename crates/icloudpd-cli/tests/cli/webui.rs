@@ -278,3 +278,49 @@ fn sms_code_requested_in_a_browser() {
     assert_eq!(fake.count("POST", "/verify/phone/securitycode"), 1);
     assert_eq!(fake.count("GET", "/2sv/trust"), 1);
 }
+
+#[test]
+fn the_adp_approval_and_the_trust_expiry_are_shown_in_a_browser() {
+    let fake = fake([FakeAccount::new(USER, PASSWORD)
+        .adp(true)
+        .pcs_polls_before_consent(1)
+        .library(icloud_fake::FakeLibrary::generated(3, 1))]);
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = command(Some(&fake));
+    cmd.args(["-u", USER])
+        .args(["--password-provider", "webui", "--mfa-provider", "webui"])
+        .args(["--webui-port", "0", "--watch-with-interval", "3600"])
+        .args(["--cookie-directory", &cookie_dir(&dir.path().join("c"))])
+        .args(["--directory", &cookie_dir(&dir.path().join("photos"))]);
+    let mut icloudpd = Running::spawn(cmd);
+    let url = format!("http://{}/", icloudpd.web_addr());
+    let browser = Browser::start();
+    browser.goto(&url);
+
+    browser.type_into("input[name=password]", PASSWORD);
+    browser.click("form[action='/password'] button");
+    browser.wait_for_text("Two-Factor code for jdoe@gmail.com");
+    browser.type_into("input[name=code]", &delivered_code(&fake));
+    browser.click("form[action='/code'] button");
+    // Apple waits for a device: the page says what to do.
+    browser.wait_for_text("approve the request to access your iCloud data on the web");
+    // Then the sync runs, and the page shows until when Apple trusts the session.
+    browser.wait_for_text("Apple trusts the session of jdoe@gmail.com until ");
+    // The fake trusts for 60 days from the code, a few seconds ago (midnight may be between).
+    let days: Vec<String> = [0, 60]
+        .iter()
+        .map(|s| {
+            (chrono::Local::now() + chrono::Duration::days(60) - chrono::Duration::seconds(*s))
+                .date_naive()
+                .to_string()
+        })
+        .collect();
+    let text = browser.page_text();
+    assert!(days.iter().any(|d| text.contains(d)), "{days:?} in {text}");
+    icloudpd.wait_for("Waiting for 3600 sec...");
+    assert!(
+        !browser.page_text().contains("approve the request"),
+        "the notice goes once the keys came: {}",
+        browser.page_text()
+    );
+}
