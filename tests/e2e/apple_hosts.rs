@@ -137,7 +137,7 @@ async fn sign_in_reuse_after_a_restart_reauthentication_and_downloads_under_appl
 #[tokio::test]
 async fn without_the_fakes_ca_the_certificate_is_refused_with_its_reason() {
     let fake = https_fake();
-    let mut network = icloud_auth::Network::default();
+    let mut network = icloud_auth::Network::default().no_proxy();
     for (host, addr) in fake.host_overrides() {
         network = network.resolve(host, addr);
     }

@@ -33,7 +33,8 @@ pub fn network_for_apple_hosts(fake: &FakeICloud) -> Network {
     let pem = fake
         .ca_certificate_pem()
         .expect("the fake serves HTTPS under Apple's host names");
-    let mut network = Network::default();
+    // Straight to the fake: a proxy from the environment would resolve Apple's names itself.
+    let mut network = Network::default().no_proxy();
     for cert in Certificate::from_pem_bundle(&pem).expect("the fake's CA is PEM") {
         network = network.add_root_certificate(cert);
     }

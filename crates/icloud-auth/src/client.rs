@@ -7,7 +7,7 @@ use secrecy::SecretString;
 
 use crate::conn::Conn;
 use crate::endpoints::{Endpoints, Region};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::network::{Certificate, Network};
 use crate::signin::{self, SignIn};
 use crate::store::SessionStore;
@@ -72,10 +72,16 @@ impl AuthClient {
 
     /// Resumes the session stored for `apple_id`, if any, by asking Apple to validate it.
     ///
-    /// Returns `Ok(None)` when there is no stored session or Apple no longer accepts it: then a
-    /// password is needed ([`AuthClient::sign_in`]). The stored trust token survives, so a
-    /// sign-in within its lifetime needs no second factor. Transport errors and throttling are
-    /// returned as errors, not as `None`.
+    /// Returns `Ok(Some(SignIn::Complete(_)))` for a trusted session, and `Ok(None)` when
+    /// there is no stored session, Apple no longer accepts it, or it is not trusted (a second
+    /// factor would be needed): then a password is needed ([`AuthClient::sign_in`]). The stored
+    /// trust token survives, so a sign-in within its lifetime needs no second factor.
+    ///
+    /// # Errors
+    ///
+    /// Transport errors and throttling ([`Error::Transport`](crate::Error::Transport),
+    /// [`Error::Throttled`](crate::Error::Throttled)) are returned as errors, not as `None`;
+    /// [`Error::Store`](crate::Error::Store) when the stored session cannot be read or written.
     pub async fn resume(
         &self,
         apple_id: &str,
@@ -87,8 +93,23 @@ impl AuthClient {
 
     /// Signs in with a password (SRP; the password never leaves this process).
     ///
-    /// Sends the stored trust token, so Apple skips the second factor while it is valid.
-    /// Never retried: Apple rate-limits repeated sign-ins.
+    /// Sends the stored trust token, so Apple skips the second factor while it is valid; the
+    /// escrow password proof Apple may ask for then is answered here. Never retried: Apple
+    /// rate-limits repeated sign-ins.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidCredentials`](crate::Error::InvalidCredentials),
+    ///   [`Error::AccountLocked`](crate::Error::AccountLocked),
+    ///   [`Error::SrpInitRejected`](crate::Error::SrpInitRejected),
+    ///   [`Error::SignInRefused`](crate::Error::SignInRefused): Apple refused the password step;
+    /// - [`Error::UnsupportedAuthMethod`](crate::Error::UnsupportedAuthMethod): FIDO keys;
+    /// - [`Error::EscrowFailed`](crate::Error::EscrowFailed): the escrow proof was refused;
+    /// - [`Error::AccountActionRequired`](crate::Error::AccountActionRequired): something must be
+    ///   done on icloud.com first;
+    /// - [`Error::WrongRegion`](crate::Error::WrongRegion),
+    ///   [`Error::InvalidAuthToken`](crate::Error::InvalidAuthToken): `accountLogin` refused;
+    /// - transport, throttling and store errors as [`AuthClient::resume`].
     pub async fn sign_in(
         &self,
         apple_id: &str,
@@ -146,22 +167,23 @@ impl AuthClientBuilder {
     }
 
     /// Sets how the client reaches Apple: extra root certificates and host overrides (default:
-    /// none; the system's certificate store, bundled roots, DNS and proxy settings). Sessions
-    /// signed in with this client hand the same settings on to the clients of their web
-    /// services ([`crate::Session::network`]).
+    /// [`Network::default`], which adds nothing to the system's certificate store, bundled
+    /// roots, DNS and proxy settings). Sessions signed in with this client hand the same
+    /// settings on to the clients of their web services ([`crate::Session::network`]).
     pub fn network(mut self, network: Network) -> Self {
         self.network = network;
         self
     }
 
-    /// Trusts `cert` as a root in addition to the system's and the bundled ones; see
-    /// [`Network::add_root_certificate`].
+    /// Trusts `cert` as a root in addition to the system's and the bundled ones (default: no
+    /// extra root); see [`Network::add_root_certificate`].
     pub fn add_root_certificate(mut self, cert: Certificate) -> Self {
         self.network = self.network.add_root_certificate(cert);
         self
     }
 
-    /// Connects to `addr` for `host` instead of asking DNS; see [`Network::resolve`].
+    /// Connects to `addr` for `host` instead of asking DNS (default: no override); see
+    /// [`Network::resolve`].
     pub fn resolve(mut self, host: impl Into<String>, addr: std::net::SocketAddr) -> Self {
         self.network = self.network.resolve(host, addr);
         self
@@ -172,12 +194,18 @@ impl AuthClientBuilder {
     /// # Errors
     ///
     /// Returns [`Error::Config`](crate::Error::Config) when the endpoint overrides of the
-    /// environment are not valid base URLs.
+    /// environment are not valid base URLs, or the HTTP client cannot be built with the
+    /// network settings (a root certificate the TLS library refuses).
     pub fn build(self) -> Result<AuthClient> {
         let endpoints = match self.endpoints {
             Some(e) => e,
             None => Endpoints::from_env(self.region)?,
         };
+        // Settings the TLS library refuses fail here, not at the first request.
+        self.network
+            .configure(reqwest::Client::builder())?
+            .build()
+            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
         Ok(AuthClient {
             config: Arc::new(ClientConfig {
                 endpoints,

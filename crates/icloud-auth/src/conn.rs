@@ -322,13 +322,26 @@ pub(crate) struct ApiError {
 }
 
 impl Reply {
-    /// Returns `true` if the answer sets a cookie called `name`.
+    /// Returns `true` if the answer sets a cookie called `name` to a value (a `Set-Cookie`
+    /// that deletes it, with an empty value or `Max-Age=0`, does not count).
     pub(crate) fn sets_cookie(&self, name: &str) -> bool {
         self.headers
             .get_all("set-cookie")
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .any(|c| c.split_once('=').is_some_and(|(n, _)| n.trim() == name))
+            .any(|c| {
+                let mut parts = c.split(';');
+                let Some((n, value)) = parts.next().and_then(|p| p.split_once('=')) else {
+                    return false;
+                };
+                let deletes = parts.any(|attr| {
+                    attr.split_once('=').is_some_and(|(k, v)| {
+                        k.trim().eq_ignore_ascii_case("max-age")
+                            && v.trim().parse::<i64>().is_ok_and(|age| age <= 0)
+                    })
+                });
+                n.trim() == name && !value.trim().trim_matches('"').is_empty() && !deletes
+            })
     }
 
     /// Returns the Content-Type without parameters, lowercased.
@@ -418,6 +431,13 @@ impl Reply {
     /// [`Reply::json`]), so that big answers are parsed once.
     pub(crate) fn api_error_in(&self, parsed: Option<&Value>) -> Option<ApiError> {
         let status = self.status.as_u16();
+        if status == 423 {
+            // Missing or expired PCS cookies, whatever the body says.
+            return Some(ApiError {
+                code: "423".to_owned(),
+                reason: "Missing PCS cookies from the request".to_owned(),
+            });
+        }
         if status >= 400 && (!self.is_json_type() || matches!(status, 421 | 450 | 500)) {
             let reason = if matches!(status, 421 | 450 | 500) {
                 "Authentication required for Account.".to_owned()
@@ -519,6 +539,38 @@ mod tests {
             status: StatusCode::from_u16(status).unwrap(),
             headers,
             body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn a_cookie_counts_as_set_unless_it_is_deleted() {
+        let mut r = reply(200, "application/json", "{}");
+        for line in [
+            "X-APPLE-WEBAUTH-REPAIR=\"\";Max-Age=0;Path=/",
+            "X-APPLE-WEBAUTH-REPAIR=;Path=/",
+            "OTHER=\"v=1\";Path=/",
+        ] {
+            r.headers
+                .append("set-cookie", HeaderValue::from_str(line).unwrap());
+        }
+        assert!(!r.sets_cookie("X-APPLE-WEBAUTH-REPAIR"));
+        assert!(r.sets_cookie("OTHER"));
+        r.headers.append(
+            "set-cookie",
+            HeaderValue::from_static("X-APPLE-WEBAUTH-REPAIR=\"v=1:t=x\";Path=/;Max-Age=60"),
+        );
+        assert!(r.sets_cookie("X-APPLE-WEBAUTH-REPAIR"));
+    }
+
+    #[test]
+    fn a_423_means_pcs_cookies_whatever_the_body() {
+        for body in [
+            "{}",
+            r#"{"errorReason":"Missing PCS cookies from the request","errorCode":423}"#,
+        ] {
+            let e = reply(423, "application/json", body).api_error().unwrap();
+            assert_eq!(e.code, "423");
+            assert!(matches!(e.into_error(), Error::PcsRequired));
         }
     }
 

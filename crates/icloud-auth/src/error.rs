@@ -180,7 +180,9 @@ impl Error {
     }
 
     /// Returns `true` when the session is gone and the holder of the credentials must sign in
-    /// again. Re-authentication is never done silently by this crate.
+    /// again. Re-authentication is never done silently by this crate. For
+    /// [`Error::PcsRequired`] the web session still holds: [`crate::AuthClient::resume`] then
+    /// [`crate::Session::ensure_pcs`] is enough, no password needed.
     pub fn needs_reauth(&self) -> bool {
         matches!(
             self,

@@ -37,10 +37,12 @@ impl Certificate {
     ///
     /// # Errors
     ///
-    /// Returns [`Error::Config`] when the bytes are empty or not a DER `SEQUENCE`.
+    /// Returns [`Error::Config`] when the bytes are not one DER `SEQUENCE` (what a certificate
+    /// is); the TLS library checks the rest when the client is built
+    /// ([`crate::AuthClientBuilder::build`]).
     pub fn from_der(der: impl Into<Vec<u8>>) -> Result<Certificate> {
         let der = der.into();
-        if der.first() != Some(&0x30) {
+        if der_sequence_len(&der) != Some(der.len()) {
             return Err(Error::Config(
                 "root certificate is not DER-encoded".to_owned(),
             ));
@@ -84,6 +86,26 @@ impl Certificate {
     }
 }
 
+/// Returns the total length (header included) of the DER `SEQUENCE` at the start of `der`.
+fn der_sequence_len(der: &[u8]) -> Option<usize> {
+    let (&tag, rest) = der.split_first()?;
+    let (&first, rest) = rest.split_first()?;
+    if tag != 0x30 {
+        return None;
+    }
+    if first < 0x80 {
+        return Some(2 + usize::from(first));
+    }
+    let n = usize::from(first & 0x7f);
+    if n == 0 || n > 4 || rest.len() < n {
+        return None;
+    }
+    let len = rest[..n]
+        .iter()
+        .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+    Some(2 + n + len)
+}
+
 /// One host override: a host name (or `*.domain` for every name below `domain`) and the
 /// address to connect to instead of what DNS says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,6 +146,7 @@ impl HostOverride {
 pub struct Network {
     roots: Vec<Certificate>,
     overrides: Vec<HostOverride>,
+    no_proxy: bool,
 }
 
 impl Network {
@@ -133,16 +156,24 @@ impl Network {
         self
     }
 
-    /// Connects to `addr` for host `host` instead of asking DNS. `host` is an exact name
-    /// (`idmsa.apple.com`) or `*.` and a domain (`*.icloud.com` covers every name below
-    /// `icloud.com`, not `icloud.com` itself). The first matching override wins. A port in the
-    /// URL wins over the port of `addr`; URLs without one (Apple's sign-in and setup URLs) use
-    /// `addr`'s.
+    /// Connects to `addr` for host `host` instead of asking DNS (default: no override). `host`
+    /// is an exact name (`idmsa.apple.com`) or `*.` and a domain (`*.icloud.com` covers every
+    /// name below `icloud.com`, not `icloud.com` itself). The first matching override wins. A
+    /// port in the URL wins over the port of `addr`; URLs without one (Apple's sign-in and
+    /// setup URLs) use `addr`'s. Requests sent through a proxy (`HTTPS_PROXY`) leave the name
+    /// to the proxy, so overrides apply to them only with [`Network::no_proxy`] or `NO_PROXY`.
     pub fn resolve(mut self, host: impl Into<String>, addr: SocketAddr) -> Self {
         self.overrides.push(HostOverride {
             pattern: host.into().to_ascii_lowercase(),
             addr,
         });
+        self
+    }
+
+    /// Ignores the proxy environment variables (default: `HTTPS_PROXY`, `HTTP_PROXY`,
+    /// `ALL_PROXY` and `NO_PROXY` are honoured): every connection goes straight to its host.
+    pub fn no_proxy(mut self) -> Self {
+        self.no_proxy = true;
         self
     }
 
@@ -173,6 +204,9 @@ impl Network {
             let cert = reqwest::Certificate::from_der(&root.der)
                 .map_err(|e| Error::Config(format!("root certificate refused: {e}")))?;
             builder = builder.add_root_certificate(cert);
+        }
+        if self.no_proxy {
+            builder = builder.no_proxy();
         }
         if !self.overrides.is_empty() {
             builder = builder.dns_resolver(Arc::new(Resolver {
@@ -229,6 +263,14 @@ mod tests {
             .is_err()
         );
         assert!(Certificate::from_der(vec![1, 2]).is_err());
+        assert!(Certificate::from_der(vec![0x30, 0x05, 0]).is_err(), "short");
+        assert!(
+            Certificate::from_der(vec![0x30, 0x00, 0]).is_err(),
+            "trailing bytes"
+        );
+        let mut long = vec![0x30, 0x82, 0x01, 0x00];
+        long.extend(std::iter::repeat_n(0u8, 256));
+        assert!(Certificate::from_der(long).is_ok());
     }
 
     #[test]

@@ -32,7 +32,8 @@ const PENDING: [&str; 3] = [
 pub struct PcsPolicy {
     /// Pause between two `requestPCS` polls (default 5 s; other clients use 5 to 10 s).
     pub interval: Duration,
-    /// Longest total wait before giving up (default 5 minutes).
+    /// Longest total wait before giving up (default 5 minutes). The last poll, once sent,
+    /// may take up to the client's request timeout more.
     pub timeout: Duration,
 }
 
@@ -46,14 +47,14 @@ impl Default for PcsPolicy {
 }
 
 impl PcsPolicy {
-    /// Returns the policy with `interval` between polls.
+    /// Returns the policy with `interval` between polls (default 5 s).
     #[must_use]
     pub fn interval(mut self, interval: Duration) -> Self {
         self.interval = interval;
         self
     }
 
-    /// Returns the policy with `timeout` as the longest wait.
+    /// Returns the policy with `timeout` as the longest wait (default 5 minutes).
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
@@ -65,8 +66,9 @@ impl PcsPolicy {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum PcsEvent {
-    /// Apple asked the account's devices to share the keys: the person should approve the
-    /// request on an iPhone, iPad or Mac signed in to the account. Reported once per call.
+    /// Apple put a consent request on the account's devices: the person should approve it on
+    /// an iPhone, iPad or Mac signed in to the account. Reported once, and only when no device
+    /// had consented yet (a renewal of the keys after consent needs nobody).
     ApproveOnDevice,
     /// Still waiting; `message` is Apple's.
     Waiting {
@@ -182,7 +184,6 @@ impl Session {
         if !state.web_access_allowed {
             return Err(Error::AdpWebAccessDisabled);
         }
-        let mut told = false;
         if !state.device_consented {
             if !self.request_device_consent().await? {
                 return Err(Error::PcsUnavailable {
@@ -190,9 +191,8 @@ impl Session {
                 });
             }
             on_event(PcsEvent::ApproveOnDevice);
-            told = true;
         }
-        let deadline = Instant::now() + policy.timeout;
+        let deadline = Instant::now().checked_add(policy.timeout);
         let mut first = true;
         loop {
             let body = json!({"appName": "photos", "derivedFromUserAction": first});
@@ -233,12 +233,11 @@ impl Session {
                 }
                 Err(e) => return Err(e),
             };
-            if !told {
-                on_event(PcsEvent::ApproveOnDevice);
-                told = true;
-            }
             on_event(PcsEvent::Waiting { message });
-            if Instant::now() + policy.interval > deadline {
+            let next = Instant::now().checked_add(policy.interval);
+            if matches!((next, deadline), (Some(next), Some(deadline)) if next > deadline)
+                || next.is_none()
+            {
                 return Err(Error::PcsUnavailable {
                     reason: format!(
                         "no device shared the keys within {} seconds",

@@ -345,7 +345,8 @@ impl Session {
         let err = err.into_error();
         if matches!(err, Error::PcsRequired) {
             if let Err(e) = self.inner.conn.forget_cookies(&crate::pcs::COOKIES) {
-                return e;
+                // The refusal matters more: it asks for new keys, which replace these.
+                tracing::warn!("cannot drop the refused PCS cookies: {e}");
             }
         }
         err

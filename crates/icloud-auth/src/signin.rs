@@ -48,7 +48,15 @@ pub(crate) async fn resume(conn: Arc<Conn>) -> Result<Option<SignIn>> {
     let Some(data) = reply.json() else {
         return Ok(None);
     };
-    Ok(Some(decide(conn, AccountData::new(data)?, None)))
+    match decide(conn, AccountData::new(data)?, None) {
+        complete @ SignIn::Complete(_) => Ok(Some(complete)),
+        // Valid but not trusted: a second factor would be needed, and Apple may then ask for
+        // the password again (escrow). Sign in with the password instead.
+        _ => {
+            tracing::debug!("the stored session is valid but not trusted");
+            Ok(None)
+        }
+    }
 }
 
 pub(crate) async fn sign_in(conn: Arc<Conn>, password: &SecretString) -> Result<SignIn> {

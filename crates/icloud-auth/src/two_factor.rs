@@ -73,6 +73,10 @@ impl TwoFactorChallenge {
     /// Returns the trusted phone numbers that can receive a code by SMS.
     ///
     /// A page Apple doesn't serve or that can't be read gives an empty list, as in icloudpd.
+    ///
+    /// # Errors
+    ///
+    /// Transport errors, throttling and store errors only.
     pub async fn trusted_phones(&self) -> Result<Vec<TrustedPhone>> {
         let url = self.conn.endpoints.auth();
         let req = self
@@ -90,6 +94,11 @@ impl TwoFactorChallenge {
     ///
     /// Call it once before asking the user for a device code; a new request invalidates the
     /// previous code.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CodeDeliveryFailed`] when Apple refuses; transport, throttling and store
+    /// errors.
     pub async fn request_code(&self) -> Result<()> {
         let url = format!(
             "{}/verify/trusteddevice/securitycode",
@@ -109,7 +118,12 @@ impl TwoFactorChallenge {
         }
     }
 
-    /// Sends a code by SMS to `phone`.
+    /// Sends a code by SMS to `phone` (a 409 counts as sent, as Apple answers since 2026).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CodeDeliveryFailed`] when Apple refuses; transport, throttling and store
+    /// errors.
     pub async fn send_sms(&self, phone: &TrustedPhone) -> Result<()> {
         let url = format!("{}/verify/phone", self.conn.endpoints.auth());
         let body = json!({"phoneNumber": phone_json(phone), "mode": "sms"});
@@ -125,8 +139,19 @@ impl TwoFactorChallenge {
 
     /// Submits a code shown on a trusted device, then trusts this session.
     ///
-    /// Returns [`Error::TwoFactorRejected`] for a wrong code and [`Error::TrustFailed`] when the
-    /// code was right but the session could not be trusted.
+    /// A 409 answer counts as accepted when it says `securityCode.valid` or brings a new
+    /// session token. When Apple then asks for the escrow password proof, it is answered with
+    /// the password of the sign-in.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::TwoFactorRejected`] for a wrong code;
+    /// - [`Error::TrustFailed`] when the code was right but the session could not be trusted;
+    /// - [`Error::EscrowFailed`] when the escrow proof was refused, [`Error::PasswordRequired`]
+    ///   when it was asked for and the challenge has no password (it came from a stored
+    ///   session);
+    /// - [`Error::AccountActionRequired`] when Apple wants something done on icloud.com first;
+    /// - transport, throttling and store errors.
     pub async fn submit_code(self, code: &str) -> Result<Session> {
         let url = format!(
             "{}/verify/trusteddevice/securitycode",
@@ -146,6 +171,10 @@ impl TwoFactorChallenge {
     }
 
     /// Submits a code received by SMS on `phone`, then trusts this session.
+    ///
+    /// # Errors
+    ///
+    /// As [`TwoFactorChallenge::submit_code`].
     pub async fn submit_sms_code(self, phone: &TrustedPhone, code: &str) -> Result<Session> {
         let url = format!("{}/verify/phone/securitycode", self.conn.endpoints.auth());
         let body = json!({

@@ -78,6 +78,9 @@ pub(crate) struct Adp {
     pub(crate) web_access: bool,
     /// `requestPCS` answers "pending" this many times after consent was asked for.
     pub(crate) polls_before_consent: u32,
+    /// `requestPCS` answers "pending" this many times when, after consent, the account holds
+    /// no live PCS cookie (the device uploads new keys without asking anybody).
+    pub(crate) polls_after_consent: u32,
     /// Lifetime of the `X-APPLE-WEBAUTH-PCS-Photos` / `-Sharing` cookies it hands out.
     pub(crate) cookie_lifetime: std::time::Duration,
 }
@@ -335,6 +338,7 @@ impl FakeAccount {
         self.adp = Some(Adp {
             web_access,
             polls_before_consent: 1,
+            polls_after_consent: 0,
             cookie_lifetime: std::time::Duration::from_secs(30 * 24 * 3600),
         });
         if !web_access {
@@ -349,6 +353,16 @@ impl FakeAccount {
     pub fn pcs_polls_before_consent(mut self, n: u32) -> Self {
         if let Some(adp) = &mut self.adp {
             adp.polls_before_consent = n;
+        }
+        self
+    }
+
+    /// Sets how many times `requestPCS` answers "pending" when new keys are asked for after
+    /// the device consented (default 0: at once). Only with [`FakeAccount::adp`].
+    #[must_use]
+    pub fn pcs_polls_after_consent(mut self, n: u32) -> Self {
+        if let Some(adp) = &mut self.adp {
+            adp.polls_after_consent = n;
         }
         self
     }

@@ -158,6 +158,8 @@ pub(crate) struct PcsState {
     pub(crate) consented: bool,
     /// `requestPCS` answers since consent was requested.
     pub(crate) polls: u32,
+    /// `requestPCS` answers since a renewal (after consent) began.
+    pub(crate) renewal_polls: u32,
 }
 
 /// An untrusted web login waiting for a 2SA code (`X-APPLE-WEBAUTH-HSA-LOGIN` cookie).
@@ -480,6 +482,14 @@ impl State {
         self.pcs_cookies
             .get(value)
             .is_some_and(|c| c.account == account && c.expires > Instant::now())
+    }
+
+    /// Returns whether `account` holds a live PCS cookie from `requestPCS`.
+    pub(crate) fn has_pcs_cookie(&self, account: &str) -> bool {
+        let now = Instant::now();
+        self.pcs_cookies
+            .values()
+            .any(|c| c.account == account && c.expires > now)
     }
 
     /// Invalidates every PCS cookie handed out by `requestPCS`.

@@ -96,7 +96,8 @@ impl From<AuthError> for CliError {
                 ));
             }
             AuthError::PcsUnavailable { reason } => format!(
-                "Advanced Data Protection is on for this Apple ID, and Apple did not give access to the photos: {reason}. Approve the request on one of your Apple devices when icloudpd asks for it, then run icloudpd again."
+                "Advanced Data Protection is on for this Apple ID, and Apple did not give access to the photos: {}. Approve the request on one of your Apple devices when icloudpd asks for it, then run icloudpd again.",
+                reason.trim_end_matches('.')
             ),
             AuthError::PcsRequired => {
                 "The Advanced Data Protection keys of this session expired; run icloudpd again to renew them.".to_owned()

@@ -146,10 +146,10 @@ impl Notifications {
     }
 
     /// Tells that Apple's trust of the session ends on `expires`, as
-    /// [`Notifications::mfa_required`] does.
-    pub async fn trust_expiring(&self, username: &str, expires: chrono::NaiveDate) {
+    /// [`Notifications::mfa_required`] does; `true` when the script ran or the e-mail went out.
+    pub async fn trust_expiring(&self, username: &str, expires: chrono::NaiveDate) -> bool {
         self.notify(username, Event::TrustExpiring { expires })
-            .await;
+            .await
     }
 
     /// Returns `true` if there is anyone to tell.
@@ -157,13 +157,13 @@ impl Notifications {
         self.script.is_some() || self.email.is_some()
     }
 
-    async fn notify(&self, username: &str, event: Event) {
+    /// Runs the script, then sends the e-mail; `true` when at least one of them worked.
+    async fn notify(&self, username: &str, event: Event) -> bool {
+        let mut told = false;
         if let Some(script) = &self.script {
             debug!(target: APP, "Executing notification script...");
-            report(
-                event,
-                run_script(script.clone(), event.environment(username)).await,
-            );
+            let ran = run_script(script.clone(), event.environment(username)).await;
+            told |= report(event, ran);
         }
         if let Some(email) = &self.email {
             match event {
@@ -174,21 +174,25 @@ impl Notifications {
                     info!(target: APP, "Sending 'trust expiring' notification via email...");
                 }
             }
-            report(event, email.send(username, event).await);
+            told |= report(event, email.send(username, event).await);
         }
+        told
     }
 }
 
-fn report(event: Event, result: Result<(), Failure>) {
-    if let Err(failure) = result {
-        match event {
-            Event::MfaRequired => error!(target: APP, "Notification of the required MFA failed"),
-            Event::TrustExpiring { .. } => {
-                error!(target: APP, "Notification of the expiring trust failed");
-            }
+/// Logs a failed notification (ERROR, then DEBUG the cause); `true` when it worked.
+fn report(event: Event, result: Result<(), Failure>) -> bool {
+    let Err(failure) = result else {
+        return true;
+    };
+    match event {
+        Event::MfaRequired => error!(target: APP, "Notification of the required MFA failed"),
+        Event::TrustExpiring { .. } => {
+            error!(target: APP, "Notification of the expiring trust failed");
         }
-        debug!(target: APP, "{failure}");
     }
+    debug!(target: APP, "{failure}");
+    false
 }
 
 /// Runs `script` as given (no shell, no arguments, the inherited environment plus `env`, the

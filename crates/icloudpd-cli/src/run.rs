@@ -73,7 +73,8 @@ pub async fn run(global: &GlobalArgs, users: &[UserSettings]) -> Result<(), CliE
                 }
             }
         }
-        if !stopped.is_empty() && stopped.iter().all(|s| *s) {
+        if global.watch_with_interval.is_some() && !stopped.is_empty() && stopped.iter().all(|s| *s)
+        {
             error!(target: APP, "No user can be processed until the account holder acts; stopping");
             return Err(first_failure.unwrap_or_else(CliError::reported));
         }

@@ -86,7 +86,21 @@ pub(super) fn request(state: &mut State, req: &Req) -> Reply {
             "message": "Web access is disabled for this account."});
         return Reply::json(200, CT_SETUP_JSON, &body);
     }
+    let had_keys = state.has_pcs_cookie(&key);
+    let Some(acc) = state.accounts.get_mut(&key) else {
+        return setup_error(421, "Invalid global session");
+    };
     let pcs = &mut acc.pcs;
+    if pcs.consented && !had_keys && adp.polls_after_consent > 0 {
+        // A renewal: the device uploads new keys, which takes a few polls.
+        pcs.renewal_polls += 1;
+        if pcs.renewal_polls <= adp.polls_after_consent {
+            let body = json!({"isWebAccessAllowed": true, "status": "failure",
+                "message": PENDING[0]});
+            return Reply::json(200, CT_SETUP_JSON, &body);
+        }
+        pcs.renewal_polls = 0;
+    }
     if !pcs.consented && !pcs.consent_requested {
         let body = json!({"isDeviceConsentedForPCS": false,
             "message": "Issue requesting IDMS for arming."});

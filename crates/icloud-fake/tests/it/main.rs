@@ -7,6 +7,7 @@ mod downloads;
 mod faults;
 mod https;
 mod knobs_2026;
+mod knobs_adp;
 mod lookup;
 mod paging;
 mod photo_faults;
