@@ -151,6 +151,8 @@ pub(crate) struct Generated {
     pub(crate) end: u64,
     /// Close the connection after this many body bytes (`Content-Length` still promises all).
     pub(crate) truncate_after: Option<u64>,
+    /// Fall silent for the duration after this many body bytes.
+    pub(crate) stall: Option<(u64, std::time::Duration)>,
 }
 
 /// The CDN's error answer: 400, JSON `{}`.
@@ -288,13 +290,14 @@ pub(crate) fn handle(state: &mut State, req: &Req) -> Reply {
         );
     }
     if req.method == "GET" {
-        out.generated = Some(Generated {
+        out.generated = Some(Box::new(Generated {
             seed: r.seed,
             magic: r.uti.magic(),
             start,
             end,
             truncate_after: None,
-        });
+            stall: None,
+        }));
     }
     out
 }
@@ -343,18 +346,19 @@ mod tests {
         let mut reply = Reply::empty(206)
             .header("Content-Length", (end - start).to_string())
             .header("Content-Range", format!("bytes {start}-{}/{size}", end - 1));
-        reply.generated = Some(Generated {
+        reply.generated = Some(Box::new(Generated {
             seed: 1,
             magic: b"",
             start,
             end,
             truncate_after: None,
-        });
+            stall: None,
+        }));
         reply
     }
 
     fn span(reply: &Reply) -> Option<(u64, u64)> {
-        reply.generated.map(|g| (g.start, g.end))
+        reply.generated.as_ref().map(|g| (g.start, g.end))
     }
 
     #[test]

@@ -21,7 +21,7 @@ pub(crate) const CT_CLOUDKIT: &str = "application/json; charset=UTF-8";
 /// request; CloudKit endpoints match e.g. `"/records/query"`) and are used up after `times`
 /// matching requests (`None` = forever). Faults that answer in place of the server are checked
 /// in the order they were added; the first match answers. Latency faults add up with everything
-/// else. Download faults (`TruncateDownload`, `ResetDownloads`, `DownloadError`, `Bandwidth`,
+/// else. Download faults (`TruncateDownload`, `StallDownload`, `ResetDownloads`, `DownloadError`, `Bandwidth`,
 /// `IgnoreRange`, `WrongRange`) apply to CDN downloads only. Test-only routes (`/__fake/…`) are never faulted.
 ///
 /// Random faults (`RandomStatus`, `ResetDownloads`) are deterministic given their seed: whether
@@ -95,6 +95,16 @@ pub enum Fault {
         /// Body bytes sent before the connection is closed.
         after_bytes: u64,
         /// Number of downloads to break, `None` = forever.
+        times: Option<usize>,
+    },
+    /// Makes downloads send `after_bytes` body bytes, then fall silent for `pause` (the
+    /// connection stays open), then send the rest: a stalled transfer.
+    StallDownload {
+        /// Body bytes sent before the silence.
+        after_bytes: u64,
+        /// How long the body stays silent.
+        pause: Duration,
+        /// Number of downloads to stall, `None` = forever.
         times: Option<usize>,
     },
     /// Answers downloads with `status` and the CDN's JSON body `{}` (400 is what Apple sends
@@ -204,6 +214,16 @@ impl Fault {
         }
     }
 
+    /// Returns a fault that stalls `times` downloads (`None` = forever) for `pause` after
+    /// `after_bytes` body bytes.
+    pub fn stall_download(after_bytes: u64, pause: Duration, times: Option<usize>) -> Self {
+        Fault::StallDownload {
+            after_bytes,
+            pause,
+            times,
+        }
+    }
+
     /// Returns a fault delaying every request by `delay`, forever.
     pub fn latency(delay: Duration) -> Self {
         Fault::latency_for("", delay)
@@ -274,6 +294,7 @@ impl Fault {
             | Fault::Latency { times, .. }
             | Fault::TruncateDownload { times, .. }
             | Fault::DownloadError { times, .. }
+            | Fault::StallDownload { times, .. }
             | Fault::IgnoreRange { times }
             | Fault::WrongRange { times } => Some(times),
             Fault::ExpireSessionAfter { .. }

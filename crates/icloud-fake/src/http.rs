@@ -119,7 +119,7 @@ pub(crate) struct Reply {
     /// Body bytes.
     pub(crate) body: Vec<u8>,
     /// A body generated while it is sent (downloads), replacing `body`.
-    pub(crate) generated: Option<Generated>,
+    pub(crate) generated: Option<Box<Generated>>,
 }
 
 impl Reply {

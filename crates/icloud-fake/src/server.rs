@@ -456,6 +456,27 @@ impl FakeICloud {
         Some(cdn::bytes(&res))
     }
 
+    /// Replaces the resources of the asset whose CPLAsset record is `asset_record_name` in zone
+    /// `zone` of `apple_id`, as an edit or a re-upload in iCloud does: every version gets a new
+    /// checksum, size and bytes, the record a new change tag, and download URLs handed out
+    /// before answer 404. Returns `false` when there is no such asset.
+    pub fn revise_asset(&self, apple_id: &str, zone: &str, asset_record_name: &str) -> bool {
+        let mut state = lock(&self.shared.state);
+        let Some(zi) = state.find_zone(apple_id, zone) else {
+            return false;
+        };
+        let Some(i) = state.zones[zi].asset_by_name(asset_record_name) else {
+            return false;
+        };
+        let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
+        let asset = &mut state.zones[zi].lib.assets[i];
+        asset.revision += 1;
+        asset.tag += 1;
+        asset.modified_ms = now;
+        state.touch_asset(zi, i);
+        true
+    }
+
     /// Revokes every download URL handed out so far: they answer 400 `{}` (as expired ones do)
     /// and new listings carry new URLs.
     pub fn expire_download_urls(&self) {
@@ -568,6 +589,7 @@ fn dispatch(shared: &Shared, req: &Req, decision: Decision) -> Reply {
         cdn::misrange(&mut reply, how);
     }
     if let Some(g) = reply.generated.as_mut() {
+        g.stall = decision.stall;
         let reset = decision.reset.map(|r| reset_prefix(r, g.end - g.start));
         g.truncate_after = match (decision.truncate, reset) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -641,7 +663,7 @@ fn test_route(shared: &Shared, req: &Req) -> Reply {
 /// Converts a [`Reply`] into an axum response; a generated body goes through `bandwidth`.
 fn to_response(reply: Reply, bandwidth: Option<Arc<Bucket>>) -> Response {
     let body = match reply.generated {
-        Some(g) => generated_body(g, bandwidth),
+        Some(g) => generated_body(*g, bandwidth),
         None => Body::from(reply.body),
     };
     let mut response = Response::new(body);
@@ -668,11 +690,19 @@ fn generated_body(g: Generated, bandwidth: Option<Arc<Bucket>>) -> Body {
         .truncate_after
         .map_or(g.end, |t| g.start.saturating_add(t).min(g.end));
     let truncated = limit < g.end;
+    let stall = g
+        .stall
+        .map(|(after, pause)| (g.start.saturating_add(after), pause));
     let stream = futures_util::stream::unfold((g.start, false), move |(pos, done)| {
         let bandwidth = bandwidth.clone();
         async move {
             if done {
                 return None;
+            }
+            if let Some((at, pause)) = stall {
+                if pos == at {
+                    tokio::time::sleep(pause).await;
+                }
             }
             if pos >= limit {
                 if truncated {
@@ -691,7 +721,12 @@ fn generated_body(g: Generated, bandwidth: Option<Arc<Bucket>>) -> Body {
                 }
                 return None;
             }
-            let n = chunk.min(limit - pos);
+            let mut n = chunk.min(limit - pos);
+            if let Some((at, _)) = stall {
+                if pos < at {
+                    n = n.min(at - pos);
+                }
+            }
             if let Some(bucket) = &bandwidth {
                 bucket.take(n).await;
             }

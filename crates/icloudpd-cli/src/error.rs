@@ -185,6 +185,10 @@ impl From<icloudpd_sync::Error> for CliError {
     fn from(e: icloudpd_sync::Error) -> Self {
         match e {
             icloudpd_sync::Error::Photos(e) => e.into(),
+            icloudpd_sync::Error::Disk { problem, directory } => CliError::failed(format!(
+                "Stopped downloading: {problem} ({}). Files already downloaded are kept, and unfinished ones resume; free the disk and run again",
+                directory.display()
+            )),
             icloudpd_sync::Error::UnknownAlbum(name) => {
                 tracing::error!(target: crate::logging::APP, "Album not found: {name}");
                 CliError::reported()

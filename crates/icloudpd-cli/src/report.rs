@@ -6,6 +6,7 @@ use std::path::{Component, Path};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use icloud_photos::VersionKind;
 use icloudpd_sync::{
     FailureKind, MediaScope, Reporter, Size, SkipReason, SyncEvent, SyncReport, truncate_middle,
 };
@@ -290,9 +291,20 @@ fn render(event: &SyncEvent<'_>) -> Vec<Output> {
         SyncEvent::WouldDeleteInIcloud { name, library } => vec![info(format!(
             "[DRY RUN] Would delete {name} in iCloud library {library}"
         ))],
-        SyncEvent::IcloudDeleteSkipped { name } => vec![info(format!(
-            "Not deleting {name} in iCloud because not all of its files are on disk"
-        ))],
+        SyncEvent::IcloudDeleteSkipped { name, missing } => {
+            let what = match missing {
+                VersionKind::Original => "its original",
+                VersionKind::Alternative => "its alternative original",
+                VersionKind::LiveOriginal | VersionKind::LiveMedium | VersionKind::LiveThumb => {
+                    "the video of this live photo"
+                }
+                VersionKind::Adjusted => "its adjusted version",
+                _ => "a size asked for",
+            };
+            vec![info(format!(
+                "Not deleting {name} in iCloud because {what} is not on disk"
+            ))]
+        }
         SyncEvent::AlbumFinished { scope, .. } => vec![info(format!(
             "All {} have been downloaded",
             plural_what(*scope)
@@ -305,6 +317,23 @@ fn render(event: &SyncEvent<'_>) -> Vec<Output> {
         SyncEvent::WouldDeleteLocal { path } => {
             vec![info(format!("[DRY RUN] Would delete {}", path.display()))]
         }
+        SyncEvent::LowDiskSpace {
+            directory,
+            needed,
+            available,
+        } => vec![Output::Log(
+            Level::WARN,
+            format!(
+                "The files to download need {} but only {} are free on the disk of {}; the run stops cleanly when the disk is full",
+                indicatif::HumanBytes(*needed),
+                indicatif::HumanBytes(*available),
+                directory.display()
+            ),
+        )],
+        SyncEvent::TempRemoved { path } => vec![debug(format!(
+            "Removed {}, left behind by an interrupted run",
+            path.display()
+        ))],
         SyncEvent::BadRecord { error: cause } => vec![error(format!(
             "Skipping an asset whose record could not be read: {cause}"
         ))],

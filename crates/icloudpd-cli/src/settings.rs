@@ -74,10 +74,21 @@ pub fn validate(
         );
     }
     let home = std::env::var_os("HOME").map(PathBuf::from);
-    Ok(users
+    let users: Vec<UserSettings> = users
         .iter()
         .map(|u| settings(u, global, home.as_deref(), time_names))
-        .collect())
+        .collect();
+    // Option mixes that could delete in iCloud what is never kept on disk (not checked by
+    // icloudpd 1.32; see docs/compatibility.md).
+    for user in &users {
+        if let Some(Err(unsafe_mix)) = user.download.as_ref().map(|o| o.check_safety()) {
+            return Err(format!(
+                "Refusing to run: {unsafe_mix}. Change the options of {}.",
+                user.username
+            ));
+        }
+    }
+    Ok(users)
 }
 
 /// The documented rule icloudpd 1.32 does not enforce: `console` and `webui` wait for a person,
@@ -345,8 +356,9 @@ mod tests {
              --live-photo-mov-filename-policy original --align-raw alternative \
              --file-match-policy name-id7 --skip-created-before 3d --skip-created-after 1d",
         );
-        let users = validate(&global, &users, None).unwrap();
-        let o = users[0].download.clone().unwrap();
+        // Every option at once makes unsafe mixes (deletion without originals): map them
+        // without the checks.
+        let o = settings(&users[0], &global, None, None).download.unwrap();
         assert_eq!(o.directory, PathBuf::from("/photos"));
         assert_eq!(o.sizes, [Size::Medium, Size::Thumb]);
         assert_eq!(o.live_photo_size, LiveSize::Thumb);
@@ -368,6 +380,35 @@ mod tests {
             o.xmp_toolkit
                 .starts_with(&format!("icloudpd {}+", env!("CARGO_PKG_VERSION")))
         );
+    }
+
+    #[test]
+    fn mixes_that_could_delete_what_is_not_kept_are_refused() {
+        for line in [
+            "-u a -d x --size thumb --delete-after-download",
+            "-u a -d x --size medium --keep-icloud-recent-days 3",
+            "-u a -d x --auto-delete --keep-icloud-recent-days 30",
+            "-u a -d x -u b -d y --size adjusted --delete-after-download",
+        ] {
+            let err = check(line).unwrap_err();
+            assert!(err.starts_with("Refusing to run: "), "{line}: {err}");
+        }
+        let err = check("-u a -d x --size thumb --delete-after-download").unwrap_err();
+        assert_eq!(
+            err,
+            "Refusing to run: --delete-after-download without --size original would delete in iCloud originals that are never downloaded. Change the options of a."
+        );
+        for ok in [
+            "-u a -d x --delete-after-download",
+            "-u a -d x --size original --size thumb --keep-icloud-recent-days 3",
+            "-u a -d x --auto-delete",
+            "-u a -d x --size thumb --auto-delete",
+            "-u a -d x --size thumb",
+            "-u a -d x --skip-live-photos --delete-after-download",
+            "-u a -d x --live-photo-size medium --keep-icloud-recent-days 0",
+        ] {
+            assert!(check(ok).is_ok(), "{ok}");
+        }
     }
 
     #[test]

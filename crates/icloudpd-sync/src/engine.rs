@@ -5,21 +5,24 @@
 //! `concurrency` assets at a time. The listing waits for a free slot, so memory stays bounded
 //! whatever the library size, and the first download starts as soon as the first page is in.
 
-use std::path::Path;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use chrono::{DateTime, FixedOffset, Local};
 use futures_util::StreamExt;
-use icloud_photos::{Album, Asset, Library, ListOptions, PhotosClient};
+use icloud_photos::{Album, Asset, Library, ListOptions, PhotosClient, VersionKind};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+use crate::disk::{RunMarker, available_space};
 use crate::error::{Error, Result};
 use crate::execute::{FetchError, Fetcher, dated_by_us, write_sidecar};
 use crate::options::SyncOptions;
 use crate::plan::{AssetPlan, Claims, Planner};
 use crate::report::{AssetFailure, FailureKind, NoopReporter, Reporter, SyncEvent, SyncReport};
+use crate::safety;
 use crate::select::{Selection, age_days, created_local};
 
 /// The name of the smart folder `--auto-delete` reads.
@@ -107,6 +110,23 @@ impl SyncEngine {
 
     async fn run_with(&self, report: &Arc<Mutex<SyncReport>>) -> Result<()> {
         let options = &self.options;
+        let writes = !options.dry_run && !options.only_print_filenames;
+        let marker = writes.then(|| RunMarker::begin(&options.directory));
+        self.run_albums(report).await?;
+        // A clean pass over the whole library: what interrupted runs left behind is orphaned.
+        let whole =
+            options.albums.is_empty() && options.recent.is_none() && options.until_found.is_none();
+        let clean = report.lock().is_ok_and(|r| r.failed.is_empty());
+        if let (Some(marker), true, true) = (marker, whole, clean) {
+            for path in marker.finish_clean() {
+                self.reporter.event(&SyncEvent::TempRemoved { path: &path });
+            }
+        }
+        Ok(())
+    }
+
+    async fn run_albums(&self, report: &Arc<Mutex<SyncReport>>) -> Result<()> {
+        let options = &self.options;
         let selection = Selection::new(options);
         let scope = selection.scope();
         self.reporter.event(&SyncEvent::LookingUp {
@@ -120,12 +140,11 @@ impl SyncEngine {
         }
         let claims = Claims::default();
         let planner = Planner::new(options, claims.clone());
+        let space = Space::new(&options.directory);
         let fetcher = Fetcher::new(
             self.photos.clone(),
             self.library.clone(),
-            options.download_retry.clone(),
-            options.align_raw,
-            options.set_exif_datetime && !options.dry_run,
+            options,
             self.reporter.clone(),
         );
         for (album, count) in albums.iter().zip(counts) {
@@ -141,10 +160,14 @@ impl SyncEngine {
                 scope,
                 directory: &options.directory,
             });
-            self.sync_album(
-                album, count, &selection, &planner, &fetcher, &claims, report,
-            )
-            .await?;
+            let run = Run {
+                selection: &selection,
+                planner: &planner,
+                fetcher: &fetcher,
+                claims: &claims,
+                space: &space,
+            };
+            self.sync_album(album, count, &run, report).await?;
             self.reporter.event(&SyncEvent::AlbumFinished {
                 album: album.name(),
                 scope,
@@ -173,20 +196,20 @@ impl SyncEngine {
         Ok(out)
     }
 
-    #[allow(
-        clippy::too_many_arguments,
-        reason = "one call site; the pieces of one run"
-    )]
     async fn sync_album(
         &self,
         album: &Album,
         count: u64,
-        selection: &Selection,
-        planner: &Planner,
-        fetcher: &Fetcher,
-        claims: &Claims,
+        run: &Run<'_>,
         report: &Arc<Mutex<SyncReport>>,
     ) -> Result<()> {
+        let Run {
+            selection,
+            planner,
+            fetcher,
+            claims,
+            space,
+        } = *run;
         let options = &self.options;
         let reporter = self.reporter.as_ref();
         let mut list = ListOptions::default().expected_count(count);
@@ -202,6 +225,10 @@ impl SyncEngine {
         while let Some(item) = assets.next().await {
             while let Some(done) = tasks.try_join_next() {
                 merge(report, done);
+            }
+            // The disk refused a file for good: start no more downloads.
+            if fetcher.disk_problem().is_some() {
+                break;
             }
             let mut asset = match item {
                 Ok(asset) => asset,
@@ -252,6 +279,14 @@ impl SyncEngine {
                 reporter.event(&SyncEvent::AssetDone);
                 continue;
             }
+            let planned: u64 = plan.downloads.iter().map(|t| t.version.size()).sum();
+            if let Some((needed, available)) = space.plan(planned) {
+                reporter.event(&SyncEvent::LowDiskSpace {
+                    directory: &options.directory,
+                    needed,
+                    available,
+                });
+            }
             let Ok(slot) = slots.clone().acquire_owned().await else {
                 break;
             };
@@ -270,6 +305,12 @@ impl SyncEngine {
         // complete and a re-run will not fetch them again.
         while let Some(done) = tasks.join_next().await {
             merge(report, done);
+        }
+        if let Some(problem) = fetcher.disk_problem() {
+            return Err(Error::Disk {
+                problem,
+                directory: options.directory.clone(),
+            });
         }
         match fatal {
             Some(e) => Err(e.into()),
@@ -343,6 +384,45 @@ impl SyncEngine {
     }
 }
 
+/// The pieces of one run that every album's sync uses.
+#[derive(Clone, Copy)]
+struct Run<'a> {
+    selection: &'a Selection,
+    planner: &'a Planner,
+    fetcher: &'a Fetcher,
+    claims: &'a Claims,
+    space: &'a Space,
+}
+
+/// The disk's free space at the start of the run against the bytes planned since: says once
+/// when the plan outgrows it.
+#[derive(Debug)]
+struct Space {
+    available: Option<u64>,
+    planned: std::sync::atomic::AtomicU64,
+    warned: std::sync::atomic::AtomicBool,
+}
+
+impl Space {
+    fn new(directory: &Path) -> Space {
+        Space {
+            available: available_space(directory),
+            planned: Default::default(),
+            warned: Default::default(),
+        }
+    }
+
+    /// Adds `bytes` to the plan; `Some((planned, available))` the first time the plan needs
+    /// more than was free.
+    fn plan(&self, bytes: u64) -> Option<(u64, u64)> {
+        use std::sync::atomic::Ordering;
+        let available = self.available?;
+        let planned = self.planned.fetch_add(bytes, Ordering::Relaxed) + bytes;
+        (planned > available && !self.warned.swap(true, Ordering::Relaxed))
+            .then_some((planned, available))
+    }
+}
+
 /// The work of one asset after planning: its downloads, sidecars and iCloud deletion.
 struct AssetJob {
     fetcher: Fetcher,
@@ -361,6 +441,8 @@ impl AssetJob {
         let reporter = reporter.as_ref();
         let options = &self.options;
         let mut out = AssetOutcome::default();
+        // What is on disk under its final name: the files found present and the downloads.
+        let mut on_disk = plan.on_disk.clone();
         for task in &plan.downloads {
             if options.dry_run {
                 if let Some(dir) = task.path.parent().filter(|d| !d.is_dir()) {
@@ -368,6 +450,8 @@ impl AssetJob {
                 }
                 reporter.event(&SyncEvent::WouldDownload { path: &task.path });
                 out.downloaded += 1;
+                // What a real run would then have on disk, for the deletions it would do.
+                on_disk.push((task.version.kind(), task.path.clone()));
                 self.claims.release(&task.path);
                 continue;
             }
@@ -379,6 +463,7 @@ impl AssetJob {
                     });
                     out.downloaded += 1;
                     out.bytes += bytes;
+                    on_disk.push((task.version.kind(), task.path.clone()));
                 }
                 Err(e) => {
                     let error = e.to_string();
@@ -386,7 +471,7 @@ impl AssetJob {
                         .then_some((task.url_name.as_str(), task.size_word));
                     let kind = match e {
                         FetchError::Folder(_) => FailureKind::Folder,
-                        FetchError::Io(_) => FailureKind::Disk,
+                        FetchError::Io(..) | FetchError::NotTried(_) => FailureKind::Disk,
                         FetchError::MissingUrl(_) => FailureKind::Refused,
                         FetchError::Failed(_) => FailureKind::Network,
                     };
@@ -427,10 +512,10 @@ impl AssetJob {
                 }
             }
         }
-        let on_disk = out.failures.is_empty() && !plan.incomplete;
         if options.delete_after_download {
             if out.downloaded > 0 && out.failures.is_empty() {
-                self.delete_in_icloud(&asset, &plan.name, &mut out).await;
+                self.delete_if_safe(&asset, &plan.name, &on_disk, &mut out)
+                    .await;
             }
         } else if let Some(keep) = options.keep_icloud_recent_days {
             let age = age_days(&plan.created, &album_now);
@@ -442,16 +527,53 @@ impl AssetJob {
                 age_days: age,
                 kept,
             });
-            if !kept {
-                if on_disk {
-                    self.delete_in_icloud(&asset, &plan.name, &mut out).await;
-                } else {
-                    reporter.event(&SyncEvent::IcloudDeleteSkipped { name: &plan.name });
-                }
+            if !kept && out.failures.is_empty() {
+                self.delete_if_safe(&asset, &plan.name, &on_disk, &mut out)
+                    .await;
             }
         }
         reporter.event(&SyncEvent::AssetDone);
         out
+    }
+
+    /// Moves `asset` to Recently Deleted if the safety rule allows it: every version that makes
+    /// it up is on disk (`on_disk`), and flushed there first.
+    async fn delete_if_safe(
+        &self,
+        asset: &Asset,
+        name: &str,
+        on_disk: &[(VersionKind, PathBuf)],
+        out: &mut AssetOutcome,
+    ) {
+        let reporter = self.fetcher.reporter.as_ref();
+        let kept: BTreeSet<VersionKind> = on_disk.iter().map(|(kind, _)| *kind).collect();
+        let live = (!self.options.skip_live_photos).then_some(self.options.live_photo_size);
+        let required =
+            safety::required_versions(&safety::versions_of(asset), &self.options.sizes, live);
+        if let Some(missing) = safety::missing_version(&required, &kept) {
+            reporter.event(&SyncEvent::IcloudDeleteSkipped { name, missing });
+            return;
+        }
+        if !self.options.dry_run {
+            let files: Vec<PathBuf> = on_disk.iter().map(|(_, path)| path.clone()).collect();
+            let flushed = tokio::task::spawn_blocking(move || safety::make_durable(&files)).await;
+            let failure = match flushed {
+                Ok(Ok(())) => None,
+                Ok(Err((path, e))) => Some((Some(path), e.to_string())),
+                Err(e) => Some((None, e.to_string())),
+            };
+            if let Some((path, e)) = failure {
+                out.failures.push(AssetFailure {
+                    name: name.to_owned(),
+                    path,
+                    error: format!(
+                        "not moved to Recently Deleted: the files could not be flushed to disk: {e}"
+                    ),
+                });
+                return;
+            }
+        }
+        self.delete_in_icloud(asset, name, out).await;
     }
 
     async fn delete_in_icloud(&self, asset: &Asset, name: &str, out: &mut AssetOutcome) {

@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use crate::disk::DiskProblem;
+
 /// Why a sync could not continue.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -23,6 +25,16 @@ pub enum Error {
         /// What the OS said.
         #[source]
         source: std::io::Error,
+    },
+    /// The disk the files go to refused a file in a way no later file can avoid (full,
+    /// read-only, out of file handles): no more downloads were started, those in flight were
+    /// finished or left as resumable temporary files. Free the disk and run again.
+    #[error("{problem}: {directory}")]
+    Disk {
+        /// What is wrong.
+        problem: DiskProblem,
+        /// The download directory.
+        directory: PathBuf,
     },
     /// The run was cancelled.
     #[error("cancelled")]

@@ -15,6 +15,7 @@ use icloud_auth::RetryPolicy;
 use icloud_photos::{Asset, AssetVersion, Library, PhotosClient, RawPolicy};
 use tokio::io::AsyncWriteExt;
 
+use crate::disk::{DiskProblem, open_temp, write_new_file};
 use crate::metadata::{exif, xmp};
 use crate::paths::temp_file_name;
 use crate::plan::FileTask;
@@ -30,10 +31,12 @@ pub(crate) enum FetchError {
     Folder(String),
     /// Apple answered the download with an error status, even with a fresh URL.
     MissingUrl(String),
-    /// Writing to disk failed.
-    Io(String),
+    /// Writing to disk failed; `Some` when no later file can be written either.
+    Io(String, Option<DiskProblem>),
     /// Anything else, after the retries.
     Failed(String),
+    /// Not tried: the disk failed for an earlier file of this run.
+    NotTried(DiskProblem),
 }
 
 impl std::fmt::Display for FetchError {
@@ -41,8 +44,9 @@ impl std::fmt::Display for FetchError {
         match self {
             FetchError::Folder(e)
             | FetchError::MissingUrl(e)
-            | FetchError::Io(e)
+            | FetchError::Io(e, _)
             | FetchError::Failed(e) => f.write_str(e),
+            FetchError::NotTried(p) => write!(f, "not downloaded: {p}"),
         }
     }
 }
@@ -56,7 +60,7 @@ enum Next {
     /// The URL (or what it returned) is bad: get a fresh one and try again.
     Refresh(String),
     /// The local disk failed.
-    Io(String),
+    Io(String, Option<DiskProblem>),
     /// Give up.
     Fatal(String),
 }
@@ -70,26 +74,56 @@ pub(crate) struct Fetcher {
     pub align_raw: RawPolicy,
     pub set_exif: bool,
     pub reporter: Arc<dyn Reporter>,
+    /// A download that brings fewer bytes than `stall.min_bytes` in `stall.window` is cut
+    /// and resumed.
+    pub stall: Stall,
     temps: Arc<Mutex<HashSet<PathBuf>>>,
+    /// Set by the first file the disk refuses for good: later files are not tried.
+    disk: Arc<Mutex<Option<DiskProblem>>>,
+}
+
+/// When a download counts as stalled.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Stall {
+    /// The span over which progress is measured.
+    pub window: Duration,
+    /// The fewest bytes a window must bring.
+    pub min_bytes: u64,
 }
 
 impl Fetcher {
     pub(crate) fn new(
         photos: PhotosClient,
         library: Library,
-        retry: RetryPolicy,
-        align_raw: RawPolicy,
-        set_exif: bool,
+        options: &crate::SyncOptions,
         reporter: Arc<dyn Reporter>,
     ) -> Fetcher {
         Fetcher {
             photos,
             library,
-            retry,
-            align_raw,
-            set_exif,
+            retry: options.download_retry.clone(),
+            align_raw: options.align_raw,
+            set_exif: options.set_exif_datetime && !options.dry_run,
             reporter,
+            stall: Stall {
+                window: options.stall_window,
+                min_bytes: (options.min_download_speed as f64 * options.stall_window.as_secs_f64())
+                    as u64,
+            },
             temps: Arc::default(),
+            disk: Arc::default(),
+        }
+    }
+
+    /// The disk problem that stopped this run's downloads, if any.
+    pub(crate) fn disk_problem(&self) -> Option<DiskProblem> {
+        self.disk.lock().ok().and_then(|d| *d)
+    }
+
+    /// Records a disk problem that no later file can avoid.
+    fn disk_failed(&self, problem: DiskProblem) {
+        if let Ok(mut d) = self.disk.lock() {
+            d.get_or_insert(problem);
         }
     }
 
@@ -100,6 +134,9 @@ impl Fetcher {
         task: &FileTask,
         created: &DateTime<FixedOffset>,
     ) -> Result<u64, FetchError> {
+        if let Some(problem) = self.disk_problem() {
+            return Err(FetchError::NotTried(problem));
+        }
         let path = &task.path;
         let dir = path.parent().unwrap_or(Path::new("."));
         if !dir.is_dir() {
@@ -109,30 +146,38 @@ impl Fetcher {
                     path: dir,
                     error: &error,
                 });
+                if let Some(problem) = DiskProblem::of(&e) {
+                    self.disk_failed(problem);
+                }
                 return Err(FetchError::Folder(format!("{}: {e}", dir.display())));
             }
         }
         self.reporter.event(&SyncEvent::DownloadStarted { path });
-        let temp = self.reserve_temp(dir, task.version.checksum());
-        let result = self.fetch_into(asset, task, &temp, created).await;
-        self.release_temp(&temp);
+        let result = self.fetch_versions(asset, task, dir, created).await;
+        if let Err(FetchError::Io(_, Some(problem))) = &result {
+            self.disk_failed(*problem);
+        }
         result
     }
 
-    async fn fetch_into(
+    /// Downloads `task`, into the temporary file of the version being fetched: a fresh URL of
+    /// another version (the asset changed) starts over in that version's file, so bytes of
+    /// one version are never resumed onto another.
+    async fn fetch_versions(
         &self,
         asset: &Asset,
         task: &FileTask,
-        temp: &Path,
+        dir: &Path,
         created: &DateTime<FixedOffset>,
     ) -> Result<u64, FetchError> {
         let path = &task.path;
         let mut version = task.version.clone();
+        let mut temp = self.reserve_temp(dir, version.checksum());
         let mut attempt = 1u32;
         let mut refused = false;
-        loop {
-            let failure = match self.attempt(&version, temp, path, attempt == 1).await {
-                Ok(()) => break,
+        let result = loop {
+            let failure = match self.attempt(&version, &temp, path, attempt == 1).await {
+                Ok(()) => break Ok(()),
                 Err(next) => next,
             };
             let (class, message) = match failure {
@@ -143,21 +188,27 @@ impl Fetcher {
                 Next::Refresh(m) => {
                     // One fresh URL, at once; refused again, the file is missing.
                     if refused {
-                        return Err(FetchError::MissingUrl(m));
+                        break Err(FetchError::MissingUrl(m));
                     }
                     refused = true;
-                    match self.fresh_version(asset, &version).await {
-                        Some(fresh) => version = fresh,
-                        None => return Err(FetchError::MissingUrl(m)),
+                    let Some(fresh) = self.fresh_version(asset, &version).await else {
+                        break Err(FetchError::MissingUrl(m));
+                    };
+                    if fresh.checksum() != version.checksum() {
+                        // Another version now: what was fetched of the old one is worthless.
+                        let _ = tokio::fs::remove_file(&temp).await;
+                        self.release_temp(&temp);
+                        temp = self.reserve_temp(dir, fresh.checksum());
                     }
+                    version = fresh;
                     attempt += 1;
                     continue;
                 }
-                Next::Io(m) => return Err(FetchError::Io(m)),
-                Next::Fatal(m) => return Err(FetchError::Failed(m)),
+                Next::Io(m, problem) => break Err(FetchError::Io(m, problem)),
+                Next::Fatal(m) => break Err(FetchError::Failed(m)),
             };
             let Some(after) = self.retry.delay(attempt, class) else {
-                return Err(FetchError::Failed(message));
+                break Err(FetchError::Failed(message));
             };
             self.reporter.event(&SyncEvent::Retrying {
                 path,
@@ -166,10 +217,18 @@ impl Fetcher {
             });
             tokio::time::sleep(after).await;
             attempt += 1;
-        }
-        self.finish(temp, path, version.size(), created)
-            .await
-            .map_err(|e| FetchError::Io(format!("{}: {e}", path.display())))
+        };
+        let result = match result {
+            Ok(()) => self
+                .finish(&temp, path, version.size(), created)
+                .await
+                .map_err(|e| {
+                    FetchError::Io(format!("{}: {e}", path.display()), DiskProblem::of(&e))
+                }),
+            Err(e) => Err(e),
+        };
+        self.release_temp(&temp);
+        result
     }
 
     /// One GET into the temporary file, resuming what is there.
@@ -181,10 +240,18 @@ impl Fetcher {
         first: bool,
     ) -> Result<(), Next> {
         let expected = version.size();
-        let io = |e: io::Error| Next::Io(format!("{}: {e}", temp.display()));
-        let mut offset = match tokio::fs::metadata(temp).await {
+        let io = |e: io::Error| {
+            let problem = DiskProblem::of(&e);
+            Next::Io(format!("{}: {e}", temp.display()), problem)
+        };
+        // Never through a link: anything but a plain file is removed and fetched anew.
+        let mut offset = match tokio::fs::symlink_metadata(temp).await {
             Ok(m) if m.is_file() => m.len(),
-            _ => 0,
+            Ok(_) => {
+                tokio::fs::remove_file(temp).await.map_err(io)?;
+                0
+            }
+            Err(_) => 0,
         };
         if offset > expected {
             tokio::fs::remove_file(temp).await.map_err(io)?;
@@ -218,15 +285,22 @@ impl Fetcher {
             )));
         }
         let resume = offset > 0 && body.is_partial();
-        let file = if resume {
-            tokio::fs::OpenOptions::new().append(true).open(temp).await
-        } else {
-            tokio::fs::File::create(temp).await
-        }
-        .map_err(io)?;
+        let file = open_temp(temp, resume).await.map_err(io)?;
         let mut out = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
         let mut written = if resume { offset } else { 0 };
-        while let Some(chunk) = body.next().await {
+        let mut window = Window::new(self.stall);
+        loop {
+            let Some(chunk) = window.next(&mut body).await else {
+                break;
+            };
+            let chunk = match chunk {
+                Ok(chunk) => chunk,
+                Err(stalled) => {
+                    // Keep what arrived: the next attempt resumes from there.
+                    out.flush().await.map_err(io)?;
+                    return Err(Next::Transient(stalled));
+                }
+            };
             match chunk {
                 Ok(bytes) => {
                     written += bytes.len() as u64;
@@ -268,7 +342,8 @@ impl Fetcher {
         fresh.version(version.kind()).cloned()
     }
 
-    /// EXIF, times, flush, rename.
+    /// EXIF, times, flush, rename. A failed EXIF rewrite fails the file and leaves the
+    /// temporary file as it was (whole, so the next run finishes it without downloading).
     async fn finish(
         &self,
         temp: &Path,
@@ -277,7 +352,7 @@ impl Fetcher {
         created: &DateTime<FixedOffset>,
     ) -> io::Result<u64> {
         if self.set_exif && is_jpeg_name(path) {
-            self.write_exif(temp, path, created).await;
+            self.write_exif(temp, path, created).await?;
         }
         let temp_owned = temp.to_path_buf();
         let when = system_time(created.timestamp());
@@ -296,14 +371,19 @@ impl Fetcher {
         Ok(size)
     }
 
-    async fn write_exif(&self, temp: &Path, path: &Path, created: &DateTime<FixedOffset>) {
-        let Ok(bytes) = tokio::fs::read(temp).await else {
-            self.reporter
-                .event(&SyncEvent::ExifFailed { path, read: true });
-            return;
-        };
+    /// Writes the EXIF date into the downloaded JPEG when it has none, atomically: the new
+    /// bytes go to a second temporary file, which is flushed and renamed over the first. A
+    /// JPEG whose EXIF cannot be read or patched is kept as downloaded (reported); only a
+    /// failed write is an error.
+    async fn write_exif(
+        &self,
+        temp: &Path,
+        path: &Path,
+        created: &DateTime<FixedOffset>,
+    ) -> io::Result<()> {
+        let bytes = tokio::fs::read(temp).await?;
         match exif::date_time_original(&bytes) {
-            Ok(Some(_)) => return,
+            Ok(Some(_)) => return Ok(()),
             Ok(None) => {}
             Err(_) => self
                 .reporter
@@ -313,13 +393,21 @@ impl Fetcher {
             path,
             when: created,
         });
-        let written = match exif::with_date_time(&bytes, created.naive_local()) {
-            Ok(new) => tokio::fs::write(temp, new).await.is_ok(),
-            Err(_) => false,
-        };
-        if !written {
+        let Ok(patched) = exif::with_date_time(&bytes, created.naive_local()) else {
             self.reporter
                 .event(&SyncEvent::ExifFailed { path, read: false });
+            return Ok(());
+        };
+        let rewrite = exif_temp(temp);
+        let written = write_new_file(&rewrite, patched).await;
+        match written {
+            Ok(()) => tokio::fs::rename(&rewrite, temp).await,
+            Err(e) => {
+                let _ = tokio::fs::remove_file(&rewrite).await;
+                self.reporter
+                    .event(&SyncEvent::ExifFailed { path, read: false });
+                Err(e)
+            }
         }
     }
 
@@ -344,6 +432,78 @@ impl Fetcher {
         if let Ok(mut temps) = self.temps.lock() {
             temps.remove(temp);
         }
+    }
+}
+
+/// The second temporary file of an EXIF rewrite, beside the download's: `<temp>.exif`.
+fn exif_temp(temp: &Path) -> PathBuf {
+    let mut name = temp.as_os_str().to_owned();
+    name.push(".exif");
+    PathBuf::from(name)
+}
+
+/// Watches a download's progress: each `window` must bring `min_bytes`, and a body silent for
+/// a whole window counts as stalled.
+struct Window {
+    stall: Stall,
+    started: tokio::time::Instant,
+    bytes: u64,
+}
+
+impl Window {
+    fn new(stall: Stall) -> Window {
+        Window {
+            stall,
+            started: tokio::time::Instant::now(),
+            bytes: 0,
+        }
+    }
+
+    /// The next chunk of `body`; `Err` when the download stalled (silent through a whole
+    /// window) or is too slow (fewer than `min_bytes` in a window).
+    async fn next(
+        &mut self,
+        body: &mut icloud_photos::ByteStream,
+    ) -> Option<Result<icloud_photos::Result<bytes::Bytes>, String>> {
+        loop {
+            let deadline = self.started + self.stall.window;
+            match tokio::time::timeout_at(deadline, body.next()).await {
+                Ok(chunk) => {
+                    let chunk = chunk?;
+                    if let Ok(bytes) = &chunk {
+                        self.bytes += bytes.len() as u64;
+                    }
+                    if tokio::time::Instant::now() >= deadline {
+                        if let Err(slow) = self.close_window() {
+                            return Some(Err(slow));
+                        }
+                    }
+                    return Some(Ok(chunk));
+                }
+                Err(_) => {
+                    if let Err(slow) = self.close_window() {
+                        return Some(Err(slow));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Ends the current window: `Err` when it brought too little, else a new window starts.
+    fn close_window(&mut self) -> Result<(), String> {
+        let seconds = self.stall.window.as_secs_f32();
+        if self.bytes == 0 {
+            return Err(format!("the download stalled: no data for {seconds} s"));
+        }
+        if self.bytes < self.stall.min_bytes {
+            return Err(format!(
+                "the download is too slow: {} bytes in {seconds} s",
+                self.bytes
+            ));
+        }
+        self.started = tokio::time::Instant::now();
+        self.bytes = 0;
+        Ok(())
     }
 }
 

@@ -54,6 +54,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
+mod disk;
 mod engine;
 mod error;
 mod execute;
@@ -62,8 +63,10 @@ mod options;
 mod paths;
 mod plan;
 mod report;
+mod safety;
 mod select;
 
+pub use disk::DiskProblem;
 pub use engine::SyncEngine;
 pub use error::{Error, Result};
 pub use options::{
@@ -75,3 +78,4 @@ pub use report::{
     AssetFailure, FailureKind, MediaScope, NoopReporter, Reporter, SkipReason, SyncEvent,
     SyncReport,
 };
+pub use safety::UnsafeOptions;

@@ -199,6 +199,13 @@ pub struct SyncOptions {
     pub concurrency: usize,
     /// Retries of one file: transient failures, throttling and refused URLs.
     pub download_retry: RetryPolicy,
+    /// The span over which a download must make progress (default 60 s): a download that is
+    /// silent for that long, or slower than [`SyncOptions::min_download_speed`] over it, is
+    /// cut and resumed (a retry).
+    pub stall_window: Duration,
+    /// The slowest a download may be, in bytes per second, averaged over
+    /// [`SyncOptions::stall_window`] (default 1024).
+    pub min_download_speed: u64,
 }
 
 /// The default number of downloads in flight (see the benchmark in `benches/`).
@@ -239,6 +246,8 @@ impl SyncOptions {
                 .max_attempts(6)
                 .base_delay(Duration::from_secs(1))
                 .max_delay(Duration::from_secs(30)),
+            stall_window: Duration::from_secs(60),
+            min_download_speed: 1024,
         }
     }
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, FixedOffset};
-use icloud_photos::{Asset, AssetVersion};
+use icloud_photos::{Asset, AssetVersion, VersionKind};
 
 use crate::execute;
 use crate::options::{FileMatchPolicy, LiveSize, Size, SyncOptions};
@@ -44,6 +44,9 @@ pub(crate) struct AssetPlan {
     pub incomplete: bool,
     /// Files found on disk already.
     pub present: u64,
+    /// The versions found on disk already, with their paths (what a deletion in iCloud
+    /// relies on besides the downloads).
+    pub on_disk: Vec<(VersionKind, PathBuf)>,
 }
 
 /// Paths being downloaded right now, with the size they will have. Shared with the download
@@ -117,6 +120,7 @@ impl Planner {
             primaries: Vec::new(),
             incomplete: false,
             present: 0,
+            on_disk: Vec::new(),
         };
         for choice in self
             .policy
@@ -147,6 +151,7 @@ impl Planner {
                 Located::Present(path) => {
                     *until_found += 1;
                     plan.present += 1;
+                    plan.on_disk.push((version.kind(), path.clone()));
                     plan.primaries.push((path, true));
                 }
                 Located::Fetch(path) => {
@@ -166,7 +171,10 @@ impl Planner {
                 if let Some(version) = asset.version(file.version) {
                     let path = folder.join(&file.name);
                     match self.locate(&path, version, false, &created, reporter) {
-                        Located::Present(_) => plan.present += 1,
+                        Located::Present(path) => {
+                            plan.present += 1;
+                            plan.on_disk.push((version.kind(), path));
+                        }
                         Located::Fetch(path) => plan.downloads.push(FileTask {
                             path,
                             version: version.clone(),

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset};
+use icloud_photos::VersionKind;
 
 use crate::options::Size;
 
@@ -237,10 +238,14 @@ pub enum SyncEvent<'a> {
         /// Library (zone) name.
         library: &'a str,
     },
-    /// An asset was not moved to Recently Deleted because its files are not all on disk.
+    /// An asset was not moved to Recently Deleted because a version that makes it up is not
+    /// on disk (see [`crate::SyncOptions::check_safety`] for the rules).
     IcloudDeleteSkipped {
         /// Display name.
         name: &'a str,
+        /// A version that makes up the asset and is not on disk (its original, the
+        /// alternative of a RAW+JPEG pair, the live video, or a size asked for).
+        missing: VersionKind,
     },
     /// Every asset of the album was processed.
     AlbumFinished {
@@ -268,6 +273,22 @@ pub enum SyncEvent<'a> {
     },
     /// An asset is finished (downloaded, present, skipped or failed), for progress bars.
     AssetDone,
+    /// The files planned so far need more space than the disk has free: the run goes on, and
+    /// stops cleanly ([`crate::Error::Disk`]) if the disk fills up.
+    LowDiskSpace {
+        /// The download directory.
+        directory: &'a Path,
+        /// Bytes of the downloads planned so far.
+        needed: u64,
+        /// Bytes free on its disk when the run started.
+        available: u64,
+    },
+    /// A temporary file that an interrupted earlier run left behind was removed, after a
+    /// clean pass over the whole library.
+    TempRemoved {
+        /// The file.
+        path: &'a Path,
+    },
     /// A listing record could not be understood; the asset is reported as failed.
     BadRecord {
         /// What was wrong.

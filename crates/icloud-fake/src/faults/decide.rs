@@ -27,6 +27,8 @@ pub(crate) struct Decision {
     pub(crate) misrange: Option<Misrange>,
     /// Send the download body through this shared bucket.
     pub(crate) bandwidth: Option<Arc<Bucket>>,
+    /// Fall silent for this long after this many body bytes.
+    pub(crate) stall: Option<(u64, Duration)>,
     /// Invalidate every web session before answering.
     pub(crate) expire_sessions: bool,
     /// Invalidate every PCS cookie before answering.
@@ -215,6 +217,19 @@ impl Faults {
             return d;
         }
         d.bandwidth = self.active.iter().rev().find_map(|a| a.bucket.clone());
+        let stalling = self
+            .active
+            .iter()
+            .position(|a| matches!(a.fault, Fault::StallDownload { .. }));
+        if let Some(i) = stalling {
+            if let Fault::StallDownload {
+                after_bytes, pause, ..
+            } = self.active[i].fault
+            {
+                d.stall = Some((after_bytes, pause));
+            }
+            self.consume(i);
+        }
         let truncating = self
             .active
             .iter()

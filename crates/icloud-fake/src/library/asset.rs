@@ -113,6 +113,9 @@ pub struct FakeAsset {
     pub(crate) modified_ms: i64,
     /// Resources left out of the records: bit `1 << p` for each omitted `Prefix` `p`.
     pub(crate) omitted: u16,
+    /// Times the asset's resources were replaced ([`crate::FakeICloud::revise_asset`]): new
+    /// checksums, sizes and bytes.
+    pub(crate) revision: u32,
 }
 
 impl FakeAsset {
@@ -133,6 +136,7 @@ impl FakeAsset {
             uid: 0,
             tag: 0,
             modified_ms: 0,
+            revision: 0,
             omitted: 0,
         }
     }

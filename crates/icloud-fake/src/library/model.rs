@@ -253,10 +253,18 @@ pub(crate) fn checksum_bytes(uid: u64, prefix: Prefix) -> [u8; 21] {
 }
 
 fn checksum_for(uid: u64, prefix: Prefix, on_asset: bool) -> [u8; 21] {
+    revised_checksum(uid, prefix, on_asset, 0)
+}
+
+/// [`checksum_for`] of the `revision`th replacement of the resource (0: the first).
+fn revised_checksum(uid: u64, prefix: Prefix, on_asset: bool, revision: u32) -> [u8; 21] {
     let mut h = Sha256::new();
     h.update(b"icloud-fake resource");
     h.update(uid.to_be_bytes());
     h.update([prefix as u8, u8::from(on_asset)]);
+    if revision > 0 {
+        h.update(revision.to_be_bytes());
+    }
     let digest = h.finalize();
     let mut out = [0u8; 21];
     out[0] = 1;
@@ -272,7 +280,7 @@ pub(crate) fn resources(a: &FakeAsset, cap: Option<u64>) -> Vec<Res> {
         if a.omits(prefix) {
             return;
         }
-        let checksum = checksum_for(a.uid, prefix, on_asset);
+        let checksum = revised_checksum(a.uid, prefix, on_asset, a.revision);
         let seed = u64::from_be_bytes([
             checksum[1],
             checksum[2],

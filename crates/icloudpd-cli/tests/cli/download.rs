@@ -48,6 +48,10 @@ mod deletion;
 mod metadata;
 // test_cli.py: log levels, progress bar, argument errors.
 mod cli;
+// A disk that fills up mid-run (issue 12).
+mod full_disk;
+// Option mixes refused for deleting what is not kept, and what a deletion waits for.
+mod safety;
 
 pub(crate) use env::{Env, part_name};
 pub(crate) use fixtures::{

@@ -70,6 +70,9 @@ fn files(root: &Path) -> BTreeMap<String, Found> {
                 stack.push(path);
                 continue;
             }
+            if crate::is_bookkeeping(&path) {
+                continue;
+            }
             let rel = path
                 .strip_prefix(root)
                 .unwrap()
@@ -91,6 +94,8 @@ fn files(root: &Path) -> BTreeMap<String, Found> {
 /// the temporary name of an XMP sidecar, `.<hash>.xmp.part`.
 fn is_part(name: &str) -> bool {
     let file = name.rsplit('/').next().unwrap_or(name);
+    // The second temporary file of an EXIF rewrite, `<download's temporary file>.exif`.
+    let file = file.strip_suffix(".exif").unwrap_or(file);
     let Some(stem) = file.strip_suffix(".part") else {
         return false;
     };
@@ -153,12 +158,14 @@ fn complete(fake: &FakeICloud, dir: &Path, run: &Setup) {
 }
 
 /// What may be on disk after a kill: every final name holds exactly the reference bytes with
-/// the reference time; every `.part` holds a prefix of a reference file of its folder.
+/// the reference time; every `.part` holds a prefix of a reference file of its folder, or of
+/// a file as Apple serves it (`raw`: before its EXIF date was written).
 fn check_after_kill(
     kill: usize,
     delay: u64,
     dir: &Path,
     reference: &BTreeMap<String, Found>,
+    raw: &[Vec<u8>],
 ) -> usize {
     let mut parts = 0;
     let mut problems = Vec::new();
@@ -170,7 +177,7 @@ fn check_after_kill(
             let prefix_of_some = reference.iter().any(|(p, r)| {
                 p.rsplit_once('/').map_or("", |(f, _)| f) == folder
                     && r.bytes.starts_with(&found.bytes)
-            });
+            }) || raw.iter().any(|r| r.starts_with(&found.bytes));
             if !prefix_of_some {
                 problems.push(format!(
                     "{path}: {} bytes, not the beginning of any file of its folder",
@@ -253,6 +260,22 @@ fn kill_and_resume(args: &'static [&'static str], seed: u64, throttled_run: Dura
     // Throttled, so that the killed runs are mid-transfer most of the time.
     let rate = (total as u64 / throttled_run.as_secs()).max(1);
     fake.set_fault(Fault::bandwidth(rate));
+    // With `--set-exif-datetime` a temporary file holds Apple's bytes until it is dated.
+    let raw: Vec<Vec<u8>> = if args.contains(&"--set-exif-datetime") {
+        fake.expected_listing(USER, "PrimarySync", None)
+            .iter()
+            .flat_map(|a| {
+                a.versions
+                    .iter()
+                    .filter_map(|(prefix, _, _)| {
+                        fake.version_bytes(USER, "PrimarySync", &a.asset_record_name, prefix)
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut rng = Rng(seed);
     let mut with_parts = 0;
     let mut delays = Vec::new();
@@ -264,7 +287,7 @@ fn kill_and_resume(args: &'static [&'static str], seed: u64, throttled_run: Dura
         // SIGKILL on Unix: no chance to clean up.
         let _ = child.kill();
         let status = child.wait().unwrap();
-        if check_after_kill(kill, delay, &dir, &reference) > 0 {
+        if check_after_kill(kill, delay, &dir, &reference, &raw) > 0 {
             with_parts += 1;
         }
         if status.success() {
@@ -357,4 +380,16 @@ fn part_names_are_recognised() {
     assert!(!is_part("2024/01/01/IMG_0001.JPG"));
     assert!(!is_part("2024/01/01/img.part"));
     assert!(is_part("2024/01/01/.0123456789abcdef.xmp.part"));
+}
+
+#[test]
+fn killed_runs_while_exif_dates_are_written_resume_to_the_reference_tree() {
+    // Every JPEG is rewritten (second temporary file, flushed, renamed over the first) before
+    // it gets its final name: a kill at any moment leaves either Apple's bytes or the dated
+    // ones, whole or as a prefix, and never a damaged file under a final name.
+    kill_and_resume(
+        &["--set-exif-datetime", "--folder-structure", "none"],
+        0x0e1f_da7e,
+        Duration::from_secs(5),
+    );
 }

@@ -87,6 +87,13 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// Whether a file name is the program's own bookkeeping in a download directory (the
+/// unfinished-run marker, the lock), which photo trees leave out.
+pub fn is_bookkeeping(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with(".icloudpd"))
+}
+
 pub fn cookie_dir(dir: &Path) -> String {
     dir.to_str().unwrap().to_owned()
 }

@@ -22,7 +22,7 @@ fn count_files(dir: &Path) -> usize {
             let p = entry.path();
             if p.is_dir() {
                 stack.push(p);
-            } else {
+            } else if !crate::is_bookkeeping(&p) {
                 n += 1;
             }
         }
@@ -229,7 +229,7 @@ fn cancel_in_the_web_ui_stops_the_iteration_and_leaves_no_partial_file() {
     {
         let name = entry.file_name().into_string().unwrap();
         let len = entry.metadata().unwrap().len();
-        if !name.ends_with(".part") {
+        if !name.ends_with(".part") && !crate::is_bookkeeping(&entry.path()) {
             assert!(
                 visible
                     .iter()

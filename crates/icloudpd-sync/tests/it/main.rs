@@ -1,6 +1,7 @@
 //! Integration tests of the sync engine against `icloud-fake` over loopback HTTP.
 
 mod faults;
+mod safety;
 mod sync;
 
 use std::collections::HashSet;
@@ -33,8 +34,12 @@ pub fn start(account: FakeAccount) -> FakeICloud {
 }
 
 pub async fn sign_in(fake: &FakeICloud) -> Session {
+    sign_in_at(&fake.base_url()).await
+}
+
+pub async fn sign_in_at(base: &str) -> Session {
     let client = AuthClient::builder()
-        .endpoints(Endpoints::single_origin(Region::Global, &fake.base_url()).unwrap())
+        .endpoints(Endpoints::single_origin(Region::Global, base).unwrap())
         .build()
         .unwrap();
     let password = SecretString::from(PASSWORD.to_owned());
@@ -66,6 +71,18 @@ pub fn options(dir: &Path) -> SyncOptions {
 /// Signs in and runs one sync of PrimarySync.
 pub async fn sync(fake: &FakeICloud, options: SyncOptions) -> icloudpd_sync::Result<SyncReport> {
     sync_with(fake, options, Arc::new(Events::default())).await
+}
+
+/// Signs in to the fake at `base` and runs one sync of PrimarySync (for a sync on another
+/// task than the test's).
+pub async fn sync_at(base: &str, options: SyncOptions) -> icloudpd_sync::Result<SyncReport> {
+    let session = sign_in_at(base).await;
+    let photos = PhotosClient::builder(&session)
+        .retry(fast_retry())
+        .build()
+        .unwrap();
+    let library = photos.primary().await?;
+    SyncEngine::new(photos, library, options).run().await
 }
 
 pub async fn sync_with(

@@ -111,15 +111,16 @@ impl Env {
         self.create_resource(rel, name, "resOriginal");
     }
 
-    /// Makes every write of resource `prefix` of `name` into `<data>/<folder>` fail with
-    /// ENOSPC: its temporary file is a link to /dev/full. (Tests may run as root, where a
-    /// read-only folder would not stop a write.)
+    /// Makes every write of resource `prefix` of `name` into `<data>/<folder>` fail: a folder
+    /// (holding a file) takes its temporary file's name, which the program neither follows nor
+    /// removes. (Tests may run as root, where a read-only folder would not stop a write; a
+    /// link to /dev/full is not followed.) Returns the file inside that folder.
     pub fn fail_writes(&self, folder: &str, name: &str, prefix: &str) -> String {
-        let dir = self.data().join(folder);
-        std::fs::create_dir_all(&dir).unwrap();
         let part = part_name(&self.checksum(name, prefix));
-        std::os::unix::fs::symlink("/dev/full", dir.join(&part)).unwrap();
-        format!("{folder}/{part}")
+        let blocker = self.data().join(folder).join(&part);
+        std::fs::create_dir_all(&blocker).unwrap();
+        std::fs::write(blocker.join("blocker"), b"").unwrap();
+        format!("{folder}/{part}/blocker")
     }
 
     /// Every file under `data/`, by path relative to it.
@@ -227,6 +228,8 @@ pub(crate) fn files_under(root: &Path) -> BTreeSet<String> {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 stack.push(path);
+            } else if crate::is_bookkeeping(&path) {
+                // The program's own bookkeeping, not a photo.
             } else {
                 let rel = path.strip_prefix(root).unwrap();
                 out.insert(rel.to_string_lossy().replace('\\', "/"));

@@ -79,8 +79,7 @@ fn missing_download_url_fails_that_asset_only() {
 
 #[test]
 fn test_handle_io_error() {
-    // The temporary file is a link to /dev/full: every write fails with ENOSPC (as root, a
-    // read-only folder would not stop us).
+    // The temporary file's name is taken by a folder: every write of that file fails.
     let env = Env::new(fixture_first(1));
     let part = env.fail_writes("2018/07/31", "IMG_7409.JPG", "resOriginal");
 

@@ -143,6 +143,9 @@ fn tree(root: &Path, since: SystemTime) -> BTreeMap<String, Entry> {
     while let Some(dir) = stack.pop() {
         for entry in fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
+            if crate::is_bookkeeping(&path) {
+                continue;
+            }
             let rel = path
                 .strip_prefix(root)
                 .unwrap()

@@ -194,7 +194,7 @@ fn files_under(root: &Path) -> BTreeMap<String, Vec<u8>> {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 stack.push(path);
-            } else {
+            } else if !crate::is_bookkeeping(&path) {
                 let rel = path
                     .strip_prefix(root)
                     .unwrap()
