@@ -131,7 +131,8 @@ pub fn files_under(root: &Path) -> Vec<PathBuf> {
             let path = entry.path();
             if path.is_dir() {
                 walk(&path, root, out);
-            } else {
+            } else if !entry.file_name().to_string_lossy().starts_with(".icloudpd") {
+                // (`.icloudpd…` is the engine's bookkeeping, e.g. the unfinished-run marker.)
                 out.push(path.strip_prefix(root).unwrap().to_path_buf());
             }
         }
