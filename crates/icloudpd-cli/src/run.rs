@@ -12,7 +12,7 @@ use tracing::{debug, error, info};
 use crate::args::GlobalArgs;
 use crate::error::CliError;
 use crate::logging::APP;
-use crate::login::{self, Answerers, Console};
+use crate::login::{self, Answerers, Console, RefusedPasswords};
 use crate::report::{CliReporter, summary};
 use crate::settings::UserSettings;
 use crate::trust;
@@ -37,6 +37,7 @@ pub async fn run(global: &GlobalArgs, users: &[UserSettings]) -> Result<(), CliE
     let mut answerers = Answerers {
         console: Console::new(),
         web: web.as_ref().map(|w| w.exchange().clone()),
+        refused: RefusedPasswords::new(),
     };
     // Users whose failure only the account holder can fix are not tried again.
     let mut stopped = vec![false; users.len()];

@@ -14,6 +14,7 @@ mod modes;
 mod notify;
 mod providers;
 mod python;
+mod refused_passwords;
 mod webui;
 
 use std::io::Write;
