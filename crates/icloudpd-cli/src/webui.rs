@@ -12,10 +12,14 @@
 //! posted in the background and the status is long-polled (`GET /status?after=<version>`), so
 //! a change shows at once and a form being typed into is replaced only when the status
 //! changes.
+//!
+//! Unlike icloudpd's, the server guards itself against slow and idle connections: see
+//! [`server`].
 
 mod exchange;
 mod pages;
 mod routes;
+mod server;
 #[cfg(test)]
 mod tests;
 
@@ -67,10 +71,7 @@ impl WebUi {
             routes::App::new(exchange.clone(), overview, stopped),
             addr.ip().is_loopback(),
         );
-        let server = tokio::spawn(async move {
-            // Serving only ends when the task is aborted.
-            let _ = axum::serve(listener, app).await;
-        });
+        let server = tokio::spawn(server::serve(listener, app));
         let web = WebUi {
             exchange,
             addr,
