@@ -16,6 +16,7 @@ mod providers;
 mod python;
 mod refused_passwords;
 mod webui;
+mod webui_network;
 
 use std::io::Write;
 use std::net::TcpListener;
