@@ -38,6 +38,12 @@ pub struct GlobalArgs {
     pub webui_host: String,
     /// Port the web UI binds to (`--webui-port`, default 8080; 0 picks a free port).
     pub webui_port: u16,
+    /// More names the web UI answers to (`--webui-allowed-host`, repeatable, lowercased).
+    pub webui_allowed_hosts: Vec<String>,
+    /// The web UI's token (`--webui-token`).
+    pub webui_token: Option<Hidden>,
+    /// A file holding the web UI's token (`--webui-token-file`).
+    pub webui_token_file: Option<String>,
 }
 
 impl Default for GlobalArgs {
@@ -54,12 +60,15 @@ impl Default for GlobalArgs {
             watch_with_interval: None,
             webui_host: "127.0.0.1".to_owned(),
             webui_port: 8080,
+            webui_allowed_hosts: Vec::new(),
+            webui_token: None,
+            webui_token_file: None,
         }
     }
 }
 
-/// A secret given on the command line (`--password`, `--smtp-password`): compared like a
-/// string, never shown by `Debug`.
+/// A secret given on the command line (`--password`, `--smtp-password`, `--webui-token`):
+/// compared like a string, never shown by `Debug`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Hidden(pub String);
 
@@ -168,7 +177,8 @@ pub enum Invocation {
     Help,
     Version,
     Run {
-        global: GlobalArgs,
+        /// Boxed: the process-wide options outweigh the other variants many times.
+        global: Box<GlobalArgs>,
         users: Vec<UserArgs>,
     },
 }
@@ -453,6 +463,15 @@ pub fn parse(args: &[String]) -> Result<Invocation, ParseError> {
             }
         }
     }
+    let mut allowed_hosts: Vec<String> = Vec::new();
+    for (s, v) in &globals {
+        if let (true, Some(Value::Text(v))) = (s.long == "--webui-allowed-host", v) {
+            let name = v.trim().trim_end_matches('.').to_ascii_lowercase();
+            if !name.is_empty() && !allowed_hosts.contains(&name) {
+                allowed_hosts.push(name);
+            }
+        }
+    }
     let defaults = GlobalArgs::default();
     if providers.is_empty() {
         providers = defaults.password_providers.clone();
@@ -473,6 +492,15 @@ pub fn parse(args: &[String]) -> Result<Invocation, ParseError> {
         webui_port: last_int("--webui-port")
             .and_then(|n| u16::try_from(n).ok())
             .unwrap_or(defaults.webui_port),
+        webui_allowed_hosts: allowed_hosts,
+        webui_token: match last("--webui-token") {
+            Some(Value::Text(t)) => Some(Hidden(t)),
+            _ => None,
+        },
+        webui_token_file: match last("--webui-token-file") {
+            Some(Value::Text(t)) => Some(t),
+            _ => None,
+        },
     };
 
     // Split at every `-u` / `--username` token.
@@ -508,7 +536,10 @@ pub fn parse(args: &[String]) -> Result<Invocation, ParseError> {
     if has("--version") {
         return Ok(Invocation::Version);
     }
-    Ok(Invocation::Run { global, users })
+    Ok(Invocation::Run {
+        global: Box::new(global),
+        users,
+    })
 }
 
 /// The commit this binary was built from, or `unknown`.

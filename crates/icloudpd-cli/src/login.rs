@@ -1,10 +1,12 @@
 //! Authentication for one user: the stored session first, then a password from the providers
 //! in order, then a second factor from the console or the web UI. Never hangs when nobody can
-//! answer, and never sends a rejected password to Apple twice.
+//! answer, and never sends a refused password to Apple twice in one process, whichever
+//! provider gives it (watch mode included).
 
 mod adp;
 mod console;
 mod password;
+mod refused;
 mod web;
 
 use std::sync::Arc;
@@ -22,11 +24,14 @@ use crate::webui::Exchange;
 
 pub use console::Console;
 use password::Providers;
+pub use refused::RefusedPasswords;
 
-/// Who can answer a question: the console, and the web UI when it runs.
+/// Who can answer a question: the console, and the web UI when it runs; and which answers
+/// Apple refused, for the whole run.
 pub struct Answerers {
     pub console: Console,
     pub web: Option<Arc<Exchange>>,
+    pub refused: RefusedPasswords,
 }
 
 /// Why one sign-in attempt failed.
@@ -39,9 +44,11 @@ enum Failure {
 
 /// Signs `user` in, reusing the stored session when Apple still accepts it.
 ///
-/// With the web UI among the password providers, a refused password is shown there and a new
-/// one awaited; with the web UI in use, other failures that happened while it was checking an
-/// answer are shown there and the sign-in starts over (icloudpd's loop).
+/// A password Apple refuses is remembered for the process's lifetime and never sent again (see
+/// [`RefusedPasswords`]). With the web UI among the password providers, a refused password is
+/// shown there and a new one awaited; with the web UI in use, other failures that happened
+/// while it was checking an answer are shown there and the sign-in starts over (icloudpd's
+/// loop).
 pub async fn authenticate(
     client: &AuthClient,
     global: &GlobalArgs,
@@ -54,13 +61,13 @@ pub async fn authenticate(
         .web
         .clone()
         .filter(|_| global.mfa_provider == "webui");
-    let mut providers = Providers::new(global, user, answerers.web.clone());
+    let providers = Providers::new(global, user, answerers.web.clone());
     loop {
         let failure = match attempt(
             client,
             &store,
             user,
-            &mut providers,
+            &providers,
             answerers,
             web_mfa.as_deref(),
         )
@@ -91,9 +98,6 @@ pub async fn authenticate(
             return Err(e);
         }
         info!(target: APP, "{}", e.message);
-        // A password that Apple refused is never sent again: from now on only a person
-        // (the web UI) can supply one.
-        providers.only_web();
     }
 }
 
@@ -102,7 +106,7 @@ async fn attempt(
     client: &AuthClient,
     store: &Arc<FileSessionStore>,
     user: &UserSettings,
-    providers: &mut Providers<'_>,
+    providers: &Providers<'_>,
     answerers: &mut Answerers,
     web_mfa: Option<&Exchange>,
 ) -> Result<Session, Failure> {
@@ -115,7 +119,7 @@ async fn attempt(
         Some(s) => s,
         None => {
             let (password, source) = providers
-                .password(&mut answerers.console)
+                .password(&mut answerers.console, &answerers.refused)
                 .await
                 .map_err(other)?;
             match client
@@ -127,6 +131,7 @@ async fn attempt(
                     s
                 }
                 Err(e @ (AuthError::InvalidCredentials | AuthError::SignInRefused { .. })) => {
+                    answerers.refused.remember(&user.username, &password);
                     return Err(Failure::Password(e.into()));
                 }
                 Err(e) => return Err(other(e.into())),

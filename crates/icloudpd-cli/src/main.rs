@@ -23,7 +23,7 @@ fn main() -> ExitCode {
     let (global, users) = match args::parse(&argv) {
         Ok(Invocation::Help) => return print_and(args::help(), 0),
         Ok(Invocation::Version) => return print_and(args::version(), 0),
-        Ok(Invocation::Run { global, users }) => (global, users),
+        Ok(Invocation::Run { global, users }) => (*global, users),
         Err(ParseError::Argument(message)) => return print_and(message, error::EXIT_USAGE),
         Err(ParseError::Unrecognized(tokens)) => {
             let usage = args::usage();

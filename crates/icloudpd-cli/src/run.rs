@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use icloud_auth::{AuthClient, Network, Region, Session};
+use icloud_auth::{AuthClient, Network, Region, SecretString, Session};
 use icloud_photos::PhotosClient;
 use icloudpd_sync::{SyncEngine, SyncReport};
 use tracing::{debug, error, info};
@@ -12,11 +12,11 @@ use tracing::{debug, error, info};
 use crate::args::GlobalArgs;
 use crate::error::CliError;
 use crate::logging::APP;
-use crate::login::{self, Answerers, Console};
+use crate::login::{self, Answerers, Console, RefusedPasswords};
 use crate::report::{CliReporter, summary};
 use crate::settings::UserSettings;
 use crate::trust;
-use crate::webui::{Exchange, WebUi};
+use crate::webui::{Exchange, Listen, WebUi};
 
 /// How often one user's sync signs in again after the session expired mid-run.
 const MAX_REAUTHENTICATIONS: u32 = 3;
@@ -37,6 +37,7 @@ pub async fn run(global: &GlobalArgs, users: &[UserSettings]) -> Result<(), CliE
     let mut answerers = Answerers {
         console: Console::new(),
         web: web.as_ref().map(|w| w.exchange().clone()),
+        refused: RefusedPasswords::new(),
     };
     // Users whose failure only the account holder can fix are not tried again.
     let mut stopped = vec![false; users.len()];
@@ -129,12 +130,43 @@ async fn start_web_ui(
         };
         overview.push(format!("{}: {what}", user.username));
     }
-    match WebUi::start(&global.webui_host, global.webui_port, overview).await {
+    let listen = Listen {
+        host: global.webui_host.clone(),
+        port: global.webui_port,
+        allowed_hosts: global.webui_allowed_hosts.clone(),
+        token: webui_token(global)
+            .map_err(|e| CliError::failed(format!("Cannot start the web UI: {e}")))?,
+    };
+    match WebUi::start(listen, overview).await {
         Ok(web) => Ok(Some(web)),
         Err(e) => Err(CliError::failed(format!(
             "Cannot start the web UI: {e}. Choose another address with --webui-host or --webui-port"
         ))),
     }
+}
+
+/// The web UI's token from `--webui-token`, `--webui-token-file` (its first line) or
+/// `ICLOUDPD_WEBUI_TOKEN`, in that order; `None` when none is given.
+fn webui_token(global: &GlobalArgs) -> Result<Option<SecretString>, String> {
+    if let Some(token) = &global.webui_token {
+        return Ok(Some(SecretString::from(token.0.clone())));
+    }
+    let (token, from) = if let Some(path) = &global.webui_token_file {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read the token file {path}: {e}"))?;
+        let first = text.lines().next().unwrap_or_default().trim().to_owned();
+        (first, format!("in {path}"))
+    } else {
+        match std::env::var("ICLOUDPD_WEBUI_TOKEN") {
+            Ok(token) if !token.trim().is_empty() => (
+                token.trim().to_owned(),
+                "in ICLOUDPD_WEBUI_TOKEN".to_owned(),
+            ),
+            _ => return Ok(None),
+        }
+    };
+    crate::webui::check_token(&token).map_err(|e| format!("{e} ({from})"))?;
+    Ok(Some(SecretString::from(token)))
 }
 
 /// One user's run. `Ok(false)` when some files could not be mirrored.

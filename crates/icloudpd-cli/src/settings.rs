@@ -38,6 +38,7 @@ pub fn validate(
     time_names: Option<&TimeNames>,
 ) -> Result<Vec<UserSettings>, String> {
     check_password_providers(&global.password_providers)?;
+    check_webui_token(global)?;
     let any = |check: fn(&UserArgs) -> bool| users.iter().any(check);
     if any(|u| u.skip_videos && u.skip_photos) {
         return Err(
@@ -107,6 +108,20 @@ fn check_password_providers(providers: &[String]) -> Result<(), String> {
             "--password-provider {p} must be the last password provider: it waits for an answer, so the providers after it would never be asked"
         )),
         _ => Ok(()),
+    }
+}
+
+/// `--webui-token` and `--webui-token-file` exclude each other; a token given on the command
+/// line must be one a URL and a cookie carry as it is.
+fn check_webui_token(global: &GlobalArgs) -> Result<(), String> {
+    if global.webui_token.is_some() && global.webui_token_file.is_some() {
+        return Err("--webui-token and --webui-token-file cannot be used together".to_owned());
+    }
+    match &global.webui_token {
+        Some(token) => {
+            crate::webui::check_token(&token.0).map_err(|e| format!("--webui-token: {e}"))
+        }
+        None => Ok(()),
     }
 }
 
@@ -205,7 +220,7 @@ mod tests {
     fn parsed(line: &str) -> (GlobalArgs, Vec<UserArgs>) {
         let argv: Vec<String> = line.split_whitespace().map(str::to_owned).collect();
         match parse(&argv).unwrap() {
-            Invocation::Run { global, users } => (global, users),
+            Invocation::Run { global, users } => (*global, users),
             other => panic!("{other:?}"),
         }
     }
@@ -267,6 +282,22 @@ mod tests {
         // `0` is no watching at all.
         assert!(check("--watch-with-interval 0 -u a --auth-only").is_ok());
         assert!(check("--watch-with-interval 60 -u a -d x").is_ok());
+    }
+
+    #[test]
+    fn a_webui_token_is_url_safe_and_given_one_way() {
+        check("--webui-token abcdefghijklmnop-_.~ -u a -d x").unwrap();
+        assert_eq!(
+            check("--webui-token abcdefghijklmnop --webui-token-file t -u a -d x").unwrap_err(),
+            "--webui-token and --webui-token-file cannot be used together"
+        );
+        let short = check("--webui-token abc -u a -d x").unwrap_err();
+        assert!(
+            short.starts_with("--webui-token: the web UI token must have 16"),
+            "{short}"
+        );
+        let odd = check("--webui-token abcdefghijklmnop; -u a -d x").unwrap_err();
+        assert!(odd.contains("may only contain"), "{odd}");
     }
 
     #[test]

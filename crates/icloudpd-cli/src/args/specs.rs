@@ -80,7 +80,7 @@ const fn choice(
 
 use Scope::{Common, Global, User};
 
-/// Every option, in the order of icloudpd's help (`--webui-host` and `--webui-port` are ours).
+/// Every option, in the order of icloudpd's help (the `--webui-*` options are ours).
 pub(super) static SPECS: &[Spec] = &[
     spec(
         Some("-h"),
@@ -167,6 +167,30 @@ pub(super) static SPECS: &[Spec] = &[
         Global,
         Takes::Port,
         "Port the web UI listens on when a `webui` provider is used (0: any free port). Default: 8080",
+    ),
+    spec(
+        None,
+        "--webui-allowed-host",
+        "NAME",
+        Global,
+        Takes::Value,
+        "A host name the web UI is reached under (repeatable), e.g. nas.local. IP addresses, localhost and this computer's name are accepted on a network address without it",
+    ),
+    spec(
+        None,
+        "--webui-token",
+        "TOKEN",
+        Global,
+        Takes::Value,
+        "Token the web UI asks for (16 to 256 of A-Z a-z 0-9 - . _ ~). Default: a random one, logged at start, when it listens on a network address; none on 127.0.0.1. The environment variable ICLOUDPD_WEBUI_TOKEN does the same, unseen by `ps`",
+    ),
+    spec(
+        None,
+        "--webui-token-file",
+        "PATH",
+        Global,
+        Takes::Value,
+        "Read the web UI token from this file (e.g. a Docker secret) instead",
     ),
     spec(
         Some("-d"),

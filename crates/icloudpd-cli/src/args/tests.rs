@@ -9,7 +9,7 @@ fn args(s: &str) -> Vec<String> {
 
 fn run(s: &str) -> (GlobalArgs, Vec<UserArgs>) {
     match parse(&args(s)).unwrap() {
-        Invocation::Run { global, users } => (global, users),
+        Invocation::Run { global, users } => (*global, users),
         other => panic!("{other:?}"),
     }
 }
@@ -346,4 +346,17 @@ fn webui_address_defaults_to_this_computer() {
     assert_eq!((g.webui_host.as_str(), g.webui_port), ("127.0.0.1", 8080));
     let (g, _) = run("-u a -d x --webui-host 0.0.0.0 --webui-port 9000");
     assert_eq!((g.webui_host.as_str(), g.webui_port), ("0.0.0.0", 9000));
+    assert!(g.webui_allowed_hosts.is_empty() && g.webui_token.is_none());
+}
+
+#[test]
+fn webui_allowed_hosts_repeat_and_the_token_stays_hidden() {
+    let (g, _) = run(
+        "--webui-allowed-host NAS.local. -u a -d x --webui-allowed-host photos.example --webui-allowed-host nas.local --webui-token t0ken-t0ken-t0ken",
+    );
+    assert_eq!(g.webui_allowed_hosts, ["nas.local", "photos.example"]);
+    assert_eq!(g.webui_token, Some(Hidden("t0ken-t0ken-t0ken".into())));
+    assert!(!format!("{g:?}").contains("t0ken"));
+    let (g, _) = run("-u a -d x --webui-token-file /run/secrets/webui");
+    assert_eq!(g.webui_token_file.as_deref(), Some("/run/secrets/webui"));
 }

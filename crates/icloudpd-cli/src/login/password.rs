@@ -1,12 +1,15 @@
 //! The password providers (`--password-provider`), asked in order only when a password is
-//! needed, and their writers, told when a password worked.
+//! needed, and their writers, told when a password worked. An answer Apple refused before in
+//! this process is never sent again: the keyring's and `--password` are skipped, a person at
+//! the console or in the web UI is asked for another.
 
 use std::sync::Arc;
 
 use icloud_auth::{ExposeSecret, SecretString};
-use tracing::{debug, error, warn};
+use tracing::{debug, error, info, warn};
 
 use super::Console;
+use super::refused::RefusedPasswords;
 use crate::args::GlobalArgs;
 use crate::error::CliError;
 use crate::logging::APP;
@@ -22,6 +25,9 @@ pub(super) enum Source {
     Web,
 }
 
+/// What a person is told when they give a password Apple refused before.
+const REFUSED_BEFORE: &str = "Apple refused this password before, so it is not sent again";
+
 impl Source {
     fn from_name(name: &str) -> Option<Source> {
         match name {
@@ -36,7 +42,7 @@ impl Source {
 
 /// One user's password providers.
 pub(super) struct Providers<'a> {
-    /// The providers still asked, in order.
+    /// The providers, in order.
     order: Vec<Source>,
     /// Whether the keyring is among the configured providers (its writer stores passwords).
     keyring_writes: bool,
@@ -68,43 +74,56 @@ impl<'a> Providers<'a> {
         self.web.is_some() && self.order.contains(&Source::Web)
     }
 
-    /// Keeps only the web UI: after Apple refused a password, the other providers would only
-    /// give the same one again.
-    pub(super) fn only_web(&mut self) {
-        self.order.retain(|s| *s == Source::Web);
-    }
-
-    /// Asks the providers in order; the first non-empty password wins.
+    /// Asks the providers in order; the first non-empty password Apple did not refuse before
+    /// wins.
     pub(super) async fn password(
         &self,
         console: &mut Console,
+        refused: &RefusedPasswords,
     ) -> Result<(SecretString, Source), CliError> {
         let username = &self.user.username;
+        let mut skipped = Vec::new();
         for &source in &self.order {
             let found = match source {
                 Source::Parameter => self.user.password.clone(),
                 Source::Keyring => keyring_password(username),
-                Source::Console => console
-                    .password(&format!("iCloud Password for {username}:"))
-                    .map(SecretString::from),
-                Source::Web => self.web_password().await,
+                Source::Console => console_password(console, username, refused),
+                Source::Web => self.web_password(refused).await,
             };
-            if let Some(p) = found.filter(|p| !p.expose_secret().is_empty()) {
-                return Ok((p, source));
+            let Some(password) = found.filter(|p| !p.expose_secret().is_empty()) else {
+                continue;
+            };
+            if refused.contains(username, &password) {
+                debug!(target: APP, "{REFUSED_BEFORE}: the password from {source:?}");
+                skipped.push(source);
+                continue;
             }
+            return Ok((password, source));
         }
-        Err(CliError::failed(format!(
-            "No password available for {username}: give one with --password, store one with `icloud --username {username}`, or add --password-provider console (or webui)"
-        )))
+        Err(if skipped.is_empty() {
+            CliError::failed(format!(
+                "No password available for {username}: give one with --password, store one with `icloud --username {username}`, or add --password-provider console (or webui)"
+            ))
+        } else {
+            refused_again(username, &skipped)
+        })
     }
 
-    async fn web_password(&self) -> Option<SecretString> {
+    /// Waits for a password in the web UI; one Apple refused before is refused on the page
+    /// and another awaited.
+    async fn web_password(&self, refused: &RefusedPasswords) -> Option<SecretString> {
         let exchange = self.web.as_deref()?;
-        let password = exchange.password().await;
-        if password.is_none() {
-            error!(target: APP, "Expected NO_INPUT_NEEDED, but got something else");
+        loop {
+            let Some(password) = exchange.password().await else {
+                error!(target: APP, "Expected NO_INPUT_NEEDED, but got something else");
+                return None;
+            };
+            if !refused.contains(&self.user.username, &password) {
+                return Some(password);
+            }
+            info!(target: APP, "{REFUSED_BEFORE}; waiting for another in the web UI");
+            exchange.set_error(&format!("{REFUSED_BEFORE}. Type the right one."));
         }
-        password
     }
 
     /// Hands a password that Apple accepted to the writers: the keyring stores it (when it
@@ -116,6 +135,52 @@ impl<'a> Providers<'a> {
         if let Some(exchange) = &self.web {
             exchange.password_accepted();
         }
+    }
+}
+
+/// The end of the providers when every password they had was refused before: stop this sign-in
+/// without asking Apple. A keyring is read again at the next sign-in, so a right password stored
+/// there while the program runs is used; `--password` changes only with a restart, so a user
+/// with nothing else is not tried again.
+fn refused_again(username: &str, skipped: &[Source]) -> CliError {
+    let keyring = skipped.contains(&Source::Keyring);
+    let parameter = skipped.contains(&Source::Parameter);
+    let (which, it) = match (parameter, keyring) {
+        (true, true) => (
+            "the passwords given with --password and stored in the keyring",
+            "they are",
+        ),
+        (false, true) => ("the password stored in the keyring", "it is"),
+        _ => ("the password given with --password", "it is"),
+    };
+    let intro = format!("Apple refused {which} for {username}, so {it} not sent again.");
+    if keyring && parameter {
+        CliError::failed(format!(
+            "{intro} Store the right one with `icloud --username {username}` (the next run reads it), or restart icloudpd with the right --password"
+        ))
+    } else if keyring {
+        CliError::failed(format!(
+            "{intro} Store the right one with `icloud --username {username}`; the next run reads it"
+        ))
+    } else {
+        CliError::stop(format!("{intro} Restart icloudpd with the right one"))
+    }
+}
+
+/// Asks at the console until the answer is not a password Apple refused before (or there is
+/// none).
+fn console_password(
+    console: &mut Console,
+    username: &str,
+    refused: &RefusedPasswords,
+) -> Option<SecretString> {
+    loop {
+        let typed =
+            SecretString::from(console.password(&format!("iCloud Password for {username}:"))?);
+        if !refused.contains(username, &typed) {
+            return Some(typed);
+        }
+        console.say(&format!("{REFUSED_BEFORE}. Try again"));
     }
 }
 

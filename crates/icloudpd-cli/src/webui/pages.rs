@@ -71,6 +71,28 @@ pub(super) fn page(status_fragment: &str, message: &str, asks: bool) -> String {
     )
 }
 
+/// Returns the page answering a request without the token.
+pub(super) fn token_needed() -> String {
+    "<!doctype html>
+<html lang=\"en\">
+<head>
+<meta charset=\"utf-8\">
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">
+<title>iCloud Photos Downloader</title>
+<link rel=\"icon\" href=\"data:,\">
+</head>
+<body>
+<main>
+<h1>iCloud Photos Downloader</h1>
+<p>This page needs its token. Open the address icloudpd logged when it started, the line
+<code>Web UI: http://…/?token=…</code> (or add <code>?token=</code> and the token you gave it).</p>
+</main>
+</body>
+</html>
+"
+    .to_owned()
+}
+
 /// Returns the answer to a form: `text` (plain text, escaped here), styled as a success or a
 /// refusal.
 pub(super) fn message(text: &str, ok: bool) -> String {

@@ -4,8 +4,8 @@
 //!
 //! A form post answers with a fragment to scripts (`fetch` and htmx mark their requests,
 //! tools send no `Accept: text/html`) and with the whole page to a browser without
-//! JavaScript. A post from another site's page is refused: the server has no login, and a
-//! page elsewhere must not answer for the person.
+//! JavaScript. Every request passes the access rules of [`super::access`] first: the host it
+//! names, where a post comes from, and the token on a network address.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -15,8 +15,8 @@ use axum::Router;
 use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Form, Query, Request, State};
 use axum::http::header::{
-    ACCEPT, CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, HOST, ORIGIN, REFERRER_POLICY,
-    X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+    ACCEPT, CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, SET_COOKIE,
+    WWW_AUTHENTICATE, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
@@ -26,6 +26,7 @@ use icloud_auth::SecretString;
 use tokio::sync::watch;
 use tracing::debug;
 
+use super::access::{Access, Shown, same_origin};
 use super::exchange::{Exchange, Refused};
 use super::pages;
 use crate::logging::APP;
@@ -82,10 +83,8 @@ impl App {
     }
 }
 
-/// Returns the router of the web UI.
-/// `loopback`: the server listens on a loopback address only, so every request must name a
-/// loopback host (see [`guard`]).
-pub(super) fn router(app: App, loopback: bool) -> Router {
+/// Returns the router of the web UI, every route behind `access` (see [`guard`]).
+pub(super) fn router(app: App, access: Arc<Access>) -> Router {
     Router::new()
         .route("/", get(index))
         .route("/status", get(status))
@@ -96,23 +95,41 @@ pub(super) fn router(app: App, loopback: bool) -> Router {
         .route("/cancel", post(cancel))
         .route("/static/style.css", get(style))
         .route("/static/app.js", get(script))
-        .layer(middleware::from_fn_with_state(loopback, guard))
+        .layer(middleware::from_fn_with_state(access, guard))
         .with_state(app)
 }
 
-/// Refuses posts from other sites' pages and, on a loopback-only server, requests that name
-/// another host (a page whose domain was re-pointed at 127.0.0.1: DNS rebinding); adds the
-/// headers every answer carries.
-async fn guard(State(loopback): State<bool>, request: Request, next: Next) -> Response {
+/// Applies the access rules: refuses requests naming another host (a page whose domain was
+/// re-pointed at this computer: DNS rebinding), posts from other sites' pages, and requests
+/// without the token when one is needed; sets the token's cookie after a `?token=` visit;
+/// adds the headers every answer carries.
+async fn guard(State(access): State<Arc<Access>>, request: Request, next: Next) -> Response {
     let safe = matches!(*request.method(), Method::GET | Method::HEAD);
-    let mut response = if loopback && !names_loopback(request.headers()) {
+    let mut cookie = None;
+    let mut response = if !access.host_allowed(request.headers()) {
         debug!(target: APP, "Web UI refused a request for another host");
         (StatusCode::FORBIDDEN, "Host not allowed").into_response()
-    } else if safe || same_origin(request.headers()) {
-        next.run(request).await
-    } else {
+    } else if !safe && !same_origin(request.headers()) {
         debug!(target: APP, "Web UI refused a {} from another site", request.uri().path());
         (StatusCode::FORBIDDEN, "Cross-site request refused").into_response()
+    } else {
+        match access.token_shown(request.uri(), request.headers()) {
+            Some(shown) => {
+                if shown == Shown::InUrl {
+                    cookie = access.cookie_for(request.uri());
+                }
+                next.run(request).await
+            }
+            None => {
+                debug!(target: APP, "Web UI refused a request without the token");
+                (
+                    StatusCode::UNAUTHORIZED,
+                    [(WWW_AUTHENTICATE, "Bearer realm=\"icloudpd\"")],
+                    Html(pages::token_needed()),
+                )
+                    .into_response()
+            }
+        }
     };
     let headers = response.headers_mut();
     let fixed = [
@@ -127,41 +144,10 @@ async fn guard(State(loopback): State<bool>, request: Request, next: Next) -> Re
     headers
         .entry(CACHE_CONTROL)
         .or_insert(HeaderValue::from_static("no-store"));
+    if let Some(value) = cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        headers.insert(SET_COOKIE, value);
+    }
     response
-}
-
-/// Returns whether the `Host` header names this computer (`localhost` or a loopback address),
-/// or is absent (an HTTP/1.0 tool).
-fn names_loopback(headers: &HeaderMap) -> bool {
-    let Some(host) = headers.get(HOST) else {
-        return true;
-    };
-    let Ok(host) = host.to_str() else {
-        return false;
-    };
-    let name = match host.strip_prefix('[') {
-        Some(rest) => rest.split(']').next().unwrap_or(""),
-        None => host.rsplit_once(':').map_or(host, |(name, _port)| name),
-    };
-    name.eq_ignore_ascii_case("localhost")
-        || name
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
-/// Returns whether a request came from this server's own page, or from no page at all (a
-/// tool sends no `Origin`).
-fn same_origin(headers: &HeaderMap) -> bool {
-    let Some(origin) = headers.get(ORIGIN) else {
-        return true;
-    };
-    let Some((_, authority)) = origin.to_str().ok().and_then(|o| o.split_once("://")) else {
-        return false;
-    };
-    [HOST.as_str(), "x-forwarded-host"]
-        .into_iter()
-        .filter_map(|name| headers.get(name)?.to_str().ok())
-        .any(|host| host.eq_ignore_ascii_case(authority))
 }
 
 /// Returns whether a browser navigates here (a form posted without JavaScript).
@@ -365,45 +351,5 @@ mod tests {
         for bad in ["", "12345", "1234567", "12345a", "１２３４５６"] {
             assert_eq!(normalise_code(bad), None, "{bad:?}");
         }
-    }
-
-    #[test]
-    fn a_loopback_server_answers_only_requests_for_a_loopback_host() {
-        let with_host = |host: &str| {
-            let mut h = HeaderMap::new();
-            h.insert(HOST, HeaderValue::from_str(host).unwrap());
-            names_loopback(&h)
-        };
-        for ok in [
-            "localhost:8080",
-            "LOCALHOST",
-            "127.0.0.1:8080",
-            "127.1.2.3",
-            "[::1]:8080",
-        ] {
-            assert!(with_host(ok), "{ok}");
-        }
-        for refused in [
-            "evil.example:8080",
-            "nas.local",
-            "192.168.1.2:8080",
-            "[fe80::1]:80",
-        ] {
-            assert!(!with_host(refused), "{refused}");
-        }
-        assert!(names_loopback(&HeaderMap::new()));
-    }
-
-    #[test]
-    fn origin_must_match_the_host() {
-        let mut h = HeaderMap::new();
-        h.insert(HOST, HeaderValue::from_static("127.0.0.1:8080"));
-        assert!(same_origin(&h));
-        h.insert(ORIGIN, HeaderValue::from_static("http://127.0.0.1:8080"));
-        assert!(same_origin(&h));
-        h.insert(ORIGIN, HeaderValue::from_static("https://evil.example"));
-        assert!(!same_origin(&h));
-        h.insert(ORIGIN, HeaderValue::from_static("null"));
-        assert!(!same_origin(&h));
     }
 }

@@ -13,6 +13,15 @@ use super::*;
 
 const PASSWORD: &str = "s3cret-Pa55word";
 
+/// Where a test UI listens: 127.0.0.1 on `port`.
+fn local(port: u16) -> Listen {
+    Listen {
+        host: "127.0.0.1".to_owned(),
+        port,
+        ..Listen::default()
+    }
+}
+
 /// A web UI and a client that remembers every body it received.
 struct Ui {
     web: WebUi,
@@ -24,7 +33,7 @@ impl Ui {
     async fn start() -> Ui {
         let overview = vec!["Directory: /photos".to_owned(), "Size: original".to_owned()];
         Ui {
-            web: WebUi::start("127.0.0.1", 0, overview).await.unwrap(),
+            web: WebUi::start(local(0), overview).await.unwrap(),
             http: reqwest::Client::new(),
             bodies: Vec::new(),
         }
@@ -497,9 +506,66 @@ async fn dropping_stops_the_server() {
 async fn bind_failure_names_the_address() {
     let ui = Ui::start().await;
     let port = ui.web.addr().port();
-    let err = WebUi::start("127.0.0.1", port, vec![]).await.unwrap_err();
+    let err = WebUi::start(local(port), vec![]).await.unwrap_err();
     assert!(
         err.to_string().contains(&format!("127.0.0.1:{port}")),
         "{err}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_given_token_is_asked_for_even_on_loopback_and_kept_in_a_cookie() {
+    let token = "a-given-token-0123456789";
+    let listen = Listen {
+        token: Some(SecretString::from(token)),
+        allowed_hosts: vec!["proxy.example".to_owned()],
+        ..local(0)
+    };
+    let web = WebUi::start(listen, vec![]).await.unwrap();
+    let http = reqwest::Client::new();
+    let url = |path: &str| format!("http://{}{path}", web.addr());
+    let status = |r: reqwest::Response| r.status();
+
+    let bare = http.get(url("/status")).send().await.unwrap();
+    assert_eq!(bare.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        bare.headers()["www-authenticate"],
+        "Bearer realm=\"icloudpd\""
+    );
+    let first = http
+        .get(url(&format!("/?token={token}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    let cookie = first.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let port = web.addr().port();
+    assert_eq!(
+        cookie,
+        format!("icloudpd-webui-{port}={token}; Path=/; HttpOnly; SameSite=Strict")
+    );
+    let pair = cookie.split(';').next().unwrap().to_owned();
+    let kept = http
+        .get(url("/status"))
+        .header("cookie", &pair)
+        .send()
+        .await;
+    assert_eq!(status(kept.unwrap()), StatusCode::OK);
+    let bearer = http.get(url("/status")).bearer_auth(token).send().await;
+    assert_eq!(status(bearer.unwrap()), StatusCode::OK);
+    // A name given with --webui-allowed-host, and one that is not.
+    let proxied = http
+        .get(url("/status"))
+        .header("host", "proxy.example")
+        .bearer_auth(token)
+        .send()
+        .await;
+    assert_eq!(status(proxied.unwrap()), StatusCode::OK);
+    let foreign = http
+        .get(url("/status"))
+        .header("host", "evil.example")
+        .bearer_auth(token)
+        .send()
+        .await;
+    assert_eq!(status(foreign.unwrap()), StatusCode::FORBIDDEN);
 }

@@ -86,6 +86,20 @@ impl Running {
         url.trim_end_matches('/').parse().expect("an address")
     }
 
+    /// The web UI's logged address on a network address (`Web UI: http://HOST:PORT/?token=…`):
+    /// where to connect (127.0.0.1 and the port), the `HOST:PORT` logged and the token.
+    pub fn web_url(&mut self) -> WebUrl {
+        let line = self.wait_for("Web UI: http://");
+        let url = line.split("http://").nth(1).unwrap();
+        let (authority, rest) = url.split_once('/').unwrap();
+        let port: u16 = authority.rsplit_once(':').unwrap().1.parse().unwrap();
+        WebUrl {
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            host: authority.to_owned(),
+            token: rest.strip_prefix("?token=").map(str::to_owned),
+        }
+    }
+
     /// Waits for the process to end; returns its exit code and all its output.
     pub fn finish(mut self) -> (Option<i32>, String) {
         let deadline = Instant::now() + PATIENCE;
@@ -104,6 +118,16 @@ impl Running {
         }
         (status.code(), self.seen.join("\n"))
     }
+}
+
+/// Where a web UI on a network address was logged.
+pub struct WebUrl {
+    /// 127.0.0.1 and the logged port.
+    pub addr: SocketAddr,
+    /// The logged `HOST:PORT`.
+    pub host: String,
+    /// The logged token, if any.
+    pub token: Option<String>,
 }
 
 impl Drop for Running {

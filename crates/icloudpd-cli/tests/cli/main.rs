@@ -14,7 +14,9 @@ mod modes;
 mod notify;
 mod providers;
 mod python;
+mod refused_passwords;
 mod webui;
+mod webui_network;
 
 use std::io::Write;
 use std::net::TcpListener;

@@ -11,6 +11,7 @@ use crate::live::{Running, http, wait_status, wait_status_where};
 use crate::{PASSWORD, USER, command, fake, stderr, stdout};
 
 const WRONG: &str = "not the password";
+const OTHER_WRONG: &str = "not it either";
 
 /// An `icloudpd --auth-only` command whose keyring is a private keyring file under `home`.
 fn auth_only(fake: &FakeICloud, home: &Path, args: &[&str]) -> Command {
@@ -229,6 +230,7 @@ fn with_web_ui(cmd: Command) -> (Running, std::net::SocketAddr) {
 
 #[test]
 fn webui_asks_for_a_password_after_the_parameter_was_refused_and_again_after_a_wrong_one() {
+    // Issue 12, item 8: the refused parameter typed in the page is not sent either.
     let fake = no_2fa();
     let home = tempfile::tempdir().unwrap();
     let p = providers(&["parameter", "webui"]);
@@ -240,14 +242,25 @@ fn webui_asks_for_a_password_after_the_parameter_was_refused_and_again_after_a_w
     let (running, addr) = with_web_ui(cmd);
 
     wait_status(addr, "need_password");
+    assert_eq!(fake.count("POST", "/signin/complete"), 1);
+    // The refused parameter typed again: refused here, Apple is not asked.
     let (code, body) = http(addr, "POST", "/password", &[("password", WRONG)]);
     assert_eq!(code, 200, "{body}");
     assert!(!body.contains(WRONG), "{body}");
     let status = wait_status(addr, "need_password");
     assert_eq!(
-        status["error"], "Invalid email/password combination.",
+        status["error"],
+        "Apple refused this password before, so it is not sent again. Type the right one.",
         "{status}"
     );
+    assert_eq!(fake.count("POST", "/signin/complete"), 1);
+    // Another wrong one is sent, refused, and the page asks again.
+    let (code, body) = http(addr, "POST", "/password", &[("password", OTHER_WRONG)]);
+    assert_eq!(code, 200, "{body}");
+    let status = wait_status_where(addr, "a second refusal", |s| {
+        s["status"] == "need_password" && s["error"] == "Invalid email/password combination."
+    });
+    assert_eq!(fake.count("POST", "/signin/complete"), 2, "{status}");
     // A code is not a password.
     let (code, _) = http(addr, "POST", "/code", &[("code", "123456")]);
     assert_eq!(code, 400);
@@ -263,6 +276,7 @@ fn webui_asks_for_a_password_after_the_parameter_was_refused_and_again_after_a_w
     // The parameter once, the web UI twice: a refused password is never sent again.
     assert_eq!(fake.count("POST", "/signin/complete"), 3, "{text}");
     assert!(!text.contains(WRONG) && !text.contains(PASSWORD), "{text}");
+    assert!(!text.contains(OTHER_WRONG), "{text}");
 }
 
 #[test]

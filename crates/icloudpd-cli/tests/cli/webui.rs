@@ -324,3 +324,48 @@ fn the_adp_approval_and_the_trust_expiry_are_shown_in_a_browser() {
         browser.page_text()
     );
 }
+
+#[test]
+fn a_browser_opens_the_logged_address_of_a_web_ui_on_a_network_address() {
+    let fake = fake([FakeAccount::new(USER, PASSWORD)]);
+    let cookies = tempfile::tempdir().unwrap();
+    let mut cmd = command(Some(&fake));
+    cmd.args(["-u", USER])
+        .args(["--password-provider", "webui", "--mfa-provider", "webui"])
+        .args([
+            "--webui-host",
+            "0.0.0.0",
+            "--webui-port",
+            "0",
+            "--auth-only",
+        ])
+        .args(["--cookie-directory", &cookie_dir(cookies.path())]);
+    let mut icloudpd = Running::spawn(cmd);
+    let url = icloudpd.web_url();
+    let token = url.token.clone().expect("the token is logged");
+    let browser = Browser::start();
+
+    // Without the token the page says where to find it, and nothing else.
+    browser.goto(&format!("http://{}/", url.addr));
+    browser.wait_for_text("This page needs its token");
+    assert!(browser.find("input[name=password]").is_none());
+
+    // The logged address (here by IP): the forms and the long poll carry the token from then on.
+    browser.goto(&format!("http://{}/?token={token}", url.addr));
+    browser.type_into("input[name=password]", PASSWORD);
+    browser.click("form[action='/password'] button");
+    browser.wait_for_text("Two-Factor code for jdoe@gmail.com");
+    // A later visit without the token in the address: the cookie is enough.
+    browser.goto(&format!("http://{}/", url.addr));
+    browser.wait_for_text("Two-Factor code for jdoe@gmail.com");
+    browser.type_into("input[name=code]", &delivered_code(&fake));
+    browser.click("form[action='/code'] button");
+
+    let (code, output) = icloudpd.finish();
+    assert_eq!(code, Some(0), "{output}");
+    assert!(
+        output.contains("Authentication completed successfully"),
+        "{output}"
+    );
+    assert_eq!(fake.count("GET", "/2sv/trust"), 1);
+}
