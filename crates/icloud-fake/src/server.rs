@@ -561,7 +561,16 @@ fn dispatch(shared: &Shared, req: &Req, decision: Decision) -> Reply {
             if decision.expire_pcs {
                 state.expire_pcs_cookies();
             }
-            route(&mut state, req)
+            match decision.body {
+                Some(body) => route(
+                    &mut state,
+                    &Req {
+                        body,
+                        ..req.clone()
+                    },
+                ),
+                None => route(&mut state, req),
+            }
         }
     };
     if let Some(how) = decision.misrange {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::Fault;
+use super::{Fault, from_first_page};
 use crate::bandwidth::Bucket;
 use crate::cdn::{Misrange, resumes};
 use crate::http::{Reply, Req};
@@ -31,6 +31,8 @@ pub(crate) struct Decision {
     pub(crate) expire_sessions: bool,
     /// Invalidate every PCS cookie before answering.
     pub(crate) expire_pcs: bool,
+    /// Route the request with this body instead of its own ([`Fault::IgnoreStartRank`]).
+    pub(crate) body: Option<Vec<u8>>,
 }
 
 /// Returns how many bytes of a `len`-byte body a reset download sends before the abort, from
@@ -127,7 +129,22 @@ impl Faults {
         if download && d.reply.is_none() && resumes(req.header("range")) {
             d.misrange = self.misrange();
         }
+        if cloudkit && d.reply.is_none() && req.path.ends_with("/records/query") {
+            d.body = self.first_page(&req.body);
+        }
         d
+    }
+
+    /// Uses up the first `IgnoreStartRank` fault, if any, for a listing request: its body
+    /// asking for rank 0.
+    fn first_page(&mut self, body: &[u8]) -> Option<Vec<u8>> {
+        let i = self
+            .active
+            .iter()
+            .position(|a| matches!(a.fault, Fault::IgnoreStartRank { .. }))?;
+        let body = from_first_page(body)?;
+        self.consume(i);
+        Some(body)
     }
 
     /// Uses up the first `IgnoreRange` or `WrongRange` fault, if any, for a resumed download.
