@@ -144,6 +144,15 @@ pub enum Error {
         /// What was wrong, without secrets.
         detail: String,
     },
+    /// An answer's body was larger than [`crate::MAX_RESPONSE_BYTES`]. No answer of Apple's
+    /// is that large: a misbehaving server or proxy sent it, and it was not read further.
+    #[error("answer from {endpoint} larger than {limit} bytes, not read")]
+    ResponseTooLarge {
+        /// Which request, e.g. `webservice` (never a full URL).
+        endpoint: &'static str,
+        /// The cap, in bytes.
+        limit: u64,
+    },
     /// The request did not reach Apple or the answer did not arrive.
     #[error(transparent)]
     Transport(#[from] TransportError),

@@ -30,7 +30,9 @@
 //!
 //! The library never prompts, prints or retries a sign-in: the caller decides how to obtain a
 //! password or a code. Errors are one [`Error`] enum with [`Error::retry_class`] and
-//! [`Error::needs_reauth`]; secrets never appear in errors, logs or `Debug` output.
+//! [`Error::needs_reauth`]; secrets never appear in errors, logs or `Debug` output. Answers
+//! are read into memory up to [`MAX_RESPONSE_BYTES`]; a larger one fails with
+//! [`Error::ResponseTooLarge`].
 //!
 //! ```no_run
 //! # async fn demo() -> icloud_auth::Result<()> {
@@ -90,6 +92,7 @@ mod store;
 mod two_factor;
 
 pub use client::{AuthClient, AuthClientBuilder, DEFAULT_USER_AGENT};
+pub use conn::MAX_RESPONSE_BYTES;
 pub use cookies::Cookie;
 pub use endpoints::{AUTH_ENDPOINT_ENV, Endpoints, HOME_ENDPOINT_ENV, Region, SETUP_ENDPOINT_ENV};
 pub use error::{Error, Result, TransportError};
