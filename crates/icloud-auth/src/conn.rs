@@ -217,10 +217,10 @@ impl Conn {
     fn capture(&self, headers: &HeaderMap) {
         let mut data = self.lock();
         for (header, key) in CAPTURED {
-            if let Some(v) = headers.get(header).and_then(|v| v.to_str().ok()) {
-                if !v.is_empty() {
-                    data.insert(key.to_owned(), v.to_owned());
-                }
+            if let Some(v) = headers.get(header).and_then(|v| v.to_str().ok())
+                && !v.is_empty()
+            {
+                data.insert(key.to_owned(), v.to_owned());
             }
         }
     }

@@ -607,10 +607,10 @@ fn dispatch(shared: &Shared, req: &Req, decision: Decision) -> Reply {
 /// request's host.
 fn route(state: &mut State, req: &Req) -> Reply {
     state.origins = state.origins.at(req.host.as_deref());
-    if let Some(rest) = req.path.strip_prefix("/appleauth/auth") {
-        if rest.is_empty() || rest.starts_with('/') {
-            return idmsa::handle(state, req, rest);
-        }
+    if let Some(rest) = req.path.strip_prefix("/appleauth/auth")
+        && (rest.is_empty() || rest.starts_with('/'))
+    {
+        return idmsa::handle(state, req, rest);
     }
     if let Some(rest) = req.path.strip_prefix("/setup/ws/1/") {
         return setup::handle(state, req, rest);

@@ -447,10 +447,10 @@ pub fn parse(args: &[String]) -> Result<Invocation, ParseError> {
     };
     let mut providers: Vec<String> = Vec::new();
     for (s, v) in &globals {
-        if let (true, Some(Value::Text(v))) = (s.long == "--password-provider", v) {
-            if !providers.contains(v) {
-                providers.push(v.clone());
-            }
+        if let (true, Some(Value::Text(v))) = (s.long == "--password-provider", v)
+            && !providers.contains(v)
+        {
+            providers.push(v.clone());
         }
     }
     let defaults = GlobalArgs::default();

@@ -102,15 +102,15 @@ impl Fetcher {
     ) -> Result<u64, FetchError> {
         let path = &task.path;
         let dir = path.parent().unwrap_or(Path::new("."));
-        if !dir.is_dir() {
-            if let Err(e) = tokio::fs::create_dir_all(dir).await {
-                let error = e.to_string();
-                self.reporter.event(&SyncEvent::FolderFailed {
-                    path: dir,
-                    error: &error,
-                });
-                return Err(FetchError::Folder(format!("{}: {e}", dir.display())));
-            }
+        if !dir.is_dir()
+            && let Err(e) = tokio::fs::create_dir_all(dir).await
+        {
+            let error = e.to_string();
+            self.reporter.event(&SyncEvent::FolderFailed {
+                path: dir,
+                error: &error,
+            });
+            return Err(FetchError::Folder(format!("{}: {e}", dir.display())));
         }
         self.reporter.event(&SyncEvent::DownloadStarted { path });
         let temp = self.reserve_temp(dir, task.version.checksum());
@@ -202,12 +202,12 @@ impl Fetcher {
             .download(version, offset)
             .await
             .map_err(classify)?;
-        if let Some(total) = body.total_size() {
-            if total != expected {
-                return Err(Next::Refresh(format!(
-                    "the server sent a body of {total} bytes where {expected} were expected"
-                )));
-            }
+        if let Some(total) = body.total_size()
+            && total != expected
+        {
+            return Err(Next::Refresh(format!(
+                "the server sent a body of {total} bytes where {expected} were expected"
+            )));
         }
         if body.is_partial() && body.offset() != offset {
             // A range we did not ask for cannot be placed: start the file over.
@@ -417,14 +417,14 @@ pub(crate) async fn write_sidecar(
     let mut name = media.as_os_str().to_owned();
     name.push(".xmp");
     let sidecar = PathBuf::from(name);
-    if let Ok(existing) = tokio::fs::read(&sidecar).await {
-        if let xmp::Existing::Keep(why) = xmp::check_existing(&existing) {
-            reporter.event(&SyncEvent::XmpKept {
-                path: &sidecar,
-                why: &why,
-            });
-            return Ok(());
-        }
+    if let Ok(existing) = tokio::fs::read(&sidecar).await
+        && let xmp::Existing::Keep(why) = xmp::check_existing(&existing)
+    {
+        reporter.event(&SyncEvent::XmpKept {
+            path: &sidecar,
+            why: &why,
+        });
+        return Ok(());
     }
     let content = xmp::render(asset, toolkit);
     // A short temporary name: `<sidecar>.part` could exceed the file-name limit.

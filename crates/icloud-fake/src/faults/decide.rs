@@ -219,10 +219,9 @@ impl Faults {
             if let Fault::RandomStatus {
                 per_mille, seed, ..
             } = a.fault
+                && !a.roll(seed, per_mille, key).0
             {
-                if !a.roll(seed, per_mille, key).0 {
-                    continue;
-                }
+                continue;
             }
             d.reply = Some(a.fault.reply());
             self.consume(i);
@@ -244,11 +243,11 @@ impl Faults {
             return d;
         }
         for a in &mut self.active {
-            if let Fault::ResetDownloads { per_mille, seed } = a.fault {
-                if let (true, r) = a.roll(seed, per_mille, key) {
-                    d.reset = Some(r);
-                    break;
-                }
+            if let Fault::ResetDownloads { per_mille, seed } = a.fault
+                && let (true, r) = a.roll(seed, per_mille, key)
+            {
+                d.reset = Some(r);
+                break;
             }
         }
         d
