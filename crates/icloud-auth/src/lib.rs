@@ -14,6 +14,8 @@
 //! - [`SessionStore`] persists cookies and tokens after every response. [`FileSessionStore`]
 //!   reads and writes Python icloudpd's cookie directory (`~/.pyicloud`), so a user switching
 //!   between the two programs keeps the trusted session; [`MemorySessionStore`] is for tests.
+//!   [`FileSessionStore::try_lock`] keeps a second process off an account's session files
+//!   ([`FileLock`], an advisory lock the kernel drops with the process).
 //!
 //! - [`Network`] says how the HTTP clients reach Apple beyond the defaults (the operating
 //!   system's certificate store plus bundled roots, system DNS, `HTTPS_PROXY`/`NO_PROXY`):
@@ -81,6 +83,7 @@ mod endpoints;
 mod error;
 #[cfg(feature = "keyring")]
 mod keyring;
+mod lock;
 mod network;
 mod pcs;
 mod private_fs;
@@ -100,6 +103,7 @@ pub use error::{Error, Result, TransportError};
 pub use keyring::{
     KEYRING_SERVICE, KeyringBackend, KeyringEntry, KeyringLocation, KeyringPasswordStore,
 };
+pub use lock::FileLock;
 pub use network::{Certificate, Network};
 pub use pcs::{PcsEvent, PcsOutcome, PcsPolicy, WebAccessState};
 pub use retry::{RetryClass, RetryPolicy, Retryable};
@@ -119,6 +123,7 @@ mod assert_impls {
         send_sync::<super::TwoFactorChallenge>();
         send_sync::<super::TwoStepChallenge>();
         send_sync::<super::Error>();
+        send_sync::<super::FileLock>();
         #[cfg(feature = "keyring")]
         send_sync::<super::KeyringPasswordStore>();
     }
