@@ -10,6 +10,7 @@ mod headless_keyring;
 mod keyring;
 mod kill;
 mod live;
+mod locks;
 mod misbehaving_servers;
 mod modes;
 mod notify;
