@@ -23,6 +23,13 @@ pub(crate) const WIDGET_KEY: &str =
 pub(crate) const CLIENT_BUILD_NUMBER: &str = "2522Project44";
 pub(crate) const CLIENT_MASTERING_NUMBER: &str = "2522B2";
 
+/// The largest answer body the session layer reads: 64 MiB.
+///
+/// No answer of Apple's comes near it (a CloudKit page of 200 records is well under 1 MiB); a
+/// body past it comes from a misbehaving server or proxy, and is refused with
+/// [`Error::ResponseTooLarge`] without being held in memory beyond the cap.
+pub const MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Response headers captured into the session data after every response (§2.1).
 const CAPTURED: [(&str, &str); 9] = [
     ("scnt", "scnt"),
@@ -189,7 +196,7 @@ impl Conn {
                 retry_after: retry_after(&headers),
             });
         }
-        let body = resp.bytes().await.map_err(Error::from)?.to_vec();
+        let body = read_capped(resp, endpoint, MAX_RESPONSE_BYTES).await?;
         self.capture(&headers);
         self.persist()?;
         tracing::debug!(endpoint, status = status.as_u16(), "apple answered");
@@ -210,10 +217,10 @@ impl Conn {
     fn capture(&self, headers: &HeaderMap) {
         let mut data = self.lock();
         for (header, key) in CAPTURED {
-            if let Some(v) = headers.get(header).and_then(|v| v.to_str().ok()) {
-                if !v.is_empty() {
-                    data.insert(key.to_owned(), v.to_owned());
-                }
+            if let Some(v) = headers.get(header).and_then(|v| v.to_str().ok())
+                && !v.is_empty()
+            {
+                data.insert(key.to_owned(), v.to_owned());
             }
         }
     }
@@ -288,6 +295,33 @@ impl Conn {
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, String>> {
         self.data.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// Reads the body of `resp` chunk by chunk, failing with [`Error::ResponseTooLarge`] as soon
+/// as it announces or reaches more than `limit` bytes.
+async fn read_capped(
+    mut resp: reqwest::Response,
+    endpoint: &'static str,
+    limit: u64,
+) -> Result<Vec<u8>> {
+    let too_large = || {
+        tracing::debug!(endpoint, limit, "answer too large, not read");
+        Error::ResponseTooLarge { endpoint, limit }
+    };
+    let announced = resp.content_length();
+    if announced.is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    // An announced length is a hint, not a promise: reserve no more than 1 MiB up front.
+    let hint = announced.unwrap_or(0).min(1 << 20);
+    let mut body = Vec::with_capacity(usize::try_from(hint).unwrap_or(0));
+    while let Some(chunk) = resp.chunk().await.map_err(Error::from)? {
+        if body.len() as u64 + chunk.len() as u64 > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 fn default_headers(endpoints: &Endpoints) -> Result<HeaderMap> {

@@ -144,10 +144,19 @@ pub enum Error {
         /// What was wrong, without secrets.
         detail: String,
     },
+    /// An answer's body was larger than [`crate::MAX_RESPONSE_BYTES`]. No answer of Apple's
+    /// is that large: a misbehaving server or proxy sent it, and it was not read further.
+    #[error("answer from {endpoint} larger than {limit} bytes, not read")]
+    ResponseTooLarge {
+        /// Which request, e.g. `webservice` (never a full URL).
+        endpoint: &'static str,
+        /// The cap, in bytes.
+        limit: u64,
+    },
     /// The request did not reach Apple or the answer did not arrive.
     #[error(transparent)]
     Transport(#[from] TransportError),
-    /// Reading or writing the stored session failed.
+    /// Reading or writing the stored session (or a lock file) failed.
     #[error("session store {path}: {source}")]
     Store {
         /// The file involved.
@@ -155,6 +164,20 @@ pub enum Error {
         /// The I/O error.
         #[source]
         source: std::io::Error,
+    },
+    /// Another process holds the lock on a file ([`crate::FileLock`]): another run is using
+    /// the same session files ([`crate::FileSessionStore::try_lock`]) or directory.
+    #[error(
+        "{} is locked by another process (pid {})",
+        .path.display(),
+        .pid.map_or_else(|| "unknown".to_owned(), |pid| pid.to_string())
+    )]
+    Locked {
+        /// The lock file.
+        path: PathBuf,
+        /// The holder's process id, as it wrote it in the file (`None` if not yet written or
+        /// unreadable).
+        pid: Option<u32>,
     },
     /// The caller supplied something unusable (e.g. an invalid base URL).
     #[error("invalid configuration: {0}")]

@@ -14,6 +14,8 @@
 //! - [`SessionStore`] persists cookies and tokens after every response. [`FileSessionStore`]
 //!   reads and writes Python icloudpd's cookie directory (`~/.pyicloud`), so a user switching
 //!   between the two programs keeps the trusted session; [`MemorySessionStore`] is for tests.
+//!   [`FileSessionStore::try_lock`] keeps a second process off an account's session files
+//!   ([`FileLock`], an advisory lock the kernel drops with the process).
 //!
 //! - [`Network`] says how the HTTP clients reach Apple beyond the defaults (the operating
 //!   system's certificate store plus bundled roots, system DNS, `HTTPS_PROXY`/`NO_PROXY`):
@@ -30,7 +32,9 @@
 //!
 //! The library never prompts, prints or retries a sign-in: the caller decides how to obtain a
 //! password or a code. Errors are one [`Error`] enum with [`Error::retry_class`] and
-//! [`Error::needs_reauth`]; secrets never appear in errors, logs or `Debug` output.
+//! [`Error::needs_reauth`]; secrets never appear in errors, logs or `Debug` output. Answers
+//! are read into memory up to [`MAX_RESPONSE_BYTES`]; a larger one fails with
+//! [`Error::ResponseTooLarge`].
 //!
 //! ```no_run
 //! # async fn demo() -> icloud_auth::Result<()> {
@@ -79,6 +83,7 @@ mod endpoints;
 mod error;
 #[cfg(feature = "keyring")]
 mod keyring;
+mod lock;
 mod network;
 mod pcs;
 mod private_fs;
@@ -90,6 +95,7 @@ mod store;
 mod two_factor;
 
 pub use client::{AuthClient, AuthClientBuilder, DEFAULT_USER_AGENT};
+pub use conn::MAX_RESPONSE_BYTES;
 pub use cookies::Cookie;
 pub use endpoints::{AUTH_ENDPOINT_ENV, Endpoints, HOME_ENDPOINT_ENV, Region, SETUP_ENDPOINT_ENV};
 pub use error::{Error, Result, TransportError};
@@ -97,6 +103,7 @@ pub use error::{Error, Result, TransportError};
 pub use keyring::{
     KEYRING_SERVICE, KeyringBackend, KeyringEntry, KeyringLocation, KeyringPasswordStore,
 };
+pub use lock::FileLock;
 pub use network::{Certificate, Network};
 pub use pcs::{PcsEvent, PcsOutcome, PcsPolicy, WebAccessState};
 pub use retry::{RetryClass, RetryPolicy, Retryable};
@@ -116,6 +123,7 @@ mod assert_impls {
         send_sync::<super::TwoFactorChallenge>();
         send_sync::<super::TwoStepChallenge>();
         send_sync::<super::Error>();
+        send_sync::<super::FileLock>();
         #[cfg(feature = "keyring")]
         send_sync::<super::KeyringPasswordStore>();
     }

@@ -343,11 +343,11 @@ impl Session {
     /// stored ones, so that [`Session::ensure_pcs`] asks for new ones.
     fn api_failure(&self, err: crate::conn::ApiError) -> Error {
         let err = err.into_error();
-        if matches!(err, Error::PcsRequired) {
-            if let Err(e) = self.inner.conn.forget_cookies(&crate::pcs::COOKIES) {
-                // The refusal matters more: it asks for new keys, which replace these.
-                tracing::warn!("cannot drop the refused PCS cookies: {e}");
-            }
+        if matches!(err, Error::PcsRequired)
+            && let Err(e) = self.inner.conn.forget_cookies(&crate::pcs::COOKIES)
+        {
+            // The refusal matters more: it asks for new keys, which replace these.
+            tracing::warn!("cannot drop the refused PCS cookies: {e}");
         }
         err
     }

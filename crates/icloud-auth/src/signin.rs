@@ -280,16 +280,15 @@ pub(crate) async fn account_login(conn: &Conn) -> Result<AccountData> {
         )
         .await?;
     let json = reply.json();
-    if reply.status.as_u16() < 400 {
-        if let Some(domain) = json
+    if reply.status.as_u16() < 400
+        && let Some(domain) = json
             .as_ref()
             .and_then(|v| v.get("domainToUse"))
             .and_then(Value::as_str)
-        {
-            return Err(Error::WrongRegion {
-                domain: domain.to_owned(),
-            });
-        }
+    {
+        return Err(Error::WrongRegion {
+            domain: domain.to_owned(),
+        });
     }
     if reply.api_error().is_some() || reply.status != StatusCode::OK {
         return Err(Error::InvalidAuthToken);

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
 use crate::cookies::{self, Cookie};
+use crate::lock::FileLock;
 use crate::private_fs::{create_private_dir, write_atomic};
 use crate::{Error, Result};
 
@@ -88,6 +89,40 @@ impl FileSessionStore {
     pub fn session_path(&self, apple_id: &str) -> PathBuf {
         self.dir
             .join(format!("{}.session", Self::base_name(apple_id)))
+    }
+
+    /// Returns the path of the lock of `apple_id`'s session files: `<dir>/<base>.lock`.
+    pub fn lock_path(&self, apple_id: &str) -> PathBuf {
+        self.dir.join(format!("{}.lock", Self::base_name(apple_id)))
+    }
+
+    /// Locks the session files of `apple_id` for this process ([`FileLock`] on
+    /// [`FileSessionStore::lock_path`]), creating the directory as saving does. Hold the lock
+    /// for as long as sessions of this store may be saved: a second process using the same
+    /// files fails here instead of overwriting them. Other Apple IDs in the directory are not
+    /// locked. Never waits.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Locked`] when another process holds the lock; [`Error::Store`] when the
+    /// directory or the lock file cannot be created or locked, or the Apple ID has no letters
+    /// or digits.
+    pub fn try_lock(&self, apple_id: &str) -> Result<FileLock> {
+        let path = self.lock_path(apple_id);
+        if Self::base_name(apple_id).is_empty() {
+            return Err(Error::Store {
+                path,
+                source: io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "apple id has no letters or digits",
+                ),
+            });
+        }
+        create_private_dir(&self.dir).map_err(|source| Error::Store {
+            path: self.dir.clone(),
+            source,
+        })?;
+        FileLock::try_acquire(path)
     }
 }
 

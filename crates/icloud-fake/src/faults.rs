@@ -1,10 +1,11 @@
 //! Injected failures: throttling, error statuses (fixed or random), expiring sessions, latency,
-//! broken or slow downloads.
+//! broken or slow downloads, listings that ignore `startRank`, oversized answers.
 
 use std::time::Duration;
 
 use serde_json::json;
 
+use crate::cdn::Generated;
 use crate::http::{CT_IDMSA_HTML, CT_SETUP_JSON, Reply};
 use crate::state::ident;
 
@@ -162,6 +163,26 @@ pub enum Fault {
         /// Bytes per second, shared by every download (0 is taken as 1).
         bytes_per_second: u64,
     },
+    /// Makes `records/query` ignore the `startRank` filter of a listing and answer from rank 0,
+    /// as a server or caching proxy that drops it does: every page request gets the first
+    /// page. Only requests with a `startRank` filter use the fault up; a request answered by
+    /// another fault does not.
+    IgnoreStartRank {
+        /// Number of listing requests to answer with the first page, `None` = forever.
+        times: Option<usize>,
+    },
+    /// Answers `200` with a body of `bytes` bytes (`{"records":[` and then noise), generated
+    /// while it is sent, as a misbehaving server or proxy streaming an endless answer does.
+    OversizedBody {
+        /// Path suffix to match (`""` = all paths).
+        path_suffix: String,
+        /// Body size.
+        bytes: u64,
+        /// Whether `Content-Length` announces the size; otherwise the body is chunked.
+        announced: bool,
+        /// Number of requests to answer so, `None` = forever.
+        times: Option<usize>,
+    },
 }
 
 impl Fault {
@@ -286,6 +307,23 @@ impl Fault {
         Fault::WrongRange { times }
     }
 
+    /// Returns a fault making `records/query` answer the first page to every listing request,
+    /// `times` times (`None` = forever).
+    pub fn ignore_start_rank(times: Option<usize>) -> Self {
+        Fault::IgnoreStartRank { times }
+    }
+
+    /// Returns a fault answering requests whose path ends with `path_suffix` with a `200` body
+    /// of `bytes` bytes, forever; `announced` says whether `Content-Length` gives the size.
+    pub fn oversized_body(path_suffix: &str, bytes: u64, announced: bool) -> Self {
+        Fault::OversizedBody {
+            path_suffix: path_suffix.to_owned(),
+            bytes,
+            announced,
+            times: None,
+        }
+    }
+
     fn times_mut(&mut self) -> Option<&mut Option<usize>> {
         match self {
             Fault::ServiceUnavailable { times, .. }
@@ -296,7 +334,9 @@ impl Fault {
             | Fault::DownloadError { times, .. }
             | Fault::StallDownload { times, .. }
             | Fault::IgnoreRange { times }
-            | Fault::WrongRange { times } => Some(times),
+            | Fault::WrongRange { times }
+            | Fault::IgnoreStartRank { times }
+            | Fault::OversizedBody { times, .. } => Some(times),
             Fault::ExpireSessionAfter { .. }
             | Fault::ExpirePcsAfter { .. }
             | Fault::ResetDownloads { .. }
@@ -311,7 +351,8 @@ impl Fault {
         match self {
             Fault::ServiceUnavailable { path_suffix, .. }
             | Fault::Status { path_suffix, .. }
-            | Fault::Throttle { path_suffix, .. } => path.ends_with(path_suffix.as_str()),
+            | Fault::Throttle { path_suffix, .. }
+            | Fault::OversizedBody { path_suffix, .. } => path.ends_with(path_suffix.as_str()),
             Fault::RandomStatus { path_suffix, .. } => {
                 (cloudkit || download) && path.ends_with(path_suffix.as_str())
             }
@@ -351,9 +392,41 @@ impl Fault {
                 }
             }
             Fault::DownloadError { status, .. } => crate::cdn::error(*status),
+            Fault::OversizedBody {
+                bytes, announced, ..
+            } => {
+                let mut reply = Reply::empty(200).header("Content-Type", CT_CLOUDKIT);
+                if *announced {
+                    reply = reply.header("Content-Length", bytes.to_string());
+                }
+                reply.generated = Some(Box::new(Generated {
+                    seed: 0x0b5e_55ed,
+                    magic: b"{\"records\":[",
+                    start: 0,
+                    end: *bytes,
+                    truncate_after: None,
+                    stall: None,
+                }));
+                reply
+            }
             _ => Reply::empty(500),
         }
     }
+}
+
+/// Returns the body of a `records/query` listing request with its `startRank` filter set to
+/// 0 ([`Fault::IgnoreStartRank`]), or `None` if it has no such filter.
+pub(crate) fn from_first_page(body: &[u8]) -> Option<Vec<u8>> {
+    let mut value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let filters = value
+        .get_mut("query")?
+        .get_mut("filterBy")?
+        .as_array_mut()?;
+    let rank = filters
+        .iter_mut()
+        .find(|f| f.get("fieldName").and_then(|n| n.as_str()) == Some("startRank"))?;
+    rank["fieldValue"]["value"] = json!(0);
+    serde_json::to_vec(&value).ok()
 }
 
 /// Returns a reason phrase for the statuses tests use.

@@ -22,7 +22,7 @@
 //! Accounts are configured with [`FakeAccount`], their photos with [`FakeLibrary`] (built from
 //! [`FakeAsset`]s and [`FakeAlbum`]s, or generated), failures injected with [`Fault`] (fixed
 //! or seeded-random error statuses, throttling, expiring sessions, latency, truncated or reset
-//! downloads, a bandwidth cap). Truth
+//! downloads, a bandwidth cap, listings that ignore `startRank`, oversized answers). Truth
 //! queries ([`FakeICloud::expected_listing`], [`FakeICloud::album_names`],
 //! [`FakeICloud::resource_bytes`]) say what a correct client must see. The fake depends on none
 //! of the project's crates, so it stays an independent oracle: the SRP math here is a separate

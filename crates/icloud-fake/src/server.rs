@@ -582,7 +582,16 @@ fn dispatch(shared: &Shared, req: &Req, decision: Decision) -> Reply {
             if decision.expire_pcs {
                 state.expire_pcs_cookies();
             }
-            route(&mut state, req)
+            match decision.body {
+                Some(body) => route(
+                    &mut state,
+                    &Req {
+                        body,
+                        ..req.clone()
+                    },
+                ),
+                None => route(&mut state, req),
+            }
         }
     };
     if let Some(how) = decision.misrange {
@@ -620,10 +629,10 @@ fn dispatch(shared: &Shared, req: &Req, decision: Decision) -> Reply {
 /// request's host.
 fn route(state: &mut State, req: &Req) -> Reply {
     state.origins = state.origins.at(req.host.as_deref());
-    if let Some(rest) = req.path.strip_prefix("/appleauth/auth") {
-        if rest.is_empty() || rest.starts_with('/') {
-            return idmsa::handle(state, req, rest);
-        }
+    if let Some(rest) = req.path.strip_prefix("/appleauth/auth")
+        && (rest.is_empty() || rest.starts_with('/'))
+    {
+        return idmsa::handle(state, req, rest);
     }
     if let Some(rest) = req.path.strip_prefix("/setup/ws/1/") {
         return setup::handle(state, req, rest);
@@ -699,10 +708,10 @@ fn generated_body(g: Generated, bandwidth: Option<Arc<Bucket>>) -> Body {
             if done {
                 return None;
             }
-            if let Some((at, pause)) = stall {
-                if pos == at {
-                    tokio::time::sleep(pause).await;
-                }
+            if let Some((at, pause)) = stall
+                && pos == at
+            {
+                tokio::time::sleep(pause).await;
             }
             if pos >= limit {
                 if truncated {
@@ -722,10 +731,10 @@ fn generated_body(g: Generated, bandwidth: Option<Arc<Bucket>>) -> Body {
                 return None;
             }
             let mut n = chunk.min(limit - pos);
-            if let Some((at, _)) = stall {
-                if pos < at {
-                    n = n.min(at - pos);
-                }
+            if let Some((at, _)) = stall
+                && pos < at
+            {
+                n = n.min(at - pos);
             }
             if let Some(bucket) = &bandwidth {
                 bucket.take(n).await;

@@ -40,14 +40,13 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let echo_newline = !stdin.is_terminal();
     let saved = offer_to_save(&entry, &password, &mut stdin.lock(), &mut out, echo_newline)
         .map_err(|e| e.or_keyring_hint(&store))?;
-    if saved {
-        if let Some(note) = store
+    if saved
+        && let Some(note) = store
             .location()
             .ok()
             .and_then(|l| saved_in_file(backend, &l))
-        {
-            eprintln!("{note}");
-        }
+    {
+        eprintln!("{note}");
     }
     Ok(())
 }

@@ -89,6 +89,10 @@ impl PhotosClientBuilder {
     /// Sets how many consecutive empty pages a listing crosses while it has seen fewer assets
     /// than the album's count (default 20). Apple's listings can hold empty pages, or pages of
     /// deleted records only, in the middle.
+    ///
+    /// It also bounds a listing that stops making progress: once `n + 2` pages in a row bring
+    /// no new asset while some of them hold assets (a server that ignores `startRank` answers
+    /// the first page to every request), the listing ends with [`Error::ListingStalled`].
     pub fn empty_page_probes(mut self, n: usize) -> Self {
         self.empty_page_probes = n;
         self

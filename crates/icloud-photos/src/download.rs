@@ -59,8 +59,9 @@ pub(crate) async fn get(http: &reqwest::Client, url: &str, offset: u64) -> Resul
     }
     if status.is_client_error() && status != StatusCode::RANGE_NOT_SATISFIABLE {
         // The CDN answers an expired or revoked URL with a JSON error (often just `{}`).
-        let body = resp.bytes().await.unwrap_or_default();
-        let json = body.is_empty() || serde_json::from_slice::<serde_json::Value>(&body).is_ok();
+        let json = error_body(resp).await.is_some_and(|body| {
+            body.is_empty() || serde_json::from_slice::<serde_json::Value>(&body).is_ok()
+        });
         if json {
             return Err(Error::NotFound {
                 what: format!(
@@ -73,6 +74,25 @@ pub(crate) async fn get(http: &reqwest::Client, url: &str, offset: u64) -> Resul
     Err(Error::Download {
         status: status.as_u16(),
     })
+}
+
+/// Returns the body of an error answer (empty if it broke off), or `None` if it is larger
+/// than the CDN's JSON errors ever are (64 KiB: a misbehaving server or proxy; it is not read
+/// further).
+async fn error_body(mut resp: reqwest::Response) -> Option<Vec<u8>> {
+    const LIMIT: usize = 64 * 1024;
+    let mut body = Vec::new();
+    loop {
+        let chunk = match resp.chunk().await {
+            Ok(Some(chunk)) => chunk,
+            Ok(None) => return Some(body),
+            Err(_) => return Some(Vec::new()),
+        };
+        if body.len() + chunk.len() > LIMIT {
+            return None;
+        }
+        body.extend_from_slice(&chunk);
+    }
 }
 
 /// The body of a download as a `Stream` of byte chunks.

@@ -62,6 +62,22 @@ pub enum Error {
         /// Distinct assets the listing produced (decode failures included).
         listed: u64,
     },
+    /// A listing stopped making progress: page after page answered only assets it had already
+    /// listed, as a server or proxy that ignores `startRank` does by answering the first page
+    /// to every request. The listing ends after a bounded number of such pages (see
+    /// [`crate::PhotosClientBuilder::empty_page_probes`]) instead of asking forever; the
+    /// assets it yielded before are each yielded once. Not retried: the server needs fixing.
+    #[error(
+        "listing stalled: {requests} page requests listed {listed} of {expected} assets, the last pages only repeating assets already listed"
+    )]
+    ListingStalled {
+        /// Page requests whose answers the listing used.
+        requests: u64,
+        /// Distinct assets the listing produced (decode failures included).
+        listed: u64,
+        /// The count Apple reported before the listing started.
+        expected: u64,
+    },
     /// CloudKit refused one record of a request (e.g. `CONFLICT` on a stale change tag).
     #[error("cloudkit refused record {record}: {reason} ({code})")]
     Rejected {

@@ -16,7 +16,9 @@
 //! Listings are `Stream`s of `Result<Asset>`; paging is invisible. Several pages are fetched
 //! at once and yielded in order. A record that cannot be decoded is an `Err` item for that
 //! asset and the listing goes on; a listing that returns fewer assets than the library's count
-//! ends with [`Error::Incomplete`]. Throttling is retried per the [`icloud_auth::RetryPolicy`]
+//! ends with [`Error::Incomplete`], and one whose pages stop bringing new assets (a server
+//! that ignores `startRank`) ends with [`Error::ListingStalled`] instead of asking forever.
+//! Throttling is retried per the [`icloud_auth::RetryPolicy`]
 //! (honouring `Retry-After`) and lowers the number of requests in flight; an expired session
 //! is an error whose [`Error::needs_reauth`] is `true`.
 //!

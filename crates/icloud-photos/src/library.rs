@@ -195,8 +195,10 @@ impl Library {
     /// The stream first counts the album, then lists it. Each asset is yielded once. A record
     /// that cannot be decoded is an `Err` item ([`Error::Decode`]) and the listing goes on.
     /// Empty pages are crossed while fewer assets than the count were seen; if the listing
-    /// still falls short, the last item is [`Error::Incomplete`]. Any other error ends the
-    /// stream after being yielded.
+    /// still falls short, the last item is [`Error::Incomplete`]. Pages that keep answering
+    /// assets already listed (a server ignoring `startRank`) end the listing after a bounded
+    /// number of requests with [`Error::ListingStalled`]. Any other error ends the stream
+    /// after being yielded.
     pub fn assets_with(&self, album: &Album, options: ListOptions) -> AssetStream {
         listing::stream(listing::Listing {
             inner: self.inner.clone(),

@@ -36,7 +36,8 @@ pub struct ListOptions {
 
 impl ListOptions {
     /// Sets how many consecutive empty pages are crossed while fewer assets than the count
-    /// were seen (default: the client's, see
+    /// were seen, and so how many pages without a new asset end a listing that makes no
+    /// progress (default: the client's, see
     /// [`crate::PhotosClientBuilder::empty_page_probes`]).
     pub fn empty_page_probes(mut self, n: usize) -> Self {
         self.empty_page_probes = Some(n);

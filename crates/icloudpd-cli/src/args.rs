@@ -34,6 +34,9 @@ pub struct GlobalArgs {
     pub concurrency: usize,
     /// Seconds between runs (`--watch-with-interval`); `0` means no watching, as in icloudpd.
     pub watch_with_interval: Option<u64>,
+    /// Wait for another process to release a directory or session lock instead of failing
+    /// (`--wait-for-lock`).
+    pub wait_for_lock: bool,
     /// Address the web UI binds to (`--webui-host`, default `127.0.0.1`).
     pub webui_host: String,
     /// Port the web UI binds to (`--webui-port`, default 8080; 0 picks a free port).
@@ -58,6 +61,7 @@ impl Default for GlobalArgs {
             no_progress_bar: false,
             concurrency: DEFAULT_CONCURRENCY,
             watch_with_interval: None,
+            wait_for_lock: false,
             webui_host: "127.0.0.1".to_owned(),
             webui_port: 8080,
             webui_allowed_hosts: Vec::new(),
@@ -457,10 +461,10 @@ pub fn parse(args: &[String]) -> Result<Invocation, ParseError> {
     };
     let mut providers: Vec<String> = Vec::new();
     for (s, v) in &globals {
-        if let (true, Some(Value::Text(v))) = (s.long == "--password-provider", v) {
-            if !providers.contains(v) {
-                providers.push(v.clone());
-            }
+        if let (true, Some(Value::Text(v))) = (s.long == "--password-provider", v)
+            && !providers.contains(v)
+        {
+            providers.push(v.clone());
         }
     }
     let mut allowed_hosts: Vec<String> = Vec::new();
@@ -488,6 +492,7 @@ pub fn parse(args: &[String]) -> Result<Invocation, ParseError> {
             .and_then(|n| usize::try_from(n).ok())
             .unwrap_or(DEFAULT_CONCURRENCY),
         watch_with_interval: last_int("--watch-with-interval").filter(|n| *n > 0),
+        wait_for_lock: has("--wait-for-lock"),
         webui_host: last_text("--webui-host", &defaults.webui_host),
         webui_port: last_int("--webui-port")
             .and_then(|n| u16::try_from(n).ok())

@@ -155,6 +155,10 @@ impl From<AuthError> for CliError {
             AuthError::Store { path, source } => {
                 format!("Cannot write session to {}: {source}", path.display())
             }
+            AuthError::ResponseTooLarge { endpoint, limit } => format!(
+                "An answer from iCloud ({endpoint}) was larger than {} MiB, so icloudpd stopped reading it. No iCloud answer is that large: a proxy or filter between this computer and iCloud may be answering in its place.",
+                limit / (1024 * 1024)
+            ),
             other => other.to_string(),
         };
         CliError::failed(message)
@@ -176,6 +180,13 @@ impl From<icloud_photos::Error> for CliError {
                 CliError::failed("Apple iCloud is temporary refusing to serve icloudpd")
             }
             PhotosError::Transport(t) => AuthError::Transport(t).into(),
+            PhotosError::ListingStalled {
+                requests,
+                listed,
+                expected,
+            } => CliError::failed(format!(
+                "iCloud kept answering with photos already listed ({listed} of {expected} listed after {requests} requests), so the listing was stopped. A proxy or cache between this computer and iCloud may be ignoring which page was asked for; run icloudpd again without it."
+            )),
             other => CliError::failed(other.to_string()),
         }
     }

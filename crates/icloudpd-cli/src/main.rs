@@ -4,6 +4,7 @@ mod args;
 mod error;
 mod keyring;
 mod locale;
+mod locks;
 mod logging;
 mod login;
 mod notify;

@@ -1,5 +1,6 @@
-//! Mode dispatch: process each user configuration in order (forever with
-//! `--watch-with-interval`); outside watch mode the first failing user ends the run.
+//! Mode dispatch: take the run's locks, then process each user configuration in order
+//! (forever with `--watch-with-interval`); outside watch mode the first failing user ends the
+//! run.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,6 +12,7 @@ use tracing::{debug, error, info};
 
 use crate::args::GlobalArgs;
 use crate::error::CliError;
+use crate::locks;
 use crate::logging::APP;
 use crate::login::{self, Answerers, Console, RefusedPasswords};
 use crate::report::{CliReporter, summary};
@@ -25,6 +27,8 @@ const MAX_REAUTHENTICATIONS: u32 = 3;
 /// on with the next user and ends with the first failure's exit status (or, when only some
 /// files failed, status 1 after all users ran).
 pub async fn run(global: &GlobalArgs, users: &[UserSettings]) -> Result<(), CliError> {
+    // One writer at a time, for the whole run (watch mode: the whole process).
+    let _locks = locks::acquire(global, users).await?;
     let region = Region::from_domain(&global.domain).map_err(CliError::from)?;
     let mut builder = AuthClient::builder()
         .region(region)

@@ -235,7 +235,7 @@ pub fn python_offset(seconds: i32, colons: bool) -> String {
     let s = seconds.unsigned_abs();
     let sep = if colons { ":" } else { "" };
     let mut out = format!("{sign}{:02}{sep}{:02}", s / 3600, s / 60 % 60);
-    if s % 60 != 0 {
+    if !s.is_multiple_of(60) {
         out.push_str(&format!("{sep}{:02}", s % 60));
     }
     out

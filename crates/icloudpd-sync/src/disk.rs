@@ -134,10 +134,10 @@ impl RunMarker {
     /// the marker said so) and the marker. Returns the temporary files removed.
     pub(crate) fn finish_clean(self) -> Vec<PathBuf> {
         let mut removed = Vec::new();
-        if self.earlier_unfinished {
-            if let Some(directory) = self.path.parent() {
-                remove_orphans(directory, self.started, &mut removed);
-            }
+        if self.earlier_unfinished
+            && let Some(directory) = self.path.parent()
+        {
+            remove_orphans(directory, self.started, &mut removed);
         }
         let _ = std::fs::remove_file(&self.path);
         removed

@@ -250,11 +250,11 @@ impl SyncEngine {
                     break;
                 }
             };
-            if let Some(limit) = options.until_found {
-                if until_found >= limit {
-                    reporter.event(&SyncEvent::UntilFound { count: limit });
-                    break;
-                }
+            if let Some(limit) = options.until_found
+                && until_found >= limit
+            {
+                reporter.event(&SyncEvent::UntilFound { count: limit });
+                break;
             }
             asset.align_raw(options.align_raw);
             let created = created_local(&asset);

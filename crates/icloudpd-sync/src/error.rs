@@ -36,6 +36,18 @@ pub enum Error {
         /// The download directory.
         directory: PathBuf,
     },
+    /// Another process holds the download directory's [`crate::DirectoryLock`].
+    #[error(
+        "download directory {} is in use by another process (pid {})",
+        .directory.display(),
+        .pid.map_or_else(|| "unknown".to_owned(), |pid| pid.to_string())
+    )]
+    Locked {
+        /// The download directory.
+        directory: PathBuf,
+        /// The holder's process id, when it wrote it.
+        pid: Option<u32>,
+    },
     /// The run was cancelled.
     #[error("cancelled")]
     Cancelled,

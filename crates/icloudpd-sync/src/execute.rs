@@ -139,18 +139,18 @@ impl Fetcher {
         }
         let path = &task.path;
         let dir = path.parent().unwrap_or(Path::new("."));
-        if !dir.is_dir() {
-            if let Err(e) = tokio::fs::create_dir_all(dir).await {
-                let error = e.to_string();
-                self.reporter.event(&SyncEvent::FolderFailed {
-                    path: dir,
-                    error: &error,
-                });
-                if let Some(problem) = DiskProblem::of(&e) {
-                    self.disk_failed(problem);
-                }
-                return Err(FetchError::Folder(format!("{}: {e}", dir.display())));
+        if !dir.is_dir()
+            && let Err(e) = tokio::fs::create_dir_all(dir).await
+        {
+            let error = e.to_string();
+            self.reporter.event(&SyncEvent::FolderFailed {
+                path: dir,
+                error: &error,
+            });
+            if let Some(problem) = DiskProblem::of(&e) {
+                self.disk_failed(problem);
             }
+            return Err(FetchError::Folder(format!("{}: {e}", dir.display())));
         }
         self.reporter.event(&SyncEvent::DownloadStarted { path });
         let result = self.fetch_versions(asset, task, dir, created).await;
@@ -269,12 +269,12 @@ impl Fetcher {
             .download(version, offset)
             .await
             .map_err(classify)?;
-        if let Some(total) = body.total_size() {
-            if total != expected {
-                return Err(Next::Refresh(format!(
-                    "the server sent a body of {total} bytes where {expected} were expected"
-                )));
-            }
+        if let Some(total) = body.total_size()
+            && total != expected
+        {
+            return Err(Next::Refresh(format!(
+                "the server sent a body of {total} bytes where {expected} were expected"
+            )));
         }
         if body.is_partial() && body.offset() != offset {
             // A range we did not ask for cannot be placed: start the file over.
@@ -473,10 +473,10 @@ impl Window {
                     if let Ok(bytes) = &chunk {
                         self.bytes += bytes.len() as u64;
                     }
-                    if tokio::time::Instant::now() >= deadline {
-                        if let Err(slow) = self.close_window() {
-                            return Some(Err(slow));
-                        }
+                    if tokio::time::Instant::now() >= deadline
+                        && let Err(slow) = self.close_window()
+                    {
+                        return Some(Err(slow));
                     }
                     return Some(Ok(chunk));
                 }
@@ -577,14 +577,14 @@ pub(crate) async fn write_sidecar(
     let mut name = media.as_os_str().to_owned();
     name.push(".xmp");
     let sidecar = PathBuf::from(name);
-    if let Ok(existing) = tokio::fs::read(&sidecar).await {
-        if let xmp::Existing::Keep(why) = xmp::check_existing(&existing) {
-            reporter.event(&SyncEvent::XmpKept {
-                path: &sidecar,
-                why: &why,
-            });
-            return Ok(());
-        }
+    if let Ok(existing) = tokio::fs::read(&sidecar).await
+        && let xmp::Existing::Keep(why) = xmp::check_existing(&existing)
+    {
+        reporter.event(&SyncEvent::XmpKept {
+            path: &sidecar,
+            why: &why,
+        });
+        return Ok(());
     }
     let content = xmp::render(asset, toolkit);
     // A short temporary name: `<sidecar>.part` could exceed the file-name limit.

@@ -9,6 +9,8 @@
 //!   failure is recorded there and the run goes on.
 //! - [`Reporter`] receives [`SyncEvent`]s as they happen (progress bars, logs).
 //! - [`PathPolicy`] is the naming of files and folders, usable without a network.
+//! - [`DirectoryLock`] keeps a second process out of a download directory; take it before a
+//!   run and hold it for as long as the directory is written.
 //!
 //! Every file is written to a temporary file in its target directory, checked against the
 //! size Apple announced (error pages are rejected), dated, and renamed into place. An
@@ -19,7 +21,7 @@
 //! use std::sync::atomic::{AtomicU64, Ordering};
 //!
 //! use icloud_photos::PhotosClient;
-//! use icloudpd_sync::{Reporter, Size, SyncEngine, SyncEvent, SyncOptions};
+//! use icloudpd_sync::{DirectoryLock, Reporter, Size, SyncEngine, SyncEvent, SyncOptions};
 //!
 //! /// Counts the bytes of finished files (a GUI would update its progress here).
 //! #[derive(Default)]
@@ -34,6 +36,8 @@
 //! }
 //!
 //! # async fn demo(session: icloud_auth::Session) -> Result<(), Box<dyn std::error::Error>> {
+//! // One writer at a time: fails if another process syncs into the directory.
+//! let _lock = DirectoryLock::try_acquire("/srv/photos")?;
 //! let photos = PhotosClient::new(&session)?;
 //! let library = photos.primary().await?;
 //! let mut options = SyncOptions::new("/srv/photos");
@@ -58,6 +62,7 @@ mod disk;
 mod engine;
 mod error;
 mod execute;
+mod lock;
 mod metadata;
 mod options;
 mod paths;
@@ -69,6 +74,7 @@ mod select;
 pub use disk::DiskProblem;
 pub use engine::SyncEngine;
 pub use error::{Error, Result};
+pub use lock::{DirectoryLock, LOCK_FILE_NAME};
 pub use options::{
     DEFAULT_CONCURRENCY, DateBound, FileMatchPolicy, FolderStructure, LiveMovPolicy, LiveSize,
     Size, SyncOptions,

@@ -166,23 +166,22 @@ impl Planner {
                 }
             }
         }
-        if let Some(live) = self.live {
-            if let Some(file) = self.policy.live_file(asset, &plan.name, live) {
-                if let Some(version) = asset.version(file.version) {
-                    let path = folder.join(&file.name);
-                    match self.locate(&path, version, false, &created, reporter) {
-                        Located::Present(path) => {
-                            plan.present += 1;
-                            plan.on_disk.push((version.kind(), path));
-                        }
-                        Located::Fetch(path) => plan.downloads.push(FileTask {
-                            path,
-                            version: version.clone(),
-                            url_name: self.policy.live_name_for_messages(&plan.name),
-                            size_word: live.as_str(),
-                        }),
-                    }
+        if let Some(live) = self.live
+            && let Some(file) = self.policy.live_file(asset, &plan.name, live)
+            && let Some(version) = asset.version(file.version)
+        {
+            let path = folder.join(&file.name);
+            match self.locate(&path, version, false, &created, reporter) {
+                Located::Present(path) => {
+                    plan.present += 1;
+                    plan.on_disk.push((version.kind(), path));
                 }
+                Located::Fetch(path) => plan.downloads.push(FileTask {
+                    path,
+                    version: version.clone(),
+                    url_name: self.policy.live_name_for_messages(&plan.name),
+                    size_word: live.as_str(),
+                }),
             }
         }
         for task in &plan.downloads {
@@ -206,13 +205,14 @@ impl Planner {
         let mut path = path.to_path_buf();
         let mut found = self.size_of(&path);
         let mut legacy = None;
-        if found.is_none() && original {
-            if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
-                let candidate = path.with_file_name(legacy_original_name(name));
-                if let Some(size) = self.size_of(&candidate) {
-                    found = Some(size);
-                    legacy = Some(candidate);
-                }
+        if found.is_none()
+            && original
+            && let Some(name) = path.file_name().and_then(|n| n.to_str())
+        {
+            let candidate = path.with_file_name(legacy_original_name(name));
+            if let Some(size) = self.size_of(&candidate) {
+                found = Some(size);
+                legacy = Some(candidate);
             }
         }
         if let (Some(size), true) = (found, self.dedup) {

@@ -70,21 +70,21 @@ impl Selection {
             Some(MediaType::Image) if self.skip_photos => return Some(SkipReason::Photo),
             _ => {}
         }
-        if let Some(bound) = self.before.map(|b| resolve(b, now)) {
-            if *created < bound {
-                return Some(SkipReason::CreatedBefore {
-                    created: *created,
-                    bound,
-                });
-            }
+        if let Some(bound) = self.before.map(|b| resolve(b, now))
+            && *created < bound
+        {
+            return Some(SkipReason::CreatedBefore {
+                created: *created,
+                bound,
+            });
         }
-        if let Some(bound) = self.after.map(|b| resolve(b, now)) {
-            if *created > bound {
-                return Some(SkipReason::CreatedAfter {
-                    created: *created,
-                    bound,
-                });
-            }
+        if let Some(bound) = self.after.map(|b| resolve(b, now))
+            && *created > bound
+        {
+            return Some(SkipReason::CreatedAfter {
+                created: *created,
+                bound,
+            });
         }
         None
     }

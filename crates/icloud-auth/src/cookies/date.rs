@@ -39,13 +39,13 @@ pub(super) fn iso2time(text: &str) -> Option<i64> {
     }
     s.skip_while(b" \t");
     let mut offset = 0;
-    if !s.skip_one(b"Zz") {
-        if let Some(sign) = s.take_one(b"+-") {
-            let hours = s.digits(1, 2)?;
-            s.skip_one(b":");
-            let minutes = s.digits(2, 2).unwrap_or(0);
-            offset = (hours * 60 + minutes) * 60 * if sign == b'-' { -1 } else { 1 };
-        }
+    if !s.skip_one(b"Zz")
+        && let Some(sign) = s.take_one(b"+-")
+    {
+        let hours = s.digits(1, 2)?;
+        s.skip_one(b":");
+        let minutes = s.digits(2, 2).unwrap_or(0);
+        offset = (hours * 60 + minutes) * 60 * if sign == b'-' { -1 } else { 1 };
     }
     s.skip_while(b" \t");
     if !s.0.is_empty() {
@@ -113,17 +113,17 @@ pub(super) fn parse_cookie_date(text: &str) -> Option<i64> {
     let (mut time, mut day, mut month, mut year) = (None, None, None, None);
     for token in text.split(is_delimiter).filter(|t| !t.is_empty()) {
         let bytes = token.as_bytes();
-        if time.is_none() {
-            if let Some(t) = parse_hms(bytes) {
-                time = Some(t);
-                continue;
-            }
+        if time.is_none()
+            && let Some(t) = parse_hms(bytes)
+        {
+            time = Some(t);
+            continue;
         }
-        if day.is_none() {
-            if let Some(d) = leading_number(bytes, 1, 2) {
-                day = Some(d);
-                continue;
-            }
+        if day.is_none()
+            && let Some(d) = leading_number(bytes, 1, 2)
+        {
+            day = Some(d);
+            continue;
         }
         if month.is_none() && bytes.len() >= 3 {
             let prefix = bytes[..3].to_ascii_lowercase();
@@ -132,10 +132,10 @@ pub(super) fn parse_cookie_date(text: &str) -> Option<i64> {
                 continue;
             }
         }
-        if year.is_none() {
-            if let Some(y) = leading_number(bytes, 2, 4) {
-                year = Some(y);
-            }
+        if year.is_none()
+            && let Some(y) = leading_number(bytes, 2, 4)
+        {
+            year = Some(y);
         }
     }
     let (hour, minute, second) = time?;

@@ -228,11 +228,11 @@ impl Parser {
             return Ok(());
         }
         let indent = line.chars().take_while(|c| c.is_whitespace()).count();
-        if indent > self.indent {
-            if let Some(value) = self.value_lines() {
-                value.push(stripped.to_owned());
-                return Ok(());
-            }
+        if indent > self.indent
+            && let Some(value) = self.value_lines()
+        {
+            value.push(stripped.to_owned());
+            return Ok(());
         }
         self.indent = indent;
         if let Some(name) = section_header(stripped) {

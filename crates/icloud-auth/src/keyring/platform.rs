@@ -155,10 +155,10 @@ impl CredentialApi for Chain {
 
     fn delete_credential(&self) -> keyring::Result<()> {
         let system = self.system.delete_credential();
-        if let Err(e) = &system {
-            if !matches!(e, keyring::Error::NoEntry) {
-                return system;
-            }
+        if let Err(e) = &system
+            && !matches!(e, keyring::Error::NoEntry)
+        {
+            return system;
         }
         let file = match &self.file {
             Some(file) => file.delete_credential(),

@@ -11,7 +11,7 @@ const A_PRIV: &str = "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d
 const A_B64: &str = "YwrN/10zRGLZKingt/puIAIPMzMpL206ZA8cenatnTF1McV5eZUuVzbIjbEY0GDcBTmoErmwrztAAjgKnyiuSnxFqJZULeBfvPdqTn4HObmlXV1serpPHhtYcpp5vAhNX/UT6uwzzpePW62H5Xm1qV/HcxmOIml7Lq2rnrlPhM3PH+lP8J+I1MpG6Wi7pEP/cRZ1cfGf6wUoab0o19q/ljt/45mh9w5+CNAOGjd47R3dwzJd0J4F0x53TR/SlcSr+8YTRGIyAE1nywPWoDTSzmygpUSg/1tDS0tCZ/psbXKsu9ou/B7x0f4201OCsImr5VaGKuw1sp09DN81mpz+0w==";
 
 fn hex(s: &str) -> Vec<u8> {
-    assert!(s.len() % 2 == 0, "odd hex length");
+    assert!(s.len().is_multiple_of(2), "odd hex length");
     (0..s.len())
         .step_by(2)
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex digit"))

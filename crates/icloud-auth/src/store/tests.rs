@@ -231,3 +231,23 @@ fn debug_shows_keys_not_values() {
         r#"SessionState { data_keys: ["client_id", "session_token"], cookies: 3 }"#
     );
 }
+
+#[test]
+fn session_files_are_locked_per_apple_id() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cookies");
+    let store = FileSessionStore::new(&dir);
+    assert_eq!(store.lock_path(APPLE_ID), dir.join("jdoegmailcom.lock"));
+    let lock = store.try_lock(APPLE_ID).unwrap();
+    assert_eq!(mode(&dir), 0o700, "created as saving does");
+    assert_eq!(dir_entries(&dir), ["jdoegmailcom.lock"]);
+    let other = store.try_lock("other@example.com").unwrap();
+    assert_eq!(
+        dir_entries(&dir),
+        ["jdoegmailcom.lock", "otherexamplecom.lock"]
+    );
+    store.save(APPLE_ID, &sample_state()).unwrap();
+    drop((lock, other));
+    assert_eq!(dir_entries(&dir), ["jdoegmailcom", "jdoegmailcom.session"]);
+    assert!(matches!(store.try_lock("@."), Err(Error::Store { .. })));
+}

@@ -45,13 +45,13 @@ fn every_test_module_is_included() {
     let main = std::fs::read_to_string(dir.join("main.rs")).unwrap();
     for entry in std::fs::read_dir(&dir).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
-        if let Some(stem) = name.strip_suffix(".rs") {
-            if stem != "main" {
-                assert!(
-                    main.contains(&format!("mod {stem};")),
-                    "tests/it/{name} is not included in main.rs"
-                );
-            }
+        if let Some(stem) = name.strip_suffix(".rs")
+            && stem != "main"
+        {
+            assert!(
+                main.contains(&format!("mod {stem};")),
+                "tests/it/{name} is not included in main.rs"
+            );
         }
     }
 }

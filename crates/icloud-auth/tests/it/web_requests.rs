@@ -88,3 +88,44 @@ async fn throttling_is_classified_with_its_retry_class() {
     assert_eq!(err.retry_class(), RetryClass::Transient);
     assert!(!err.needs_reauth());
 }
+
+/// Issue 12: an answer larger than any of Apple's is refused at the cap, whether its length is
+/// announced (refused before reading) or not (refused once the cap is crossed).
+#[tokio::test]
+async fn answers_larger_than_the_cap_are_refused() {
+    let fake = fake(FakeAccount::new(USER, PASSWORD).without_two_factor());
+    let s = session(&fake).await;
+    for announced in [true, false] {
+        fake.clear_faults();
+        let size = icloud_auth::MAX_RESPONSE_BYTES + 1;
+        fake.set_fault(Fault::oversized_body("/validate", size, announced));
+        let err = s
+            .post_json(&validate_url(&fake), &Value::Null)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::ResponseTooLarge { endpoint: "webservice", limit }
+                    if limit == icloud_auth::MAX_RESPONSE_BYTES
+            ),
+            "{err:?}"
+        );
+        assert_eq!(err.retry_class(), RetryClass::Permanent);
+        assert_eq!(
+            err.to_string(),
+            "answer from webservice larger than 67108864 bytes, not read"
+        );
+    }
+    // At the cap exactly, the body is read (and here is no JSON).
+    fake.clear_faults();
+    let size = icloud_auth::MAX_RESPONSE_BYTES;
+    fake.set_fault(Fault::oversized_body("/validate", size, false));
+    let err = s
+        .post_json(&validate_url(&fake), &Value::Null)
+        .await
+        .unwrap_err();
+    assert!(!matches!(err, Error::ResponseTooLarge { .. }), "{err:?}");
+    fake.clear_faults();
+    assert!(s.validate().await.is_ok(), "the session still works");
+}

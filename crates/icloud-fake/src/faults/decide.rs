@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::Fault;
+use super::{Fault, from_first_page};
 use crate::bandwidth::Bucket;
 use crate::cdn::{Misrange, resumes};
 use crate::http::{Reply, Req};
@@ -33,6 +33,8 @@ pub(crate) struct Decision {
     pub(crate) expire_sessions: bool,
     /// Invalidate every PCS cookie before answering.
     pub(crate) expire_pcs: bool,
+    /// Route the request with this body instead of its own ([`Fault::IgnoreStartRank`]).
+    pub(crate) body: Option<Vec<u8>>,
 }
 
 /// Returns how many bytes of a `len`-byte body a reset download sends before the abort, from
@@ -129,7 +131,22 @@ impl Faults {
         if download && d.reply.is_none() && resumes(req.header("range")) {
             d.misrange = self.misrange();
         }
+        if cloudkit && d.reply.is_none() && req.path.ends_with("/records/query") {
+            d.body = self.first_page(&req.body);
+        }
         d
+    }
+
+    /// Uses up the first `IgnoreStartRank` fault, if any, for a listing request: its body
+    /// asking for rank 0.
+    fn first_page(&mut self, body: &[u8]) -> Option<Vec<u8>> {
+        let i = self
+            .active
+            .iter()
+            .position(|a| matches!(a.fault, Fault::IgnoreStartRank { .. }))?;
+        let body = from_first_page(body)?;
+        self.consume(i);
+        Some(body)
     }
 
     /// Uses up the first `IgnoreRange` or `WrongRange` fault, if any, for a resumed download.
@@ -204,10 +221,9 @@ impl Faults {
             if let Fault::RandomStatus {
                 per_mille, seed, ..
             } = a.fault
+                && !a.roll(seed, per_mille, key).0
             {
-                if !a.roll(seed, per_mille, key).0 {
-                    continue;
-                }
+                continue;
             }
             d.reply = Some(a.fault.reply());
             self.consume(i);
@@ -242,11 +258,11 @@ impl Faults {
             return d;
         }
         for a in &mut self.active {
-            if let Fault::ResetDownloads { per_mille, seed } = a.fault {
-                if let (true, r) = a.roll(seed, per_mille, key) {
-                    d.reset = Some(r);
-                    break;
-                }
+            if let Fault::ResetDownloads { per_mille, seed } = a.fault
+                && let (true, r) = a.roll(seed, per_mille, key)
+            {
+                d.reset = Some(r);
+                break;
             }
         }
         d

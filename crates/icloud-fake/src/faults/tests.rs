@@ -312,3 +312,64 @@ fn range_faults_count_resumed_downloads_only_in_order() {
     never.add(Fault::ignore_range(Some(0)));
     assert_eq!(never.decide_for(&download(Some("bytes=5-"))).misrange, None);
 }
+
+fn listing(start: u64) -> Req {
+    let body = json!({"query": {"filterBy": [
+        {"fieldName": "startRank", "fieldValue": {"type": "INT64", "value": start}, "comparator": "EQUALS"},
+        {"fieldName": "direction", "fieldValue": {"type": "STRING", "value": "ASCENDING"}, "comparator": "EQUALS"}],
+        "recordType": "CPLAssetAndMasterByAssetDateWithoutHiddenOrDeleted"}, "resultsLimit": 200});
+    Req {
+        method: "POST".into(),
+        path: "/database/1/x/records/query".into(),
+        body: body.to_string().into_bytes(),
+        ..Req::default()
+    }
+}
+
+#[test]
+fn ignore_start_rank_rewrites_listing_requests_only() {
+    let mut faults = Faults::default();
+    faults.add(Fault::ignore_start_rank(Some(2)));
+    let first_page = |body: Option<Vec<u8>>| {
+        let v: serde_json::Value = serde_json::from_slice(&body.expect("rewritten")).unwrap();
+        assert_eq!(v["query"]["filterBy"][1]["fieldName"], "direction", "{v}");
+        v["query"]["filterBy"][0]["fieldValue"]["value"].clone()
+    };
+    // Albums (no startRank) and other endpoints do not use it up.
+    let mut albums = listing(0);
+    albums.body = br#"{"query": {"recordType": "CPLAlbumByPositionLive"}}"#.to_vec();
+    assert_eq!(faults.decide_for(&albums).body, None);
+    let mut zones = listing(100);
+    zones.path = "/database/1/x/zones/list".into();
+    assert_eq!(faults.decide_for(&zones).body, None);
+    assert_eq!(first_page(faults.decide_for(&listing(100)).body), json!(0));
+    assert_eq!(first_page(faults.decide_for(&listing(0)).body), json!(0));
+    assert_eq!(faults.decide_for(&listing(100)).body, None, "used up");
+    // A request another fault answers does not use it up.
+    faults.add(Fault::status("/records/query", 500, Some(1)));
+    faults.add(Fault::ignore_start_rank(None));
+    let d = faults.decide_for(&listing(300));
+    assert_eq!((d.reply.map(|r| r.status), d.body), (Some(500), None));
+    assert!(faults.decide_for(&listing(300)).body.is_some());
+}
+
+#[test]
+fn oversized_bodies_are_generated_with_or_without_a_length() {
+    let mut faults = Faults::default();
+    faults.add(Fault::oversized_body("/records/query", 1 << 30, false));
+    let reply = faults.decide_for(&listing(0)).reply.expect("answered");
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.get_header("Content-Length"), None, "chunked");
+    let g = reply.generated.expect("generated, never held whole");
+    assert_eq!(
+        (g.start, g.end, g.magic),
+        (0, 1 << 30, &b"{\"records\":["[..])
+    );
+    let mut faults = Faults::default();
+    faults.add(Fault::oversized_body("", 5000, true));
+    let reply = faults.decide("/setup/ws/1/validate", false, false, 0).reply;
+    assert_eq!(
+        reply.as_ref().and_then(|r| r.get_header("Content-Length")),
+        Some("5000")
+    );
+}

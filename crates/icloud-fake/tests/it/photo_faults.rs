@@ -203,3 +203,84 @@ fn download_errors_answer_json_and_run_out() {
     let mut ck = ck_client(&fake);
     assert_eq!(zones(&mut ck), 200);
 }
+
+/// Returns the CPLAsset names of a listing page.
+fn asset_names(page: &serde_json::Value) -> Vec<String> {
+    of_type(page, "CPLAsset")
+        .iter()
+        .map(|a| a["recordName"].as_str().expect("name").to_owned())
+        .collect()
+}
+
+#[test]
+fn ignoring_start_rank_answers_the_first_page_to_every_listing_request() {
+    let fake = photos_fake(FakeLibrary::generated(30, 9));
+    let mut c = ck_client(&fake);
+    let page = |c: &mut Client, start| {
+        let body = list_body("PrimarySync", &smart(None), start, 10);
+        let resp = c.ck("private", "records/query", &body);
+        assert_eq!(resp.status, 200, "{}", resp.text());
+        asset_names(&resp.json())
+    };
+    let (first, second) = (page(&mut c, 0), page(&mut c, 5));
+    assert_eq!(first.len(), 5);
+    assert_ne!(first, second);
+    fake.set_fault(Fault::ignore_start_rank(Some(2)));
+    assert_eq!(page(&mut c, 5), first);
+    assert_eq!(page(&mut c, 1000), first, "even past the end");
+    assert_eq!(page(&mut c, 5), second, "used up");
+    fake.set_fault(Fault::ignore_start_rank(None));
+    let albums = c.ck(
+        "private",
+        "records/query",
+        &json!({"query": {"recordType": "CPLAlbumByPositionLive"}, "zoneID": {"zoneName": "PrimarySync"}}),
+    );
+    assert_eq!(albums.status, 200, "other queries are answered as usual");
+    for start in [5, 10, 15] {
+        assert_eq!(page(&mut c, start), first);
+    }
+    let recorded = fake.requests();
+    let last = recorded.last().expect("recorded").json().expect("json");
+    assert_eq!(
+        last["query"]["filterBy"][0]["fieldValue"]["value"], 15,
+        "the request is recorded as sent"
+    );
+}
+
+#[test]
+fn oversized_bodies_stream_past_any_sane_size() {
+    let fake = photos_fake(FakeLibrary::new());
+    let mut c = ck_client(&fake);
+    fake.set_fault(Fault::oversized_body("/zones/list", 3_000_000, false));
+    let resp = c.ck("private", "zones/list", &json!({}));
+    assert_eq!(resp.status, 200);
+    assert_eq!(resp.header("Content-Length"), None);
+    assert_eq!(resp.header("Transfer-Encoding"), Some("chunked"));
+    let body = dechunk(&resp.body);
+    assert_eq!(body.len(), 3_000_000);
+    assert!(body.starts_with(b"{\"records\":["));
+    fake.clear_faults();
+    fake.set_fault(Fault::oversized_body("/zones/list", 1000, true));
+    let resp = c.ck("private", "zones/list", &json!({}));
+    assert_eq!(resp.header("Content-Length"), Some("1000"));
+    assert_eq!(resp.body.len(), 1000);
+}
+
+/// Returns the body of a chunked HTTP/1.1 answer.
+fn dechunk(mut raw: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    loop {
+        let line = raw
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .expect("size line");
+        let size = std::str::from_utf8(&raw[..line]).expect("ascii");
+        let size = usize::from_str_radix(size.split(';').next().unwrap_or(size), 16).expect("hex");
+        raw = &raw[line + 2..];
+        if size == 0 {
+            return body;
+        }
+        body.extend_from_slice(&raw[..size]);
+        raw = &raw[size + 2..];
+    }
+}

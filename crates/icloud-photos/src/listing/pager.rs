@@ -1,5 +1,9 @@
 //! The pure half of a listing: pairs masters with assets across neighbouring pages, skips
 //! deleted records and duplicates, decides when the listing is over and checks it is complete.
+//!
+//! It knows nothing of HTTP: the listing feeds it pages in rank order ([`Pager::process`])
+//! and asks it how far to request ([`Pager::horizon`]), so tests drive it with any sequence of
+//! pages.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
@@ -104,6 +108,8 @@ pub(super) struct Pager {
     processed: u64,
     seen: HashSet<String>,
     empty_run: usize,
+    /// Pages in a row that listed no new asset, empty or not ([`Pager::process`]).
+    idle_run: usize,
     /// Masters and assets left unpaired by the previous page.
     carried_masters: Vec<Record>,
     carried_assets: Vec<Record>,
@@ -127,6 +133,7 @@ impl Pager {
             processed: 0,
             seen: HashSet::new(),
             empty_run: 0,
+            idle_run: 0,
             carried_masters: Vec::new(),
             carried_assets: Vec::new(),
             out: VecDeque::new(),
@@ -185,12 +192,20 @@ impl Pager {
     }
 
     /// Processes page `k` (pages must come in rank order).
+    ///
+    /// The listing ends after the page when the limit is reached; at an empty page (no live
+    /// asset) once the count is reached or more than `probes` empty pages came in a row; and
+    /// with [`Error::ListingStalled`] when more than `probes + 1` pages in a row listed no
+    /// new asset although some of them held assets: they only repeat what was listed, as the
+    /// first page again and again from a server that ignores `startRank`. Each page that
+    /// lists something new adds an asset of a finite library, so the listing always ends.
     pub(super) fn process(&mut self, k: u64, page: impl Into<PageRecords>, expected: u64) {
         if self.done {
             return;
         }
         let PageRecords { records, decoded } = page.into();
         self.processed += 1;
+        let listed_before = self.listed();
         let mut masters: HashMap<String, (Record, bool)> = HashMap::new();
         for m in std::mem::take(&mut self.carried_masters) {
             masters.insert(m.name().to_owned(), (m, true));
@@ -242,6 +257,11 @@ impl Pager {
             }
         }
         tracing::debug!(k, live, listed = self.listed(), "listing page processed");
+        if self.listed() > listed_before {
+            self.idle_run = 0;
+        } else {
+            self.idle_run += 1;
+        }
         if self.at_limit() {
             self.carried_assets.clear();
             self.done = true;
@@ -253,6 +273,25 @@ impl Pager {
         } else {
             self.empty_run = 0;
         }
+        if !self.done && self.idle_run > self.probes.saturating_add(1) {
+            self.stall(expected);
+        }
+    }
+
+    /// Ends the listing with [`Error::ListingStalled`]: assets still unpaired become errors
+    /// first, and no completeness check follows.
+    fn stall(&mut self, expected: u64) {
+        for asset in std::mem::take(&mut self.carried_assets) {
+            self.unpaired(asset);
+        }
+        let (requests, listed) = (self.processed, self.listed());
+        tracing::debug!(requests, listed, expected, "listing stalled");
+        self.out.push_back(Err(Error::ListingStalled {
+            requests,
+            listed,
+            expected,
+        }));
+        self.done = true;
     }
 
     /// Ends the listing: assets still unpaired become errors, and a shortfall against the

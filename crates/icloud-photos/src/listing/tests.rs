@@ -1,10 +1,13 @@
 //! The pager on hand-written pages: pairing, de-duplication, deleted records, empty pages,
-//! termination and the completeness check.
+//! termination, the completeness check and the stall bound; `props` checks the same over
+//! arbitrary page sequences.
 
 use serde_json::{Value, json};
 
 use super::pager::Pager;
 use crate::cloudkit::Record;
+
+mod props;
 
 fn master(name: &str) -> Record {
     Record::new(json!({"recordName": name, "recordType": "CPLMaster", "recordChangeTag": "m",
@@ -300,4 +303,81 @@ fn a_limit_widens_past_holes_and_yields_to_a_shorter_count() {
     let (ok, err) = drain(&mut short);
     assert_eq!(ok.len(), 4);
     assert_eq!(err, ["listing incomplete: expected 5 assets, listed 4"]);
+}
+
+#[test]
+fn pages_repeating_the_first_one_stall_the_listing_after_the_probes() {
+    // A server that ignores `startRank` answers the first page to every request.
+    let mut p = pager();
+    let mut pages = 0;
+    while !p.is_done() {
+        assert!(pages < p.horizon(9), "requests stay within the horizon");
+        p.process(pages, pairs(0..3), 9);
+        pages += 1;
+        assert!(pages < 10, "the listing must end");
+    }
+    assert_eq!(
+        pages,
+        1 + 2 + 2,
+        "the first page, then probes + 2 pages without news"
+    );
+    let (ok, err) = drain(&mut p);
+    assert_eq!(ok, ["a0", "a1", "a2"], "each asset once");
+    assert_eq!(
+        err,
+        [
+            "listing stalled: 5 page requests listed 3 of 9 assets, the last pages only repeating assets already listed"
+        ]
+    );
+    assert_eq!(p.horizon(9), 0);
+}
+
+#[test]
+fn a_stall_is_reported_even_when_the_count_was_reached() {
+    let mut p = pager();
+    for k in 0..5 {
+        p.process(k, pairs(0..3), 3);
+    }
+    assert!(p.is_done());
+    let (ok, err) = drain(&mut p);
+    assert_eq!(ok.len(), 3);
+    assert!(
+        err[0].starts_with("listing stalled: 5 page requests listed 3 of 3"),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn repeated_pages_between_new_ones_do_not_stall() {
+    // Assets added at the top while the listing ran push old ones onto later pages.
+    let mut p = pager();
+    p.process(0, pairs(0..3), 9);
+    for k in 1..=3 {
+        p.process(k, pairs(0..3), 9);
+    }
+    p.process(4, pairs(3..6), 9);
+    for k in 5..=7 {
+        p.process(k, pairs(3..6), 9);
+    }
+    p.process(8, pairs(6..9), 9);
+    p.process(9, vec![], 9);
+    assert!(p.is_done());
+    let (ok, err) = drain(&mut p);
+    assert_eq!(ok.len(), 9);
+    assert!(err.is_empty(), "{err:?}");
+}
+
+#[test]
+fn empty_and_repeated_pages_in_turn_stall_too() {
+    let mut p = pager();
+    p.process(0, pairs(0..3), 9);
+    let mut k = 1;
+    while !p.is_done() {
+        let page = if k % 2 == 0 { pairs(0..3) } else { vec![] };
+        p.process(k, page, 9);
+        k += 1;
+        assert!(k < 10, "the listing must end");
+    }
+    let (_, err) = drain(&mut p);
+    assert!(err[0].starts_with("listing stalled"), "{err:?}");
 }

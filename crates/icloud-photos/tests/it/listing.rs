@@ -180,3 +180,65 @@ async fn dropping_a_listing_early_is_fine() {
         expected[0].asset_record_name
     );
 }
+
+/// Regression (issue 12): a server or proxy that ignores `startRank` answers the first page to
+/// every request; the listing used to ask for ever (about 2,000 queries in the first minute).
+#[tokio::test]
+async fn a_server_ignoring_start_rank_stalls_the_listing_after_a_bounded_number_of_requests() {
+    let e = env_with(account(FakeLibrary::generated(1_500, 12)), |b| {
+        b.empty_page_probes(4).concurrency(3)
+    })
+    .await;
+    let library = e.photos.primary().await.unwrap();
+    let all = library.all_photos();
+    let count = library.count(&all).await.unwrap();
+    e.fake.set_fault(Fault::ignore_start_rank(None));
+    let listing = drain(library.assets(&all));
+    let (assets, errors) = tokio::time::timeout(Duration::from_secs(60), listing)
+        .await
+        .expect("the listing ends");
+    let first_page = &e.fake.expected_listing(USER, "PrimarySync", None)[..100];
+    assert_eq!(ids(&assets), expected_ids(first_page), "each asset once");
+    let requests = e.fake.count("POST", "/records/query") as u64;
+    assert!(
+        matches!(
+            errors[..],
+            [Error::ListingStalled { requests: r, listed: 100, expected }]
+                if r == 1 + 4 + 2 && expected == count
+        ),
+        "{errors:?}"
+    );
+    // The pages used, and at most the two rounds of requests in flight when it stopped.
+    assert!(
+        (7..=7 + 2 * 3).contains(&requests),
+        "{requests} page requests"
+    );
+    let text = errors[0].to_string();
+    assert_eq!(
+        text,
+        format!(
+            "listing stalled: 7 page requests listed 100 of {count} assets, the last pages only \
+             repeating assets already listed"
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_limited_listing_stalls_too_and_default_settings_stay_bounded() {
+    let e = env(FakeLibrary::generated(3_000, 13)).await;
+    let library = e.photos.primary().await.unwrap();
+    e.fake.set_fault(Fault::ignore_start_rank(None));
+    let options = ListOptions::default().limit(1_000);
+    let listing = drain(library.assets_with(&library.all_photos(), options));
+    let (assets, errors) = tokio::time::timeout(Duration::from_secs(60), listing)
+        .await
+        .expect("the listing ends");
+    assert_eq!(assets.len(), 100);
+    assert!(
+        matches!(errors[..], [Error::ListingStalled { listed: 100, .. }]),
+        "{errors:?}"
+    );
+    // Default: 20 probes, 8 requests in flight (16 pages held).
+    let requests = e.fake.count("POST", "/records/query");
+    assert!(requests <= 1 + 22 + 16, "{requests} page requests");
+}

@@ -80,7 +80,8 @@ const fn choice(
 
 use Scope::{Common, Global, User};
 
-/// Every option, in the order of icloudpd's help (the `--webui-*` options are ours).
+/// Every option, in the order of icloudpd's help (`--wait-for-lock` and the `--webui-*`
+/// options are ours).
 pub(super) static SPECS: &[Spec] = &[
     spec(
         Some("-h"),
@@ -139,6 +140,11 @@ pub(super) static SPECS: &[Spec] = &[
         Global,
         Takes::Int(0),
         "Run downloading in an infinite cycle, waiting the specified seconds between runs",
+    ),
+    flag(
+        "--wait-for-lock",
+        Global,
+        "When another icloudpd process is using a download directory or the session files of a user, wait for it to finish instead of stopping at once. Default: stop with exit code 1",
     ),
     choice(
         "--password-provider",

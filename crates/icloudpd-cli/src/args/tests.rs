@@ -126,8 +126,10 @@ fn download_globals() {
     assert!(g.only_print_filenames && !g.no_progress_bar && !g.use_os_locale);
     assert_eq!(g.watch_with_interval, Some(60));
     assert_eq!(g.concurrency, 4);
-    let (g, _) = run("-u a --watch-with-interval 0");
+    assert!(!g.wait_for_lock);
+    let (g, _) = run("-u a --watch-with-interval 0 --wait-for-lock");
     assert_eq!(g.watch_with_interval, None);
+    assert!(g.wait_for_lock);
     assert_eq!(g.concurrency, DEFAULT_CONCURRENCY);
     assert_eq!(
         error("--threads-num 0"),

@@ -170,6 +170,10 @@ fn check_after_kill(
     let mut parts = 0;
     let mut problems = Vec::new();
     for (path, found) in files(dir) {
+        if path == icloudpd_sync::LOCK_FILE_NAME {
+            // The killed run's directory lock: left behind, and no obstacle to the next run.
+            continue;
+        }
         if is_part(&path) {
             parts += 1;
             let folder = path.rsplit_once('/').map_or("", |(f, _)| f);

@@ -45,6 +45,17 @@ impl Running {
         }
     }
 
+    /// Returns the process id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Kills the process (SIGKILL on Unix: no chance to clean up) and waits for it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// Waits for a line containing `needle` and returns it; panics with everything seen so far
     /// when it does not come.
     pub fn wait_for(&mut self, needle: &str) -> String {

@@ -229,6 +229,8 @@ fn cancel_in_the_web_ui_stops_the_iteration_and_leaves_no_partial_file() {
     {
         let name = entry.file_name().into_string().unwrap();
         let len = entry.metadata().unwrap().len();
+        // Bookkeeping (the lock file of the killed watch process, the unfinished-run
+        // marker) stays too.
         if !name.ends_with(".part") && !crate::is_bookkeeping(&entry.path()) {
             assert!(
                 visible

@@ -320,7 +320,7 @@ pub(super) fn python_str(dt: &DateTime<FixedOffset>) -> String {
     let abs = offset.unsigned_abs();
     let sign = if offset < 0 { '-' } else { '+' };
     s.push_str(&format!("{sign}{:02}:{:02}", abs / 3600, abs / 60 % 60));
-    if abs % 60 != 0 {
+    if !abs.is_multiple_of(60) {
         s.push_str(&format!(":{:02}", abs % 60));
     }
     s

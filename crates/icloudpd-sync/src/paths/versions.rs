@@ -186,11 +186,10 @@ pub(super) fn select(namer: &Namer<'_>, sizes: &[Size]) -> Selection {
         } else if let (Some(&adjusted), Some(&original)) = (
             sel.chosen.get(&Size::Adjusted),
             sel.chosen.get(&Size::Original),
-        ) {
-            if namer.unfitted(Size::Original, original) == namer.unfitted(Size::Adjusted, adjusted)
-            {
-                sel.overrides.insert(Size::Adjusted, "-adjusted");
-            }
+        ) && namer.unfitted(Size::Original, original)
+            == namer.unfitted(Size::Adjusted, adjusted)
+        {
+            sel.overrides.insert(Size::Adjusted, "-adjusted");
         }
     }
     if requested(Size::Alternative) {

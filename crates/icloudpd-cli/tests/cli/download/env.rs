@@ -267,7 +267,7 @@ pub(crate) fn part_name(checksum_b64: &str) -> String {
             char::from(B32[v])
         })
         .collect();
-    while out.len() % 8 != 0 {
+    while !out.len().is_multiple_of(8) {
         out.push('=');
     }
     format!("{out}.part")
