@@ -70,6 +70,12 @@ pub enum Fault {
         /// CloudKit requests answered normally before the sessions expire.
         requests: usize,
     },
+    /// Invalidates every web session after each `requests` CloudKit requests, again and
+    /// again: a client must sign in again every `requests` requests. Never used up.
+    ExpireSessionEvery {
+        /// CloudKit requests each session is allowed.
+        requests: usize,
+    },
     /// Lets `requests` CloudKit requests through, then invalidates every PCS cookie handed out
     /// by `requestPCS` (as [`crate::FakeICloud::expire_pcs_cookies`] does): CloudKit calls of
     /// an Advanced Data Protection account then answer 423 until the client asks for new ones.
@@ -228,6 +234,14 @@ impl Fault {
         }
     }
 
+    /// Returns a fault that expires every web session after each `n_requests` CloudKit
+    /// requests, forever.
+    pub fn expire_session_every(n_requests: usize) -> Self {
+        Fault::ExpireSessionEvery {
+            requests: n_requests.max(1),
+        }
+    }
+
     /// Returns a fault that expires every PCS cookie after `n_requests` CloudKit requests.
     pub fn expire_pcs_after(n_requests: usize) -> Self {
         Fault::ExpirePcsAfter {
@@ -338,6 +352,7 @@ impl Fault {
             | Fault::IgnoreStartRank { times }
             | Fault::OversizedBody { times, .. } => Some(times),
             Fault::ExpireSessionAfter { .. }
+            | Fault::ExpireSessionEvery { .. }
             | Fault::ExpirePcsAfter { .. }
             | Fault::ResetDownloads { .. }
             | Fault::RandomStatus { .. }

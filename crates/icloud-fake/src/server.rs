@@ -477,6 +477,39 @@ impl FakeICloud {
         true
     }
 
+    /// Adds `asset` to zone `zone` of `apple_id` as an upload from a phone does: it is listed
+    /// (by its date), counted, and reported by the change feeds. Returns its CPLAsset record
+    /// name, or `None` when there is no such zone.
+    pub fn add_asset(&self, apple_id: &str, zone: &str, asset: crate::FakeAsset) -> Option<String> {
+        let mut state = lock(&self.shared.state);
+        let zi = state.find_zone(apple_id, zone)?;
+        let i = state.zones[zi].push_asset(asset);
+        state.touch_asset(zi, i);
+        Some(state.zones[zi].lib.asset_name(i))
+    }
+
+    /// Moves the asset whose CPLAsset record is `asset_record_name` in zone `zone` of
+    /// `apple_id` to Recently Deleted, as the user deleting it on a phone does (`isDeleted`, a
+    /// new change tag, reported by the change feeds). Returns `false` when there is no such
+    /// asset.
+    pub fn delete_asset(&self, apple_id: &str, zone: &str, asset_record_name: &str) -> bool {
+        let mut state = lock(&self.shared.state);
+        let Some(zi) = state.find_zone(apple_id, zone) else {
+            return false;
+        };
+        let Some(i) = state.zones[zi].asset_by_name(asset_record_name) else {
+            return false;
+        };
+        let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
+        let asset = &mut state.zones[zi].lib.assets[i];
+        asset.flags |= crate::library::flag::DELETED;
+        asset.expunged_ms = now + 30 * 86_400_000;
+        asset.tag += 1;
+        asset.modified_ms = now;
+        state.touch_asset(zi, i);
+        true
+    }
+
     /// Revokes every download URL handed out so far: they answer 400 `{}` (as expired ones do)
     /// and new listings carry new URLs.
     pub fn expire_download_urls(&self) {

@@ -253,6 +253,22 @@ impl Zone {
         self.slots.clear();
     }
 
+    /// Adds `asset` to the library as a new upload does: it gets its record names, a new
+    /// change sequence number, and caches are dropped. Returns its number.
+    pub(crate) fn push_asset(&mut self, asset: crate::FakeAsset) -> usize {
+        let lib = std::mem::take(&mut self.lib);
+        self.lib = lib.asset(asset);
+        let i = self.lib.assets.len() - 1;
+        self.counter += 1;
+        self.asset_seq.push(self.counter);
+        self.changes.insert(self.counter, Item::Asset(i as u32));
+        self.by_date = None;
+        self.slots.clear();
+        self.names = None;
+        self.master_names = None;
+        i
+    }
+
     /// Returns the asset whose CPLAsset record is called `name`.
     pub(crate) fn asset_by_name(&mut self, name: &str) -> Option<usize> {
         if self.names.is_none() {

@@ -360,11 +360,51 @@ impl Pairs {
 }
 
 /// Decodes the zone names of a `changes/database` answer.
-pub(crate) fn changed_zone_names(reply: &Value) -> Vec<String> {
-    decode::zones(reply)
-        .iter()
-        .filter_map(|z| crate::cloudkit::zone_name(z).map(str::to_owned))
+#[cfg(test)]
+fn changed_zone_names(reply: &Value) -> Vec<String> {
+    changed_zones(reply)
+        .into_iter()
+        .map(|(name, _)| name)
         .collect()
+}
+
+/// The zones of a `changes/database` answer, with their own sync token when it has one.
+pub(crate) fn changed_zones(reply: &Value) -> Vec<(String, Option<SyncToken>)> {
+    let Some(zones) = reply.get("zones").and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    zones
+        .iter()
+        .filter(|z| z.get("deleted").and_then(Value::as_bool) != Some(true))
+        .filter_map(|z| {
+            let name = crate::cloudkit::zone_name(z.get("zoneID")?)?.to_owned();
+            let token = z
+                .get("syncToken")
+                .and_then(Value::as_str)
+                .map(SyncToken::new);
+            Some((name, token))
+        })
+        .collect()
+}
+
+/// What changed in a database since a token ([`crate::PhotosClient::database_changes`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DatabaseChanges {
+    /// The zones that changed (every zone, without a token).
+    pub zones: Vec<ChangedZone>,
+    /// The database token to pass next time.
+    pub token: SyncToken,
+}
+
+/// One changed zone of [`DatabaseChanges`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ChangedZone {
+    /// The zone's name, e.g. `PrimarySync`.
+    pub name: String,
+    /// The zone's own sync token, for [`crate::Library::changes`], when Apple sent one.
+    pub token: Option<SyncToken>,
 }
 
 #[cfg(test)]

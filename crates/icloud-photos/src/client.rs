@@ -10,7 +10,7 @@ use icloud_auth::{RetryPolicy, Session};
 use serde_json::Value;
 
 use crate::call::{Call, CloudKit};
-use crate::changes::SyncToken;
+use crate::changes::{ChangedZone, DatabaseChanges, SyncToken};
 use crate::cloudkit::{decode, zone_name};
 use crate::download::{self, ByteStream};
 use crate::error::{Error, Result};
@@ -154,6 +154,11 @@ impl PhotosClient {
         self.inner.ck.session()
     }
 
+    /// Returns how many assets one listing request asks for ([`PhotosClientBuilder::page_size`]).
+    pub fn page_size(&self) -> usize {
+        self.inner.page_size
+    }
+
     /// Returns the current limit of CloudKit requests in flight: the configured concurrency,
     /// or less while Apple throttles.
     pub fn in_flight_limit(&self) -> usize {
@@ -190,6 +195,12 @@ impl PhotosClient {
         })
     }
 
+    /// Opens the library `handle` names ([`Library::handle`] of an earlier run) without asking
+    /// Apple anything: no zone listing, no indexing check.
+    pub fn reopen(&self, handle: &crate::LibraryHandle) -> Library {
+        handle.open(self.inner.clone())
+    }
+
     /// Returns the personal library ([`PRIMARY_LIBRARY`]); see [`PhotosClient::library`].
     pub async fn primary(&self) -> Result<Library> {
         self.library(PRIMARY_LIBRARY).await
@@ -199,18 +210,41 @@ impl PhotosClient {
     /// without one) and the database token to pass next time (§6.9 `changes/database`).
     ///
     /// Database tokens are not valid for [`Library::changes`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidSyncToken`] when Apple refuses `token` (start again without one);
+    /// otherwise as every CloudKit request.
     pub async fn changed_zones(
         &self,
         token: Option<&SyncToken>,
     ) -> Result<(Vec<String>, SyncToken)> {
+        let changes = self.database_changes(Database::Private, token).await?;
+        let names = changes.zones.into_iter().map(|z| z.name).collect();
+        Ok((names, changes.token))
+    }
+
+    /// Like [`PhotosClient::changed_zones`] for database `db` ([`Library::database`]), with each
+    /// changed zone's own sync token: without a `token` (every zone), the tokens to start
+    /// [`Library::changes`] from later, taken before a full listing so that nothing changed
+    /// during it is missed.
+    ///
+    /// # Errors
+    ///
+    /// As [`PhotosClient::changed_zones`].
+    pub async fn database_changes(
+        &self,
+        db: Database,
+        token: Option<&SyncToken>,
+    ) -> Result<DatabaseChanges> {
         let mut token = token.cloned();
-        let mut zones = Vec::new();
+        let mut zones: Vec<ChangedZone> = Vec::new();
         loop {
             let body = query::changes_database(token.as_ref().map(SyncToken::as_str));
             let reply = self
                 .inner
                 .ck
-                .post(Database::Private, Call::CHANGES_DATABASE, &body)
+                .post(db, Call::CHANGES_DATABASE, &body)
                 .await
                 .map_err(|e| match e {
                     Error::Api { code, reason } if code == "BAD_REQUEST" => {
@@ -222,15 +256,20 @@ impl PhotosClient {
                 .get("syncToken")
                 .and_then(Value::as_str)
                 .ok_or_else(|| Error::unexpected("changes/database", "no syncToken"))?;
-            for zone in crate::changes::changed_zone_names(&reply) {
-                // A zone may change on several pages of the feed.
-                if !zones.contains(&zone) {
-                    zones.push(zone);
-                }
+            for (name, zone_token) in crate::changes::changed_zones(&reply) {
+                // A zone may change on several pages of the feed: the last token counts.
+                zones.retain(|z| z.name != name);
+                zones.push(ChangedZone {
+                    name,
+                    token: zone_token,
+                });
             }
             let more = reply.get("moreComing").and_then(Value::as_bool) == Some(true);
             if !more || token.as_ref().map(SyncToken::as_str) == Some(next) {
-                return Ok((zones, SyncToken::new(next)));
+                return Ok(DatabaseChanges {
+                    zones,
+                    token: SyncToken::new(next),
+                });
             }
             token = Some(SyncToken::new(next));
         }

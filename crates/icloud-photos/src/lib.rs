@@ -67,9 +67,9 @@ mod query;
 
 pub use album::{Album, AlbumKind, SmartFolder};
 pub use asset::{Asset, AssetId, AssetVersion, MediaType, RawPolicy, VersionKind};
-pub use changes::{Change, ChangeFeed, SyncToken};
+pub use changes::{Change, ChangeFeed, ChangedZone, DatabaseChanges, SyncToken};
 pub use client::{PRIMARY_LIBRARY, PhotosClient, PhotosClientBuilder};
 pub use download::ByteStream;
 pub use error::{DecodeError, Error, Result};
-pub use library::{Database, Library, LibraryKind};
+pub use library::{Database, Library, LibraryHandle, LibraryKind};
 pub use listing::{AssetStream, ListOptions};

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::album::{Album, SmartFolder};
-use crate::asset::Asset;
+use crate::asset::{Asset, AssetId};
 use crate::call::Call;
 use crate::changes::{ChangeFeed, SyncToken};
 use crate::client::{Inner, PRIMARY_LIBRARY};
@@ -43,6 +43,43 @@ pub enum LibraryKind {
     Primary,
     /// Any other zone, typically `SharedSync-<UUID>`.
     Shared,
+}
+
+/// What identifies a [`Library`] between runs: its database and zone. Store it with
+/// [`LibraryHandle::to_text`] and open the library again with
+/// [`crate::PhotosClient::reopen`], which asks Apple nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LibraryHandle {
+    database: Database,
+    zone: String,
+}
+
+impl LibraryHandle {
+    /// Returns the handle as one line of text.
+    pub fn to_text(&self) -> String {
+        format!("{} {}", self.database.as_str(), self.zone)
+    }
+
+    pub(crate) fn open(&self, inner: Arc<Inner>) -> Library {
+        let zone: Value = serde_json::from_str(&self.zone).unwrap_or(Value::Null);
+        Library::new(inner, self.database, zone, Some("FINISHED".to_owned()))
+    }
+
+    /// Reads a handle written by [`LibraryHandle::to_text`]; `None` when it is not one.
+    pub fn from_text(text: &str) -> Option<LibraryHandle> {
+        let (db, zone) = text.split_once(' ')?;
+        let database = match db {
+            "private" => Database::Private,
+            "shared" => Database::Shared,
+            _ => return None,
+        };
+        let value: Value = serde_json::from_str(zone).ok()?;
+        cloudkit::zone_name(&value)?;
+        Some(LibraryHandle {
+            database,
+            zone: zone.to_owned(),
+        })
+    }
 }
 
 /// One photo library (a CloudKit zone). Cheap to clone.
@@ -293,6 +330,62 @@ impl Library {
                 Call::LOOKUP.path,
                 "the answer lacks the asset or its master",
             )),
+        }
+    }
+
+    /// Fetches the assets named by `ids` (pairs of CPLAsset and CPLMaster record names, as
+    /// [`Asset::id`] and [`Asset::master_id`] give them) with fresh download URLs, in
+    /// `records/lookup` requests of up to 100 assets. Assets that are gone (purged, or not of
+    /// this library) are left out; the others come in the order asked, including assets now
+    /// in Recently Deleted or hidden ([`Asset::is_deleted`], [`Asset::is_hidden`]).
+    ///
+    /// # Errors
+    ///
+    /// Fails as [`Library::refresh`] does for errors of the whole request; an asset whose
+    /// records cannot be decoded is an [`Error::Decode`] item of the result.
+    pub async fn lookup(&self, ids: &[(AssetId, String)]) -> Result<Vec<Result<Asset>>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(100) {
+            let names: Vec<&str> = chunk
+                .iter()
+                .flat_map(|(asset, master)| [asset.as_str(), master.as_str()])
+                .collect();
+            let body = query::lookup(&names, &self.zone);
+            let reply: RecordsReply = self.inner.ck.post_as(self.db, Call::LOOKUP, &body).await?;
+            let mut records: std::collections::HashMap<String, Record> = Default::default();
+            for record in reply.into_records() {
+                if record.server_error().is_some() || record.is_tombstone() {
+                    continue;
+                }
+                records.insert(record.name().to_owned(), record);
+            }
+            for (asset, master) in chunk {
+                let pair = (records.remove(master), records.remove(asset.as_str()));
+                if let (Some(master), Some(cpl_asset)) = pair
+                    && cpl_asset.record_type() == Some("CPLAsset")
+                {
+                    out.push(self::pair(master, cpl_asset, &self.name));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Returns what identifies this library for [`crate::PhotosClient::reopen`]: its database
+    /// and zone, as text to store between runs.
+    pub fn handle(&self) -> LibraryHandle {
+        LibraryHandle {
+            database: self.db,
+            zone: self.zone.to_string(),
+        }
+    }
+
+    /// Returns this library bound to `client` (another session's, after signing in again),
+    /// without asking Apple anything.
+    pub fn rebind(&self, client: &crate::PhotosClient) -> Library {
+        Library {
+            inner: client.inner.clone(),
+            ..self.clone()
         }
     }
 

@@ -32,6 +32,7 @@ pub struct ListOptions {
     empty_page_probes: Option<usize>,
     expected: Option<u64>,
     limit: Option<u64>,
+    start_rank: u64,
 }
 
 impl ListOptions {
@@ -61,6 +62,16 @@ impl ListOptions {
     /// at all and the stream is empty.
     pub fn limit(mut self, n: u64) -> Self {
         self.limit = Some(n);
+        self
+    }
+
+    /// Starts at rank `n`, skipping the `n` newest assets (default 0): to continue a listing
+    /// that was interrupted (a session that expired) without asking for its first pages again.
+    /// Ranks move when assets are added or deleted meanwhile, so start a little before where
+    /// the interrupted listing was. The count of [`ListOptions::expected_count`] is for the
+    /// whole album; the completeness check counts from `n`.
+    pub fn start_rank(mut self, n: u64) -> Self {
+        self.start_rank = n;
         self
     }
 }
@@ -201,6 +212,8 @@ struct Fetcher {
     album: Album,
     shift: Arc<Shift>,
     base: u64,
+    /// The rank of the first page's first asset ([`ListOptions::start_rank`]).
+    offset: u64,
     page_size: usize,
     zone_name: Arc<str>,
     /// The listing's requests in flight: `concurrency` permits, held from before a page's
@@ -239,7 +252,9 @@ impl Fetcher {
                 }
             }
             let done = self.shift.finished.load(Ordering::SeqCst);
-            let logical = k.saturating_mul(self.page_size as u64);
+            let logical = self
+                .offset
+                .saturating_add(k.saturating_mul(self.page_size as u64));
             let start = logical.saturating_sub(done.saturating_sub(self.base));
             let limit = self.page_size.saturating_mul(2);
             let body = query::page(&self.album, start, limit, &self.zone);
@@ -305,12 +320,16 @@ pub(crate) fn stream(listing: Listing) -> AssetStream {
             album: listing.album.clone(),
             shift,
             base,
+            offset: listing.options.start_rank,
             page_size: listing.inner.page_size,
             zone_name: listing.zone_name.into(),
             slots: Arc::new(Semaphore::new(listing.inner.concurrency)),
             stopped: Arc::new(AtomicU8::new(RUNNING)),
         },
-        expected: listing.options.expected,
+        expected: listing
+            .options
+            .expected
+            .map(|n| n.saturating_sub(listing.options.start_rank)),
         concurrency: listing.inner.concurrency,
         next_k: 0,
         inflight: FuturesOrdered::new(),
@@ -343,7 +362,7 @@ impl State {
             }
             let Some(expected) = self.expected else {
                 match self.count().await {
-                    Ok(n) => self.expected = Some(n),
+                    Ok(n) => self.expected = Some(n.saturating_sub(self.fetcher.offset)),
                     Err(e) => return Some(self.fail(e)),
                 }
                 continue;

@@ -1,43 +1,57 @@
-//! The sync: albums → listing → select → plan → download, with bounded concurrency.
+//! The sync: choose how to look at the library (its change feed, or a full listing), then take
+//! each asset through the [`Pipeline`] with bounded concurrency.
 //!
-//! Planning runs in listing order on one task (so names, de-duplication and `--until-found`
-//! are exactly icloudpd's); each asset's downloads then run on their own task, at most
-//! `concurrency` assets at a time. The listing waits for a free slot, so memory stays bounded
-//! whatever the library size, and the first download starts as soon as the first page is in.
+//! A full listing plans in listing order on one task (so names, de-duplication and
+//! `--until-found` are exactly icloudpd's); each asset's downloads then run on their own task,
+//! at most `concurrency` assets at a time. The listing waits for a free slot, so memory stays
+//! bounded whatever the library size, and the first download starts as soon as the first page
+//! is in. An incremental run (see [`incremental`]) asks only for what changed.
 
-use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant, SystemTime};
 
-use chrono::{DateTime, FixedOffset, Local};
 use futures_util::StreamExt;
-use icloud_photos::{Album, Asset, Library, ListOptions, PhotosClient, VersionKind};
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
+use icloud_photos::{Album, AssetId, Library, ListOptions, PhotosClient};
 
-use crate::disk::{RunMarker, available_space};
+use crate::disk::RunMarker;
 use crate::error::{Error, Result};
-use crate::execute::{FetchError, Fetcher, dated_by_us, write_sidecar};
+use crate::execute::{Fetcher, dated_by_us};
 use crate::options::SyncOptions;
-use crate::plan::{AssetPlan, Claims, Planner};
-use crate::report::{AssetFailure, FailureKind, NoopReporter, Reporter, SyncEvent, SyncReport};
-use crate::safety;
-use crate::select::{Selection, age_days, created_local};
+use crate::report::{FullScanReason, NoopReporter, Reporter, SyncEvent, SyncReport};
+use crate::state::{SyncState, key};
+
+mod incremental;
+mod pipeline;
+
+use incremental::{Incremental, Outcome, Tokens};
+use pipeline::{Pipeline, Recorder, Step};
 
 /// The name of the smart folder `--auto-delete` reads.
 const RECENTLY_DELETED: &str = "Recently Deleted";
+
+/// How often a run with a [`SyncState`] lists the whole library even though the change feed
+/// could answer: every 7 days. The feed is the fast path, the listing the check of it. It
+/// catches what a feed cannot tell (a file changed on disk to the same size, a change Apple
+/// never put in the feed) and keeps the tokens young; for 100k assets it costs about 500
+/// requests a week, next to the 2 of each run without changes.
+pub const DEFAULT_FULL_SCAN_INTERVAL: Duration = Duration::from_secs(7 * 86_400);
 
 /// One sync of one library into a directory.
 ///
 /// ```no_run
 /// # async fn demo(session: icloud_auth::Session) -> Result<(), Box<dyn std::error::Error>> {
+/// use std::sync::Arc;
+///
 /// use icloud_photos::PhotosClient;
-/// use icloudpd_sync::{SyncEngine, SyncOptions};
+/// use icloudpd_sync::{SyncEngine, SyncOptions, SyncState};
 ///
 /// let photos = PhotosClient::new(&session)?;
 /// let library = photos.primary().await?;
+/// let name = SyncState::file_name("jdoe@example.com", library.name(), "/srv/photos".as_ref());
+/// let state = Arc::new(SyncState::open(format!("/var/lib/photos/{name}"))?);
 /// let report = SyncEngine::new(photos, library, SyncOptions::new("/srv/photos"))
+///     .state(state)
 ///     .run()
 ///     .await?;
 /// let (downloaded, failed) = (report.downloaded, report.failed.len());
@@ -49,6 +63,15 @@ pub struct SyncEngine {
     /// Shared with every asset's download task.
     options: Arc<SyncOptions>,
     reporter: Arc<dyn Reporter>,
+    state: Option<Arc<SyncState>>,
+    force_full_scan: bool,
+    full_scan_interval: Duration,
+    /// Where the listing an expired session interrupted stopped, for the next run.
+    resume: Mutex<Option<Resume>>,
+    /// Files downloaded by the runs of this engine.
+    downloaded: AtomicU64,
+    /// The furthest rank a listing of this engine reached.
+    furthest: AtomicU64,
 }
 
 impl std::fmt::Debug for SyncEngine {
@@ -56,17 +79,33 @@ impl std::fmt::Debug for SyncEngine {
         f.debug_struct("SyncEngine")
             .field("library", &self.library.name())
             .field("options", &self.options)
+            .field("state", &self.state)
             .finish_non_exhaustive()
     }
 }
 
-/// What the download task of one asset reports back.
-#[derive(Debug, Default)]
-struct AssetOutcome {
-    downloaded: u64,
-    bytes: u64,
-    deleted: bool,
-    failures: Vec<AssetFailure>,
+/// A listing interrupted by an expired session. It goes on one page before where it stopped:
+/// assets added meanwhile push the old ones down, deleted ones pull them up. Unless it meets
+/// the last asset taken before the interruption again, the shift was larger and the state
+/// keeps no tokens: the next run lists everything again.
+struct Resume {
+    /// The rank it had reached.
+    rank: u64,
+    /// The last asset it took.
+    anchor: Option<AssetId>,
+    /// The tokens taken before it began.
+    tokens: Option<Tokens>,
+    /// Whether an asset failed before the interruption (the state then keeps no tokens).
+    failed: bool,
+}
+
+/// Where an interrupted listing had got to: the rank, and the last asset it took.
+type Reached = (u64, Option<AssetId>);
+
+/// How a run looks at the library.
+enum Scan {
+    Incremental(Tokens),
+    Full(FullScanReason),
 }
 
 impl SyncEngine {
@@ -77,6 +116,12 @@ impl SyncEngine {
             library,
             options: Arc::new(options),
             reporter: Arc::new(NoopReporter),
+            state: None,
+            force_full_scan: false,
+            full_scan_interval: DEFAULT_FULL_SCAN_INTERVAL,
+            resume: Mutex::new(None),
+            downloaded: AtomicU64::new(0),
+            furthest: AtomicU64::new(0),
         }
     }
 
@@ -87,9 +132,64 @@ impl SyncEngine {
         self
     }
 
+    /// Keeps what runs put on disk in `state`, so that later runs ask Apple only for what
+    /// changed (see [`SyncState`]). Runs that do not mirror the whole library or do not
+    /// write (albums, `recent`, `until_found`, `dry_run`, `only_print_filenames`) list as
+    /// without a state and leave its files and tokens alone.
+    ///
+    /// With a state, `auto_delete` never removes the files of assets this program moved to
+    /// Recently Deleted itself, so it may be combined with `keep_icloud_recent_days`
+    /// ([`SyncOptions::check_safety_with_state`]).
+    #[must_use]
+    pub fn state(mut self, state: Arc<SyncState>) -> SyncEngine {
+        self.state = Some(state);
+        self
+    }
+
+    /// Lists the whole library this time even if the change feed could answer (`--full-scan`).
+    #[must_use]
+    pub fn full_scan(mut self, yes: bool) -> SyncEngine {
+        self.force_full_scan = yes;
+        self
+    }
+
+    /// Lists the whole library when the last full listing is older than `interval` (default
+    /// [`DEFAULT_FULL_SCAN_INTERVAL`]).
+    #[must_use]
+    pub fn full_scan_interval(mut self, interval: Duration) -> SyncEngine {
+        self.full_scan_interval = interval;
+        self
+    }
+
+    /// Returns the library this engine mirrors.
+    pub fn library(&self) -> &Library {
+        &self.library
+    }
+
+    /// Continues with another session's client (after signing in again when the session
+    /// expired), without asking Apple anything: the next [`SyncEngine::run_into`] goes on
+    /// where the interrupted one stopped.
+    pub fn rebind(&mut self, photos: PhotosClient) {
+        self.library = self.library.rebind(&photos);
+        self.photos = photos;
+    }
+
+    /// Returns a number that grows whenever a run of this engine gets further: files
+    /// downloaded, and the furthest rank a listing reached. A caller that signs in again after
+    /// each expired session can stop once it no longer grows.
+    pub fn progress(&self) -> u64 {
+        self.downloaded.load(Ordering::Relaxed) + self.furthest.load(Ordering::Relaxed)
+    }
+
     /// Runs the sync. `Err` means the run could not go on (listing failed, session expired,
     /// unknown album); downloads in flight are finished first, so a re-run continues where
     /// this one stopped. Per-asset failures are in the report.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsafe`] before anything happens when the options could delete in iCloud what
+    /// is not kept; [`Error::Photos`] when Apple failed (see [`Error::needs_reauth`]);
+    /// [`Error::UnknownAlbum`], [`Error::Disk`], [`Error::State`], [`Error::Io`] as they say.
     pub async fn run(&self) -> Result<SyncReport> {
         let mut report = SyncReport::default();
         self.run_into(&mut report).await?;
@@ -97,27 +197,84 @@ impl SyncEngine {
     }
 
     /// Runs the sync, adding its counts to `total` even when it fails: a caller that signs
-    /// in again and re-runs after an expired session keeps one report for the whole job.
+    /// in again, [`SyncEngine::rebind`]s and runs again after an expired session keeps one
+    /// report for the whole job, and the listing goes on where it stopped.
+    ///
+    /// # Errors
+    ///
+    /// As [`SyncEngine::run`].
     pub async fn run_into(&self, total: &mut SyncReport) -> Result<()> {
         let started = Instant::now();
         let report = Arc::new(Mutex::new(SyncReport::default()));
         let result = self.run_with(&report).await;
+        if !result.as_ref().is_err_and(Error::needs_reauth) {
+            *self.resume.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        }
         let mut done = report.lock().map(|r| r.clone()).unwrap_or_default();
         done.elapsed = started.elapsed();
+        self.downloaded
+            .fetch_add(done.downloaded, Ordering::Relaxed);
         total.merge(done);
         result
     }
 
     async fn run_with(&self, report: &Arc<Mutex<SyncReport>>) -> Result<()> {
         let options = &self.options;
+        let safe = match self.state {
+            Some(_) => options.check_safety_with_state(),
+            None => options.check_safety(),
+        };
+        safe.map_err(Error::Unsafe)?;
         let writes = !options.dry_run && !options.only_print_filenames;
         let marker = writes.then(|| RunMarker::begin(&options.directory));
-        self.run_albums(report).await?;
+        let recorder = self.recorder();
+        let fetcher = Fetcher::new(
+            self.photos.clone(),
+            self.library.clone(),
+            options,
+            self.reporter.clone(),
+        );
+        let mut pipeline = Pipeline::new(
+            fetcher,
+            Arc::clone(&self.options),
+            recorder.clone(),
+            Arc::clone(report),
+        );
+        let resume = self
+            .resume
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        let resumed = resume.is_some();
+        let scan = match resume {
+            Some(_) => Scan::Full(FullScanReason::Resumed),
+            None => self.choose(recorder.as_ref())?,
+        };
+        let reason = match (scan, &recorder) {
+            (Scan::Incremental(tokens), Some(recorder)) => {
+                let run = Incremental {
+                    photos: &self.photos,
+                    library: &self.library,
+                    options,
+                    reporter: self.reporter.as_ref(),
+                    recorder,
+                };
+                match run.run(tokens, &mut pipeline).await? {
+                    Outcome::Done => None,
+                    Outcome::FullScan(reason) => Some(reason),
+                }
+            }
+            (Scan::Incremental(_), None) => Some(FullScanReason::NoState),
+            (Scan::Full(reason), _) => Some(reason),
+        };
+        if let Some(reason) = reason {
+            self.full(reason, resume, &mut pipeline, report).await?;
+        }
         // A clean pass over the whole library: what interrupted runs left behind is orphaned.
         let whole =
             options.albums.is_empty() && options.recent.is_none() && options.until_found.is_none();
         let clean = report.lock().is_ok_and(|r| r.failed.is_empty());
-        if let (Some(marker), true, true) = (marker, whole, clean) {
+        if let (Some(marker), true, true, false) = (marker, whole, clean, resumed) {
             for path in marker.finish_clean() {
                 self.reporter.event(&SyncEvent::TempRemoved { path: &path });
             }
@@ -125,28 +282,150 @@ impl SyncEngine {
         Ok(())
     }
 
-    async fn run_albums(&self, report: &Arc<Mutex<SyncReport>>) -> Result<()> {
+    /// Where this run records what it puts on disk, if it keeps the state.
+    fn recorder(&self) -> Option<Recorder> {
+        let state = self.state.as_ref()?;
+        incremental::records(&self.options).then(|| Recorder {
+            state: Arc::clone(state),
+            config: crate::state::fingerprint(&incremental::configuration(
+                &self.options,
+                &self.library,
+            )),
+        })
+    }
+
+    /// Chooses between the change feed and a full listing.
+    fn choose(&self, recorder: Option<&Recorder>) -> Result<Scan> {
+        let Some(recorder) = recorder else {
+            return Ok(Scan::Full(match self.state {
+                Some(_) => FullScanReason::NotWholeLibrary,
+                None => FullScanReason::NoState,
+            }));
+        };
+        if let Some(reason) = incremental::feed_unusable(&self.options) {
+            return Ok(Scan::Full(reason));
+        }
+        let state = &recorder.state;
+        let config = recorder.config.as_str();
+        if state.is_new() {
+            return Ok(Scan::Full(FullScanReason::NewState));
+        }
+        if self.force_full_scan {
+            return Ok(Scan::Full(FullScanReason::Forced));
+        }
+        let Some((db, zone)) = state.tokens(config)? else {
+            return Ok(Scan::Full(FullScanReason::NewConfiguration));
+        };
+        let due = match state.last_full_scan(config)? {
+            Some(at) => SystemTime::now()
+                .duration_since(at)
+                .is_ok_and(|age| age >= self.full_scan_interval),
+            None => true,
+        };
+        if due {
+            return Ok(Scan::Full(FullScanReason::Due));
+        }
+        if state.get(config, key::LIBRARY)? != Some(self.library.handle().to_text()) {
+            return Ok(Scan::Full(FullScanReason::LibraryChanged));
+        }
+        Ok(Scan::Incremental(Tokens { db, zone }))
+    }
+
+    /// A full listing (continuing `resume` when given); on a clean end it leaves the state
+    /// ready for incremental runs.
+    async fn full(
+        &self,
+        reason: FullScanReason,
+        resume: Option<Resume>,
+        pipeline: &mut Pipeline,
+        report: &Arc<Mutex<SyncReport>>,
+    ) -> Result<()> {
+        self.reporter.event(&SyncEvent::ListingAll { reason });
+        let recorder = pipeline.recorder().cloned();
+        let (start, anchor, tokens, failed_before) = match resume {
+            Some(r) => {
+                let margin = self.photos.page_size() as u64;
+                let rank = r.rank.saturating_sub(margin);
+                self.reporter.event(&SyncEvent::ListingResumed { rank });
+                (rank, r.anchor, r.tokens, r.failed)
+            }
+            None => {
+                // Taken before the listing, so that what changes during it is read next time.
+                let wanted =
+                    recorder.is_some() && incremental::feed_unusable(&self.options).is_none();
+                let tokens = if wanted { self.tokens().await? } else { None };
+                (0, None, tokens, false)
+            }
+        };
+        let met = match self.run_albums(pipeline, start, anchor.as_ref()).await {
+            Ok(met) => met,
+            Err((e, reached)) => {
+                if e.needs_reauth()
+                    && let Some((rank, last)) = reached
+                {
+                    let failed = failed_before || report.lock().is_ok_and(|r| !r.failed.is_empty());
+                    *self.resume.lock().unwrap_or_else(PoisonError::into_inner) = Some(Resume {
+                        rank,
+                        // Nothing taken since the last resume: the old anchor holds.
+                        anchor: last.or(anchor),
+                        tokens,
+                        failed,
+                    });
+                }
+                return Err(e);
+            }
+        };
+        let clean = met && !failed_before && report.lock().is_ok_and(|r| r.failed.is_empty());
+        if let (Some(recorder), true) = (&recorder, clean) {
+            incremental::finish_full_scan(recorder, tokens.as_ref(), &self.library)?;
+        }
+        Ok(())
+    }
+
+    /// The database and library tokens as they are now, when Apple gives both.
+    async fn tokens(&self) -> Result<Option<Tokens>> {
+        let changes = self
+            .photos
+            .database_changes(self.library.database(), None)
+            .await?;
+        let zone = changes
+            .zones
+            .into_iter()
+            .find(|z| z.name == self.library.name())
+            .and_then(|z| z.token);
+        Ok(zone.map(|zone| Tokens {
+            db: changes.token,
+            zone,
+        }))
+    }
+
+    /// Lists the albums (the whole library without `--album`), the whole library from rank
+    /// `start`, and returns whether it met `anchor` (when given). On failure, returns where
+    /// the whole-library listing had got to, if it was one.
+    async fn run_albums(
+        &self,
+        pipeline: &mut Pipeline,
+        start: u64,
+        anchor: Option<&AssetId>,
+    ) -> std::result::Result<bool, (Error, Option<Reached>)> {
         let options = &self.options;
-        let selection = Selection::new(options);
-        let scope = selection.scope();
+        let scope = crate::select::Selection::new(options).scope();
         self.reporter.event(&SyncEvent::LookingUp {
             scope,
             albums: &options.albums,
         });
-        let albums = self.albums().await?;
+        let albums = self.albums().await.map_err(|e| (e, None))?;
         let mut counts = Vec::with_capacity(albums.len());
         for album in &albums {
-            counts.push(self.library.count(album).await?);
+            counts.push(
+                self.library
+                    .count(album)
+                    .await
+                    .map_err(|e| (e.into(), None))?,
+            );
         }
-        let claims = Claims::default();
-        let planner = Planner::new(options, claims.clone());
-        let space = Space::new(&options.directory);
-        let fetcher = Fetcher::new(
-            self.photos.clone(),
-            self.library.clone(),
-            options,
-            self.reporter.clone(),
-        );
+        let whole = options.albums.is_empty() && options.recent.is_none();
+        let mut met = anchor.is_none();
         for (album, count) in albums.iter().zip(counts) {
             let shown = match (options.until_found, options.recent) {
                 (Some(_), _) => None,
@@ -160,23 +439,21 @@ impl SyncEngine {
                 scope,
                 directory: &options.directory,
             });
-            let run = Run {
-                selection: &selection,
-                planner: &planner,
-                fetcher: &fetcher,
-                claims: &claims,
-                space: &space,
-            };
-            self.sync_album(album, count, &run, report).await?;
+            pipeline.start_album();
+            let start = if whole { start } else { 0 };
+            met |= self
+                .sync_album(album, count, start, anchor, pipeline)
+                .await
+                .map_err(|(e, reached)| (e, reached.filter(|_| whole)))?;
             self.reporter.event(&SyncEvent::AlbumFinished {
                 album: album.name(),
                 scope,
             });
         }
         if options.auto_delete && !options.only_print_filenames {
-            self.auto_delete(&planner, report).await?;
+            self.auto_delete(pipeline).await.map_err(|e| (e, None))?;
         }
-        Ok(())
+        Ok(met)
     }
 
     async fn albums(&self) -> Result<Vec<Album>> {
@@ -196,148 +473,92 @@ impl SyncEngine {
         Ok(out)
     }
 
+    /// Lists `album` from rank `start` into the pipeline; returns whether it met `anchor`. On
+    /// failure, also returns where the listing had got to.
     async fn sync_album(
         &self,
         album: &Album,
         count: u64,
-        run: &Run<'_>,
-        report: &Arc<Mutex<SyncReport>>,
-    ) -> Result<()> {
-        let Run {
-            selection,
-            planner,
-            fetcher,
-            claims,
-            space,
-        } = *run;
-        let options = &self.options;
-        let reporter = self.reporter.as_ref();
-        let mut list = ListOptions::default().expected_count(count);
-        if let Some(recent) = options.recent {
+        start: u64,
+        anchor: Option<&AssetId>,
+        pipeline: &mut Pipeline,
+    ) -> std::result::Result<bool, (Error, Option<Reached>)> {
+        let mut list = ListOptions::default()
+            .expected_count(count)
+            .start_rank(start);
+        if let Some(recent) = self.options.recent {
             list = list.limit(recent);
         }
         let mut assets = self.library.assets_with(album, list);
-        let slots = Arc::new(Semaphore::new(options.concurrency.max(1)));
-        let mut tasks: JoinSet<AssetOutcome> = JoinSet::new();
-        let album_now = Local::now().fixed_offset();
-        let mut until_found = 0u64;
+        let mut rank = start;
+        let mut last = None;
+        let mut met = false;
         let mut fatal = None;
         while let Some(item) = assets.next().await {
-            while let Some(done) = tasks.try_join_next() {
-                merge(report, done);
-            }
-            // The disk refused a file for good: start no more downloads.
-            if fetcher.disk_problem().is_some() {
-                break;
-            }
-            let mut asset = match item {
-                Ok(asset) => asset,
-                Err(icloud_photos::Error::Decode(e)) => {
-                    let error = e.to_string();
-                    reporter.event(&SyncEvent::BadRecord { error: &error });
-                    update(report, |r| {
-                        r.failed.push(AssetFailure {
-                            name: "(undecodable record)".to_owned(),
-                            path: None,
-                            error,
-                        });
-                    });
-                    reporter.event(&SyncEvent::AssetDone);
-                    continue;
+            match item {
+                Ok(asset) => {
+                    met |= anchor == Some(asset.id());
+                    last = Some(asset.id().clone());
+                    if pipeline.take(asset).await == Step::Stop {
+                        break;
+                    }
                 }
+                Err(icloud_photos::Error::Decode(e)) => pipeline.bad_record(e.to_string()),
                 Err(e) => {
                     fatal = Some(e);
                     break;
                 }
-            };
-            if let Some(limit) = options.until_found
-                && until_found >= limit
-            {
-                reporter.event(&SyncEvent::UntilFound { count: limit });
-                break;
             }
-            asset.align_raw(options.align_raw);
-            let created = created_local(&asset);
-            let now = Local::now().fixed_offset();
-            if let Some(reason) = selection.skip_reason(&asset, &created, &now) {
-                let name = planner.policy().display_name(&asset);
-                reporter.event(&SyncEvent::AssetSkipped {
-                    name: &name,
-                    reason: &reason,
-                });
-                update(report, |r| r.skipped += 1);
-                reporter.event(&SyncEvent::AssetDone);
-                continue;
-            }
-            let plan = planner.plan(&asset, created, reporter, &mut until_found);
-            update(report, |r| r.present += plan.present);
-            if options.only_print_filenames {
-                for task in &plan.downloads {
-                    reporter.event(&SyncEvent::FileListed { path: &task.path });
-                    claims.release(&task.path);
-                }
-                reporter.event(&SyncEvent::AssetDone);
-                continue;
-            }
-            let planned: u64 = plan.downloads.iter().map(|t| t.version.size()).sum();
-            if let Some((needed, available)) = space.plan(planned) {
-                reporter.event(&SyncEvent::LowDiskSpace {
-                    directory: &options.directory,
-                    needed,
-                    available,
-                });
-            }
-            let Ok(slot) = slots.clone().acquire_owned().await else {
-                break;
-            };
-            let job = AssetJob {
-                fetcher: fetcher.clone(),
-                options: Arc::clone(&self.options),
-                claims: claims.clone(),
-            };
-            tasks.spawn(async move {
-                let outcome = job.run(asset, plan, album_now).await;
-                drop(slot);
-                outcome
-            });
+            rank += 1;
+            self.furthest.fetch_max(rank, Ordering::Relaxed);
         }
         // Let the downloads in flight finish, even when the listing failed: their files are
         // complete and a re-run will not fetch them again.
-        while let Some(done) = tasks.join_next().await {
-            merge(report, done);
-        }
-        if let Some(problem) = fetcher.disk_problem() {
-            return Err(Error::Disk {
-                problem,
-                directory: options.directory.clone(),
-            });
-        }
+        pipeline.finish().await.map_err(|e| (e, None))?;
         match fatal {
-            Some(e) => Err(e.into()),
-            None => Ok(()),
+            Some(e) => Err((e.into(), Some((rank, last)))),
+            None => Ok(met),
         }
     }
 
     /// `--auto-delete`: removes local files of assets in Recently Deleted. Only files whose
     /// size is one of the asset's versions (or that we dated ourselves) are removed, so a
-    /// same-named file of another asset survives.
-    async fn auto_delete(&self, planner: &Planner, report: &Arc<Mutex<SyncReport>>) -> Result<()> {
+    /// same-named file of another asset survives. With a state, assets this program moved
+    /// there itself are left alone; with `--keep-icloud-recent-days` too, only files the
+    /// state recorded are removed.
+    async fn auto_delete(&self, pipeline: &Pipeline) -> Result<()> {
         let reporter = self.reporter.as_ref();
         reporter.event(&SyncEvent::AutoDeleteStarted);
         let album = self.library.album(RECENTLY_DELETED).await?;
         let mut assets = self.library.assets(&album);
+        let recorder = pipeline.recorder();
+        let only_recorded = self.options.keep_icloud_recent_days.is_some();
         while let Some(item) = assets.next().await {
             let mut asset = match item {
                 Ok(asset) => asset,
                 Err(icloud_photos::Error::Decode(_)) => continue,
                 Err(e) => return Err(e.into()),
             };
+            if let Some(state) = &self.state
+                && state.was_deleted_by_us(asset.id())?
+            {
+                continue;
+            }
+            if only_recorded {
+                let Some(recorder) = recorder else {
+                    continue;
+                };
+                for row in recorder.state.files_of(&recorder.config, asset.id())? {
+                    incremental::remove_recorded(&row, pipeline, reporter);
+                }
+                recorder.state.forget_asset(&recorder.config, asset.id())?;
+                continue;
+            }
             asset.align_raw(self.options.align_raw);
-            let created = created_local(&asset);
-            let folder = planner.policy().folder(&created);
-            let names = planner
-                .policy()
-                .auto_delete_names(&asset, &self.options.sizes);
+            let created = crate::select::created_local(&asset);
+            let policy = pipeline.planner().policy();
+            let folder = policy.folder(&created);
+            let names = policy.auto_delete_names(&asset, &self.options.sizes);
             let sizes: Vec<u64> = asset.versions().values().map(|v| v.size()).collect();
             for name in names {
                 let path = folder.join(&name);
@@ -357,13 +578,16 @@ impl SyncEngine {
                 } else if !ours {
                     continue;
                 }
-                self.delete_local(&path, report)?;
+                self.delete_local(&path, pipeline)?;
+            }
+            if let Some(recorder) = recorder {
+                recorder.state.forget_asset(&recorder.config, asset.id())?;
             }
         }
         Ok(())
     }
 
-    fn delete_local(&self, path: &Path, report: &Arc<Mutex<SyncReport>>) -> Result<()> {
+    fn delete_local(&self, path: &std::path::Path, pipeline: &Pipeline) -> Result<()> {
         if self.options.dry_run {
             self.reporter.event(&SyncEvent::WouldDeleteLocal { path });
             return Ok(());
@@ -372,7 +596,7 @@ impl SyncEngine {
         match std::fs::remove_file(path) {
             Ok(()) => {
                 self.reporter.event(&SyncEvent::LocalDeleted { path });
-                update(report, |r| r.deleted_locally += 1);
+                pipeline.update(|r| r.deleted_locally += 1);
                 Ok(())
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
@@ -382,245 +606,4 @@ impl SyncEngine {
             }),
         }
     }
-}
-
-/// The pieces of one run that every album's sync uses.
-#[derive(Clone, Copy)]
-struct Run<'a> {
-    selection: &'a Selection,
-    planner: &'a Planner,
-    fetcher: &'a Fetcher,
-    claims: &'a Claims,
-    space: &'a Space,
-}
-
-/// The disk's free space at the start of the run against the bytes planned since: says once
-/// when the plan outgrows it.
-#[derive(Debug)]
-struct Space {
-    available: Option<u64>,
-    planned: std::sync::atomic::AtomicU64,
-    warned: std::sync::atomic::AtomicBool,
-}
-
-impl Space {
-    fn new(directory: &Path) -> Space {
-        Space {
-            available: available_space(directory),
-            planned: Default::default(),
-            warned: Default::default(),
-        }
-    }
-
-    /// Adds `bytes` to the plan; `Some((planned, available))` the first time the plan needs
-    /// more than was free.
-    fn plan(&self, bytes: u64) -> Option<(u64, u64)> {
-        use std::sync::atomic::Ordering;
-        let available = self.available?;
-        let planned = self.planned.fetch_add(bytes, Ordering::Relaxed) + bytes;
-        (planned > available && !self.warned.swap(true, Ordering::Relaxed))
-            .then_some((planned, available))
-    }
-}
-
-/// The work of one asset after planning: its downloads, sidecars and iCloud deletion.
-struct AssetJob {
-    fetcher: Fetcher,
-    options: Arc<SyncOptions>,
-    claims: Claims,
-}
-
-impl AssetJob {
-    async fn run(
-        self,
-        asset: Asset,
-        plan: AssetPlan,
-        album_now: DateTime<FixedOffset>,
-    ) -> AssetOutcome {
-        let reporter = self.fetcher.reporter.clone();
-        let reporter = reporter.as_ref();
-        let options = &self.options;
-        let mut out = AssetOutcome::default();
-        // What is on disk under its final name: the files found present and the downloads.
-        let mut on_disk = plan.on_disk.clone();
-        for task in &plan.downloads {
-            if options.dry_run {
-                if let Some(dir) = task.path.parent().filter(|d| !d.is_dir()) {
-                    reporter.event(&SyncEvent::WouldCreateFolder { path: dir });
-                }
-                reporter.event(&SyncEvent::WouldDownload { path: &task.path });
-                out.downloaded += 1;
-                // What a real run would then have on disk, for the deletions it would do.
-                on_disk.push((task.version.kind(), task.path.clone()));
-                self.claims.release(&task.path);
-                continue;
-            }
-            match self.fetcher.fetch(&asset, task, &plan.created).await {
-                Ok(bytes) => {
-                    reporter.event(&SyncEvent::Downloaded {
-                        path: &task.path,
-                        bytes,
-                    });
-                    out.downloaded += 1;
-                    out.bytes += bytes;
-                    on_disk.push((task.version.kind(), task.path.clone()));
-                }
-                Err(e) => {
-                    let error = e.to_string();
-                    let missing = matches!(e, FetchError::MissingUrl(_))
-                        .then_some((task.url_name.as_str(), task.size_word));
-                    let kind = match e {
-                        FetchError::Folder(_) => FailureKind::Folder,
-                        FetchError::Io(..) | FetchError::NotTried(_) => FailureKind::Disk,
-                        FetchError::MissingUrl(_) => FailureKind::Refused,
-                        FetchError::Failed(_) => FailureKind::Network,
-                    };
-                    reporter.event(&SyncEvent::DownloadFailed {
-                        name: &plan.name,
-                        path: &task.path,
-                        error: &error,
-                        missing_url: missing,
-                        kind,
-                    });
-                    out.failures.push(AssetFailure {
-                        name: plan.name.clone(),
-                        path: Some(task.path.clone()),
-                        error,
-                    });
-                }
-            }
-            self.claims.release(&task.path);
-        }
-        if options.xmp_sidecar && !options.dry_run {
-            let on_disk = plan
-                .primaries
-                .iter()
-                .filter(|(path, present)| *present || path.is_file())
-                .map(|(path, _)| path);
-            for media in on_disk {
-                if let Err(e) = write_sidecar(media, &asset, &options.xmp_toolkit, reporter).await {
-                    let error = format!("could not write the XMP sidecar: {e}");
-                    reporter.event(&SyncEvent::XmpFailed {
-                        path: media,
-                        error: &error,
-                    });
-                    out.failures.push(AssetFailure {
-                        name: plan.name.clone(),
-                        path: Some(media.clone()),
-                        error,
-                    });
-                }
-            }
-        }
-        if options.delete_after_download {
-            if out.downloaded > 0 && out.failures.is_empty() {
-                self.delete_if_safe(&asset, &plan.name, &on_disk, &mut out)
-                    .await;
-            }
-        } else if let Some(keep) = options.keep_icloud_recent_days {
-            let age = age_days(&plan.created, &album_now);
-            let kept = age < i64::from(keep);
-            reporter.event(&SyncEvent::AgeChecked {
-                name: &plan.name,
-                created: &plan.created,
-                keep_days: keep,
-                age_days: age,
-                kept,
-            });
-            if !kept && out.failures.is_empty() {
-                self.delete_if_safe(&asset, &plan.name, &on_disk, &mut out)
-                    .await;
-            }
-        }
-        reporter.event(&SyncEvent::AssetDone);
-        out
-    }
-
-    /// Moves `asset` to Recently Deleted if the safety rule allows it: every version that makes
-    /// it up is on disk (`on_disk`), and flushed there first.
-    async fn delete_if_safe(
-        &self,
-        asset: &Asset,
-        name: &str,
-        on_disk: &[(VersionKind, PathBuf)],
-        out: &mut AssetOutcome,
-    ) {
-        let reporter = self.fetcher.reporter.as_ref();
-        let kept: BTreeSet<VersionKind> = on_disk.iter().map(|(kind, _)| *kind).collect();
-        let live = (!self.options.skip_live_photos).then_some(self.options.live_photo_size);
-        let required =
-            safety::required_versions(&safety::versions_of(asset), &self.options.sizes, live);
-        if let Some(missing) = safety::missing_version(&required, &kept) {
-            reporter.event(&SyncEvent::IcloudDeleteSkipped { name, missing });
-            return;
-        }
-        if !self.options.dry_run {
-            let files: Vec<PathBuf> = on_disk.iter().map(|(_, path)| path.clone()).collect();
-            let flushed = tokio::task::spawn_blocking(move || safety::make_durable(&files)).await;
-            let failure = match flushed {
-                Ok(Ok(())) => None,
-                Ok(Err((path, e))) => Some((Some(path), e.to_string())),
-                Err(e) => Some((None, e.to_string())),
-            };
-            if let Some((path, e)) = failure {
-                out.failures.push(AssetFailure {
-                    name: name.to_owned(),
-                    path,
-                    error: format!(
-                        "not moved to Recently Deleted: the files could not be flushed to disk: {e}"
-                    ),
-                });
-                return;
-            }
-        }
-        self.delete_in_icloud(asset, name, out).await;
-    }
-
-    async fn delete_in_icloud(&self, asset: &Asset, name: &str, out: &mut AssetOutcome) {
-        let reporter = self.fetcher.reporter.as_ref();
-        if self.options.dry_run {
-            reporter.event(&SyncEvent::WouldDeleteInIcloud {
-                name,
-                library: self.fetcher.library.name(),
-            });
-            return;
-        }
-        reporter.event(&SyncEvent::DeletingInIcloud { name });
-        match self.fetcher.library.delete(asset).await {
-            Ok(()) => {
-                reporter.event(&SyncEvent::DeletedInIcloud { name });
-                out.deleted = true;
-            }
-            Err(e) => out.failures.push(AssetFailure {
-                name: name.to_owned(),
-                path: None,
-                error: format!("could not move it to Recently Deleted: {e}"),
-            }),
-        }
-    }
-}
-
-fn update(report: &Mutex<SyncReport>, f: impl FnOnce(&mut SyncReport)) {
-    if let Ok(mut r) = report.lock() {
-        f(&mut r);
-    }
-}
-
-fn merge(
-    report: &Mutex<SyncReport>,
-    done: std::result::Result<AssetOutcome, tokio::task::JoinError>,
-) {
-    update(report, |r| match done {
-        Ok(outcome) => {
-            r.downloaded += outcome.downloaded;
-            r.bytes += outcome.bytes;
-            r.deleted_in_icloud += u64::from(outcome.deleted);
-            r.failed.extend(outcome.failures);
-        }
-        Err(e) => r.failed.push(AssetFailure {
-            name: "(download task)".to_owned(),
-            path: None,
-            error: e.to_string(),
-        }),
-    });
 }

@@ -48,6 +48,20 @@ pub enum Error {
         /// The holder's process id, when it wrote it.
         pid: Option<u32>,
     },
+    /// The [`crate::SyncState`] could not be created, read or written. The files on disk are
+    /// not affected; a state that cannot be read is set aside and rebuilt by itself, so this
+    /// is about the folder it lives in (permissions, a full disk).
+    #[error("sync state {}: {reason}", .path.display())]
+    State {
+        /// The state's file.
+        path: PathBuf,
+        /// What SQLite or the file system said.
+        reason: String,
+    },
+    /// The options could delete in iCloud what is not kept on disk (see
+    /// [`crate::SyncOptions::check_safety`]); nothing was done.
+    #[error("refusing to run: {0}")]
+    Unsafe(#[from] crate::UnsafeOptions),
     /// The run was cancelled.
     #[error("cancelled")]
     Cancelled,

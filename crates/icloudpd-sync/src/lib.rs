@@ -70,9 +70,10 @@ mod plan;
 mod report;
 mod safety;
 mod select;
+mod state;
 
 pub use disk::DiskProblem;
-pub use engine::SyncEngine;
+pub use engine::{DEFAULT_FULL_SCAN_INTERVAL, SyncEngine};
 pub use error::{Error, Result};
 pub use lock::{DirectoryLock, LOCK_FILE_NAME};
 pub use options::{
@@ -81,7 +82,8 @@ pub use options::{
 };
 pub use paths::{PathPolicy, TemplateError, TimeNames, truncate_middle};
 pub use report::{
-    AssetFailure, FailureKind, MediaScope, NoopReporter, Reporter, SkipReason, SyncEvent,
-    SyncReport,
+    AssetFailure, FailureKind, FullScanReason, MediaScope, NoopReporter, Reporter, SkipReason,
+    SyncEvent, SyncReport,
 };
 pub use safety::UnsafeOptions;
+pub use state::SyncState;

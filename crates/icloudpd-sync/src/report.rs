@@ -57,6 +57,62 @@ pub enum FailureKind {
     Network,
 }
 
+/// Why a run lists the whole library instead of asking only for changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FullScanReason {
+    /// No [`crate::SyncState`] was given to the engine.
+    NoState,
+    /// The state is new: the first run, or a damaged state was set aside.
+    NewState,
+    /// No complete listing with these options yet: the first run with them, or an option that
+    /// shapes the plan changed (sizes, naming, folders, filters).
+    NewConfiguration,
+    /// Asked for ([`crate::SyncEngine::full_scan`], `--full-scan`).
+    Forced,
+    /// The last full listing is older than [`crate::SyncEngine::full_scan_interval`].
+    Due,
+    /// Options that must see every asset each run: `--keep-icloud-recent-days` (assets grow
+    /// old without changing) or a `--skip-created-*` bound in days (it moves with time).
+    OptionsNeedListing,
+    /// A run that does not mirror the whole library (`--album`, `--recent`, `--until-found`)
+    /// or does not write (`--dry-run`, `--only-print-filenames`): it keeps no state.
+    NotWholeLibrary,
+    /// Apple refused the stored sync token (expired or damaged).
+    TokenRefused,
+    /// The library's zone is gone or was made anew.
+    LibraryChanged,
+    /// More changed assets than a run keeps in memory; a listing streams them.
+    TooManyChanges,
+    /// An earlier listing of this run was interrupted (the session expired): it goes on
+    /// where it stopped.
+    Resumed,
+}
+
+impl std::fmt::Display for FullScanReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            FullScanReason::NoState => "no sync state",
+            FullScanReason::NewState => "no earlier run recorded in the sync state",
+            FullScanReason::NewConfiguration => {
+                "no complete run with these options yet (first run, or an option changed)"
+            }
+            FullScanReason::Forced => "a full scan was asked for",
+            FullScanReason::Due => "the periodic full scan is due",
+            FullScanReason::OptionsNeedListing => {
+                "--keep-icloud-recent-days and day-relative --skip-created-* bounds need every asset"
+            }
+            FullScanReason::NotWholeLibrary => {
+                "this run does not mirror the whole library, or does not write"
+            }
+            FullScanReason::TokenRefused => "Apple refused the stored sync token",
+            FullScanReason::LibraryChanged => "the library was made anew",
+            FullScanReason::TooManyChanges => "too many changes to hold in memory",
+            FullScanReason::Resumed => "continuing the interrupted listing",
+        })
+    }
+}
+
 /// Something that happened during a sync, in the order it happened. Paths are full paths
 /// (download directory included).
 #[derive(Debug)]
@@ -288,6 +344,28 @@ pub enum SyncEvent<'a> {
     TempRemoved {
         /// The file.
         path: &'a Path,
+    },
+    /// The run asks Apple only for what changed since the last one.
+    ListingChanges,
+    /// What changed since the last run.
+    ChangesFound {
+        /// Assets added or changed in iCloud.
+        changed: u64,
+        /// Assets deleted in iCloud (or moved to Recently Deleted).
+        deleted: u64,
+        /// Assets with a recorded file missing on disk, to be restored.
+        missing: u64,
+    },
+    /// The run lists the whole library.
+    ListingAll {
+        /// Why.
+        reason: FullScanReason,
+    },
+    /// A listing interrupted by an expired session goes on at this rank (a little before
+    /// where it stopped: ranks move when assets are added or deleted meanwhile).
+    ListingResumed {
+        /// The rank of the first asset listed again.
+        rank: u64,
     },
     /// A listing record could not be understood; the asset is reported as failed.
     BadRecord {

@@ -9,8 +9,9 @@
 //!    anything happens: a deletion mode without the original size.
 //! 3. `--auto-delete` removes local files of assets found in Recently Deleted. Combined with
 //!    `--keep-icloud-recent-days`, which itself moves assets there, it would delete the only
-//!    local copy of what this program moved; until a state database can tell the two apart,
-//!    the combination is refused.
+//!    local copy of what this program moved. Without a [`crate::SyncState`] the combination is
+//!    refused; with one, the engine notes each asset it moves (before moving it) and
+//!    `--auto-delete` leaves those alone and removes only files the state recorded.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -53,8 +54,8 @@ impl fmt::Display for UnsafeOptions {
 impl std::error::Error for UnsafeOptions {}
 
 impl SyncOptions {
-    /// Checks the option mixes that could lose photos (see the module docs of the engine's
-    /// safety rules); the first one found is returned.
+    /// Checks the option mixes that could lose photos when the engine runs without a
+    /// [`crate::SyncState`]; the first one found is returned.
     ///
     /// # Errors
     ///
@@ -63,6 +64,18 @@ impl SyncOptions {
         if self.auto_delete && self.keep_icloud_recent_days.is_some() {
             return Err(UnsafeOptions::AutoDeleteWithKeepRecent);
         }
+        self.check_safety_with_state()
+    }
+
+    /// Checks the option mixes that could lose photos when the engine runs with a
+    /// [`crate::SyncState`] ([`crate::SyncEngine::state`]): `--auto-delete` with
+    /// `--keep-icloud-recent-days` is then allowed, because the state tells the assets this
+    /// program moved to Recently Deleted from the ones the user deleted.
+    ///
+    /// # Errors
+    ///
+    /// Returns the [`UnsafeOptions`] the options make.
+    pub fn check_safety_with_state(&self) -> Result<(), UnsafeOptions> {
         let mode = if self.delete_after_download {
             "--delete-after-download"
         } else if self.keep_icloud_recent_days.is_some() {

@@ -194,6 +194,13 @@ impl Faults {
                         a.seen += 1;
                     }
                 }
+                Fault::ExpireSessionEvery { requests } if cloudkit => {
+                    a.seen += 1;
+                    if a.seen > *requests {
+                        d.expire_sessions = true;
+                        a.seen = 0;
+                    }
+                }
                 Fault::ExpirePcsAfter { requests } if cloudkit => {
                     if a.seen >= *requests {
                         d.expire_pcs = true;

@@ -373,3 +373,26 @@ fn oversized_bodies_are_generated_with_or_without_a_length() {
         Some("5000")
     );
 }
+
+#[test]
+fn session_expiry_every_n_requests_repeats() {
+    let mut faults = Faults::default();
+    faults.add(Fault::expire_session_every(2));
+    let expired: Vec<bool> = (0..7)
+        .map(|_| {
+            faults
+                .decide("/db/records/query", true, false, 0)
+                .expire_sessions
+        })
+        .collect();
+    assert_eq!(
+        expired,
+        [false, false, true, false, false, true, false],
+        "two requests per session, then the third finds it expired"
+    );
+    assert!(
+        !faults
+            .decide("/setup/ws/1/validate", false, false, 0)
+            .expire_sessions
+    );
+}

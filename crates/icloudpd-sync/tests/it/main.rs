@@ -1,6 +1,7 @@
 //! Integration tests of the sync engine against `icloud-fake` over loopback HTTP.
 
 mod faults;
+mod incremental;
 mod safety;
 mod sync;
 

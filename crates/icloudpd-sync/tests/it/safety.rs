@@ -111,9 +111,10 @@ async fn a_partial_file_of_an_older_version_is_not_resumed_onto_a_newer_one() {
     // Run 2 lists the first version; before its download is answered, the asset is replaced
     // in iCloud: the old URL is refused, a fresh one brings another version.
     fake.clear_faults();
-    // Downloads (`…/${f}`) are answered after 2 s: time enough to replace the asset between
-    // the listing and the answer, however busy the machine.
-    fake.set_fault(Fault::latency_for("$%7Bf%7D", Duration::from_secs(2)));
+    // Downloads (`…/${f}`) are answered after 5 s: time enough to replace the asset between
+    // the listing and the answer, however busy the machine (2 s were once not enough while
+    // the other tests of this binary ran).
+    fake.set_fault(Fault::latency_for("$%7Bf%7D", Duration::from_secs(5)));
     let record = fake.expected_listing(USER, "PrimarySync", None)[0]
         .asset_record_name
         .clone();

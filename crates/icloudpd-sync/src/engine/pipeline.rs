@@ -1,0 +1,497 @@
+//! The way of one asset through a run, whatever found it (a listing, the change feed or a
+//! missing file): filters, plan, downloads, sidecars, deletion in iCloud, and the record of
+//! what is now on disk. At most `concurrency` assets are downloaded at once; planning stays in
+//! the order assets are offered, so names and de-duplication are icloudpd's.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, FixedOffset, Local};
+use icloud_photos::{Asset, VersionKind};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::disk::available_space;
+use crate::error::{Error, Result};
+use crate::execute::{FetchError, Fetcher, write_sidecar};
+use crate::options::SyncOptions;
+use crate::plan::{AssetPlan, Claims, Planner};
+use crate::report::{AssetFailure, FailureKind, Reporter, SyncEvent, SyncReport};
+use crate::safety;
+use crate::select::{Selection, age_days, created_local};
+use crate::state::{FileRow, SyncState};
+
+/// Where a run records what it put on disk: the state and the configuration's fingerprint.
+#[derive(Debug, Clone)]
+pub(crate) struct Recorder {
+    pub state: Arc<SyncState>,
+    pub config: String,
+}
+
+impl Recorder {
+    /// Records the files of `asset` that are on disk under their final names.
+    fn record(&self, asset: &Asset, on_disk: &[(VersionKind, PathBuf)]) -> Result<()> {
+        for (kind, path) in on_disk {
+            let Some(version) = asset.version(*kind) else {
+                continue;
+            };
+            let Ok(meta) = std::fs::metadata(path) else {
+                continue;
+            };
+            self.state.record(
+                &self.config,
+                FileRow {
+                    path: path.clone(),
+                    asset: asset.id().as_str().to_owned(),
+                    master: asset.master_id().to_owned(),
+                    kind: *kind,
+                    size: version.size(),
+                    checksum: version.checksum().to_owned(),
+                    disk_size: meta.len(),
+                },
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// What happens after an asset was offered.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// Offer the next one.
+    Next,
+    /// Stop offering (`--until-found` reached, the disk refused a file for good).
+    Stop,
+}
+
+/// What the download task of one asset reports back.
+#[derive(Debug, Default)]
+struct AssetOutcome {
+    downloaded: u64,
+    bytes: u64,
+    deleted: bool,
+    failures: Vec<AssetFailure>,
+}
+
+/// The assets of one run on their way to disk.
+pub(crate) struct Pipeline {
+    options: Arc<SyncOptions>,
+    reporter: Arc<dyn Reporter>,
+    selection: Selection,
+    planner: Planner,
+    fetcher: Fetcher,
+    claims: Claims,
+    space: Space,
+    recorder: Option<Recorder>,
+    report: Arc<Mutex<SyncReport>>,
+    slots: Arc<Semaphore>,
+    tasks: JoinSet<AssetOutcome>,
+    /// When the current album started (`--keep-icloud-recent-days` ages count from it).
+    album_now: DateTime<FixedOffset>,
+    /// icloudpd's `--until-found` counter for the current album.
+    until_found: u64,
+}
+
+impl Pipeline {
+    pub(crate) fn new(
+        fetcher: Fetcher,
+        options: Arc<SyncOptions>,
+        recorder: Option<Recorder>,
+        report: Arc<Mutex<SyncReport>>,
+    ) -> Pipeline {
+        let claims = Claims::default();
+        Pipeline {
+            reporter: fetcher.reporter.clone(),
+            selection: Selection::new(&options),
+            planner: Planner::new(&options, claims.clone()),
+            space: Space::new(&options.directory),
+            slots: Arc::new(Semaphore::new(options.concurrency.max(1))),
+            tasks: JoinSet::new(),
+            album_now: Local::now().fixed_offset(),
+            until_found: 0,
+            options,
+            fetcher,
+            claims,
+            recorder,
+            report,
+        }
+    }
+
+    pub(crate) fn planner(&self) -> &Planner {
+        &self.planner
+    }
+
+    pub(crate) fn recorder(&self) -> Option<&Recorder> {
+        self.recorder.as_ref()
+    }
+
+    /// Starts a new album: `--until-found` counts again, and ages count from now.
+    pub(crate) fn start_album(&mut self) {
+        self.until_found = 0;
+        self.album_now = Local::now().fixed_offset();
+    }
+
+    /// Adds to the run's report.
+    pub(crate) fn update(&self, f: impl FnOnce(&mut SyncReport)) {
+        update(&self.report, f);
+    }
+
+    /// Reports a record that could not be understood as a failed asset.
+    pub(crate) fn bad_record(&self, error: String) {
+        self.reporter.event(&SyncEvent::BadRecord { error: &error });
+        self.update(|r| {
+            r.failed.push(AssetFailure {
+                name: "(undecodable record)".to_owned(),
+                path: None,
+                error,
+            });
+        });
+        self.reporter.event(&SyncEvent::AssetDone);
+    }
+
+    /// Takes one asset: filters it, plans it, and starts its downloads (waiting for a free
+    /// slot first, so that at most `concurrency` assets are in flight).
+    pub(crate) async fn take(&mut self, mut asset: Asset) -> Step {
+        while let Some(done) = self.tasks.try_join_next() {
+            merge(&self.report, done);
+        }
+        // The disk refused a file for good: start no more downloads.
+        if self.fetcher.disk_problem().is_some() {
+            return Step::Stop;
+        }
+        let options = Arc::clone(&self.options);
+        let reporter = Arc::clone(&self.reporter);
+        if let Some(limit) = options.until_found
+            && self.until_found >= limit
+        {
+            reporter.event(&SyncEvent::UntilFound { count: limit });
+            return Step::Stop;
+        }
+        asset.align_raw(options.align_raw);
+        let created = created_local(&asset);
+        let now = Local::now().fixed_offset();
+        if let Some(reason) = self.selection.skip_reason(&asset, &created, &now) {
+            let name = self.planner.policy().display_name(&asset);
+            reporter.event(&SyncEvent::AssetSkipped {
+                name: &name,
+                reason: &reason,
+            });
+            self.update(|r| r.skipped += 1);
+            reporter.event(&SyncEvent::AssetDone);
+            return Step::Next;
+        }
+        let plan = self
+            .planner
+            .plan(&asset, created, reporter.as_ref(), &mut self.until_found);
+        self.update(|r| r.present += plan.present);
+        if options.only_print_filenames {
+            for task in &plan.downloads {
+                reporter.event(&SyncEvent::FileListed { path: &task.path });
+                self.claims.release(&task.path);
+            }
+            reporter.event(&SyncEvent::AssetDone);
+            return Step::Next;
+        }
+        let planned: u64 = plan.downloads.iter().map(|t| t.version.size()).sum();
+        if let Some((needed, available)) = self.space.plan(planned) {
+            reporter.event(&SyncEvent::LowDiskSpace {
+                directory: &options.directory,
+                needed,
+                available,
+            });
+        }
+        let Ok(slot) = self.slots.clone().acquire_owned().await else {
+            return Step::Stop;
+        };
+        let job = AssetJob {
+            fetcher: self.fetcher.clone(),
+            options,
+            claims: self.claims.clone(),
+            recorder: self.recorder.clone(),
+        };
+        let album_now = self.album_now;
+        self.tasks.spawn(async move {
+            let outcome = job.run(asset, plan, album_now).await;
+            drop(slot);
+            outcome
+        });
+        Step::Next
+    }
+
+    /// Waits for the downloads in flight, then writes the buffered records. Even when the
+    /// listing failed, those downloads are finished: their files are complete and a re-run
+    /// will not fetch them again.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Disk`] when the disk refused a file for good, [`Error::State`] when the
+    /// records could not be written.
+    pub(crate) async fn finish(&mut self) -> Result<()> {
+        while let Some(done) = self.tasks.join_next().await {
+            merge(&self.report, done);
+        }
+        if let Some(recorder) = &self.recorder {
+            recorder.state.flush()?;
+        }
+        match self.fetcher.disk_problem() {
+            Some(problem) => Err(Error::Disk {
+                problem,
+                directory: self.options.directory.clone(),
+            }),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The disk's free space at the start of the run against the bytes planned since: says once
+/// when the plan outgrows it.
+#[derive(Debug)]
+struct Space {
+    available: Option<u64>,
+    planned: std::sync::atomic::AtomicU64,
+    warned: std::sync::atomic::AtomicBool,
+}
+
+impl Space {
+    fn new(directory: &Path) -> Space {
+        Space {
+            available: available_space(directory),
+            planned: Default::default(),
+            warned: Default::default(),
+        }
+    }
+
+    /// Adds `bytes` to the plan; `Some((planned, available))` the first time the plan needs
+    /// more than was free.
+    fn plan(&self, bytes: u64) -> Option<(u64, u64)> {
+        use std::sync::atomic::Ordering;
+        let available = self.available?;
+        let planned = self.planned.fetch_add(bytes, Ordering::Relaxed) + bytes;
+        (planned > available && !self.warned.swap(true, Ordering::Relaxed))
+            .then_some((planned, available))
+    }
+}
+
+/// The work of one asset after planning: its downloads, sidecars, iCloud deletion and record.
+struct AssetJob {
+    fetcher: Fetcher,
+    options: Arc<SyncOptions>,
+    claims: Claims,
+    recorder: Option<Recorder>,
+}
+
+impl AssetJob {
+    async fn run(
+        self,
+        asset: Asset,
+        plan: AssetPlan,
+        album_now: DateTime<FixedOffset>,
+    ) -> AssetOutcome {
+        let reporter = self.fetcher.reporter.clone();
+        let reporter = reporter.as_ref();
+        let options = &self.options;
+        let mut out = AssetOutcome::default();
+        // What is on disk under its final name: the files found present and the downloads.
+        let mut on_disk = plan.on_disk.clone();
+        for task in &plan.downloads {
+            if options.dry_run {
+                if let Some(dir) = task.path.parent().filter(|d| !d.is_dir()) {
+                    reporter.event(&SyncEvent::WouldCreateFolder { path: dir });
+                }
+                reporter.event(&SyncEvent::WouldDownload { path: &task.path });
+                out.downloaded += 1;
+                // What a real run would then have on disk, for the deletions it would do.
+                on_disk.push((task.version.kind(), task.path.clone()));
+                self.claims.release(&task.path);
+                continue;
+            }
+            match self.fetcher.fetch(&asset, task, &plan.created).await {
+                Ok(bytes) => {
+                    reporter.event(&SyncEvent::Downloaded {
+                        path: &task.path,
+                        bytes,
+                    });
+                    out.downloaded += 1;
+                    out.bytes += bytes;
+                    on_disk.push((task.version.kind(), task.path.clone()));
+                }
+                Err(e) => {
+                    let error = e.to_string();
+                    let missing = matches!(e, FetchError::MissingUrl(_))
+                        .then_some((task.url_name.as_str(), task.size_word));
+                    let kind = match e {
+                        FetchError::Folder(_) => FailureKind::Folder,
+                        FetchError::Io(..) | FetchError::NotTried(_) => FailureKind::Disk,
+                        FetchError::MissingUrl(_) => FailureKind::Refused,
+                        FetchError::Failed(_) => FailureKind::Network,
+                    };
+                    reporter.event(&SyncEvent::DownloadFailed {
+                        name: &plan.name,
+                        path: &task.path,
+                        error: &error,
+                        missing_url: missing,
+                        kind,
+                    });
+                    out.failures.push(AssetFailure {
+                        name: plan.name.clone(),
+                        path: Some(task.path.clone()),
+                        error,
+                    });
+                }
+            }
+            self.claims.release(&task.path);
+        }
+        if options.xmp_sidecar && !options.dry_run {
+            let on_disk = plan
+                .primaries
+                .iter()
+                .filter(|(path, present)| *present || path.is_file())
+                .map(|(path, _)| path);
+            for media in on_disk {
+                if let Err(e) = write_sidecar(media, &asset, &options.xmp_toolkit, reporter).await {
+                    let error = format!("could not write the XMP sidecar: {e}");
+                    reporter.event(&SyncEvent::XmpFailed {
+                        path: media,
+                        error: &error,
+                    });
+                    out.failures.push(AssetFailure {
+                        name: plan.name.clone(),
+                        path: Some(media.clone()),
+                        error,
+                    });
+                }
+            }
+        }
+        if let Some(recorder) = &self.recorder
+            && let Err(e) = recorder.record(&asset, &on_disk)
+        {
+            out.failures.push(AssetFailure {
+                name: plan.name.clone(),
+                path: None,
+                error: e.to_string(),
+            });
+        }
+        if options.delete_after_download {
+            if out.downloaded > 0 && out.failures.is_empty() {
+                self.delete_if_safe(&asset, &plan.name, &on_disk, &mut out)
+                    .await;
+            }
+        } else if let Some(keep) = options.keep_icloud_recent_days {
+            let age = age_days(&plan.created, &album_now);
+            let kept = age < i64::from(keep);
+            reporter.event(&SyncEvent::AgeChecked {
+                name: &plan.name,
+                created: &plan.created,
+                keep_days: keep,
+                age_days: age,
+                kept,
+            });
+            if !kept && out.failures.is_empty() {
+                self.delete_if_safe(&asset, &plan.name, &on_disk, &mut out)
+                    .await;
+            }
+        }
+        reporter.event(&SyncEvent::AssetDone);
+        out
+    }
+
+    /// Moves `asset` to Recently Deleted if the safety rule allows it: every version that makes
+    /// it up is on disk (`on_disk`), and flushed there first.
+    async fn delete_if_safe(
+        &self,
+        asset: &Asset,
+        name: &str,
+        on_disk: &[(VersionKind, PathBuf)],
+        out: &mut AssetOutcome,
+    ) {
+        let reporter = self.fetcher.reporter.as_ref();
+        let kept: BTreeSet<VersionKind> = on_disk.iter().map(|(kind, _)| *kind).collect();
+        let live = (!self.options.skip_live_photos).then_some(self.options.live_photo_size);
+        let required =
+            safety::required_versions(&safety::versions_of(asset), &self.options.sizes, live);
+        if let Some(missing) = safety::missing_version(&required, &kept) {
+            reporter.event(&SyncEvent::IcloudDeleteSkipped { name, missing });
+            return;
+        }
+        if !self.options.dry_run {
+            let files: Vec<PathBuf> = on_disk.iter().map(|(_, path)| path.clone()).collect();
+            let flushed = tokio::task::spawn_blocking(move || safety::make_durable(&files)).await;
+            let failure = match flushed {
+                Ok(Ok(())) => None,
+                Ok(Err((path, e))) => Some((Some(path), e.to_string())),
+                Err(e) => Some((None, e.to_string())),
+            };
+            if let Some((path, e)) = failure {
+                out.failures.push(AssetFailure {
+                    name: name.to_owned(),
+                    path,
+                    error: format!(
+                        "not moved to Recently Deleted: the files could not be flushed to disk: {e}"
+                    ),
+                });
+                return;
+            }
+        }
+        self.delete_in_icloud(asset, name, out).await;
+    }
+
+    async fn delete_in_icloud(&self, asset: &Asset, name: &str, out: &mut AssetOutcome) {
+        let reporter = self.fetcher.reporter.as_ref();
+        if self.options.dry_run {
+            reporter.event(&SyncEvent::WouldDeleteInIcloud {
+                name,
+                library: self.fetcher.library.name(),
+            });
+            return;
+        }
+        // Noted before the request: `--auto-delete` must never take this for the user's.
+        if let Some(recorder) = &self.recorder
+            && let Err(e) = recorder.state.deleted_by_us(asset.id())
+        {
+            out.failures.push(AssetFailure {
+                name: name.to_owned(),
+                path: None,
+                error: format!("not moved to Recently Deleted: {e}"),
+            });
+            return;
+        }
+        reporter.event(&SyncEvent::DeletingInIcloud { name });
+        match self.fetcher.library.delete(asset).await {
+            Ok(()) => {
+                reporter.event(&SyncEvent::DeletedInIcloud { name });
+                out.deleted = true;
+            }
+            Err(e) => out.failures.push(AssetFailure {
+                name: name.to_owned(),
+                path: None,
+                error: format!("could not move it to Recently Deleted: {e}"),
+            }),
+        }
+    }
+}
+
+pub(crate) fn update(report: &Mutex<SyncReport>, f: impl FnOnce(&mut SyncReport)) {
+    if let Ok(mut r) = report.lock() {
+        f(&mut r);
+    }
+}
+
+fn merge(
+    report: &Mutex<SyncReport>,
+    done: std::result::Result<AssetOutcome, tokio::task::JoinError>,
+) {
+    update(report, |r| match done {
+        Ok(outcome) => {
+            r.downloaded += outcome.downloaded;
+            r.bytes += outcome.bytes;
+            r.deleted_in_icloud += u64::from(outcome.deleted);
+            r.failed.extend(outcome.failures);
+        }
+        Err(e) => r.failed.push(AssetFailure {
+            name: "(download task)".to_owned(),
+            path: None,
+            error: e.to_string(),
+        }),
+    });
+}

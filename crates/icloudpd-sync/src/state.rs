@@ -1,0 +1,516 @@
+//! [`SyncState`]: what earlier runs put on disk and how far they read the change feed, in an
+//! SQLite database, so that a run can ask Apple only for what changed.
+//!
+//! The files on disk stay the truth. The state is a cache of them: every incremental run
+//! checks the files it records (a `stat` each) and restores what is missing; a state that
+//! cannot be read is set aside and rebuilt by a full listing; a token is stored only after
+//! everything it covers is on disk.
+//!
+//! One database belongs to one account, library and download directory
+//! ([`SyncState::file_name`]). Inside it, tokens and files are kept per *configuration*: a
+//! fingerprint of the options that shape the plan (sizes, naming, folders, filters). Two
+//! configurations writing into one directory (two `--username` sections with different
+//! options) therefore never read each other's tokens, and a changed option starts from a full
+//! listing. What this program deleted in iCloud is kept for the whole account: it is a fact
+//! about the library, whatever the options.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use icloud_photos::{AssetId, SyncToken, VersionKind};
+use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+
+/// The schema version this build writes; older ones are migrated, newer ones set aside.
+const SCHEMA_VERSION: i64 = 1;
+
+/// The migrations, index `n` taking schema `n` to `n + 1`.
+const MIGRATIONS: [&str; 1] = ["CREATE TABLE meta (
+         config TEXT NOT NULL,
+         key TEXT NOT NULL,
+         value TEXT NOT NULL,
+         PRIMARY KEY (config, key)
+     );
+     CREATE TABLE files (
+         config TEXT NOT NULL,
+         path TEXT NOT NULL,
+         asset TEXT NOT NULL,
+         master TEXT NOT NULL,
+         kind TEXT NOT NULL,
+         size INTEGER NOT NULL,
+         checksum TEXT NOT NULL,
+         disk_size INTEGER NOT NULL,
+         PRIMARY KEY (config, path)
+     );
+     CREATE INDEX files_by_asset ON files (config, asset);
+     CREATE TABLE deleted_by_us (asset TEXT PRIMARY KEY, at INTEGER NOT NULL);"];
+
+/// Rows buffered before they are written in one transaction.
+const BATCH: usize = 512;
+
+/// Configurations unused for this long are forgotten at the end of a full listing.
+const CONFIG_MAX_AGE: Duration = Duration::from_secs(90 * 86_400);
+
+/// One file a run put (or found) on disk under its final name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FileRow {
+    /// Full path.
+    pub path: PathBuf,
+    /// CPLAsset record name.
+    pub asset: String,
+    /// CPLMaster record name.
+    pub master: String,
+    /// The version it holds.
+    pub kind: VersionKind,
+    /// Its size as Apple announced it.
+    pub size: u64,
+    /// Apple's checksum of that version.
+    pub checksum: String,
+    /// Its size on disk when recorded (differs from `size` when the EXIF date was written).
+    pub disk_size: u64,
+}
+
+/// The state of incremental runs of one account, library and download directory.
+///
+/// Open it with [`SyncState::open`] and give it to [`crate::SyncEngine::state`]; the engine
+/// decides from it whether a run may ask only for changes. Share it with `Arc`: every method
+/// takes `&self`. Only one process should use a state at a time (hold the download
+/// directory's [`crate::DirectoryLock`]); SQLite keeps the file sound even if two do.
+pub struct SyncState {
+    conn: Mutex<Connection>,
+    pending: Mutex<Vec<(String, FileRow)>>,
+    path: PathBuf,
+    fresh: bool,
+}
+
+impl fmt::Debug for SyncState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SyncState")
+            .field("path", &self.path)
+            .field("fresh", &self.fresh)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SyncState {
+    /// Returns the file name of the state of `apple_id`'s library `library` mirrored into
+    /// `directory`: `<apple id, lower-case letters and digits only>.<16 hex digits>.sqlite`, the digits
+    /// hashing the Apple ID, the library and the directory (made absolute).
+    pub fn file_name(apple_id: &str, library: &str, directory: &Path) -> String {
+        let directory = std::path::absolute(directory).unwrap_or_else(|_| directory.to_owned());
+        let mut h = Sha256::new();
+        for part in [
+            apple_id.to_lowercase().as_bytes(),
+            library.as_bytes(),
+            directory.as_os_str().as_encoded_bytes(),
+        ] {
+            h.update(part);
+            h.update([0]);
+        }
+        let base: String = apple_id
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        format!("{base}.{}.sqlite", hex(&h.finalize()[..8]))
+    }
+
+    /// Opens the state at `path`, creating it (and its folder) when there is none. A file that
+    /// is not a sound state of a known schema is renamed `<path>.corrupt` and a new state is
+    /// started: the next run lists the whole library, and nothing on disk is lost.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`Error::State`] when no state can be created at `path` at all (a folder that
+    /// cannot be written, for instance).
+    pub fn open(path: impl Into<PathBuf>) -> Result<SyncState> {
+        let path = path.into();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| state_error(&path, e))?;
+        }
+        let existed = path.exists();
+        match open_checked(&path) {
+            Ok(conn) => Ok(SyncState::new(conn, path, !existed)),
+            Err(why) if existed => {
+                tracing::warn!(
+                    path = %path.display(),
+                    %why,
+                    "the sync state is unusable; it is set aside and the next listing rebuilds it"
+                );
+                let aside = with_suffix(&path, ".corrupt");
+                std::fs::rename(&path, &aside).map_err(|e| state_error(&path, e))?;
+                for suffix in ["-wal", "-shm"] {
+                    let _ = std::fs::remove_file(with_suffix(&path, suffix));
+                }
+                let conn = open_checked(&path).map_err(|e| state_error(&path, e))?;
+                Ok(SyncState::new(conn, path, true))
+            }
+            Err(e) => Err(state_error(&path, e)),
+        }
+    }
+
+    fn new(conn: Connection, path: PathBuf, fresh: bool) -> SyncState {
+        SyncState {
+            conn: Mutex::new(conn),
+            pending: Mutex::new(Vec::new()),
+            path,
+            fresh,
+        }
+    }
+
+    /// Returns where the state is kept.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Returns `true` if this state was created when it was opened (none existed, or the old
+    /// one was set aside): it knows nothing yet.
+    pub fn is_new(&self) -> bool {
+        self.fresh
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn err(&self, e: impl fmt::Display) -> Error {
+        state_error(&self.path, e)
+    }
+
+    /// Returns the value of `key` for configuration `config`.
+    pub(crate) fn get(&self, config: &str, key: &str) -> Result<Option<String>> {
+        self.lock()
+            .query_row(
+                "SELECT value FROM meta WHERE config = ?1 AND key = ?2",
+                [config, key],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Sets (or, with `None`, removes) several keys of `config` in one transaction, after the
+    /// buffered file records: a token is never stored ahead of the files it covers.
+    pub(crate) fn set_all(&self, config: &str, pairs: &[(&str, Option<&str>)]) -> Result<()> {
+        self.flush()?;
+        let mut conn = self.lock();
+        let tx = conn.transaction().map_err(|e| self.err(e))?;
+        for (key, value) in pairs {
+            match value {
+                Some(v) => tx.execute(
+                    "INSERT INTO meta (config, key, value) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (config, key) DO UPDATE SET value = excluded.value",
+                    params![config, key, v],
+                ),
+                None => tx.execute(
+                    "DELETE FROM meta WHERE config = ?1 AND key = ?2",
+                    [config, key],
+                ),
+            }
+            .map_err(|e| self.err(e))?;
+        }
+        tx.commit().map_err(|e| self.err(e))
+    }
+
+    /// Returns the stored database and zone tokens of `config`, when both are there.
+    pub(crate) fn tokens(&self, config: &str) -> Result<Option<(SyncToken, SyncToken)>> {
+        let db = self.get(config, key::DB_TOKEN)?;
+        let zone = self.get(config, key::ZONE_TOKEN)?;
+        Ok(db
+            .zip(zone)
+            .map(|(d, z)| (SyncToken::new(d), SyncToken::new(z))))
+    }
+
+    /// Returns when the last full listing of `config` that refreshed the state ended.
+    pub(crate) fn last_full_scan(&self, config: &str) -> Result<Option<SystemTime>> {
+        Ok(self
+            .get(config, key::LAST_FULL_SCAN)?
+            .and_then(|s| s.parse::<u64>().ok())
+            .map(|secs| UNIX_EPOCH + Duration::from_secs(secs)))
+    }
+
+    /// Records a file on disk under its final name (buffered; written with the next batch,
+    /// and always before a token).
+    pub(crate) fn record(&self, config: &str, row: FileRow) -> Result<()> {
+        let full = {
+            let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+            pending.push((config.to_owned(), row));
+            pending.len() >= BATCH
+        };
+        if full { self.flush() } else { Ok(()) }
+    }
+
+    /// Writes the buffered file records in one transaction.
+    pub(crate) fn flush(&self) -> Result<()> {
+        let rows =
+            std::mem::take(&mut *self.pending.lock().unwrap_or_else(PoisonError::into_inner));
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self.lock();
+        let tx = conn.transaction().map_err(|e| self.err(e))?;
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO files (config, path, asset, master, kind, size, checksum, disk_size)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                     ON CONFLICT (config, path) DO UPDATE SET asset = excluded.asset,
+                         master = excluded.master, kind = excluded.kind, size = excluded.size,
+                         checksum = excluded.checksum, disk_size = excluded.disk_size",
+                )
+                .map_err(|e| self.err(e))?;
+            for (config, row) in &rows {
+                insert
+                    .execute(params![
+                        config,
+                        path_text(&row.path),
+                        row.asset,
+                        row.master,
+                        kind_name(row.kind),
+                        to_i64(row.size),
+                        row.checksum,
+                        to_i64(row.disk_size),
+                    ])
+                    .map_err(|e| self.err(e))?;
+            }
+        }
+        tx.commit().map_err(|e| self.err(e))
+    }
+
+    /// Returns every recorded file of `config`.
+    pub(crate) fn files(&self, config: &str) -> Result<Vec<FileRow>> {
+        self.select(
+            "SELECT path, asset, master, kind, size, checksum, disk_size FROM files
+             WHERE config = ?1",
+            &[config],
+        )
+    }
+
+    /// Returns the recorded files of `asset` in `config`.
+    pub(crate) fn files_of(&self, config: &str, asset: &AssetId) -> Result<Vec<FileRow>> {
+        self.select(
+            "SELECT path, asset, master, kind, size, checksum, disk_size FROM files
+             WHERE config = ?1 AND asset = ?2",
+            &[config, asset.as_str()],
+        )
+    }
+
+    fn select(&self, sql: &str, args: &[&str]) -> Result<Vec<FileRow>> {
+        self.flush()?;
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(sql).map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(args), |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, i64>(6)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (path, asset, master, kind, size, checksum, disk_size) =
+                row.map_err(|e| self.err(e))?;
+            // A kind this build does not know (a newer one wrote it): not ours to check.
+            let Some(kind) = kind_from_name(&kind) else {
+                continue;
+            };
+            out.push(FileRow {
+                path: PathBuf::from(path),
+                asset,
+                master,
+                kind,
+                size: u64::try_from(size).unwrap_or(0),
+                checksum,
+                disk_size: u64::try_from(disk_size).unwrap_or(0),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Forgets every file of `asset` in `config` (it left the library).
+    pub(crate) fn forget_asset(&self, config: &str, asset: &AssetId) -> Result<()> {
+        self.flush()?;
+        self.lock()
+            .execute(
+                "DELETE FROM files WHERE config = ?1 AND asset = ?2",
+                [config, asset.as_str()],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Forgets the configurations other than `config` whose last full listing is older than
+    /// [`CONFIG_MAX_AGE`] (or unknown).
+    pub(crate) fn prune(&self, config: &str) -> Result<()> {
+        let cutoff = unix_now().saturating_sub(CONFIG_MAX_AGE.as_secs());
+        let mut conn = self.lock();
+        let tx = conn.transaction().map_err(|e| self.err(e))?;
+        let stale = "SELECT DISTINCT config FROM files WHERE config <> ?1 AND config NOT IN
+                         (SELECT config FROM meta WHERE key = 'last_full_scan'
+                          AND CAST(value AS INTEGER) >= ?2)";
+        let configs: Vec<String> = {
+            let mut stmt = tx.prepare(stale).map_err(|e| self.err(e))?;
+            let rows = stmt
+                .query_map(params![config, to_i64(cutoff)], |r| r.get(0))
+                .map_err(|e| self.err(e))?;
+            rows.collect::<rusqlite::Result<_>>()
+                .map_err(|e| self.err(e))?
+        };
+        for old in &configs {
+            tx.execute("DELETE FROM files WHERE config = ?1", [old])
+                .map_err(|e| self.err(e))?;
+            tx.execute("DELETE FROM meta WHERE config = ?1", [old])
+                .map_err(|e| self.err(e))?;
+        }
+        tx.commit().map_err(|e| self.err(e))
+    }
+
+    /// Records, durably, that this program is about to move `asset` to Recently Deleted:
+    /// written before the request, so that a crash right after it cannot make `--auto-delete`
+    /// take the deletion for the user's.
+    pub(crate) fn deleted_by_us(&self, asset: &AssetId) -> Result<()> {
+        self.lock()
+            .execute(
+                "INSERT OR REPLACE INTO deleted_by_us (asset, at) VALUES (?1, ?2)",
+                params![asset.as_str(), to_i64(unix_now())],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Returns whether this program moved `asset` to Recently Deleted.
+    pub(crate) fn was_deleted_by_us(&self, asset: &AssetId) -> Result<bool> {
+        self.lock()
+            .query_row(
+                "SELECT 1 FROM deleted_by_us WHERE asset = ?1",
+                [asset.as_str()],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|found| found.is_some())
+            .map_err(|e| self.err(e))
+    }
+}
+
+/// The keys of the `meta` table.
+pub(crate) mod key {
+    /// The database's sync token (`changes/database`).
+    pub(crate) const DB_TOKEN: &str = "db_token";
+    /// The library zone's sync token (`changes/zone`).
+    pub(crate) const ZONE_TOKEN: &str = "zone_token";
+    /// Seconds since the epoch when the last full listing ended.
+    pub(crate) const LAST_FULL_SCAN: &str = "last_full_scan";
+    /// The library's [`icloud_photos::LibraryHandle`].
+    pub(crate) const LIBRARY: &str = "library";
+}
+
+/// Opens the database, checks it and brings its schema up to date.
+fn open_checked(path: &Path) -> rusqlite::Result<Connection> {
+    let mut conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(30))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    // Every commit is on disk when it returns (file records are committed in batches, so
+    // this costs one flush per batch).
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+    if check != "ok" {
+        return Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
+            Some(format!("quick_check: {check}")),
+        ));
+    }
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if !(0..=SCHEMA_VERSION).contains(&version) {
+        return Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_MISMATCH),
+            Some(format!(
+                "schema version {version}, this build knows up to {SCHEMA_VERSION}"
+            )),
+        ));
+    }
+    let tx = conn.transaction()?;
+    for (from, migration) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        tx.execute_batch(migration)?;
+        tx.pragma_update(None, "user_version", from as i64 + 1)?;
+    }
+    tx.commit()?;
+    // Every table must be there and readable.
+    for table in ["meta", "files", "deleted_by_us"] {
+        conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| {
+            r.get::<_, i64>(0)
+        })?;
+    }
+    Ok(conn)
+}
+
+/// Returns the fingerprint of a configuration: the hex SHA-256 of `canonical`.
+pub(crate) fn fingerprint(canonical: &str) -> String {
+    hex(&Sha256::digest(canonical.as_bytes())[..16])
+}
+
+/// Returns seconds since the epoch.
+pub(crate) fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn state_error(path: &Path, e: impl fmt::Display) -> Error {
+    Error::State {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    }
+}
+
+fn path_text(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+/// Returns the name a version kind is stored under.
+fn kind_name(kind: VersionKind) -> &'static str {
+    match kind {
+        VersionKind::Original => "original",
+        VersionKind::Alternative => "alternative",
+        VersionKind::Medium => "medium",
+        VersionKind::Thumb => "thumb",
+        VersionKind::Adjusted => "adjusted",
+        VersionKind::LiveOriginal => "live-original",
+        VersionKind::LiveMedium => "live-medium",
+        VersionKind::LiveThumb => "live-thumb",
+        _ => "other",
+    }
+}
+
+fn kind_from_name(name: &str) -> Option<VersionKind> {
+    VersionKind::ALL
+        .into_iter()
+        .find(|kind| kind_name(*kind) == name)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "tests")]
+mod tests;
