@@ -70,8 +70,9 @@ pub enum Fault {
         /// CloudKit requests answered normally before the sessions expire.
         requests: usize,
     },
-    /// Invalidates every web session after each `requests` CloudKit requests, again and
-    /// again: a client must sign in again every `requests` requests. Never used up.
+    /// Invalidates every web session once `requests` CloudKit requests were answered with it,
+    /// again and again: each session serves `requests` requests (those that fail because it
+    /// expired do not count), then the client must sign in again. Never used up.
     ExpireSessionEvery {
         /// CloudKit requests each session is allowed.
         requests: usize,

@@ -627,6 +627,16 @@ fn dispatch(shared: &Shared, req: &Req, decision: Decision) -> Reply {
             }
         }
     };
+    if let Some(budget) = decision.session_budget
+        && reply.status < 300
+    {
+        let mut state = lock(&shared.state);
+        state.session_uses += 1;
+        if state.session_uses >= budget {
+            state.expire_web_sessions();
+            state.session_uses = 0;
+        }
+    }
     if let Some(how) = decision.misrange {
         cdn::misrange(&mut reply, how);
     }

@@ -205,6 +205,9 @@ pub(crate) struct State {
     pub(crate) url_generation: u32,
     /// Lifetime of download URLs.
     pub(crate) url_lifetime: Duration,
+    /// CloudKit requests answered since web sessions last expired
+    /// ([`crate::Fault::ExpireSessionEvery`]).
+    pub(crate) session_uses: usize,
     /// Delivery counter.
     seq: u64,
 }
@@ -288,6 +291,7 @@ impl State {
             cdn_secret: srp::random_bytes(16).try_into().unwrap_or_default(),
             url_generation: 0,
             url_lifetime: DOWNLOAD_URL_TTL,
+            session_uses: 0,
             seq: 0,
         }
     }

@@ -126,6 +126,12 @@ pub struct UserArgs {
     pub notification_script: Option<String>,
     /// Warn this many days before the trust expires (`--mfa-expiry-warning-days`, default 7).
     pub mfa_expiry_warning_days: u32,
+    /// List the whole library this run (`--full-scan`).
+    pub full_scan: bool,
+    /// Days between full listings (`--full-scan-interval`, default 7; 0: every run).
+    pub full_scan_interval_days: u64,
+    /// Where the sync state goes (`--state-directory`); `None`: the cookie directory.
+    pub state_directory: Option<String>,
 }
 
 impl Default for UserArgs {
@@ -171,6 +177,9 @@ impl Default for UserArgs {
             notification_email_from: None,
             notification_script: None,
             mfa_expiry_warning_days: 7,
+            full_scan: false,
+            full_scan_interval_days: 7,
+            state_directory: None,
         }
     }
 }
@@ -409,6 +418,9 @@ fn apply(user: &mut UserArgs, occurrences: &Occurrences) {
             ("--notification-email", _) => user.notification_email = Some(text()),
             ("--notification-email-from", _) => user.notification_email_from = Some(text()),
             ("--notification-script", _) => user.notification_script = Some(text()),
+            ("--full-scan", _) => user.full_scan = true,
+            ("--full-scan-interval", _) => user.full_scan_interval_days = int().unwrap_or(7),
+            ("--state-directory", _) => user.state_directory = Some(text()),
             ("--mfa-expiry-warning-days", _) => {
                 user.mfa_expiry_warning_days =
                     int().map_or(7, |n| u32::try_from(n).unwrap_or(u32::MAX));

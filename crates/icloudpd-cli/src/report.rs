@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use icloud_photos::VersionKind;
 use icloudpd_sync::{
-    FailureKind, MediaScope, Reporter, Size, SkipReason, SyncEvent, SyncReport, truncate_middle,
+    FailureKind, FullScanReason, MediaScope, Reporter, Size, SkipReason, SyncEvent, SyncReport,
+    truncate_middle,
 };
 use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle, TermLike};
 use tracing::Level;
@@ -336,6 +337,31 @@ fn render(event: &SyncEvent<'_>) -> Vec<Output> {
         ))],
         SyncEvent::BadRecord { error: cause } => vec![error(format!(
             "Skipping an asset whose record could not be read: {cause}"
+        ))],
+        SyncEvent::ListingChanges => {
+            vec![info("Looking for changes since the last run...".to_owned())]
+        }
+        SyncEvent::ChangesFound {
+            changed: 0,
+            deleted: 0,
+            missing: 0,
+        } => vec![info("No changes since the last run".to_owned())],
+        SyncEvent::ChangesFound {
+            changed,
+            deleted,
+            missing,
+        } => vec![info(format!(
+            "Changes since the last run: {changed} new or changed, {deleted} deleted in iCloud, {missing} with files missing on disk"
+        ))],
+        SyncEvent::ListingAll { reason } => match reason {
+            FullScanReason::NoState => Vec::new(),
+            FullScanReason::NotWholeLibrary => {
+                vec![debug(format!("Listing the whole library: {reason}"))]
+            }
+            _ => vec![info(format!("Listing the whole library: {reason}"))],
+        },
+        SyncEvent::ListingResumed { rank } => vec![info(format!(
+            "Continuing the interrupted listing at asset {rank}"
         ))],
         _ => Vec::new(),
     }

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use icloud_auth::{AuthClient, Network, Region, SecretString, Session};
-use icloud_photos::PhotosClient;
-use icloudpd_sync::{SyncEngine, SyncReport};
+use icloud_photos::{Library, PhotosClient};
+use icloudpd_sync::{SyncEngine, SyncReport, SyncState};
 use tracing::{debug, error, info};
 
 use crate::args::GlobalArgs;
@@ -20,7 +20,8 @@ use crate::settings::UserSettings;
 use crate::trust;
 use crate::webui::{Exchange, Listen, WebUi};
 
-/// How often one user's sync signs in again after the session expired mid-run.
+/// How many times in a row one user's sync signs in again after the session expired without
+/// getting any further.
 const MAX_REAUTHENTICATIONS: u32 = 3;
 
 /// Runs every user configuration. One user's failure does not stop the others: the run goes
@@ -174,6 +175,11 @@ fn webui_token(global: &GlobalArgs) -> Result<Option<SecretString>, String> {
 }
 
 /// One user's run. `Ok(false)` when some files could not be mirrored.
+///
+/// When the session expires during the sync, the user signs in again and the sync goes on
+/// where it stopped (the same engine, bound to the new session), as long as each session gets
+/// further than the last; [`MAX_REAUTHENTICATIONS`] sessions in a row without progress end the
+/// run.
 async fn run_user(
     client: &AuthClient,
     global: &GlobalArgs,
@@ -182,27 +188,46 @@ async fn run_user(
 ) -> Result<bool, CliError> {
     let mut session = login::authenticate(client, global, user, answerers).await?;
     trust::check(&session, user, answerers.web.as_deref()).await;
-    let mut reauthentications = 0;
+    let mut stalled = 0;
+    let mut rediscovered = false;
+    let mut engine: Option<SyncEngine> = None;
+    let mut progress = 0;
     // One report over the passes of this user's run.
     let mut total = SyncReport::default();
     loop {
-        match run_session(&session, global, user, answerers.web.as_ref(), &mut total).await {
-            Err(Failure::SessionExpired(e)) if reauthentications < MAX_REAUTHENTICATIONS => {
-                reauthentications += 1;
+        let web = answerers.web.as_ref();
+        match run_session(&session, global, user, web, &mut total, &mut engine).await {
+            Err(Failure::SessionExpired(e)) => {
+                let now = engine.as_ref().map_or(0, SyncEngine::progress);
+                stalled = if now > progress { 0 } else { stalled + 1 };
+                progress = now;
+                if stalled >= MAX_REAUTHENTICATIONS {
+                    return Err(e);
+                }
                 error!(target: APP, "Session error, re-authenticating...");
                 debug!(target: APP, "{}", e.message);
                 session = login::authenticate(client, global, user, answerers).await?;
             }
-            Err(Failure::SessionExpired(e) | Failure::Cli(e)) => return Err(e),
+            Err(Failure::Rediscover(e)) if !rediscovered => {
+                rediscovered = true;
+                debug!(target: APP, "{}; looking the library up again", e.message);
+            }
+            Err(Failure::Rediscover(e) | Failure::LibraryGone(e) | Failure::Cli(e)) => {
+                return Err(e);
+            }
             Ok(complete) => return Ok(complete),
         }
     }
 }
 
 /// How one pass over a session failed: the session expired (or, for Advanced Data Protection,
-/// its keys did) and signing in again may help, or anything else.
+/// its keys did) and signing in again may help, the library is not there (any more), or
+/// anything else.
 enum Failure {
     SessionExpired(CliError),
+    LibraryGone(CliError),
+    /// The library the sync state named is gone; it was forgotten, look it up again.
+    Rediscover(CliError),
     Cli(CliError),
 }
 
@@ -226,25 +251,82 @@ impl From<icloudpd_sync::Error> for Failure {
     fn from(e: icloudpd_sync::Error) -> Self {
         if e.needs_reauth() {
             Failure::SessionExpired(e.into())
+        } else if matches!(
+            e,
+            icloudpd_sync::Error::Photos(icloud_photos::Error::NotFound { .. })
+        ) {
+            Failure::LibraryGone(e.into())
         } else {
             Failure::Cli(e.into())
         }
     }
 }
 
-/// What one user asked for, in icloudpd's order of precedence.
+/// What one user asked for, in icloudpd's order of precedence. A sync continues in `engine`
+/// when an earlier session started it.
 async fn run_session(
     session: &Session,
     global: &GlobalArgs,
     user: &UserSettings,
     web: Option<&Arc<Exchange>>,
     total: &mut SyncReport,
+    engine: &mut Option<SyncEngine>,
 ) -> Result<bool, Failure> {
     if user.auth_only {
         info!(target: APP, "Authentication completed successfully");
         return Ok(true);
     }
     let photos = PhotosClient::new(session)?;
+    if let Some(engine) = engine {
+        // Signed in again: go on where the sync stopped, without looking the library up.
+        engine.rebind(photos);
+        return sync(engine, global, web, total).await;
+    }
+    let state = match (&user.state_file, &user.download) {
+        (Some(path), Some(_)) => Some(Arc::new(
+            SyncState::open(path).map_err(|e| Failure::Cli(e.into()))?,
+        )),
+        _ => None,
+    };
+    let known = state
+        .as_ref()
+        .filter(|_| !user.list_albums && !user.list_libraries)
+        .and_then(|s| s.library().ok().flatten());
+    let library = match &known {
+        // The library of the last complete run: no request to find it.
+        Some(handle) => photos.reopen(handle),
+        None => match discover(&photos, user).await? {
+            Some(library) => library,
+            None => return Ok(true),
+        },
+    };
+    let Some(options) = user.download.clone() else {
+        return Ok(true);
+    };
+    let reporter = Arc::new(CliReporter::new(global).with_web(web.cloned()));
+    let mut built = SyncEngine::new(photos, library, options)
+        .reporter(reporter)
+        .full_scan(user.full_scan)
+        .full_scan_interval(user.full_scan_interval);
+    if let Some(state) = &state {
+        built = built.state(Arc::clone(state));
+    }
+    let result = sync(engine.insert(built), global, web, total).await;
+    match (result, &state) {
+        // The library the state named is gone (made anew, say): look it up again.
+        (Err(Failure::LibraryGone(e)), Some(state)) if known.is_some() => {
+            *engine = None;
+            state.forget_library().map_err(|e| Failure::Cli(e.into()))?;
+            Err(Failure::Rediscover(e))
+        }
+        (Err(Failure::LibraryGone(e)), _) => Err(Failure::Cli(e)),
+        (result, _) => result,
+    }
+}
+
+/// Opens the library `user` names, answering `--list-libraries` and `--list-albums` on the
+/// way; `None` when one of those was the job.
+async fn discover(photos: &PhotosClient, user: &UserSettings) -> Result<Option<Library>, Failure> {
     // icloudpd touches the personal library first: a library still indexing stops the run.
     photos.primary().await?;
     if user.list_libraries {
@@ -255,7 +337,7 @@ async fn run_session(
             .map(|l| l.name().to_owned())
             .collect();
         println!("{}", names.join("\n"));
-        return Ok(true);
+        return Ok(None);
     }
     let library = match photos.library(&user.library).await {
         Ok(library) => library,
@@ -273,13 +355,18 @@ async fn run_session(
             .map(|a| a.name().to_owned())
             .collect();
         println!("Albums:\n{}", names.join("\n"));
-        return Ok(true);
+        return Ok(None);
     }
-    let Some(options) = user.download.clone() else {
-        return Ok(true);
-    };
-    let reporter = Arc::new(CliReporter::new(global).with_web(web.cloned()));
-    let engine = SyncEngine::new(photos, library, options).reporter(reporter);
+    Ok(Some(library))
+}
+
+/// Runs `engine` into `total`, stopping early when the web UI cancels.
+async fn sync(
+    engine: &SyncEngine,
+    global: &GlobalArgs,
+    web: Option<&Arc<Exchange>>,
+    total: &mut SyncReport,
+) -> Result<bool, Failure> {
     let result = match web {
         Some(exchange) => {
             // `None`: cancelled. Dropping the run aborts its downloads; each leaves at most a

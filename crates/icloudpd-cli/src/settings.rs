@@ -27,6 +27,12 @@ pub struct UserSettings {
     pub notifications: Notifications,
     /// Warn when Apple's trust ends in fewer days than this (0: never).
     pub mfa_expiry_warning_days: u32,
+    /// The sync state's file; `None` without `--directory`.
+    pub state_file: Option<PathBuf>,
+    /// List the whole library this run (`--full-scan`).
+    pub full_scan: bool,
+    /// Time between full listings (`--full-scan-interval`).
+    pub full_scan_interval: std::time::Duration,
 }
 
 /// Runs the per-user consistency checks of icloudpd and resolves paths. Each check looks at
@@ -82,7 +88,9 @@ pub fn validate(
     // Option mixes that could delete in iCloud what is never kept on disk (not checked by
     // icloudpd 1.32; see docs/compatibility.md).
     for user in &users {
-        if let Some(Err(unsafe_mix)) = user.download.as_ref().map(|o| o.check_safety()) {
+        // Every download runs with a sync state, which makes `--auto-delete` spare what
+        // `--keep-icloud-recent-days` moved.
+        if let Some(Err(unsafe_mix)) = user.download.as_ref().map(|o| o.check_safety_with_state()) {
             return Err(format!(
                 "Refusing to run: {unsafe_mix}. Change the options of {}.",
                 user.username
@@ -136,7 +144,28 @@ fn settings(
     home: Option<&std::path::Path>,
     time_names: Option<&TimeNames>,
 ) -> UserSettings {
+    let cookie_directory = expand_tilde(&u.cookie_directory, home);
+    let state_directory = match &u.state_directory {
+        Some(dir) if !dir.is_empty() => expand_tilde(dir, home),
+        _ => cookie_directory.clone(),
+    };
+    let state_file = u
+        .directory
+        .as_ref()
+        .filter(|_| has_directory(u))
+        .map(|dir| {
+            state_directory.join(icloudpd_sync::SyncState::file_name(
+                &u.username,
+                &u.library,
+                std::path::Path::new(dir),
+            ))
+        });
     UserSettings {
+        state_file,
+        full_scan: u.full_scan,
+        full_scan_interval: std::time::Duration::from_secs(
+            u.full_scan_interval_days.saturating_mul(86_400),
+        ),
         username: u.username.clone(),
         password: u
             .password
@@ -144,7 +173,7 @@ fn settings(
             .filter(|p| !p.0.is_empty())
             .map(|p| SecretString::from(p.0.clone())),
         auth_only: u.auth_only,
-        cookie_directory: expand_tilde(&u.cookie_directory, home),
+        cookie_directory,
         list_albums: u.list_albums,
         list_libraries: u.list_libraries,
         library: u.library.clone(),
@@ -418,7 +447,6 @@ mod tests {
         for line in [
             "-u a -d x --size thumb --delete-after-download",
             "-u a -d x --size medium --keep-icloud-recent-days 3",
-            "-u a -d x --auto-delete --keep-icloud-recent-days 30",
             "-u a -d x -u b -d y --size adjusted --delete-after-download",
         ] {
             let err = check(line).unwrap_err();
@@ -437,6 +465,8 @@ mod tests {
             "-u a -d x --size thumb",
             "-u a -d x --skip-live-photos --delete-after-download",
             "-u a -d x --live-photo-size medium --keep-icloud-recent-days 0",
+            // The sync state tells what this program moved to Recently Deleted.
+            "-u a -d x --auto-delete --keep-icloud-recent-days 30",
         ] {
             assert!(check(ok).is_ok(), "{ok}");
         }

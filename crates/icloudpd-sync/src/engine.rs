@@ -342,19 +342,19 @@ impl SyncEngine {
     ) -> Result<()> {
         self.reporter.event(&SyncEvent::ListingAll { reason });
         let recorder = pipeline.recorder().cloned();
-        let (start, anchor, tokens, failed_before) = match resume {
+        let (start, reached_before, anchor, tokens, failed_before) = match resume {
             Some(r) => {
                 let margin = self.photos.page_size() as u64;
                 let rank = r.rank.saturating_sub(margin);
                 self.reporter.event(&SyncEvent::ListingResumed { rank });
-                (rank, r.anchor, r.tokens, r.failed)
+                (rank, r.rank, r.anchor, r.tokens, r.failed)
             }
             None => {
                 // Taken before the listing, so that what changes during it is read next time.
                 let wanted =
                     recorder.is_some() && incremental::feed_unusable(&self.options).is_none();
                 let tokens = if wanted { self.tokens().await? } else { None };
-                (0, None, tokens, false)
+                (0, 0, None, tokens, false)
             }
         };
         let met = match self.run_albums(pipeline, start, anchor.as_ref()).await {
@@ -364,10 +364,12 @@ impl SyncEngine {
                     && let Some((rank, last)) = reached
                 {
                     let failed = failed_before || report.lock().is_ok_and(|r| !r.failed.is_empty());
+                    // An attempt that got less far keeps the place (and anchor) of the
+                    // furthest one.
+                    let further = rank >= reached_before;
                     *self.resume.lock().unwrap_or_else(PoisonError::into_inner) = Some(Resume {
-                        rank,
-                        // Nothing taken since the last resume: the old anchor holds.
-                        anchor: last.or(anchor),
+                        rank: rank.max(reached_before),
+                        anchor: if further { last.or(anchor) } else { anchor },
                         tokens,
                         failed,
                     });

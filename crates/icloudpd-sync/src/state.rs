@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use icloud_photos::{AssetId, SyncToken, VersionKind};
+use icloud_photos::{AssetId, LibraryHandle, SyncToken, VersionKind};
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
@@ -48,6 +48,9 @@ const MIGRATIONS: [&str; 1] = ["CREATE TABLE meta (
      );
      CREATE INDEX files_by_asset ON files (config, asset);
      CREATE TABLE deleted_by_us (asset TEXT PRIMARY KEY, at INTEGER NOT NULL);"];
+
+/// The configuration name of what belongs to no configuration (the library).
+pub(crate) const ACCOUNT: &str = "";
 
 /// Rows buffered before they are written in one transaction.
 const BATCH: usize = 512;
@@ -136,12 +139,12 @@ impl SyncState {
         match open_checked(&path) {
             Ok(conn) => Ok(SyncState::new(conn, path, !existed)),
             Err(why) if existed => {
-                tracing::warn!(
-                    path = %path.display(),
-                    %why,
-                    "the sync state is unusable; it is set aside and the next listing rebuilds it"
-                );
                 let aside = with_suffix(&path, ".corrupt");
+                tracing::warn!(
+                    "The sync state {} cannot be used ({why}): it is kept as {}, and this run lists the whole library",
+                    path.display(),
+                    aside.display()
+                );
                 std::fs::rename(&path, &aside).map_err(|e| state_error(&path, e))?;
                 for suffix in ["-wal", "-shm"] {
                     let _ = std::fs::remove_file(with_suffix(&path, suffix));
@@ -179,6 +182,30 @@ impl SyncState {
 
     fn err(&self, e: impl fmt::Display) -> Error {
         state_error(&self.path, e)
+    }
+
+    /// Returns the library the last complete listing into this directory mirrored, for
+    /// [`icloud_photos::PhotosClient::reopen`]: a run that asks only for changes then needs no
+    /// request to find its library.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`Error::State`] when the state cannot be read.
+    pub fn library(&self) -> Result<Option<LibraryHandle>> {
+        Ok(self
+            .get(ACCOUNT, key::LIBRARY)?
+            .as_deref()
+            .and_then(LibraryHandle::from_text))
+    }
+
+    /// Forgets the library [`SyncState::library`] returns (it was not found any more): the
+    /// next run looks it up again.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`Error::State`] when the state cannot be written.
+    pub fn forget_library(&self) -> Result<()> {
+        self.set_all(ACCOUNT, &[(key::LIBRARY, None)])
     }
 
     /// Returns the value of `key` for configuration `config`.
@@ -355,7 +382,8 @@ impl SyncState {
         let cutoff = unix_now().saturating_sub(CONFIG_MAX_AGE.as_secs());
         let mut conn = self.lock();
         let tx = conn.transaction().map_err(|e| self.err(e))?;
-        let stale = "SELECT DISTINCT config FROM files WHERE config <> ?1 AND config NOT IN
+        let stale = "SELECT config FROM (SELECT config FROM files UNION SELECT config FROM meta)
+                     WHERE config NOT IN (?1, '') AND config NOT IN
                          (SELECT config FROM meta WHERE key = 'last_full_scan'
                           AND CAST(value AS INTEGER) >= ?2)";
         let configs: Vec<String> = {

@@ -31,6 +31,9 @@ pub(crate) struct Decision {
     pub(crate) stall: Option<(u64, Duration)>,
     /// Invalidate every web session before answering.
     pub(crate) expire_sessions: bool,
+    /// Invalidate every web session once this many CloudKit requests were answered
+    /// successfully since they last expired ([`Fault::ExpireSessionEvery`]).
+    pub(crate) session_budget: Option<usize>,
     /// Invalidate every PCS cookie before answering.
     pub(crate) expire_pcs: bool,
     /// Route the request with this body instead of its own ([`Fault::IgnoreStartRank`]).
@@ -195,11 +198,7 @@ impl Faults {
                     }
                 }
                 Fault::ExpireSessionEvery { requests } if cloudkit => {
-                    a.seen += 1;
-                    if a.seen > *requests {
-                        d.expire_sessions = true;
-                        a.seen = 0;
-                    }
+                    d.session_budget = Some(*requests);
                 }
                 Fault::ExpirePcsAfter { requests } if cloudkit => {
                     if a.seen >= *requests {

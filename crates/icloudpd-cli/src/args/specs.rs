@@ -380,6 +380,27 @@ pub(super) static SPECS: &[Spec] = &[
         "Send the notification (e-mail, script) when Apple's trust of this session runs out in fewer than this many days, at most once a day (0: never). Default: 7",
     ),
     flag(
+        "--full-scan",
+        Common,
+        "List the whole library this run, even when the sync state of the last run could ask iCloud only for what changed since",
+    ),
+    spec(
+        None,
+        "--full-scan-interval",
+        "DAYS",
+        Common,
+        Takes::Int(0),
+        "List the whole library when the last full listing is this many days old, and ask only for changes in between (0: list every run, as icloudpd does). Default: 7",
+    ),
+    spec(
+        None,
+        "--state-directory",
+        "DIRECTORY",
+        Common,
+        Takes::Value,
+        "Directory for the sync state (one SQLite file per Apple ID, library and download directory). Default: the cookie directory",
+    ),
+    flag(
         "--delete-after-download",
         Common,
         "Delete the photo/video after downloading it. The deleted items will appear in \"Recently Deleted\". Therefore, should not be combined with --auto-delete option.",

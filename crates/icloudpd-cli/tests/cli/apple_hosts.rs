@@ -128,12 +128,19 @@ fn sign_in_download_restart_and_reauthentication_under_apples_names() {
     );
     assert!(log.contains("0 downloaded"), "{log}");
 
-    // The session expires in the middle of a run: signed in again without a code.
+    // The session expires in the middle of a full listing: signed in again without a code.
     for name in std::fs::read_dir(dir.path().join("photos")).unwrap() {
         std::fs::remove_file(name.unwrap().path()).unwrap();
     }
     fake.set_fault(Fault::expire_session_after(2));
-    let out = go(None);
+    let out = {
+        let mut full = args.clone();
+        full.push("--full-scan");
+        let mut cmd = icloudpd(dir.path(), &full);
+        cmd.env("SSL_CERT_FILE", &ca)
+            .env("ICLOUD_RESOLVE", resolve(&fake));
+        run(cmd, None)
+    };
     let log = transcript(&out);
     assert_eq!(out.status.code(), Some(0), "{log}");
     assert!(log.contains("Session error, re-authenticating..."), "{log}");

@@ -52,6 +52,8 @@ mod cli;
 mod full_disk;
 // Option mixes refused for deleting what is not kept, and what a deletion waits for.
 mod safety;
+// Runs that ask only for changes: the sync state, the change feed, the ways back to a listing.
+mod incremental;
 
 pub(crate) use env::{Env, part_name};
 pub(crate) use fixtures::{

@@ -397,3 +397,128 @@ fn killed_runs_while_exif_dates_are_written_resume_to_the_reference_tree() {
         Duration::from_secs(5),
     );
 }
+
+/// Incremental runs killed at random moments: after a full sync, 14 large assets arrive in
+/// iCloud, 3 assets are deleted there and 5 files are deleted by hand; runs that read the
+/// change feed are killed, then one completes. The tree must be the reference tree of the
+/// changed library (no `--auto-delete`: the deleted assets' files stay), and the state
+/// consistent: the next run finds no changes and downloads nothing.
+#[test]
+fn killed_incremental_runs_leave_the_exact_tree_and_a_consistent_state() {
+    let started = Instant::now();
+    let fake = FakeICloud::builder()
+        .account(
+            FakeAccount::new(USER, PASSWORD)
+                .without_two_factor()
+                .library(FakeLibrary::generated(250, 4242)),
+        )
+        .recording(false)
+        .start()
+        .expect("fake starts");
+    let tmp = tempfile::tempdir().unwrap();
+    let (reference_dir, dir) = (tmp.path().join("reference"), tmp.path().join("photos"));
+    let setup = Setup {
+        args: &[],
+        cookies: tmp.path().join("cookies"),
+        log: tmp.path().join("icloudpd.log"),
+    };
+    complete(&fake, &dir, &setup);
+    let before = files(&dir);
+
+    // Changes in iCloud and on disk.
+    let listed = fake.expected_listing(USER, "PrimarySync", None);
+    for asset in &listed[10..13] {
+        assert!(fake.delete_asset(USER, "PrimarySync", &asset.asset_record_name));
+    }
+    for k in 0..14u64 {
+        let date = 1_750_000_000_000 + i64::try_from(k).unwrap() * 86_400_000;
+        let asset = if k % 3 == 2 {
+            FakeAsset::video(&format!("BIG_{k:02}.MOV"))
+        } else {
+            FakeAsset::photo(&format!("BIG_{k:02}.JPG"))
+        };
+        let asset = asset.size(1_500_000 + k * 350_000).date_ms(date);
+        fake.add_asset(USER, "PrimarySync", asset).unwrap();
+    }
+    let mut hand_deleted = Vec::new();
+    for path in before.keys().step_by(37).take(5) {
+        fs::remove_file(dir.join(path)).unwrap();
+        hand_deleted.push(path.clone());
+    }
+
+    // The reference: the changed library synced fresh, plus the files of the deleted assets,
+    // which stay without --auto-delete.
+    complete(&fake, &reference_dir, &setup);
+    let mut reference = files(&reference_dir);
+    for (path, found) in &before {
+        reference
+            .entry(path.clone())
+            .or_insert_with(|| found.clone());
+    }
+    let total: u64 = reference
+        .keys()
+        .filter(|p| p.contains("BIG_"))
+        .map(|p| reference[p].bytes.len() as u64)
+        .sum();
+    // The new files take about 5 s at this rate: the kills land all over them.
+    fake.set_fault(Fault::bandwidth((total / 5).max(1)));
+    let mut rng = Rng(0x1ec0_0013);
+    let mut with_parts = 0;
+    let mut delays = Vec::new();
+    for kill in 1..=KILLS {
+        let delay = MIN_DELAY_MS + rng.next() % (MAX_DELAY_MS - MIN_DELAY_MS);
+        delays.push(delay);
+        let mut child = download(&fake, &dir, &setup).spawn().unwrap();
+        thread::sleep(Duration::from_millis(delay));
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        if check_after_kill(kill, delay, &dir, &reference, &[]) > 0 {
+            with_parts += 1;
+        }
+        if status.success() {
+            break;
+        }
+    }
+    assert!(
+        with_parts >= 3,
+        "only {with_parts} kills landed mid-file ({delays:?})"
+    );
+    fake.clear_faults();
+    complete(&fake, &dir, &setup);
+    let log = fs::read_to_string(&setup.log).unwrap();
+    assert!(
+        log.contains("Looking for changes since the last run"),
+        "{log}"
+    );
+    assert!(!log.contains("Listing the whole library: Apple"), "{log}");
+    let after = files(&dir);
+    let mut problems = Vec::new();
+    for (path, r) in &reference {
+        match after.get(path) {
+            None => problems.push(format!("missing: {path}")),
+            Some(f) if f.bytes != r.bytes => problems.push(format!("other bytes: {path}")),
+            Some(f) if f.mtime != r.mtime => problems.push(format!("other time: {path}")),
+            Some(_) => {}
+        }
+    }
+    for path in after.keys().filter(|p| !reference.contains_key(*p)) {
+        problems.push(format!("not in the reference: {path}"));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    for path in &hand_deleted {
+        assert!(after.contains_key(path), "{path} restored");
+    }
+
+    // A consistent state: the next run has nothing to do, and asks for nothing but changes.
+    fs::write(&setup.log, "").unwrap();
+    complete(&fake, &dir, &setup);
+    let log = fs::read_to_string(&setup.log).unwrap();
+    assert!(log.contains("No changes since the last run"), "{log}");
+    assert!(log.contains("Summary: 0 downloaded"), "{log}");
+    eprintln!(
+        "incremental: {} files; {with_parts} of {} kills left a .part; {:.1?} in all",
+        reference.len(),
+        delays.len(),
+        started.elapsed()
+    );
+}

@@ -119,13 +119,14 @@ fn watch_mode_runs_again_after_the_interval() {
     let _ = child.wait();
     assert!(text.matches("Processing user: ").count() >= 3, "{text}");
     assert!(text.contains("Waiting for 1 sec..."), "{text}");
-    // The later rounds found everything on disk.
+    // The later rounds ask only for changes, and there are none.
     let downloaded = text.matches(" Downloaded ").count();
     assert!(downloaded > 0);
     assert!(
-        text.matches(" already exists").count() >= downloaded,
+        text.matches("No changes since the last run").count() >= 2,
         "{text}"
     );
+    assert_eq!(text.matches(" Downloaded ").count(), downloaded, "{text}");
 }
 
 #[test]

@@ -28,7 +28,7 @@ use super::pipeline::{Pipeline, Recorder, Step};
 use crate::error::{Error, Result};
 use crate::options::{DateBound, SyncOptions};
 use crate::report::{FullScanReason, Reporter, SyncEvent};
-use crate::state::{FileRow, SyncState, key, unix_now};
+use crate::state::{ACCOUNT, FileRow, SyncState, key, unix_now};
 
 /// Changed assets a run holds in memory before it prefers a full listing (which streams).
 pub(crate) const MAX_FEED_ASSETS: usize = 20_000;
@@ -162,26 +162,29 @@ impl Incremental<'_> {
             deleted: feed.deleted.len() as u64,
             missing: restored,
         });
-        reporter.event(&SyncEvent::AlbumStarted {
-            album: ALL_PHOTOS,
-            count: Some(assets.len() as u64),
-            sizes: &self.options.sizes,
-            scope: crate::select::Selection::new(self.options).scope(),
-            directory: &self.options.directory,
-        });
+        let scope = crate::select::Selection::new(self.options).scope();
         let mut stopped = false;
-        for asset in assets {
-            if pipeline.take(asset).await == Step::Stop {
-                stopped = true;
-                break;
+        if !assets.is_empty() {
+            reporter.event(&SyncEvent::AlbumStarted {
+                album: ALL_PHOTOS,
+                count: Some(assets.len() as u64),
+                sizes: &self.options.sizes,
+                scope,
+                directory: &self.options.directory,
+            });
+            for asset in assets {
+                if pipeline.take(asset).await == Step::Stop {
+                    stopped = true;
+                    break;
+                }
             }
+            pipeline.finish().await?;
+            reporter.event(&SyncEvent::AlbumFinished {
+                album: ALL_PHOTOS,
+                scope,
+            });
         }
-        pipeline.finish().await?;
-        reporter.event(&SyncEvent::AlbumFinished {
-            album: ALL_PHOTOS,
-            scope: crate::select::Selection::new(self.options).scope(),
-        });
-        if self.options.auto_delete {
+        if self.options.auto_delete && !feed.deleted.is_empty() {
             reporter.event(&SyncEvent::AutoDeleteStarted);
         }
         for id in &feed.deleted {
@@ -391,5 +394,8 @@ pub(crate) fn finish_full_scan(
         }
     }
     recorder.state.set_all(&recorder.config, &pairs)?;
+    recorder
+        .state
+        .set_all(ACCOUNT, &[(key::LIBRARY, Some(handle.as_str()))])?;
     recorder.state.prune(&recorder.config)
 }

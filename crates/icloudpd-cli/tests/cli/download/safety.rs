@@ -6,7 +6,7 @@ use super::*;
 
 #[test]
 fn mixes_that_would_delete_what_is_not_kept_are_refused_before_anything_happens() {
-    let cases: [(&[&str], &str); 4] = [
+    let cases: [(&[&str], &str); 3] = [
         (
             &["--size", "thumb", "--delete-after-download"],
             "--delete-after-download without --size original would delete in iCloud originals that are never downloaded",
@@ -26,10 +26,6 @@ fn mixes_that_would_delete_what_is_not_kept_are_refused_before_anything_happens(
             &["--size", "adjusted", "--delete-after-download"],
             "without --size original",
         ),
-        (
-            &["--auto-delete", "--keep-icloud-recent-days", "0"],
-            "--auto-delete with --keep-icloud-recent-days would delete the local files",
-        ),
     ];
     for (args, message) in cases {
         let env = Env::new(fixture_first(2));
@@ -45,6 +41,26 @@ fn mixes_that_would_delete_what_is_not_kept_are_refused_before_anything_happens(
             "nothing was asked of Apple\n{run}"
         );
         assert!(!env.data().exists(), "nothing was written\n{run}");
+    }
+}
+
+#[test]
+fn auto_delete_spares_the_files_of_what_keep_recent_days_moved() {
+    // Refused by the engine without a sync state; the CLI always keeps one, which notes each
+    // asset it moves to Recently Deleted before moving it.
+    let env = Env::new(fixture_first(2));
+    let args = ["--auto-delete", "--keep-icloud-recent-days", "0"];
+    let run = env.run(&args);
+    run.assert_code(0)
+        .assert_deleted_in_icloud(&["IMG_7409.JPG"]);
+    let files = env.files();
+    assert!(!files.is_empty(), "{run}");
+    // Both assets are now in Recently Deleted: the next runs keep every local file.
+    for _ in 0..2 {
+        let run = env.run(&args);
+        run.assert_code(0);
+        assert_eq!(env.files(), files, "{run}");
+        assert!(!run.stdout.contains("Deleted /"), "{run}");
     }
 }
 

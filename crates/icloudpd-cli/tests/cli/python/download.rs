@@ -697,3 +697,40 @@ fn helpers_encode_like_python() {
     assert_eq!(got, br#"<x:xml_doc xmlns:x="adobe:ns:meta/" x:xmptk="*">"#);
     assert!(problems.is_empty());
 }
+
+/// A tree (and session) made by Python icloudpd, which keeps no sync state, is adopted by our
+/// first run without a single download; the run after that asks only for changes.
+#[test]
+fn a_tree_made_by_python_is_adopted_without_downloading_anything() {
+    let fake = start_fake_with(account(library()), None);
+    let dir = tempfile::tempdir().unwrap();
+    let python = download_run("python icloudpd", &fake, dir.path(), &[]);
+    python.assert_success();
+    python.assert_no_traceback();
+    let since = SystemTime::now();
+    let made = tree(&dir.path().join("photos"), since);
+    assert!(
+        media_count(&made) > ASSETS / 2,
+        "python downloaded {}",
+        made.len()
+    );
+
+    let first = download_run("our icloudpd", &fake, dir.path(), &[]);
+    first.assert_success();
+    first.assert_stdout_contains("Listing the whole library: no earlier run recorded");
+    first.assert_stdout_contains("Summary: 0 downloaded");
+    let requests = fake.requests().len();
+    let second = download_run("our icloudpd", &fake, dir.path(), &[]);
+    second.assert_success();
+    second.assert_stdout_contains("No changes since the last run");
+    let asked: Vec<String> = fake.requests()[requests..]
+        .iter()
+        .map(|r| r.path.clone())
+        .collect();
+    assert!(asked.len() <= 3, "{asked:?}\n{second}");
+    assert_eq!(
+        tree(&dir.path().join("photos"), since),
+        made,
+        "nothing touched"
+    );
+}
