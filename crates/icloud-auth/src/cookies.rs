@@ -17,6 +17,8 @@ use self::lwp::set_rest;
 pub(crate) use self::lwp::{parse_lwp, to_lwp};
 
 mod date;
+#[cfg(fuzzing)]
+pub(crate) mod fuzzing;
 mod lwp;
 
 /// Python's Unicode `\w`: letters, digits and `_`.

@@ -57,6 +57,9 @@
 mod engine;
 mod error;
 mod execute;
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing;
 mod metadata;
 mod options;
 mod paths;
