@@ -66,9 +66,13 @@ pub(super) fn line(cookie: &Cookie) -> String {
             items.push((key, Some(v.clone())));
         }
     }
-    let mut rest: Vec<&(String, String)> = cookie.rest.iter().collect();
-    rest.sort_by(|a, b| a.0.cmp(&b.0));
-    items.extend(rest.into_iter().map(|(k, v)| (k.as_str(), Some(v.clone()))));
+    // Sorted by name, as Python writes them (see `set_rest`).
+    items.extend(
+        cookie
+            .rest
+            .iter()
+            .map(|(k, v)| (k.as_str(), Some(v.clone()))),
+    );
     items.push(("version", Some(cookie.version.to_string())));
 
     let words: Vec<String> = items
@@ -136,11 +140,14 @@ fn cookie_from_words(words: Vec<(String, Option<String>)>) -> Option<Cookie> {
     Some(cookie)
 }
 
+/// Sets a non-standard attribute (`None` for a flag, as Python stores it). Attributes are kept
+/// sorted by name, the order Python writes them in, so that a cookie read back from its line
+/// is equal to the cookie written.
 pub(super) fn set_rest(rest: &mut Vec<(String, String)>, key: String, value: Option<String>) {
     let value = value.unwrap_or_else(|| "None".to_owned());
-    match rest.iter_mut().find(|(k, _)| *k == key) {
-        Some(slot) => slot.1 = value,
-        None => rest.push((key, value)),
+    match rest.binary_search_by(|(k, _)| k.as_str().cmp(&key)) {
+        Ok(at) => rest[at].1 = value,
+        Err(at) => rest.insert(at, (key, value)),
     }
 }
 

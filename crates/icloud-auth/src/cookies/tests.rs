@@ -428,6 +428,20 @@ fn unusable_set_cookie_headers_are_ignored() {
 }
 
 #[test]
+fn a_cookie_read_back_from_its_lwp_line_is_equal() {
+    // Found by fuzzing (fuzz/fuzz_targets/lwp_cookies.rs): attributes read in another order
+    // than Python writes them made the cookie read back unequal to the one written.
+    let line = r#"Set-Cookie3: a=1; path="/"; domain="x.example"; Zed=1; alpha; HttpOnly=None; Zed=2; version=0"#;
+    let cookie = Cookie::from_lwp_line(line).unwrap().remove(0);
+    let written = cookie.to_lwp_line();
+    assert_eq!(
+        written,
+        r#"Set-Cookie3: a=1; path="/"; domain="x.example"; discard; HttpOnly=None; Zed=2; alpha=None; version=0"#
+    );
+    assert_eq!(Cookie::from_lwp_line(&written), Some(vec![cookie]));
+}
+
+#[test]
 fn reqwest_cookie_store() {
     use reqwest::cookie::CookieStore as _;
     let jar = CookieJar::default();
