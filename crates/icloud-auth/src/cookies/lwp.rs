@@ -126,8 +126,9 @@ fn cookie_from_words(words: Vec<(String, Option<String>)>) -> Option<Cookie> {
             "path" => path = value,
             "domain" => domain = value,
             "expires" => expires = value,
-            "comment" => cookie.comment = value,
-            "commenturl" => cookie.comment_url = value,
+            // An empty comment is none: Python does not write it.
+            "comment" => cookie.comment = value.filter(|v| !v.is_empty()),
+            "commenturl" => cookie.comment_url = value.filter(|v| !v.is_empty()),
             _ => set_rest(&mut cookie.rest, key, value),
         }
     }

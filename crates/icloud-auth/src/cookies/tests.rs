@@ -442,6 +442,21 @@ fn a_cookie_read_back_from_its_lwp_line_is_equal() {
 }
 
 #[test]
+fn an_empty_comment_is_no_comment() {
+    // Found by fuzzing (fuzz/fuzz_targets/lwp_cookies.rs): `comment=` was kept as an empty
+    // comment, which Python does not write, so the cookie read back was another.
+    let line =
+        r#"Set-Cookie3: a=1; path="/"; domain="x.example"; comment=; commenturl=""; version=0"#;
+    let cookie = Cookie::from_lwp_line(line).unwrap().remove(0);
+    let written = cookie.to_lwp_line();
+    assert_eq!(
+        written,
+        r#"Set-Cookie3: a=1; path="/"; domain="x.example"; discard; version=0"#
+    );
+    assert_eq!(Cookie::from_lwp_line(&written), Some(vec![cookie]));
+}
+
+#[test]
 fn reqwest_cookie_store() {
     use reqwest::cookie::CookieStore as _;
     let jar = CookieJar::default();
