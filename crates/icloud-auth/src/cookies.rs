@@ -12,7 +12,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use reqwest::header::HeaderValue;
 use url::Url;
 
-use self::date::parse_cookie_date;
+use self::date::{parse_cookie_date, writable};
 use self::lwp::set_rest;
 pub(crate) use self::lwp::{parse_lwp, to_lwp};
 
@@ -254,7 +254,8 @@ fn parse_set_cookie(header: &str, url: &Url, now: i64) -> Option<Cookie> {
         Some(delta) if delta <= 0 => Some(i64::MIN),
         Some(delta) => Some(now.saturating_add(delta)),
         None => expires,
-    };
+    }
+    .map(writable);
     cookie.discard = cookie.expires.is_none();
     Some(cookie)
 }

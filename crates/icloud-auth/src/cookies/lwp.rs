@@ -52,7 +52,9 @@ pub(super) fn line(cookie: &Cookie) -> String {
         ("secure", cookie.secure),
     ];
     items.extend(flags.iter().filter(|f| f.1).map(|f| (f.0, None)));
-    if let Some(expires) = cookie.expires.filter(|e| *e != 0).and_then(time2isoz) {
+    // Python leaves out an expiry at the epoch (`if cookie.expires`); it is written here, or the
+    // expired cookie would read back as a session cookie.
+    if let Some(expires) = cookie.expires.and_then(time2isoz) {
         items.push(("expires", Some(expires)));
     }
     if cookie.discard {

@@ -457,6 +457,36 @@ fn an_empty_comment_is_no_comment() {
 }
 
 #[test]
+fn every_expiry_is_written_and_read_back() {
+    // Found by fuzzing (fuzz/fuzz_targets/set_cookie.rs): the expiry of `Max-Age=0`, before
+    // year 0, was not written, and the cookie read back as a session cookie. So were, as
+    // review then showed, expiries past year 9999 (a huge Max-Age, an LWP date with an
+    // offset) and at the epoch.
+    let u = url("https://example.com/");
+    let huge = parse_set_cookie("a=1; Max-Age=99999999999999999", &u, NOW).unwrap();
+    let gone = parse_set_cookie("b=1; Max-Age=0", &u, NOW).unwrap();
+    let late =
+        r#"Set-Cookie3: c=1; path="/"; domain="x"; expires="9999-12-31 23:59:59-01:00"; version=0"#;
+    let epoch =
+        r#"Set-Cookie3: d=1; path="/"; domain="x"; expires="1970-01-01 00:00:00Z"; version=0"#;
+    let late = Cookie::from_lwp_line(late).unwrap().remove(0);
+    let epoch = Cookie::from_lwp_line(epoch).unwrap().remove(0);
+    assert_eq!(huge.expires_unix(), Some(253_402_300_799));
+    assert_eq!(late.expires_unix(), Some(253_402_300_799));
+    assert!(gone.is_expired_at(NOW));
+    assert_eq!(epoch.expires_unix(), Some(0));
+    for cookie in [huge, gone, late, epoch] {
+        let written = cookie.to_lwp_line();
+        assert!(written.contains("; expires=\""), "{written}");
+        assert_eq!(
+            Cookie::from_lwp_line(&written),
+            Some(vec![cookie]),
+            "{written}"
+        );
+    }
+}
+
+#[test]
 fn reqwest_cookie_store() {
     use reqwest::cookie::CookieStore as _;
     let jar = CookieJar::default();
