@@ -157,7 +157,6 @@ pub(super) fn set_rest(rest: &mut Vec<(String, String)>, key: String, value: Opt
 /// Python's `split_header_words` for one header value: `;`-separated `key[=value]` words,
 /// `,` starting a new group, values bare or double-quoted with backslash escapes.
 fn split_header_words(mut text: &str) -> Vec<Vec<(String, Option<String>)>> {
-    let is_token_end = |c: char| c == '=' || c == ';' || c == ',' || c.is_whitespace();
     let mut groups = Vec::new();
     let mut pairs = Vec::new();
     while !text.is_empty() {
@@ -194,6 +193,17 @@ fn split_header_words(mut text: &str) -> Vec<Vec<(String, Option<String>)>> {
         groups.push(pairs);
     }
     groups
+}
+
+/// Whether `c` ends a name in a header word (Python's `[^=\s;,]+`).
+fn is_token_end(c: char) -> bool {
+    c == '=' || c == ';' || c == ',' || c.is_whitespace()
+}
+
+/// Whether an LWP line can carry `name` as a cookie or attribute name: Python writes names as
+/// they are, so one holding a separator reads back as something else.
+pub(super) fn is_token(name: &str) -> bool {
+    !name.is_empty() && !name.contains(is_token_end)
 }
 
 /// Reads `"…"` with backslash escapes at the start of `text`; returns the unescaped content and
