@@ -4,7 +4,7 @@
 //! recognises it as its own.
 #![no_main]
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
 use icloudpd_fuzz::{AssetFields, Sidecar, asset, read_sidecar, split, xml10_line_ends};
 use icloudpd_sync::fuzzing::{existing_sidecar, render_xmp};
@@ -136,15 +136,17 @@ fn scalar(text: &str) -> Scalar {
     }
 }
 
+/// A plist date, or a string where the plist writer could not write the date (outside years
+/// 1 to 9999).
 fn date(seconds: i64) -> plist::Value {
+    if !(-62_135_596_800..=253_402_300_799).contains(&seconds) {
+        return plist::Value::String(seconds.to_string());
+    }
     let at = match u64::try_from(seconds) {
-        Ok(after) => UNIX_EPOCH.checked_add(Duration::from_secs(after)),
-        Err(_) => UNIX_EPOCH.checked_sub(Duration::from_secs(seconds.unsigned_abs())),
+        Ok(after) => UNIX_EPOCH + Duration::from_secs(after),
+        Err(_) => UNIX_EPOCH - Duration::from_secs(seconds.unsigned_abs()),
     };
-    at.map_or(
-        plist::Value::String(seconds.to_string()),
-        |at: SystemTime| plist::Value::Date(at.into()),
-    )
+    plist::Value::Date(at.into())
 }
 
 fn texts_of(sidecar: &Sidecar, name: &str) -> Vec<String> {
