@@ -12,11 +12,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use reqwest::header::HeaderValue;
 use url::Url;
 
-use self::date::parse_cookie_date;
-use self::lwp::set_rest;
+use self::date::{parse_cookie_date, writable};
+use self::lwp::{is_token, set_rest};
 pub(crate) use self::lwp::{parse_lwp, to_lwp};
 
 mod date;
+#[cfg(fuzzing)]
+pub(crate) mod fuzzing;
 mod lwp;
 
 /// Python's Unicode `\w`: letters, digits and `_`.
@@ -201,12 +203,16 @@ fn now_unix() -> i64 {
 
 /// Parses one `Set-Cookie` header received from `url` (RFC 6265 §5.2, values verbatim).
 /// Returns the cookie, or `None` if the header is unusable or its domain is foreign.
+///
+/// A name with whitespace or a comma in it, which the LWP cookie file cannot hold, makes the
+/// header unusable, and such an attribute is ignored (Python keeps them, and writes a file
+/// that reads back otherwise).
 fn parse_set_cookie(header: &str, url: &Url, now: i64) -> Option<Cookie> {
     let host = url.host_str()?.to_ascii_lowercase();
     let mut parts = header.split(';');
     let (name, value) = parts.next()?.split_once('=')?;
     let name = name.trim();
-    if name.is_empty() {
+    if !is_token(name) {
         return None;
     }
     let mut cookie = Cookie::bare(
@@ -245,6 +251,7 @@ fn parse_set_cookie(header: &str, url: &Url, now: i64) -> Option<Cookie> {
             }
             "secure" => cookie.secure = true,
             "version" | "port" => {}
+            _ if !is_token(key) => {}
             _ => set_rest(&mut cookie.rest, key.to_owned(), value.map(str::to_owned)),
         }
     }
@@ -252,7 +259,8 @@ fn parse_set_cookie(header: &str, url: &Url, now: i64) -> Option<Cookie> {
         Some(delta) if delta <= 0 => Some(i64::MIN),
         Some(delta) => Some(now.saturating_add(delta)),
         None => expires,
-    };
+    }
+    .map(writable);
     cookie.discard = cookie.expires.is_none();
     Some(cookie)
 }

@@ -26,6 +26,8 @@
 //! bus. In async code, prefer `spawn_blocking` all the same, so as not to stall a worker thread.
 
 mod file;
+#[cfg(fuzzing)]
+pub(crate) mod fuzzing;
 mod ini;
 mod native;
 mod platform;

@@ -81,6 +81,9 @@ mod conn;
 mod cookies;
 mod endpoints;
 mod error;
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing;
 #[cfg(feature = "keyring")]
 mod keyring;
 mod lock;

@@ -177,7 +177,7 @@ impl Stream for ByteStream {
 }
 
 /// Parses `bytes <start>-<end>/<total|*>` into (start, total).
-fn parse_content_range(v: &str) -> Option<(u64, Option<u64>)> {
+pub(crate) fn parse_content_range(v: &str) -> Option<(u64, Option<u64>)> {
     let rest = v.trim().strip_prefix("bytes")?.trim_start();
     let (span, total) = rest.split_once('/')?;
     let (start, _end) = span.split_once('-')?;

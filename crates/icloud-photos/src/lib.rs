@@ -61,6 +61,9 @@ mod client;
 mod cloudkit;
 mod download;
 mod error;
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing;
 mod library;
 mod listing;
 mod query;

@@ -62,6 +62,9 @@ mod disk;
 mod engine;
 mod error;
 mod execute;
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing;
 mod lock;
 mod metadata;
 mod options;

@@ -467,3 +467,13 @@ pub fn truncate_middle(s: &str, max: usize) -> String {
     let tail: String = s.chars().skip(len - end).collect();
     format!("{head}...{tail}")
 }
+
+/// Formats `created` with a strftime pattern, as a field of a folder template does.
+#[cfg(fuzzing)]
+pub(crate) fn format_time(
+    pattern: &str,
+    created: &DateTime<FixedOffset>,
+    names: &TimeNames,
+) -> String {
+    strftime::strftime(pattern, &strftime::Tm::new(created), names)
+}

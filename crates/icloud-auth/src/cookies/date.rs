@@ -2,6 +2,16 @@
 
 use time::{Date, Month, OffsetDateTime};
 
+/// The first and last second [`time2isoz`] can write (years 0 to 9999).
+const EARLIEST: i64 = -62_167_219_200;
+const LATEST: i64 = 253_402_300_799;
+
+/// Returns `unix` moved into the years an LWP file can hold, so that every expiry is written
+/// and reads back as it was (Python fails to save a cookie whose expiry is past year 9999).
+pub(super) fn writable(unix: i64) -> i64 {
+    unix.clamp(EARLIEST, LATEST)
+}
+
 /// Python's `time2isoz`: `YYYY-MM-DD hh:mm:ssZ` in UTC.
 pub(super) fn time2isoz(unix: i64) -> Option<String> {
     let t = OffsetDateTime::from_unix_timestamp(unix).ok()?;
@@ -16,7 +26,8 @@ pub(super) fn time2isoz(unix: i64) -> Option<String> {
     ))
 }
 
-/// Parses the ISO dates of LWP files (`2026-12-21 17:47:44Z`; also `T`, no seconds, `±hh[:mm]`).
+/// Parses the ISO dates of LWP files (`2026-12-21 17:47:44Z`; also `T`, no seconds, `±hh[:mm]`),
+/// kept within the years [`time2isoz`] writes.
 pub(super) fn iso2time(text: &str) -> Option<i64> {
     let mut s = Scanner(text.trim().as_bytes());
     let year = s.digits(4, 4)?;
@@ -51,7 +62,7 @@ pub(super) fn iso2time(text: &str) -> Option<i64> {
     if !s.0.is_empty() {
         return None;
     }
-    unix_time(year, month, day, hour, minute, second).map(|t| t - offset)
+    unix_time(year, month, day, hour, minute, second).map(|t| writable(t - offset))
 }
 
 /// A tiny cursor over ASCII bytes for the date parsers.

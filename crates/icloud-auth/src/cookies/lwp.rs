@@ -52,7 +52,9 @@ pub(super) fn line(cookie: &Cookie) -> String {
         ("secure", cookie.secure),
     ];
     items.extend(flags.iter().filter(|f| f.1).map(|f| (f.0, None)));
-    if let Some(expires) = cookie.expires.filter(|e| *e != 0).and_then(time2isoz) {
+    // Python leaves out an expiry at the epoch (`if cookie.expires`); it is written here, or the
+    // expired cookie would read back as a session cookie.
+    if let Some(expires) = cookie.expires.and_then(time2isoz) {
         items.push(("expires", Some(expires)));
     }
     if cookie.discard {
@@ -66,9 +68,13 @@ pub(super) fn line(cookie: &Cookie) -> String {
             items.push((key, Some(v.clone())));
         }
     }
-    let mut rest: Vec<&(String, String)> = cookie.rest.iter().collect();
-    rest.sort_by(|a, b| a.0.cmp(&b.0));
-    items.extend(rest.into_iter().map(|(k, v)| (k.as_str(), Some(v.clone()))));
+    // Sorted by name, as Python writes them (see `set_rest`).
+    items.extend(
+        cookie
+            .rest
+            .iter()
+            .map(|(k, v)| (k.as_str(), Some(v.clone()))),
+    );
     items.push(("version", Some(cookie.version.to_string())));
 
     let words: Vec<String> = items
@@ -122,8 +128,9 @@ fn cookie_from_words(words: Vec<(String, Option<String>)>) -> Option<Cookie> {
             "path" => path = value,
             "domain" => domain = value,
             "expires" => expires = value,
-            "comment" => cookie.comment = value,
-            "commenturl" => cookie.comment_url = value,
+            // An empty comment is none: Python does not write it.
+            "comment" => cookie.comment = value.filter(|v| !v.is_empty()),
+            "commenturl" => cookie.comment_url = value.filter(|v| !v.is_empty()),
             _ => set_rest(&mut cookie.rest, key, value),
         }
     }
@@ -136,18 +143,20 @@ fn cookie_from_words(words: Vec<(String, Option<String>)>) -> Option<Cookie> {
     Some(cookie)
 }
 
+/// Sets a non-standard attribute (`None` for a flag, as Python stores it). Attributes are kept
+/// sorted by name, the order Python writes them in, so that a cookie read back from its line
+/// is equal to the cookie written.
 pub(super) fn set_rest(rest: &mut Vec<(String, String)>, key: String, value: Option<String>) {
     let value = value.unwrap_or_else(|| "None".to_owned());
-    match rest.iter_mut().find(|(k, _)| *k == key) {
-        Some(slot) => slot.1 = value,
-        None => rest.push((key, value)),
+    match rest.binary_search_by(|(k, _)| k.as_str().cmp(&key)) {
+        Ok(at) => rest[at].1 = value,
+        Err(at) => rest.insert(at, (key, value)),
     }
 }
 
 /// Python's `split_header_words` for one header value: `;`-separated `key[=value]` words,
 /// `,` starting a new group, values bare or double-quoted with backslash escapes.
 fn split_header_words(mut text: &str) -> Vec<Vec<(String, Option<String>)>> {
-    let is_token_end = |c: char| c == '=' || c == ';' || c == ',' || c.is_whitespace();
     let mut groups = Vec::new();
     let mut pairs = Vec::new();
     while !text.is_empty() {
@@ -184,6 +193,17 @@ fn split_header_words(mut text: &str) -> Vec<Vec<(String, Option<String>)>> {
         groups.push(pairs);
     }
     groups
+}
+
+/// Whether `c` ends a name in a header word (Python's `[^=\s;,]+`).
+fn is_token_end(c: char) -> bool {
+    c == '=' || c == ';' || c == ',' || c.is_whitespace()
+}
+
+/// Whether an LWP line can carry `name` as a cookie or attribute name: Python writes names as
+/// they are, so one holding a separator reads back as something else.
+pub(super) fn is_token(name: &str) -> bool {
+    !name.is_empty() && !name.contains(is_token_end)
 }
 
 /// Reads `"…"` with backslash escapes at the start of `text`; returns the unescaped content and

@@ -50,12 +50,10 @@ pub(crate) fn date_time_original(jpeg: &[u8]) -> Result<Option<String>, ExifErro
 /// DateTimeDigitized (Exif IFD) and DateTime (IFD0), everything else kept.
 pub(crate) fn with_date_time(jpeg: &[u8], when: NaiveDateTime) -> Result<Vec<u8>, ExifError> {
     let layout = scan(jpeg)?;
-    let (mut patch, replaced) = match &layout.exif {
-        Some(app1) => (
-            Patch::of(&Tiff::parse(&jpeg[app1.tiff.clone()])?)?,
-            app1.segment.clone(),
-        ),
-        None => (Patch::new(), layout.insert_at..layout.insert_at),
+    let replaced = layout.replaced();
+    let mut patch = match &layout.exif {
+        Some(app1) => Patch::of(&Tiff::parse(&jpeg[app1.tiff.clone()])?)?,
+        None => Patch::new(),
     };
     let text = format!(
         "{:04}:{:02}:{:02} {:02}:{:02}:{:02}\0",
@@ -90,6 +88,23 @@ struct Layout {
     exif: Option<App1>,
     /// Where a new APP1 goes: after SOI and any JFIF APP0 segments that directly follow it.
     insert_at: usize,
+}
+
+impl Layout {
+    /// The bytes [`with_date_time`] replaces: the Exif APP1 segment, or the empty range where
+    /// a new one goes.
+    fn replaced(&self) -> Range<usize> {
+        match &self.exif {
+            Some(app1) => app1.segment.clone(),
+            None => self.insert_at..self.insert_at,
+        }
+    }
+}
+
+/// The bytes of `jpeg` that [`with_date_time`] replaces; every other byte is kept.
+#[cfg(fuzzing)]
+pub(crate) fn replaced_range(jpeg: &[u8]) -> Result<Range<usize>, ExifError> {
+    scan(jpeg).map(|layout| layout.replaced())
 }
 
 /// An Exif APP1 segment: the whole segment (marker included) and its TIFF part.

@@ -217,10 +217,18 @@ fn element(name: &str, text: &str) -> String {
 }
 
 /// Escapes text as ElementTree does: `&`, `<`, `>`; in attributes also `"`, CR, LF and tab.
+/// Unlike ElementTree, characters XML 1.0 forbids (control characters other than tab, LF and
+/// CR, U+FFFE and U+FFFF) are left out, so that the sidecar stays well-formed.
 fn escape(text: &str, attribute: bool) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
+            '\u{0}'..='\u{8}'
+            | '\u{B}'
+            | '\u{C}'
+            | '\u{E}'..='\u{1F}'
+            | '\u{FFFE}'
+            | '\u{FFFF}' => {}
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),

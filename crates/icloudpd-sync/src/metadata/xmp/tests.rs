@@ -316,6 +316,31 @@ fn text_escaping_empty_keywords_integers_and_odd_offsets_match_python() {
 }
 
 #[test]
+fn characters_xml_forbids_are_left_out_of_sidecars() {
+    // Found by fuzzing (fuzz/fuzz_targets/enc_fields.rs): a NUL in a GPS string value of
+    // `locationEnc` made a sidecar no XML parser reads. ElementTree writes such characters
+    // as they are, and icloudpd then never replaces the file ("due to parser error").
+    let fields = XmpFields {
+        title: Some("a\u{0}b\u{1B}c\td\u{FFFE}".to_owned()),
+        keywords: Some(vec!["\u{7}".to_owned()]),
+        location: Location {
+            altitude: Some(PyScalar::Str("1\u{0}2".to_owned())),
+            ..Location::default()
+        },
+        ..XmpFields::default()
+    };
+    let xml = render_fields(&fields, "icloudpd\u{C}");
+    assert!(xml.contains(r#"x:xmptk="icloudpd""#), "{xml}");
+    assert!(xml.contains("<dc:title>abc\td</dc:title>"), "{xml}");
+    assert!(xml.contains("<rdf:li></rdf:li>"), "{xml}");
+    assert!(
+        xml.contains("<exif:GPSAltitude>12</exif:GPSAltitude>"),
+        "{xml}"
+    );
+    assert_eq!(check_existing(xml.as_bytes()), Existing::Replace);
+}
+
+#[test]
 fn floats_print_like_python_repr() {
     let cases = [
         (326.0, "326.0"),
