@@ -15,14 +15,20 @@
 //! CPU time. After each run this process checks the directory: every expected file is there
 //! with the expected bytes, no temporary file is left, nothing failed.
 //!
+//! Then the incremental runs of `sync/incremental.rs`: what a run costs once a sync state
+//! exists (no change, new assets, deleted assets), next to a full listing of the same library.
+//!
 //! Options (after `--`): `--sizes 10000`, `--latency-ms 30`, `--bandwidth-mbps 50` (megabytes
-//! per second, all downloads together), `--concurrency 10,1` (the runs, in order), `--sweep`
-//! (= `--sizes 2000 --concurrency 1,2,4,8,10,16,32`, to choose the default by measurement) and
-//! `--smoke` (= `--sizes 300 --latency-ms 5`, a few seconds); later options override earlier
-//! ones. The target: the default concurrency at least 8× faster than concurrency 1 (judged for
-//! libraries of 10k assets or more at 30 ms latency or more; smaller runs print the figure as
-//! `info`). A missed target or an incomplete sync fails the run. `cargo clippy --all-targets`
-//! (CI) keeps the bench compiling.
+//! per second, all downloads together), `--concurrency 10,1` (the runs, in order),
+//! `--incremental-sizes 2000,100000` (the libraries of the incremental runs),
+//! `--download-only`, `--incremental-only`, `--sweep` (= `--sizes 2000 --concurrency
+//! 1,2,4,8,10,16,32` without incremental runs, to choose the default by measurement) and
+//! `--smoke` (= `--sizes 300 --incremental-sizes 300 --latency-ms 5`, a few seconds); later
+//! options override earlier ones. The download target: the default concurrency at least 8×
+//! faster than concurrency 1 (judged for libraries of 10k assets or more at 30 ms latency or
+//! more; smaller runs print the figure as `info`); the incremental targets are in
+//! `sync/incremental.rs`. A missed target or an incomplete sync fails the run. `cargo clippy
+//! --all-targets` (CI) keeps the bench compiling.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -36,8 +42,8 @@ use icloud_fake::{FakeAccount, FakeAsset, FakeICloud, FakeLibrary, Fault};
 use icloud_photos::{PRIMARY_LIBRARY, PhotosClient};
 use icloudpd_sync::{DEFAULT_CONCURRENCY, FileMatchPolicy, SyncEngine, SyncOptions};
 
-const APPLE_ID: &str = "bench@example.com";
-const PASSWORD: &str = "bench password";
+pub(crate) const APPLE_ID: &str = "bench@example.com";
+pub(crate) const PASSWORD: &str = "bench password";
 /// This binary re-executed as the measured client.
 const CHILD: BenchChild = BenchChild::new("ICLOUDPD_SYNC_BENCH_CHILD");
 /// Every resource of the generated library is cut to this size (they start at 8 KiB).
@@ -52,12 +58,44 @@ const SPEEDUP_TARGET: f64 = 10.0;
 const SPEEDUP_MIN_LATENCY_MS: u64 = 30;
 const SPEEDUP_MIN_SIZE: usize = 10_000;
 
+#[path = "sync/incremental.rs"]
+mod incremental;
+
 fn main() -> ExitCode {
     if let Some(spec) = CHILD.spec() {
         child(&spec);
         return ExitCode::SUCCESS;
     }
+    if let Some(spec) = incremental::CHILD.spec() {
+        incremental::child(&spec);
+        return ExitCode::SUCCESS;
+    }
     let opts = Options::parse();
+    let mut verdicts = Vec::new();
+    if !opts.sizes.is_empty() {
+        verdicts.extend(download_bench(&opts));
+    }
+    if !opts.incremental_sizes.is_empty() {
+        println!(
+            "\nincremental runs: {} ms latency per request (CDN included), files of 1 KiB, \
+             --auto-delete, {} core(s); requests = every request of the run, session \
+             validation included",
+            opts.latency_ms,
+            std::thread::available_parallelism().map_or(1, usize::from),
+        );
+        println!(
+            "{:>7}  {:<8}  {:>7}  {:>9}  {:>8}  {:>9}",
+            "library", "run", "files", "requests", "wall s", "peak RSS"
+        );
+        for &size in &opts.incremental_sizes {
+            verdicts.extend(incremental::measure(size, opts.latency_ms));
+        }
+    }
+    bench::print_verdicts(verdicts)
+}
+
+/// The download benchmark: a row per run, and its verdicts.
+fn download_bench(opts: &Options) -> Vec<Verdict> {
     println!(
         "download benchmark: {} ms latency per request, bandwidth cap {} MB/s ({} Mbit/s) for \
          all downloads together, files of 8-{} KiB, {} core(s)",
@@ -84,9 +122,9 @@ fn main() -> ExitCode {
     );
     let mut verdicts = Vec::new();
     for &size in &opts.sizes {
-        verdicts.extend(measure(size, &opts));
+        verdicts.extend(measure(size, opts));
     }
-    bench::print_verdicts(verdicts)
+    verdicts
 }
 
 /// A generated library whose whole collection holds exactly `size` assets (plus the hidden and
@@ -223,6 +261,8 @@ fn tree(dir: &Path) -> (u64, u64) {
 
 struct Options {
     sizes: Vec<usize>,
+    /// Library sizes of the incremental runs (see `sync/incremental.rs`).
+    incremental_sizes: Vec<usize>,
     latency_ms: u64,
     /// Megabytes (10^6 bytes) per second.
     bandwidth_mbps: u64,
@@ -234,6 +274,7 @@ impl Options {
     fn parse() -> Options {
         let mut o = Options {
             sizes: vec![10_000],
+            incremental_sizes: vec![2_000, 100_000],
             latency_ms: 30,
             bandwidth_mbps: 50,
             concurrency: vec![DEFAULT_CONCURRENCY, 1],
@@ -249,6 +290,9 @@ impl Options {
             let mut value = || args.next().unwrap_or_default();
             match arg.as_str() {
                 "--sizes" => o.sizes = list(value()),
+                "--incremental-sizes" => o.incremental_sizes = list(value()),
+                "--download-only" => o.incremental_sizes.clear(),
+                "--incremental-only" => o.sizes.clear(),
                 "--latency-ms" => o.latency_ms = value().parse().unwrap_or(o.latency_ms),
                 "--bandwidth-mbps" => {
                     o.bandwidth_mbps = value().parse().unwrap_or(o.bandwidth_mbps).max(1);
@@ -256,10 +300,12 @@ impl Options {
                 "--concurrency" => o.concurrency = list(value()),
                 "--sweep" => {
                     o.sizes = vec![2_000];
+                    o.incremental_sizes.clear();
                     o.concurrency = vec![1, 2, 4, 8, 10, 16, 32];
                 }
                 "--smoke" => {
                     o.sizes = vec![300];
+                    o.incremental_sizes = vec![300];
                     o.latency_ms = 5;
                 }
                 _ => {} // `cargo bench` passes `--bench`; ignore what we do not know

@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::execute::{Fetcher, dated_by_us};
 use crate::options::SyncOptions;
 use crate::report::{FullScanReason, NoopReporter, Reporter, SyncEvent, SyncReport};
-use crate::state::{SyncState, key};
+use crate::state::SyncState;
 
 mod incremental;
 mod pipeline;
@@ -324,9 +324,6 @@ impl SyncEngine {
         };
         if due {
             return Ok(Scan::Full(FullScanReason::Due));
-        }
-        if state.get(config, key::LIBRARY)? != Some(self.library.handle().to_text()) {
-            return Ok(Scan::Full(FullScanReason::LibraryChanged));
         }
         Ok(Scan::Incremental(Tokens { db, zone }))
     }

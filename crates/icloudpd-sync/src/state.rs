@@ -77,6 +77,15 @@ pub(crate) struct FileRow {
     pub disk_size: u64,
 }
 
+/// A buffered write of [`SyncState::record`].
+#[derive(Debug)]
+enum Pending {
+    /// Forget the records of (configuration, asset).
+    Forget(String, String),
+    /// Record a file in a configuration.
+    Row(String, FileRow),
+}
+
 /// The state of incremental runs of one account, library and download directory.
 ///
 /// Open it with [`SyncState::open`] and give it to [`crate::SyncEngine::state`]; the engine
@@ -85,7 +94,7 @@ pub(crate) struct FileRow {
 /// directory's [`crate::DirectoryLock`]); SQLite keeps the file sound even if two do.
 pub struct SyncState {
     conn: Mutex<Connection>,
-    pending: Mutex<Vec<(String, FileRow)>>,
+    pending: Mutex<Vec<Pending>>,
     path: PathBuf,
     fresh: bool,
 }
@@ -260,12 +269,25 @@ impl SyncState {
             .map(|secs| UNIX_EPOCH + Duration::from_secs(secs)))
     }
 
-    /// Records a file on disk under its final name (buffered; written with the next batch,
-    /// and always before a token).
-    pub(crate) fn record(&self, config: &str, row: FileRow) -> Result<()> {
+    /// Records the files of one asset on disk under their final names (buffered; written with
+    /// the next batch, and always before a token). With `replace`, they are all its files: the
+    /// asset's other records in `config` go (another version's name, a file changed on disk).
+    pub(crate) fn record(
+        &self,
+        config: &str,
+        asset: &AssetId,
+        rows: Vec<FileRow>,
+        replace: bool,
+    ) -> Result<()> {
         let full = {
             let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-            pending.push((config.to_owned(), row));
+            if replace {
+                pending.push(Pending::Forget(
+                    config.to_owned(),
+                    asset.as_str().to_owned(),
+                ));
+            }
+            pending.extend(rows.into_iter().map(|r| Pending::Row(config.to_owned(), r)));
             pending.len() >= BATCH
         };
         if full { self.flush() } else { Ok(()) }
@@ -273,9 +295,9 @@ impl SyncState {
 
     /// Writes the buffered file records in one transaction.
     pub(crate) fn flush(&self) -> Result<()> {
-        let rows =
+        let pending =
             std::mem::take(&mut *self.pending.lock().unwrap_or_else(PoisonError::into_inner));
-        if rows.is_empty() {
+        if pending.is_empty() {
             return Ok(());
         }
         let mut conn = self.lock();
@@ -290,9 +312,13 @@ impl SyncState {
                          checksum = excluded.checksum, disk_size = excluded.disk_size",
                 )
                 .map_err(|e| self.err(e))?;
-            for (config, row) in &rows {
-                insert
-                    .execute(params![
+            let mut forget = tx
+                .prepare_cached("DELETE FROM files WHERE config = ?1 AND asset = ?2")
+                .map_err(|e| self.err(e))?;
+            for item in &pending {
+                match item {
+                    Pending::Forget(config, asset) => forget.execute([config, asset]),
+                    Pending::Row(config, row) => insert.execute(params![
                         config,
                         path_text(&row.path),
                         row.asset,
@@ -301,8 +327,9 @@ impl SyncState {
                         to_i64(row.size),
                         row.checksum,
                         to_i64(row.disk_size),
-                    ])
-                    .map_err(|e| self.err(e))?;
+                    ]),
+                }
+                .map_err(|e| self.err(e))?;
             }
         }
         tx.commit().map_err(|e| self.err(e))
@@ -362,6 +389,24 @@ impl SyncState {
             });
         }
         Ok(out)
+    }
+
+    /// Forgets every file of each of `assets` in `config`, in one transaction.
+    pub(crate) fn forget_assets(&self, config: &str, assets: &[&AssetId]) -> Result<()> {
+        self.flush()?;
+        let mut conn = self.lock();
+        let tx = conn.transaction().map_err(|e| self.err(e))?;
+        {
+            let mut delete = tx
+                .prepare_cached("DELETE FROM files WHERE config = ?1 AND asset = ?2")
+                .map_err(|e| self.err(e))?;
+            for asset in assets {
+                delete
+                    .execute([config, asset.as_str()])
+                    .map_err(|e| self.err(e))?;
+            }
+        }
+        tx.commit().map_err(|e| self.err(e))
     }
 
     /// Forgets every file of `asset` in `config` (it left the library).

@@ -53,7 +53,7 @@ pub(crate) fn configuration(options: &SyncOptions, library: &Library) -> String 
          match={:?}\nlive_mov={:?}\nfolders={:?}\ntime_names={:?}\nunicode={}\nskip_videos={}\n\
          skip_photos={}\nskip_live={}\nbefore={:?}\nafter={:?}\nexif={}\nxmp={}\n\
          auto_delete={}\nkeep_days={:?}\ntz={offsets:?}",
-        library.handle().to_text(),
+        format_args!("{} {}", library.database().as_str(), library.name()),
         o.sizes,
         o.live_photo_size,
         o.force_size,
@@ -190,6 +190,10 @@ impl Incremental<'_> {
         for id in &feed.deleted {
             self.deleted(id, pipeline)?;
         }
+        let gone: Vec<&AssetId> = feed.deleted.iter().collect();
+        self.recorder
+            .state
+            .forget_assets(&self.recorder.config, &gone)?;
         let clean = !stopped && pipeline_clean(pipeline);
         if clean {
             self.recorder.state.set_all(
@@ -213,7 +217,8 @@ impl Incremental<'_> {
             let mut seen = HashSet::new();
             let mut out = Vec::new();
             for row in rows {
-                let intact = std::fs::symlink_metadata(&row.path)
+                // As the planner sees files: through links.
+                let intact = std::fs::metadata(&row.path)
                     .is_ok_and(|m| m.is_file() && m.len() == row.disk_size);
                 if !intact && seen.insert(row.asset.clone()) {
                     out.push((AssetId::new(row.asset), row.master));
@@ -267,8 +272,9 @@ impl Incremental<'_> {
         Ok(changes.next_token().ok_or(FullScanReason::TokenRefused))
     }
 
-    /// Looks up the assets of missing files and adds those still in the library to `assets`;
-    /// the others are forgotten. Returns how many were added.
+    /// Looks up the assets of missing files and adds those still in the library's listing to
+    /// `assets`; the others (purged, hidden, in Recently Deleted) are forgotten. Returns how
+    /// many were added.
     async fn restore(
         &self,
         lookups: &[(AssetId, String)],
@@ -283,13 +289,13 @@ impl Incremental<'_> {
         let mut added = 0;
         for item in found {
             match item {
-                Ok(asset) => {
+                // Hidden or in Recently Deleted: not in the library's listing either.
+                Ok(asset) if !asset.is_deleted() && !asset.is_hidden() => {
                     present.insert(asset.id().clone());
-                    if !asset.is_deleted() && !asset.is_hidden() {
-                        assets.push(asset);
-                        added += 1;
-                    }
+                    assets.push(asset);
+                    added += 1;
                 }
+                Ok(_) => {}
                 Err(icloud_photos::Error::Decode(e)) => pipeline.bad_record(e.to_string()),
                 Err(e) => return Err(e.into()),
             }
@@ -304,8 +310,8 @@ impl Incremental<'_> {
     }
 
     /// An asset the feed reports deleted (Recently Deleted, or purged): with `--auto-delete`
-    /// its recorded files are removed, unless this program moved it there itself; either way
-    /// the state forgets it.
+    /// its recorded files are removed, unless this program moved it there itself. (The state
+    /// forgets it either way, afterwards.)
     fn deleted(&self, id: &AssetId, pipeline: &Pipeline) -> Result<()> {
         let recorder = self.recorder;
         let state: &SyncState = &recorder.state;
@@ -314,7 +320,7 @@ impl Incremental<'_> {
                 remove_recorded(&row, pipeline, self.reporter);
             }
         }
-        state.forget_asset(&recorder.config, id)
+        Ok(())
     }
 }
 

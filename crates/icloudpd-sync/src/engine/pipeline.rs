@@ -30,8 +30,16 @@ pub(crate) struct Recorder {
 }
 
 impl Recorder {
-    /// Records the files of `asset` that are on disk under their final names.
-    fn record(&self, asset: &Asset, on_disk: &[(VersionKind, PathBuf)]) -> Result<()> {
+    /// Records the files of `asset` that are on disk under their final names. With `complete`
+    /// (nothing of the asset failed) they replace its earlier records; otherwise they are
+    /// added, so that the files that failed stay recorded and the next run checks them again.
+    fn record(
+        &self,
+        asset: &Asset,
+        on_disk: &[(VersionKind, PathBuf)],
+        complete: bool,
+    ) -> Result<()> {
+        let mut rows = Vec::with_capacity(on_disk.len());
         for (kind, path) in on_disk {
             let Some(version) = asset.version(*kind) else {
                 continue;
@@ -39,20 +47,17 @@ impl Recorder {
             let Ok(meta) = std::fs::metadata(path) else {
                 continue;
             };
-            self.state.record(
-                &self.config,
-                FileRow {
-                    path: path.clone(),
-                    asset: asset.id().as_str().to_owned(),
-                    master: asset.master_id().to_owned(),
-                    kind: *kind,
-                    size: version.size(),
-                    checksum: version.checksum().to_owned(),
-                    disk_size: meta.len(),
-                },
-            )?;
+            rows.push(FileRow {
+                path: path.clone(),
+                asset: asset.id().as_str().to_owned(),
+                master: asset.master_id().to_owned(),
+                kind: *kind,
+                size: version.size(),
+                checksum: version.checksum().to_owned(),
+                disk_size: meta.len(),
+            });
         }
-        Ok(())
+        self.state.record(&self.config, asset.id(), rows, complete)
     }
 }
 
@@ -364,7 +369,7 @@ impl AssetJob {
             }
         }
         if let Some(recorder) = &self.recorder
-            && let Err(e) = recorder.record(&asset, &on_disk)
+            && let Err(e) = recorder.record(&asset, &on_disk, out.failures.is_empty())
         {
             out.failures.push(AssetFailure {
                 name: plan.name.clone(),

@@ -18,8 +18,12 @@ fn records_tokens_and_files_per_configuration() {
     let path = dir.path().join("s/a.sqlite");
     let state = SyncState::open(&path).unwrap();
     assert!(state.is_new());
-    state.record("one", row("/d/a.jpg", "A")).unwrap();
-    state.record("two", row("/d/b.jpg", "B")).unwrap();
+    state
+        .record("one", &AssetId::new("A"), vec![row("/d/a.jpg", "A")], false)
+        .unwrap();
+    state
+        .record("two", &AssetId::new("B"), vec![row("/d/b.jpg", "B")], false)
+        .unwrap();
     state
         .set_all(
             "one",
@@ -54,7 +58,9 @@ fn a_corrupt_file_is_set_aside_and_a_new_state_started() {
     let state = SyncState::open(&path).unwrap();
     assert!(state.is_new());
     assert!(dir.path().join("a.sqlite.corrupt").is_file());
-    state.record("c", row("/x", "X")).unwrap();
+    state
+        .record("c", &AssetId::new("X"), vec![row("/x", "X")], false)
+        .unwrap();
     assert_eq!(state.files("c").unwrap().len(), 1);
 }
 
@@ -86,9 +92,15 @@ fn deletions_by_us_are_remembered() {
 fn stale_configurations_are_pruned() {
     let dir = tempfile::tempdir().unwrap();
     let state = SyncState::open(dir.path().join("a.sqlite")).unwrap();
-    state.record("old", row("/o", "O")).unwrap();
-    state.record("recent", row("/r", "R")).unwrap();
-    state.record("current", row("/c", "C")).unwrap();
+    state
+        .record("old", &AssetId::new("O"), vec![row("/o", "O")], false)
+        .unwrap();
+    state
+        .record("recent", &AssetId::new("R"), vec![row("/r", "R")], false)
+        .unwrap();
+    state
+        .record("current", &AssetId::new("C"), vec![row("/c", "C")], false)
+        .unwrap();
     let now = unix_now().to_string();
     state
         .set_all("recent", &[(key::LAST_FULL_SCAN, Some(&now))])
@@ -120,4 +132,29 @@ fn file_names_separate_accounts_libraries_and_directories() {
     ] {
         assert_ne!(a, other);
     }
+}
+
+#[test]
+fn a_complete_record_replaces_the_assets_earlier_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = SyncState::open(dir.path().join("a.sqlite")).unwrap();
+    let id = AssetId::new("A");
+    let rows = vec![row("/d/a.jpg", "A"), row("/d/a.mov", "A")];
+    state.record("c", &id, rows, true).unwrap();
+    // A partial record adds: the file that failed stays recorded.
+    state
+        .record("c", &id, vec![row("/d/a-1.jpg", "A")], false)
+        .unwrap();
+    assert_eq!(state.files_of("c", &id).unwrap().len(), 3);
+    // A complete one replaces.
+    state
+        .record("c", &id, vec![row("/d/a-2.jpg", "A")], true)
+        .unwrap();
+    let paths: Vec<PathBuf> = state
+        .files_of("c", &id)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.path)
+        .collect();
+    assert_eq!(paths, [PathBuf::from("/d/a-2.jpg")]);
 }
