@@ -16,6 +16,7 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -96,14 +97,15 @@ pub struct SyncState {
     conn: Mutex<Connection>,
     pending: Mutex<Vec<Pending>>,
     path: PathBuf,
-    fresh: bool,
+    /// Created when opened, and no full listing completed since.
+    fresh: AtomicBool,
 }
 
 impl fmt::Debug for SyncState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SyncState")
             .field("path", &self.path)
-            .field("fresh", &self.fresh)
+            .field("fresh", &self.is_new())
             .finish_non_exhaustive()
     }
 }
@@ -170,7 +172,7 @@ impl SyncState {
             conn: Mutex::new(conn),
             pending: Mutex::new(Vec::new()),
             path,
-            fresh,
+            fresh: AtomicBool::new(fresh),
         }
     }
 
@@ -180,9 +182,10 @@ impl SyncState {
     }
 
     /// Returns `true` if this state was created when it was opened (none existed, or the old
-    /// one was set aside): it knows nothing yet.
+    /// one was set aside) and no full listing has completed into it since: it knows nothing
+    /// yet.
     pub fn is_new(&self) -> bool {
-        self.fresh
+        self.fresh.load(Ordering::Relaxed)
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {
@@ -215,6 +218,11 @@ impl SyncState {
     /// Returns [`Error::State`] when the state cannot be written.
     pub fn forget_library(&self) -> Result<()> {
         self.set_all(ACCOUNT, &[(key::LIBRARY, None)])
+    }
+
+    /// Notes that a full listing completed into this state.
+    pub(crate) fn listed(&self) {
+        self.fresh.store(false, Ordering::Relaxed);
     }
 
     /// Returns the value of `key` for configuration `config`.

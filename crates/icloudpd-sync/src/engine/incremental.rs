@@ -403,5 +403,6 @@ pub(crate) fn finish_full_scan(
     recorder
         .state
         .set_all(ACCOUNT, &[(key::LIBRARY, Some(handle.as_str()))])?;
+    recorder.state.listed();
     recorder.state.prune(&recorder.config)
 }

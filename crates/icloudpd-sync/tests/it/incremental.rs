@@ -490,3 +490,62 @@ async fn a_resumed_listing_that_lost_its_place_leaves_no_tokens() {
         assert!(got.contains(&file), "{} is missing", file.display());
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shared_library_in_either_database_is_synced_from_its_feed() {
+    use icloud_fake::SharedPlacement;
+    const ZONE: &str = "SharedSync-00000000-1111-2222-3333-444444444444";
+    for placement in [SharedPlacement::PrivateDb, SharedPlacement::SharedDb] {
+        let fake = FakeICloud::builder()
+            .account(account(FakeLibrary::generated(20, 5)).shared_library(
+                ZONE,
+                FakeLibrary::generated(40, 6),
+                placement,
+            ))
+            .start()
+            .unwrap();
+        let dir = dirs();
+        let state = Arc::new(SyncState::open(&dir.state).unwrap());
+        let shared_run = |state: Arc<SyncState>| {
+            let fake = &fake;
+            let dir = dir.path().to_path_buf();
+            async move {
+                let session = sign_in(fake).await;
+                let photos = PhotosClient::builder(&session)
+                    .retry(fast_retry())
+                    .build()
+                    .unwrap();
+                let library = photos.library(ZONE).await.unwrap();
+                let events = Arc::new(Events::default());
+                let report = SyncEngine::new(photos, library, options(&dir))
+                    .reporter(events.clone())
+                    .state(state)
+                    .run()
+                    .await
+                    .unwrap();
+                (report, events.lines())
+            }
+        };
+        let (first, _) = shared_run(Arc::clone(&state)).await;
+        assert!(
+            first.failed.is_empty() && first.downloaded > 0,
+            "{placement:?}"
+        );
+        let new = FakeAsset::photo("SHARED_NEW.JPG").date_ms(1_760_000_000_000);
+        fake.add_asset(USER, ZONE, new).unwrap();
+        let (second, events) = shared_run(Arc::clone(&state)).await;
+        assert!(
+            events
+                .iter()
+                .any(|e| e.contains("ChangesFound { changed: 1")),
+            "{placement:?}: {events:#?}"
+        );
+        assert_eq!(second.downloaded, 1, "{placement:?}");
+        assert!(
+            files_under(dir.path())
+                .iter()
+                .any(|p| p.ends_with("SHARED_NEW.JPG")),
+            "{placement:?}"
+        );
+    }
+}
