@@ -21,6 +21,8 @@ use crate::error::{Error, Result};
 use crate::library::Database;
 use crate::query;
 
+#[cfg(fuzzing)]
+pub(crate) mod fuzzing;
 mod pager;
 
 use pager::{PageRecords, Pager};
