@@ -11,6 +11,9 @@
 //! - [`PathPolicy`] is the naming of files and folders, usable without a network.
 //! - [`DirectoryLock`] keeps a second process out of a download directory; take it before a
 //!   run and hold it for as long as the directory is written.
+//! - [`SyncState`] remembers what earlier runs put on disk and how far they read CloudKit's
+//!   change feed: with it, a run asks only for what changed (a run without changes costs one
+//!   request) and lists the whole library only now and then ([`FullScanReason`]).
 //!
 //! Every file is written to a temporary file in its target directory, checked against the
 //! size Apple announced (error pages are rejected), dated, and renamed into place. An
@@ -21,7 +24,9 @@
 //! use std::sync::atomic::{AtomicU64, Ordering};
 //!
 //! use icloud_photos::PhotosClient;
-//! use icloudpd_sync::{DirectoryLock, Reporter, Size, SyncEngine, SyncEvent, SyncOptions};
+//! use icloudpd_sync::{
+//!     DirectoryLock, Reporter, Size, SyncEngine, SyncEvent, SyncOptions, SyncState,
+//! };
 //!
 //! /// Counts the bytes of finished files (a GUI would update its progress here).
 //! #[derive(Default)]
@@ -42,10 +47,13 @@
 //! let library = photos.primary().await?;
 //! let mut options = SyncOptions::new("/srv/photos");
 //! options.sizes = vec![Size::Original, Size::Medium];
-//! options.recent = Some(100);
 //! let bytes = Arc::new(Bytes::default());
+//! // Next to the session files: one state per Apple ID, library and download directory.
+//! let name = SyncState::file_name("jdoe@example.com", library.name(), "/srv/photos".as_ref());
+//! let state = Arc::new(SyncState::open(format!("/var/lib/icloudpd/{name}"))?);
 //! let report = SyncEngine::new(photos, library, options)
 //!     .reporter(bytes.clone())
+//!     .state(state)
 //!     .run()
 //!     .await?;
 //! assert_eq!(bytes.0.load(Ordering::Relaxed), report.bytes);
