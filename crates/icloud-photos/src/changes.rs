@@ -247,7 +247,9 @@ impl Feed {
 }
 
 /// Pairs the CPLAssets and CPLMasters of a feed, which may come on different pages, into
-/// changes (pure). Records are held only while their partner has not come.
+/// changes (pure). Records are held only while their partner has not come. A CPLMaster that
+/// changed without its CPLAsset (Apple re-rendering a file without an edit) makes no change:
+/// what the asset's files are comes from the asset record, and a full listing sees the rest.
 #[derive(Debug)]
 struct Pairs {
     zone_name: String,
@@ -359,30 +361,35 @@ impl Pairs {
     }
 }
 
-/// Decodes the zone names of a `changes/database` answer.
+/// Decodes the zone names of a `changes/database` answer (deleted zones left out).
 #[cfg(test)]
 fn changed_zone_names(reply: &Value) -> Vec<String> {
     changed_zones(reply)
         .into_iter()
-        .map(|(name, _)| name)
+        .filter(|z| !z.deleted)
+        .map(|z| z.name)
         .collect()
 }
 
 /// The zones of a `changes/database` answer, with their own sync token when it has one.
-pub(crate) fn changed_zones(reply: &Value) -> Vec<(String, Option<SyncToken>)> {
+pub(crate) fn changed_zones(reply: &Value) -> Vec<ChangedZone> {
     let Some(zones) = reply.get("zones").and_then(Value::as_array) else {
         return Vec::new();
     };
     zones
         .iter()
-        .filter(|z| z.get("deleted").and_then(Value::as_bool) != Some(true))
         .filter_map(|z| {
             let name = crate::cloudkit::zone_name(z.get("zoneID")?)?.to_owned();
             let token = z
                 .get("syncToken")
                 .and_then(Value::as_str)
                 .map(SyncToken::new);
-            Some((name, token))
+            let deleted = z.get("deleted").and_then(Value::as_bool) == Some(true);
+            Some(ChangedZone {
+                name,
+                token,
+                deleted,
+            })
         })
         .collect()
 }
@@ -405,6 +412,8 @@ pub struct ChangedZone {
     pub name: String,
     /// The zone's own sync token, for [`crate::Library::changes`], when Apple sent one.
     pub token: Option<SyncToken>,
+    /// The zone was deleted (a library that is gone, or about to be made anew).
+    pub deleted: bool,
 }
 
 #[cfg(test)]

@@ -196,7 +196,8 @@ impl PhotosClient {
     }
 
     /// Opens the library `handle` names ([`Library::handle`] of an earlier run) without asking
-    /// Apple anything: no zone listing, no indexing check.
+    /// Apple anything: no zone listing, no indexing check. A library that no longer exists
+    /// fails later, at its first request, with [`Error::NotFound`].
     pub fn reopen(&self, handle: &crate::LibraryHandle) -> Library {
         handle.open(self.inner.clone())
     }
@@ -207,7 +208,8 @@ impl PhotosClient {
     }
 
     /// Returns the zones of the private database that changed since `token` (all zones
-    /// without one) and the database token to pass next time (§6.9 `changes/database`).
+    /// without one; deleted zones left out) and the database token to pass next time (§6.9
+    /// `changes/database`).
     ///
     /// Database tokens are not valid for [`Library::changes`].
     ///
@@ -220,12 +222,18 @@ impl PhotosClient {
         token: Option<&SyncToken>,
     ) -> Result<(Vec<String>, SyncToken)> {
         let changes = self.database_changes(Database::Private, token).await?;
-        let names = changes.zones.into_iter().map(|z| z.name).collect();
+        let names = changes
+            .zones
+            .into_iter()
+            .filter(|z| !z.deleted)
+            .map(|z| z.name)
+            .collect();
         Ok((names, changes.token))
     }
 
     /// Like [`PhotosClient::changed_zones`] for database `db` ([`Library::database`]), with each
-    /// changed zone's own sync token: without a `token` (every zone), the tokens to start
+    /// changed zone's own sync token and deleted zones included (marked
+    /// [`ChangedZone::deleted`]): without a `token` (every zone), the tokens to start
     /// [`Library::changes`] from later, taken before a full listing so that nothing changed
     /// during it is missed.
     ///
@@ -256,13 +264,10 @@ impl PhotosClient {
                 .get("syncToken")
                 .and_then(Value::as_str)
                 .ok_or_else(|| Error::unexpected("changes/database", "no syncToken"))?;
-            for (name, zone_token) in crate::changes::changed_zones(&reply) {
-                // A zone may change on several pages of the feed: the last token counts.
-                zones.retain(|z| z.name != name);
-                zones.push(ChangedZone {
-                    name,
-                    token: zone_token,
-                });
+            for zone in crate::changes::changed_zones(&reply) {
+                // A zone may change on several pages of the feed: the last word counts.
+                zones.retain(|z| z.name != zone.name);
+                zones.push(zone);
             }
             let more = reply.get("moreComing").and_then(Value::as_bool) == Some(true);
             if !more || token.as_ref().map(SyncToken::as_str) == Some(next) {

@@ -74,5 +74,5 @@ pub use changes::{Change, ChangeFeed, ChangedZone, DatabaseChanges, SyncToken};
 pub use client::{PRIMARY_LIBRARY, PhotosClient, PhotosClientBuilder};
 pub use download::ByteStream;
 pub use error::{DecodeError, Error, Result};
-pub use library::{Database, Library, LibraryHandle, LibraryKind};
+pub use library::{Database, Library, LibraryHandle, LibraryKind, Lookup};
 pub use listing::{AssetStream, ListOptions};

@@ -45,6 +45,19 @@ pub enum LibraryKind {
     Shared,
 }
 
+/// What [`Library::lookup`] found for one asset.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Lookup {
+    /// The asset, with fresh download URLs; it may be in Recently Deleted or hidden now.
+    Found(Asset),
+    /// Apple has no such asset in this library: purged, or never of it.
+    Gone(AssetId),
+    /// The asset could not be read: a per-record error other than "not found", its master
+    /// missing from the answer, or records that do not decode. It may well still exist.
+    Failed(AssetId, Error),
+}
+
 /// What identifies a [`Library`] between runs: its database and zone. Store it with
 /// [`LibraryHandle::to_text`] and open the library again with
 /// [`crate::PhotosClient::reopen`], which asks Apple nothing.
@@ -335,15 +348,15 @@ impl Library {
 
     /// Fetches the assets named by `ids` (pairs of CPLAsset and CPLMaster record names, as
     /// [`Asset::id`] and [`Asset::master_id`] give them) with fresh download URLs, in
-    /// `records/lookup` requests of up to 100 assets. Assets that are gone (purged, or not of
-    /// this library) are left out; the others come in the order asked, including assets now
-    /// in Recently Deleted or hidden ([`Asset::is_deleted`], [`Asset::is_hidden`]).
+    /// `records/lookup` requests of up to 100 assets. Returns one [`Lookup`] per asset, in the
+    /// order asked: found (perhaps now in Recently Deleted or hidden: [`Asset::is_deleted`],
+    /// [`Asset::is_hidden`]), gone, or failed.
     ///
     /// # Errors
     ///
-    /// Fails as [`Library::refresh`] does for errors of the whole request; an asset whose
-    /// records cannot be decoded is an [`Error::Decode`] item of the result.
-    pub async fn lookup(&self, ids: &[(AssetId, String)]) -> Result<Vec<Result<Asset>>> {
+    /// Fails as [`Library::refresh`] does for errors of a whole request; what concerns one
+    /// asset is its [`Lookup::Failed`].
+    pub async fn lookup(&self, ids: &[(AssetId, String)]) -> Result<Vec<Lookup>> {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(100) {
             let names: Vec<&str> = chunk
@@ -354,21 +367,48 @@ impl Library {
             let reply: RecordsReply = self.inner.ck.post_as(self.db, Call::LOOKUP, &body).await?;
             let mut records: std::collections::HashMap<String, Record> = Default::default();
             for record in reply.into_records() {
-                if record.server_error().is_some() || record.is_tombstone() {
-                    continue;
-                }
                 records.insert(record.name().to_owned(), record);
             }
             for (asset, master) in chunk {
-                let pair = (records.remove(master), records.remove(asset.as_str()));
-                if let (Some(master), Some(cpl_asset)) = pair
-                    && cpl_asset.record_type() == Some("CPLAsset")
-                {
-                    out.push(self::pair(master, cpl_asset, &self.name));
-                }
+                let found = (records.remove(asset.as_str()), records.remove(master));
+                out.push(self.looked_up(asset, found));
             }
         }
         Ok(out)
+    }
+
+    /// Makes one [`Lookup`] of the records found for an asset and its master.
+    fn looked_up(&self, id: &AssetId, (asset, master): (Option<Record>, Option<Record>)) -> Lookup {
+        let gone = |r: &Record| {
+            r.is_tombstone()
+                || r.server_error()
+                    .is_some_and(|(code, _)| code == "NOT_FOUND")
+        };
+        let failed = |what: &str| {
+            Lookup::Failed(
+                id.clone(),
+                Error::unexpected(Call::LOOKUP.path, format!("{what} of asset {id}")),
+            )
+        };
+        let asset = match asset {
+            None => return failed("no record"),
+            Some(r) if gone(&r) || r.record_type().is_some_and(|t| t != "CPLAsset") => {
+                return Lookup::Gone(id.clone());
+            }
+            Some(r) => r,
+        };
+        if let Some((code, reason)) = asset.server_error() {
+            let error = Error::from_server_code(Call::LOOKUP.path, code, reason, None);
+            return Lookup::Failed(id.clone(), error);
+        }
+        let master = match master {
+            Some(m) if !gone(&m) && m.server_error().is_none() => m,
+            _ => return failed("no usable master record"),
+        };
+        match self::pair(master, asset, &self.name) {
+            Ok(found) => Lookup::Found(found),
+            Err(e) => Lookup::Failed(id.clone(), e),
+        }
     }
 
     /// Returns what identifies this library for [`crate::PhotosClient::reopen`]: its database

@@ -282,8 +282,10 @@ async fn run_session(
         engine.rebind(photos);
         return sync(engine, global, web, total).await;
     }
+    // Runs that write nothing (`--dry-run`, `--only-print-filenames`) leave the state alone:
+    // they take no directory lock, and another process may be writing it.
     let state = match (&user.state_file, &user.download) {
-        (Some(path), Some(_)) => Some(Arc::new(
+        (Some(path), Some(o)) if !o.dry_run && !o.only_print_filenames => Some(Arc::new(
             SyncState::open(path).map_err(|e| Failure::Cli(e.into()))?,
         )),
         _ => None,

@@ -11,24 +11,23 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
-use futures_util::StreamExt;
-use icloud_photos::{Album, AssetId, Library, ListOptions, PhotosClient};
+use icloud_photos::{Library, PhotosClient};
 
 use crate::disk::RunMarker;
 use crate::error::{Error, Result};
-use crate::execute::{Fetcher, dated_by_us};
+use crate::execute::Fetcher;
 use crate::options::SyncOptions;
 use crate::report::{FullScanReason, NoopReporter, Reporter, SyncEvent, SyncReport};
-use crate::state::SyncState;
+use crate::state::{SyncState, key};
 
 mod incremental;
+mod listing;
 mod pipeline;
+mod scope;
 
 use incremental::{Incremental, Outcome, Tokens};
-use pipeline::{Pipeline, Recorder, Step};
-
-/// The name of the smart folder `--auto-delete` reads.
-const RECENTLY_DELETED: &str = "Recently Deleted";
+use listing::Resume;
+use pipeline::{Pipeline, Recorder};
 
 /// How often a run with a [`SyncState`] lists the whole library even though the change feed
 /// could answer: every 7 days. The feed is the fast path, the listing the check of it. It
@@ -84,24 +83,6 @@ impl std::fmt::Debug for SyncEngine {
     }
 }
 
-/// A listing interrupted by an expired session. It goes on one page before where it stopped:
-/// assets added meanwhile push the old ones down, deleted ones pull them up. Unless it meets
-/// the last asset taken before the interruption again, the shift was larger and the state
-/// keeps no tokens: the next run lists everything again.
-struct Resume {
-    /// The rank it had reached.
-    rank: u64,
-    /// The last asset it took.
-    anchor: Option<AssetId>,
-    /// The tokens taken before it began.
-    tokens: Option<Tokens>,
-    /// Whether an asset failed before the interruption (the state then keeps no tokens).
-    failed: bool,
-}
-
-/// Where an interrupted listing had got to: the rank, and the last asset it took.
-type Reached = (u64, Option<AssetId>);
-
 /// How a run looks at the library.
 enum Scan {
     Incremental(Tokens),
@@ -137,8 +118,9 @@ impl SyncEngine {
     /// write (albums, `recent`, `until_found`, `dry_run`, `only_print_filenames`) list as
     /// without a state and leave its files and tokens alone.
     ///
-    /// With a state, `auto_delete` never removes the files of assets this program moved to
-    /// Recently Deleted itself, so it may be combined with `keep_icloud_recent_days`
+    /// With a state, every asset this program moves to Recently Deleted is noted first (in
+    /// every run, recording or not), and `auto_delete` never removes the files of those, so it
+    /// may be combined with `keep_icloud_recent_days` or `delete_after_download`
     /// ([`SyncOptions::check_safety_with_state`]).
     #[must_use]
     pub fn state(mut self, state: Arc<SyncState>) -> SyncEngine {
@@ -220,12 +202,14 @@ impl SyncEngine {
 
     async fn run_with(&self, report: &Arc<Mutex<SyncReport>>) -> Result<()> {
         let options = &self.options;
-        let safe = match self.state {
-            Some(_) => options.check_safety_with_state(),
-            None => options.check_safety(),
+        let writes = !options.dry_run && !options.only_print_filenames;
+        // A run that writes nothing deletes nothing: only the refusals that say so apply.
+        let safe = if self.state.is_some() || !writes {
+            options.check_safety_with_state()
+        } else {
+            options.check_safety()
         };
         safe.map_err(Error::Unsafe)?;
-        let writes = !options.dry_run && !options.only_print_filenames;
         let marker = writes.then(|| RunMarker::begin(&options.directory));
         let recorder = self.recorder();
         let fetcher = Fetcher::new(
@@ -237,6 +221,7 @@ impl SyncEngine {
         let mut pipeline = Pipeline::new(
             fetcher,
             Arc::clone(&self.options),
+            self.state.clone(),
             recorder.clone(),
             Arc::clone(report),
         );
@@ -246,12 +231,23 @@ impl SyncEngine {
             .unwrap_or_else(PoisonError::into_inner)
             .take();
         let resumed = resume.is_some();
+        // Most recorded files gone (an unmounted disk): stop before downloading them all again.
+        let missing = match (&recorder, resumed) {
+            (Some(recorder), false) if !recorder.state.is_new() => {
+                let missing = incremental::missing_files(recorder).await?;
+                if !self.force_full_scan {
+                    missing.guard(&options.directory)?;
+                }
+                Some(missing)
+            }
+            _ => None,
+        };
         let scan = match resume {
             Some(_) => Scan::Full(FullScanReason::Resumed),
             None => self.choose(recorder.as_ref())?,
         };
-        let reason = match (scan, &recorder) {
-            (Scan::Incremental(tokens), Some(recorder)) => {
+        let reason = match (scan, &recorder, missing) {
+            (Scan::Incremental(tokens), Some(recorder), Some(missing)) => {
                 let run = Incremental {
                     photos: &self.photos,
                     library: &self.library,
@@ -259,13 +255,13 @@ impl SyncEngine {
                     reporter: self.reporter.as_ref(),
                     recorder,
                 };
-                match run.run(tokens, &mut pipeline).await? {
+                match run.run(tokens, missing, &mut pipeline).await? {
                     Outcome::Done => None,
                     Outcome::FullScan(reason) => Some(reason),
                 }
             }
-            (Scan::Incremental(_), None) => Some(FullScanReason::NoState),
-            (Scan::Full(reason), _) => Some(reason),
+            (Scan::Incremental(_), _, _) => Some(FullScanReason::NewState),
+            (Scan::Full(reason), _, _) => Some(reason),
         };
         if let Some(reason) = reason {
             self.full(reason, resume, &mut pipeline, report).await?;
@@ -285,12 +281,9 @@ impl SyncEngine {
     /// Where this run records what it puts on disk, if it keeps the state.
     fn recorder(&self) -> Option<Recorder> {
         let state = self.state.as_ref()?;
-        incremental::records(&self.options).then(|| Recorder {
+        scope::records(&self.options).then(|| Recorder {
             state: Arc::clone(state),
-            config: crate::state::fingerprint(&incremental::configuration(
-                &self.options,
-                &self.library,
-            )),
+            config: crate::state::fingerprint(&scope::configuration(&self.options, &self.library)),
         })
     }
 
@@ -302,7 +295,7 @@ impl SyncEngine {
                 None => FullScanReason::NoState,
             }));
         };
-        if let Some(reason) = incremental::feed_unusable(&self.options) {
+        if let Some(reason) = scope::feed_unusable(&self.options) {
             return Ok(Scan::Full(reason));
         }
         let state = &recorder.state;
@@ -312,6 +305,9 @@ impl SyncEngine {
         }
         if self.force_full_scan {
             return Ok(Scan::Full(FullScanReason::Forced));
+        }
+        if state.get(config, key::RELIST)?.is_some() {
+            return Ok(Scan::Full(FullScanReason::ListingDisturbed));
         }
         let Some((db, zone)) = state.tokens(config)? else {
             return Ok(Scan::Full(FullScanReason::NewConfiguration));
@@ -326,283 +322,5 @@ impl SyncEngine {
             return Ok(Scan::Full(FullScanReason::Due));
         }
         Ok(Scan::Incremental(Tokens { db, zone }))
-    }
-
-    /// A full listing (continuing `resume` when given); on a clean end it leaves the state
-    /// ready for incremental runs.
-    async fn full(
-        &self,
-        reason: FullScanReason,
-        resume: Option<Resume>,
-        pipeline: &mut Pipeline,
-        report: &Arc<Mutex<SyncReport>>,
-    ) -> Result<()> {
-        self.reporter.event(&SyncEvent::ListingAll { reason });
-        let recorder = pipeline.recorder().cloned();
-        let (start, reached_before, anchor, tokens, failed_before) = match resume {
-            Some(r) => {
-                let margin = self.photos.page_size() as u64;
-                let rank = r.rank.saturating_sub(margin);
-                self.reporter.event(&SyncEvent::ListingResumed { rank });
-                (rank, r.rank, r.anchor, r.tokens, r.failed)
-            }
-            None => {
-                // Taken before the listing, so that what changes during it is read next time.
-                let wanted =
-                    recorder.is_some() && incremental::feed_unusable(&self.options).is_none();
-                let tokens = if wanted { self.tokens().await? } else { None };
-                (0, 0, None, tokens, false)
-            }
-        };
-        let met = match self.run_albums(pipeline, start, anchor.as_ref()).await {
-            Ok(met) => met,
-            Err((e, reached)) => {
-                if e.needs_reauth()
-                    && let Some((rank, last)) = reached
-                {
-                    let failed = failed_before || report.lock().is_ok_and(|r| !r.failed.is_empty());
-                    // An attempt that got less far keeps the place (and anchor) of the
-                    // furthest one.
-                    let further = rank >= reached_before;
-                    *self.resume.lock().unwrap_or_else(PoisonError::into_inner) = Some(Resume {
-                        rank: rank.max(reached_before),
-                        anchor: if further { last.or(anchor) } else { anchor },
-                        tokens,
-                        failed,
-                    });
-                }
-                return Err(e);
-            }
-        };
-        let clean = met && !failed_before && report.lock().is_ok_and(|r| r.failed.is_empty());
-        if let (Some(recorder), true) = (&recorder, clean) {
-            incremental::finish_full_scan(recorder, tokens.as_ref(), &self.library)?;
-        }
-        Ok(())
-    }
-
-    /// The database and library tokens as they are now, when Apple gives both.
-    async fn tokens(&self) -> Result<Option<Tokens>> {
-        let changes = self
-            .photos
-            .database_changes(self.library.database(), None)
-            .await?;
-        let zone = changes
-            .zones
-            .into_iter()
-            .find(|z| z.name == self.library.name())
-            .and_then(|z| z.token);
-        Ok(zone.map(|zone| Tokens {
-            db: changes.token,
-            zone,
-        }))
-    }
-
-    /// Lists the albums (the whole library without `--album`), the whole library from rank
-    /// `start`, and returns whether it met `anchor` (when given). On failure, returns where
-    /// the whole-library listing had got to, if it was one.
-    async fn run_albums(
-        &self,
-        pipeline: &mut Pipeline,
-        start: u64,
-        anchor: Option<&AssetId>,
-    ) -> std::result::Result<bool, (Error, Option<Reached>)> {
-        let options = &self.options;
-        let scope = crate::select::Selection::new(options).scope();
-        self.reporter.event(&SyncEvent::LookingUp {
-            scope,
-            albums: &options.albums,
-        });
-        let albums = self.albums().await.map_err(|e| (e, None))?;
-        let mut counts = Vec::with_capacity(albums.len());
-        for album in &albums {
-            counts.push(
-                self.library
-                    .count(album)
-                    .await
-                    .map_err(|e| (e.into(), None))?,
-            );
-        }
-        let whole = options.albums.is_empty() && options.recent.is_none();
-        let mut met = anchor.is_none();
-        for (album, count) in albums.iter().zip(counts) {
-            let shown = match (options.until_found, options.recent) {
-                (Some(_), _) => None,
-                (None, Some(recent)) => Some(recent),
-                (None, None) => Some(count),
-            };
-            self.reporter.event(&SyncEvent::AlbumStarted {
-                album: album.name(),
-                count: shown,
-                sizes: &options.sizes,
-                scope,
-                directory: &options.directory,
-            });
-            pipeline.start_album();
-            let start = if whole { start } else { 0 };
-            met |= self
-                .sync_album(album, count, start, anchor, pipeline)
-                .await
-                .map_err(|(e, reached)| (e, reached.filter(|_| whole)))?;
-            self.reporter.event(&SyncEvent::AlbumFinished {
-                album: album.name(),
-                scope,
-            });
-        }
-        if options.auto_delete && !options.only_print_filenames {
-            self.auto_delete(pipeline).await.map_err(|e| (e, None))?;
-        }
-        Ok(met)
-    }
-
-    async fn albums(&self) -> Result<Vec<Album>> {
-        if self.options.albums.is_empty() {
-            return Ok(vec![self.library.all_photos()]);
-        }
-        let mut out = Vec::with_capacity(self.options.albums.len());
-        for name in &self.options.albums {
-            match self.library.album(name).await {
-                Ok(album) => out.push(album),
-                Err(icloud_photos::Error::NotFound { .. }) => {
-                    return Err(Error::UnknownAlbum(name.clone()));
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Ok(out)
-    }
-
-    /// Lists `album` from rank `start` into the pipeline; returns whether it met `anchor`. On
-    /// failure, also returns where the listing had got to.
-    async fn sync_album(
-        &self,
-        album: &Album,
-        count: u64,
-        start: u64,
-        anchor: Option<&AssetId>,
-        pipeline: &mut Pipeline,
-    ) -> std::result::Result<bool, (Error, Option<Reached>)> {
-        let mut list = ListOptions::default()
-            .expected_count(count)
-            .start_rank(start);
-        if let Some(recent) = self.options.recent {
-            list = list.limit(recent);
-        }
-        let mut assets = self.library.assets_with(album, list);
-        let mut rank = start;
-        let mut last = None;
-        let mut met = false;
-        let mut fatal = None;
-        while let Some(item) = assets.next().await {
-            match item {
-                Ok(asset) => {
-                    met |= anchor == Some(asset.id());
-                    last = Some(asset.id().clone());
-                    if pipeline.take(asset).await == Step::Stop {
-                        break;
-                    }
-                }
-                Err(icloud_photos::Error::Decode(e)) => pipeline.bad_record(e.to_string()),
-                Err(e) => {
-                    fatal = Some(e);
-                    break;
-                }
-            }
-            rank += 1;
-            self.furthest.fetch_max(rank, Ordering::Relaxed);
-        }
-        // Let the downloads in flight finish, even when the listing failed: their files are
-        // complete and a re-run will not fetch them again.
-        pipeline.finish().await.map_err(|e| (e, None))?;
-        match fatal {
-            Some(e) => Err((e.into(), Some((rank, last)))),
-            None => Ok(met),
-        }
-    }
-
-    /// `--auto-delete`: removes local files of assets in Recently Deleted. Only files whose
-    /// size is one of the asset's versions (or that we dated ourselves) are removed, so a
-    /// same-named file of another asset survives. With a state, assets this program moved
-    /// there itself are left alone; with `--keep-icloud-recent-days` too, only files the
-    /// state recorded are removed.
-    async fn auto_delete(&self, pipeline: &Pipeline) -> Result<()> {
-        let reporter = self.reporter.as_ref();
-        reporter.event(&SyncEvent::AutoDeleteStarted);
-        let album = self.library.album(RECENTLY_DELETED).await?;
-        let mut assets = self.library.assets(&album);
-        let recorder = pipeline.recorder();
-        let only_recorded = self.options.keep_icloud_recent_days.is_some();
-        while let Some(item) = assets.next().await {
-            let mut asset = match item {
-                Ok(asset) => asset,
-                Err(icloud_photos::Error::Decode(_)) => continue,
-                Err(e) => return Err(e.into()),
-            };
-            if let Some(state) = &self.state
-                && state.was_deleted_by_us(asset.id())?
-            {
-                continue;
-            }
-            if only_recorded {
-                let Some(recorder) = recorder else {
-                    continue;
-                };
-                for row in recorder.state.files_of(&recorder.config, asset.id())? {
-                    incremental::remove_recorded(&row, pipeline, reporter);
-                }
-                recorder.state.forget_asset(&recorder.config, asset.id())?;
-                continue;
-            }
-            asset.align_raw(self.options.align_raw);
-            let created = crate::select::created_local(&asset);
-            let policy = pipeline.planner().policy();
-            let folder = policy.folder(&created);
-            let names = policy.auto_delete_names(&asset, &self.options.sizes);
-            let sizes: Vec<u64> = asset.versions().values().map(|v| v.size()).collect();
-            for name in names {
-                let path = folder.join(&name);
-                let Ok(meta) = std::fs::metadata(&path) else {
-                    continue;
-                };
-                if !meta.is_file() {
-                    continue;
-                }
-                let sidecar = name.ends_with(".xmp");
-                let ours = sizes.contains(&meta.len()) || dated_by_us(&path, &meta, &created);
-                if sidecar {
-                    let media = folder.join(name.trim_end_matches(".xmp"));
-                    if media.exists() && !self.options.dry_run {
-                        continue;
-                    }
-                } else if !ours {
-                    continue;
-                }
-                self.delete_local(&path, pipeline)?;
-            }
-            if let Some(recorder) = recorder {
-                recorder.state.forget_asset(&recorder.config, asset.id())?;
-            }
-        }
-        Ok(())
-    }
-
-    fn delete_local(&self, path: &std::path::Path, pipeline: &Pipeline) -> Result<()> {
-        if self.options.dry_run {
-            self.reporter.event(&SyncEvent::WouldDeleteLocal { path });
-            return Ok(());
-        }
-        self.reporter.event(&SyncEvent::LocalDeleting { path });
-        match std::fs::remove_file(path) {
-            Ok(()) => {
-                self.reporter.event(&SyncEvent::LocalDeleted { path });
-                pipeline.update(|r| r.deleted_locally += 1);
-                Ok(())
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(source) => Err(Error::Io {
-                path: path.to_path_buf(),
-                source,
-            }),
-        }
     }
 }

@@ -58,6 +58,21 @@ pub enum Error {
         /// What SQLite or the file system said.
         reason: String,
     },
+    /// Most files that earlier runs put in the download directory are gone (a disk that is
+    /// not mounted, a directory that was moved): nothing was downloaded, so as not to fill
+    /// the wrong disk. Mount the disk, or ask for a full scan to download them again.
+    #[error(
+        "{missing} of the {recorded} files earlier runs put in {} are missing: is its disk mounted? Nothing was downloaded; ask for a full scan (icloudpd --full-scan) to download them again",
+        .directory.display()
+    )]
+    FilesMissing {
+        /// The download directory.
+        directory: PathBuf,
+        /// Files missing or changed in size.
+        missing: usize,
+        /// Files the state records.
+        recorded: usize,
+    },
     /// The options could delete in iCloud what is not kept on disk (see
     /// [`crate::SyncOptions::check_safety`]); nothing was done.
     #[error("refusing to run: {0}")]

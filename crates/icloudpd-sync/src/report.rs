@@ -84,6 +84,9 @@ pub enum FullScanReason {
     LibraryChanged,
     /// More changed assets than a run keeps in memory; a listing streams them.
     TooManyChanges,
+    /// The library changed while the last full listing ran, in a way that may have moved
+    /// assets past it.
+    ListingDisturbed,
     /// An earlier listing of this run was interrupted (the session expired): it goes on
     /// where it stopped.
     Resumed,
@@ -108,6 +111,9 @@ impl std::fmt::Display for FullScanReason {
             FullScanReason::TokenRefused => "Apple refused the stored sync token",
             FullScanReason::LibraryChanged => "the library was made anew",
             FullScanReason::TooManyChanges => "too many changes to hold in memory",
+            FullScanReason::ListingDisturbed => {
+                "the library changed while the last full listing ran"
+            }
             FullScanReason::Resumed => "continuing the interrupted listing",
         })
     }

@@ -35,6 +35,9 @@ pub enum UnsafeOptions {
     /// `--auto-delete` with `--keep-icloud-recent-days`: the first would delete the local
     /// files of the assets the second moved to Recently Deleted.
     AutoDeleteWithKeepRecent,
+    /// `--auto-delete` with `--delete-after-download`: the first would delete the local files
+    /// of the assets the second moved to Recently Deleted.
+    AutoDeleteWithDeleteAfterDownload,
 }
 
 impl fmt::Display for UnsafeOptions {
@@ -43,6 +46,9 @@ impl fmt::Display for UnsafeOptions {
             UnsafeOptions::DeletionWithoutOriginal { mode } => write!(
                 f,
                 "{mode} without --size original would delete in iCloud originals that are never downloaded"
+            ),
+            UnsafeOptions::AutoDeleteWithDeleteAfterDownload => f.write_str(
+                "--auto-delete with --delete-after-download would delete the local files of the assets that --delete-after-download moves to Recently Deleted",
             ),
             UnsafeOptions::AutoDeleteWithKeepRecent => f.write_str(
                 "--auto-delete with --keep-icloud-recent-days would delete the local files of the assets that --keep-icloud-recent-days moves to Recently Deleted, leaving no copy anywhere after 30 days",
@@ -64,13 +70,17 @@ impl SyncOptions {
         if self.auto_delete && self.keep_icloud_recent_days.is_some() {
             return Err(UnsafeOptions::AutoDeleteWithKeepRecent);
         }
+        if self.auto_delete && self.delete_after_download {
+            return Err(UnsafeOptions::AutoDeleteWithDeleteAfterDownload);
+        }
         self.check_safety_with_state()
     }
 
     /// Checks the option mixes that could lose photos when the engine runs with a
     /// [`crate::SyncState`] ([`crate::SyncEngine::state`]): `--auto-delete` with
-    /// `--keep-icloud-recent-days` is then allowed, because the state tells the assets this
-    /// program moved to Recently Deleted from the ones the user deleted.
+    /// `--keep-icloud-recent-days` or `--delete-after-download` is then allowed, because the
+    /// state tells the assets this program moved to Recently Deleted from the ones the user
+    /// deleted.
     ///
     /// # Errors
     ///

@@ -11,8 +11,9 @@
 //! fingerprint of the options that shape the plan (sizes, naming, folders, filters). Two
 //! configurations writing into one directory (two `--username` sections with different
 //! options) therefore never read each other's tokens, and a changed option starts from a full
-//! listing. What this program deleted in iCloud is kept for the whole account: it is a fact
-//! about the library, whatever the options.
+//! listing. What this program deleted in iCloud is kept for the state as a whole, whatever the
+//! options: it is a fact about the library. (Two download directories of one account have two
+//! states, and neither knows what the other's runs deleted.)
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -149,7 +150,9 @@ impl SyncState {
         let existed = path.exists();
         match open_checked(&path) {
             Ok(conn) => Ok(SyncState::new(conn, path, !existed)),
-            Err(why) if existed => {
+            // Only a file that is not a sound state is set aside: a busy, locked, read-only
+            // or full disk is an error, and a newer schema belongs to a newer program.
+            Err(Opening::Unusable(why)) if existed => {
                 let aside = with_suffix(&path, ".corrupt");
                 tracing::warn!(
                     "The sync state {} cannot be used ({why}): it is kept as {}, and this run lists the whole library",
@@ -308,6 +311,18 @@ impl SyncState {
         if pending.is_empty() {
             return Ok(());
         }
+        let written = self.write(&pending);
+        if written.is_err() {
+            // Kept for the next flush, in order, before what came meanwhile.
+            let mut buffer = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+            let later = std::mem::replace(&mut *buffer, pending);
+            buffer.extend(later);
+        }
+        written
+    }
+
+    /// Writes `pending` in one transaction.
+    fn write(&self, pending: &[Pending]) -> Result<()> {
         let mut conn = self.lock();
         let tx = conn.transaction().map_err(|e| self.err(e))?;
         {
@@ -323,7 +338,7 @@ impl SyncState {
             let mut forget = tx
                 .prepare_cached("DELETE FROM files WHERE config = ?1 AND asset = ?2")
                 .map_err(|e| self.err(e))?;
-            for item in &pending {
+            for item in pending {
                 match item {
                     Pending::Forget(config, asset) => forget.execute([config, asset]),
                     Pending::Row(config, row) => insert.execute(params![
@@ -493,10 +508,60 @@ pub(crate) mod key {
     pub(crate) const LAST_FULL_SCAN: &str = "last_full_scan";
     /// The library's [`icloud_photos::LibraryHandle`].
     pub(crate) const LIBRARY: &str = "library";
+    /// The library changed while the last full listing ran: list it again.
+    pub(crate) const RELIST: &str = "relist";
+}
+
+/// Why a state could not be opened.
+#[derive(Debug)]
+enum Opening {
+    /// The file is not a sound state of a schema this build knows how to read: set it aside.
+    Unusable(String),
+    /// A newer program's state.
+    Newer(i64),
+    /// Something around the file (busy, locked, read-only, a full disk): not the file's fault.
+    Failed(rusqlite::Error),
+}
+
+impl fmt::Display for Opening {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Opening::Unusable(why) => f.write_str(why),
+            Opening::Newer(version) => write!(
+                f,
+                "it was written by a newer icloudpd (schema {version}, this one knows up to \
+                 {SCHEMA_VERSION}); run that version, or remove the file to start over"
+            ),
+            Opening::Failed(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl From<rusqlite::Error> for Opening {
+    /// Sorts SQLite's errors: those about the surroundings fail the run, the others mean the
+    /// file is not a state.
+    fn from(e: rusqlite::Error) -> Opening {
+        use rusqlite::ErrorCode as C;
+        match e.sqlite_error_code() {
+            Some(
+                C::DatabaseBusy
+                | C::DatabaseLocked
+                | C::ReadOnly
+                | C::CannotOpen
+                | C::DiskFull
+                | C::SystemIoFailure
+                | C::PermissionDenied
+                | C::OutOfMemory
+                | C::FileLockingProtocolFailed
+                | C::NoLargeFileSupport,
+            ) => Opening::Failed(e),
+            _ => Opening::Unusable(e.to_string()),
+        }
+    }
 }
 
 /// Opens the database, checks it and brings its schema up to date.
-fn open_checked(path: &Path) -> rusqlite::Result<Connection> {
+fn open_checked(path: &Path) -> Result<Connection, Opening> {
     let mut conn = Connection::open(path)?;
     conn.busy_timeout(Duration::from_secs(30))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -505,19 +570,14 @@ fn open_checked(path: &Path) -> rusqlite::Result<Connection> {
     conn.pragma_update(None, "synchronous", "FULL")?;
     let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
     if check != "ok" {
-        return Err(rusqlite::Error::SqliteFailure(
-            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
-            Some(format!("quick_check: {check}")),
-        ));
+        return Err(Opening::Unusable(format!("quick_check: {check}")));
     }
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    if !(0..=SCHEMA_VERSION).contains(&version) {
-        return Err(rusqlite::Error::SqliteFailure(
-            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_MISMATCH),
-            Some(format!(
-                "schema version {version}, this build knows up to {SCHEMA_VERSION}"
-            )),
-        ));
+    if version > SCHEMA_VERSION {
+        return Err(Opening::Newer(version));
+    }
+    if version < 0 {
+        return Err(Opening::Unusable(format!("schema version {version}")));
     }
     let tx = conn.transaction()?;
     for (from, migration) in MIGRATIONS.iter().enumerate().skip(version as usize) {

@@ -110,7 +110,9 @@ fn watch_mode_runs_again_after_the_interval() {
     let mut text = String::new();
     while Instant::now() < deadline {
         text = std::fs::read_to_string(&log).unwrap_or_default();
-        if text.matches("Processing user: ").count() >= 3 {
+        if text.matches("Processing user: ").count() >= 3
+            && text.matches("No changes since the last run").count() >= 2
+        {
             break;
         }
         std::thread::sleep(Duration::from_millis(100));

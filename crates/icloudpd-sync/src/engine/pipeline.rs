@@ -89,6 +89,8 @@ pub(crate) struct Pipeline {
     claims: Claims,
     space: Space,
     recorder: Option<Recorder>,
+    /// Notes what this program moves to Recently Deleted, whether or not the run records.
+    state: Option<Arc<SyncState>>,
     report: Arc<Mutex<SyncReport>>,
     slots: Arc<Semaphore>,
     tasks: JoinSet<AssetOutcome>,
@@ -102,6 +104,7 @@ impl Pipeline {
     pub(crate) fn new(
         fetcher: Fetcher,
         options: Arc<SyncOptions>,
+        state: Option<Arc<SyncState>>,
         recorder: Option<Recorder>,
         report: Arc<Mutex<SyncReport>>,
     ) -> Pipeline {
@@ -119,6 +122,7 @@ impl Pipeline {
             fetcher,
             claims,
             recorder,
+            state,
             report,
         }
     }
@@ -135,6 +139,13 @@ impl Pipeline {
     pub(crate) fn start_album(&mut self) {
         self.until_found = 0;
         self.album_now = Local::now().fixed_offset();
+    }
+
+    /// Returns whether no asset has failed so far.
+    pub(crate) fn is_clean(&self) -> bool {
+        let mut clean = false;
+        self.update(|r| clean = r.failed.is_empty());
+        clean
     }
 
     /// Adds to the run's report.
@@ -214,6 +225,7 @@ impl Pipeline {
             options,
             claims: self.claims.clone(),
             recorder: self.recorder.clone(),
+            state: self.state.clone(),
         };
         let album_now = self.album_now;
         self.tasks.spawn(async move {
@@ -284,6 +296,7 @@ struct AssetJob {
     options: Arc<SyncOptions>,
     claims: Claims,
     recorder: Option<Recorder>,
+    state: Option<Arc<SyncState>>,
 }
 
 impl AssetJob {
@@ -451,8 +464,8 @@ impl AssetJob {
             return;
         }
         // Noted before the request: `--auto-delete` must never take this for the user's.
-        if let Some(recorder) = &self.recorder
-            && let Err(e) = recorder.state.deleted_by_us(asset.id())
+        if let Some(state) = &self.state
+            && let Err(e) = state.deleted_by_us(asset.id())
         {
             out.failures.push(AssetFailure {
                 name: name.to_owned(),

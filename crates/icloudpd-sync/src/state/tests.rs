@@ -65,7 +65,7 @@ fn a_corrupt_file_is_set_aside_and_a_new_state_started() {
 }
 
 #[test]
-fn a_newer_schema_is_set_aside_not_misread() {
+fn a_newer_schema_is_an_error_and_stays_as_it_is() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("a.sqlite");
     {
@@ -73,9 +73,29 @@ fn a_newer_schema_is_set_aside_not_misread() {
         conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
             .unwrap();
     }
-    let state = SyncState::open(&path).unwrap();
-    assert!(state.is_new());
-    assert!(dir.path().join("a.sqlite.corrupt").is_file());
+    let err = SyncState::open(&path).unwrap_err();
+    assert!(err.to_string().contains("newer icloudpd"), "{err}");
+    assert!(path.is_file());
+    assert!(!dir.path().join("a.sqlite.corrupt").exists());
+}
+
+#[test]
+fn a_state_that_cannot_be_written_is_an_error_not_set_aside() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.sqlite");
+    SyncState::open(&path).unwrap();
+    // Another connection holds a write lock: busy, not corrupt.
+    let other = Connection::open(&path).unwrap();
+    other.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let opening = std::thread::spawn({
+        let path = path.clone();
+        move || SyncState::open(path)
+    });
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    other.execute_batch("COMMIT").unwrap();
+    // The open waited for the lock (busy timeout) and then succeeded.
+    assert!(opening.join().unwrap().is_ok());
+    assert!(!dir.path().join("a.sqlite.corrupt").exists());
 }
 
 #[test]

@@ -134,8 +134,8 @@ async fn a_run_without_changes_asks_only_whether_anything_changed() {
     );
     assert_eq!(
         first.asked("/changes/database"),
-        1,
-        "tokens taken before the listing"
+        2,
+        "tokens taken before the listing, and whether the library changed during it"
     );
     let tree = files_under(dir.path());
 
@@ -548,4 +548,234 @@ async fn a_shared_library_in_either_database_is_synced_from_its_feed() {
             "{placement:?}"
         );
     }
+}
+
+/// An intermediate resumed attempt that lost its place (assets moved up by more than a page)
+/// and then expired again after getting further: the third attempt meets the second's anchor,
+/// but the place stays lost, the state keeps no tokens, and the next run lists again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_place_is_not_forgotten_by_a_later_attempt() {
+    let fake = fake_of(300);
+    let listed = fake.expected_listing(USER, "PrimarySync", None);
+    let dir = dirs();
+    let client = |session: &icloud_auth::Session| {
+        PhotosClient::builder(session)
+            .retry(fast_retry())
+            .page_size(20)
+            .concurrency(1)
+            .build()
+            .unwrap()
+    };
+    let photos = client(&sign_in(&fake).await);
+    let library = photos.primary().await.unwrap();
+    fake.set_fault(Fault::expire_session_after(8));
+    let events = Arc::new(Events::default());
+    let mut engine = SyncEngine::new(photos, library, options(dir.path()))
+        .reporter(events.clone())
+        .state(Arc::new(SyncState::open(&dir.state).unwrap()));
+    let mut total = SyncReport::default();
+    let err = engine.run_into(&mut total).await.unwrap_err();
+    assert!(err.needs_reauth(), "{err}");
+    // The 60 newest assets go: the old ones move up three pages.
+    for asset in &listed[..60] {
+        assert!(fake.delete_asset(USER, "PrimarySync", &asset.asset_record_name));
+    }
+    // Second attempt: does not meet the anchor, gets further, expires again.
+    engine.rebind(client(&sign_in(&fake).await));
+    fake.set_fault(Fault::expire_session_after(8));
+    let err = engine.run_into(&mut total).await.unwrap_err();
+    assert!(err.needs_reauth(), "{err}");
+    // Third attempt: meets the second attempt's anchor and completes.
+    engine.rebind(client(&sign_in(&fake).await));
+    engine.run_into(&mut total).await.unwrap();
+    assert!(total.failed.is_empty(), "{:?}", total.failed);
+    let resumed: Vec<String> = events
+        .lines()
+        .into_iter()
+        .filter(|l| l.contains("ListingResumed"))
+        .collect();
+    eprintln!("{resumed:?}");
+    let next = run(&fake, &dir.state, options(dir.path())).await;
+    eprintln!("next run: {:?}", next.cloudkit);
+    let got = files_under(dir.path());
+    let missing: Vec<_> = fresh_tree(&fake, |_| {})
+        .await
+        .into_iter()
+        .filter(|f| !got.contains(f))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{} files of the library never downloaded (next run: {:?}): {:?}",
+        missing.len(),
+        next.cloudkit,
+        &missing[..missing.len().min(5)]
+    );
+}
+
+/// `--recent` (a run that records no files) with `--delete-after-download --auto-delete` and a
+/// state: the assets this run moves to Recently Deleted are noted all the same, and
+/// auto-delete leaves their freshly downloaded files.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_delete_spares_what_a_run_that_keeps_no_records_moved() {
+    let fake = fake_of(20);
+    let dir = dirs();
+    let mut o = options(dir.path());
+    o.recent = Some(3);
+    o.delete_after_download = true;
+    o.auto_delete = true;
+    let first = run(&fake, &dir.state, o).await;
+    assert!(first.report.failed.is_empty(), "{:?}", first.report.failed);
+    assert_eq!(first.report.deleted_in_icloud, 3, "{:?}", first.report);
+    assert_eq!(
+        first.report.deleted_locally,
+        0,
+        "auto-delete removed the files of assets this run moved: left {:?}",
+        files_under(dir.path())
+    );
+}
+
+/// `--delete-after-download --auto-delete` over the whole library, then the state is damaged:
+/// the notes of what this program moved are gone, but with a deletion mode on, auto-delete
+/// removes only recorded files, and the new state records none of those assets.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_state_does_not_make_auto_delete_remove_what_we_moved() {
+    let fake = fake_of(10);
+    let dir = dirs();
+    let mut o = options(dir.path());
+    o.delete_after_download = true;
+    o.auto_delete = true;
+    let first = run(&fake, &dir.state, o.clone()).await;
+    assert!(first.report.failed.is_empty(), "{:?}", first.report.failed);
+    assert!(first.report.deleted_in_icloud > 0);
+    assert_eq!(first.report.deleted_locally, 0);
+    let tree = files_under(dir.path());
+    // The state is damaged (or removed by hand).
+    for suffix in ["", "-wal", "-shm"] {
+        let mut side = dir.state.as_os_str().to_owned();
+        side.push(suffix);
+        let _ = std::fs::remove_file(side);
+    }
+    std::fs::write(&dir.state, vec![0x5a; 8192]).unwrap();
+    let second = run(&fake, &dir.state, o).await;
+    assert_eq!(
+        second.report.deleted_locally,
+        0,
+        "left {:?} of {:?}",
+        files_under(dir.path()),
+        tree
+    );
+}
+
+/// Deletes the newest assets in iCloud (as the user on a phone) once the listing has taken
+/// `at` assets.
+struct DeleteDuring {
+    fake: Arc<FakeICloud>,
+    victims: Vec<String>,
+    at: usize,
+    seen: std::sync::atomic::AtomicUsize,
+}
+
+impl icloudpd_sync::Reporter for DeleteDuring {
+    fn event(&self, event: &icloudpd_sync::SyncEvent<'_>) {
+        if matches!(event, icloudpd_sync::SyncEvent::AssetDone)
+            && self.seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1 == self.at
+        {
+            for (i, v) in self.victims.iter().enumerate() {
+                assert!(self.fake.delete_asset(USER, "PrimarySync", v));
+                // And an old photo imported (it lists last): the count still matches.
+                let old =
+                    FakeAsset::photo(&format!("OLD_{i}.JPG")).date_ms(1_000_000_000_000 + i as i64);
+                self.fake.add_asset(USER, "PrimarySync", old).unwrap();
+            }
+        }
+    }
+}
+
+/// A full listing during which the user deletes a few assets (and imports as many old ones, so
+/// that the count still matches): the listing's later pages shift up and skip unchanged
+/// assets; the listing notices the library changed under it, and the next run lists again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deletions_during_a_full_listing_do_not_skip_assets_for_good() {
+    let fake = Arc::new(fake_of(300));
+    let listed = fake.expected_listing(USER, "PrimarySync", None);
+    let dir = dirs();
+    let session = sign_in(&fake).await;
+    let photos = PhotosClient::builder(&session)
+        .retry(fast_retry())
+        .page_size(20)
+        .concurrency(1)
+        .build()
+        .unwrap();
+    let library = photos.primary().await.unwrap();
+    let reporter = Arc::new(DeleteDuring {
+        fake: Arc::clone(&fake),
+        victims: listed[..5]
+            .iter()
+            .map(|a| a.asset_record_name.clone())
+            .collect(),
+        at: 100,
+        seen: Default::default(),
+    });
+    let report = SyncEngine::new(photos, library, options(dir.path()))
+        .reporter(reporter)
+        .state(Arc::new(SyncState::open(&dir.state).unwrap()))
+        .run()
+        .await
+        .unwrap();
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    let next = run(&fake, &dir.state, options(dir.path())).await;
+    let got = files_under(dir.path());
+    let missing: Vec<_> = fresh_tree(&fake, |_| {})
+        .await
+        .into_iter()
+        .filter(|f| !got.contains(f))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{} files never downloaded (next run: {:?}): {:?}",
+        missing.len(),
+        next.cloudkit,
+        missing
+    );
+}
+
+/// One engine run twice (a caller's watch loop): the second run asks only for changes (a
+/// state opened new counts as known once a listing completed into it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_engine_run_again_uses_the_feed() {
+    let fake = fake_of(30);
+    let dir = dirs();
+    let (engine, events) = engine(&fake, &dir.state, options(dir.path())).await;
+    run_engine(&fake, &engine, events.clone()).await.unwrap();
+    let second = run_engine(&fake, &engine, events).await.unwrap();
+    assert_eq!(second.cloudkit.len(), 1, "{:?}", second.cloudkit);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_download_directory_that_lost_most_files_stops_the_run_until_a_full_scan() {
+    let fake = fake_of(900);
+    let dir = dirs();
+    let first = run(&fake, &dir.state, options(dir.path())).await;
+    assert!(first.report.failed.is_empty(), "{:?}", first.report.failed);
+    let tree = files_under(dir.path());
+    assert!(tree.len() >= 1_000, "{} files", tree.len());
+    // The disk is not mounted: an empty folder where the files were.
+    let aside = dir.path().with_extension("unmounted");
+    std::fs::rename(dir.path(), &aside).unwrap();
+    std::fs::create_dir(dir.path()).unwrap();
+    let (stopped, _) = engine(&fake, &dir.state, options(dir.path())).await;
+    let before = fake.count("GET", "");
+    let err = stopped.run().await.unwrap_err();
+    assert!(
+        matches!(err, icloudpd_sync::Error::FilesMissing { missing, .. } if missing >= 1_000),
+        "{err}"
+    );
+    assert_eq!(fake.count("GET", ""), before, "nothing downloaded");
+    assert!(files_under(dir.path()).is_empty());
+    // Asked for, a full scan downloads them again.
+    let (full, _) = engine(&fake, &dir.state, options(dir.path())).await;
+    let again = full.full_scan(true).run().await.unwrap();
+    assert!(again.failed.is_empty(), "{:?}", again.failed);
+    assert_eq!(files_under(dir.path()), tree);
+    std::fs::remove_dir_all(aside).unwrap();
 }

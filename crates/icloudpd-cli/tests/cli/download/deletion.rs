@@ -196,21 +196,19 @@ fn test_download_autodelete_photos() {
     let env = Env::new(img_3589());
     let rel = "2023/06/07/IMG_3589.JPG";
 
-    // Phase 1: download and move to Recently Deleted in iCloud.
-    let run = env.run(&["--recent", "1", "--delete-after-download"]);
+    // Phase 1: download. (Python's test moves the asset to Recently Deleted with
+    // `--delete-after-download`; here the files of what this program moved are kept, see
+    // `autodelete_keeps_what_this_program_moved`, so the user deletes it on a phone instead.)
+    let run = env.run(&["--recent", "1"]);
 
     run.assert_code(0)
         .assert_logged("DEBUG", "Looking up all photos and videos...")
         .assert_downloading_to(&env, "the first original photo or video")
         .assert_downloading(&env, &[rel])
-        .assert_deleted_in_icloud(&["IMG_3589.JPG"])
         .assert_logged("INFO", ALL_DOWNLOADED);
     assert_files(&env, &[rel], &run);
-    assert_eq!(
-        env.deleted_in_icloud(),
-        ["A5A7C0F1-BE37-46D8-9A99-400AD6DC2351"],
-        "{run}"
-    );
+    let record = env.asset("IMG_3589.JPG").asset_record_name;
+    assert!(env.fake.delete_asset(USER, "PrimarySync", &record));
 
     // Phase 2: the asset is in Recently Deleted now; its file goes.
     let run = env.run(&["--recent", "0", "--auto-delete"]);
@@ -224,15 +222,35 @@ fn test_download_autodelete_photos() {
 }
 
 #[test]
+fn autodelete_keeps_what_this_program_moved() {
+    // Ours (docs/compatibility.md): Python's auto-delete would now remove the only copy
+    // outside Recently Deleted of what `--delete-after-download` moved there.
+    let env = Env::new(img_3589());
+    let rel = "2023/06/07/IMG_3589.JPG";
+    let run = env.run(&["--recent", "1", "--delete-after-download"]);
+    run.assert_code(0)
+        .assert_deleted_in_icloud(&["IMG_3589.JPG"]);
+    assert_files(&env, &[rel], &run);
+
+    let run = env.run(&["--recent", "0", "--auto-delete"]);
+    run.assert_code(0)
+        .assert_logged("INFO", DELETING_RECENTLY_DELETED);
+    assert!(!run.stdout.contains("Deleted /"), "{run}");
+    assert_files(&env, &[rel], &run);
+}
+
+#[test]
 fn autodelete_removes_name_id7_files() {
     // Ours (docs/compatibility.md): auto-delete also knows the names the current policy
     // produces; Python would leave `IMG_3589_<id7>.JPG` behind.
     let env = Env::new(img_3589());
     let rel = "2023/06/07/IMG_3589_QVN4MWJ.JPG";
 
-    let run = env.run(&[&["--recent", "1", "--delete-after-download"][..], &ID7].concat());
+    let run = env.run(&[&["--recent", "1"][..], &ID7].concat());
     run.assert_code(0);
     assert_files(&env, &[rel], &run);
+    let record = env.asset("IMG_3589.JPG").asset_record_name;
+    assert!(env.fake.delete_asset(USER, "PrimarySync", &record));
 
     let run = env.run(&[&["--recent", "0", "--auto-delete"][..], &ID7].concat());
     run.assert_code(0)

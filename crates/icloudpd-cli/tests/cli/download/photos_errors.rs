@@ -120,14 +120,14 @@ fn test_handle_io_error_mkdir() {
 
 #[test]
 fn test_handle_session_error_during_photo_iteration() {
-    // A clean run's CloudKit requests end with the listing pages, the last one empty. Here the
-    // web session expires right before that last page, while the assets of the first are
-    // being downloaded. Python ends the run (exit 1); we sign in again and go on
-    // (docs/compatibility.md).
+    // A clean run's CloudKit requests end with the listing pages, the last one empty, and the
+    // check whether the library changed during the listing. Here the web session expires
+    // right before that last page, while the assets of the first are being downloaded. Python
+    // ends the run (exit 1); we sign in again and go on (docs/compatibility.md).
     let clean = Env::new(fixture());
     clean.run(&["--skip-live-photos"]).assert_code(0);
     let cloudkit = clean.requests_under("/database/");
-    let env = Env::with_faults(fixture(), &[Fault::expire_session_after(cloudkit - 1)]);
+    let env = Env::with_faults(fixture(), &[Fault::expire_session_after(cloudkit - 2)]);
 
     let run = env.run(&["--skip-live-photos"]);
 
