@@ -32,7 +32,7 @@ fn python_photos(fake: &FakeICloud, dir: &Path, args: &[&str]) -> Run {
 
 /// Runs our icloudpd with the same arguments and environment as [`python_photos`].
 fn ours_photos(fake: &FakeICloud, dir: &Path, args: &[&str]) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_icloudpd"));
+    let mut cmd = crate::bare_command();
     cmd.env("ICLOUD_KEYRING_BACKEND", "mock");
     photos_run("our icloudpd", fake, cmd, dir, args)
 }
