@@ -41,6 +41,8 @@ pub enum Parsed {
 /// the defaults are folded in ([`LowArgs::resolve`]).
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct LowArgs {
+    /// No argument at all: icloudpd's help, unless the environment gives options.
+    pub bare: bool,
     globals: Occurrences,
     /// COMMON options before the first `-u`: defaults for every user.
     defaults: Occurrences,
@@ -200,7 +202,10 @@ fn check_alternatives(found: &Occurrences, name: impl Fn(&Spec) -> String) -> Re
 /// Parses the arguments after the program name.
 pub fn parse(args: &[String]) -> Result<Parsed, ParseError> {
     if args.is_empty() {
-        return Ok(Parsed::Help);
+        return Ok(Parsed::Run(LowArgs {
+            bare: true,
+            ..LowArgs::default()
+        }));
     }
     let (globals, rest) = extract(args, &[Global])?;
     let has = |long: &str| globals.iter().any(|(s, _)| s.long == long);
@@ -244,6 +249,7 @@ pub fn parse(args: &[String]) -> Result<Parsed, ParseError> {
         return Ok(Parsed::Generate(what.text().to_owned()));
     }
     Ok(Parsed::Run(LowArgs {
+        bare: false,
         globals,
         defaults,
         users,

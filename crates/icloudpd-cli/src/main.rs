@@ -14,6 +14,7 @@ mod timestamp;
 mod trust;
 mod webui;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use error::CliError;
@@ -27,7 +28,8 @@ fn main() -> ExitCode {
 /// Parses the arguments, resolves them into settings, and does what they ask.
 fn start(argv: &[String]) -> Result<(), CliError> {
     match settings::resolve(args::parse(argv)?, &Environment::capture())? {
-        Command::Print(text) => println!("{text}"),
+        // A reader that stops early (`| head`) is no failure.
+        Command::Print(text) => _ = writeln!(std::io::stdout(), "{text}"),
         Command::Note(text) => eprintln!("icloudpd: {text}"),
         Command::Run(settings) => run::main(&settings)?,
     }

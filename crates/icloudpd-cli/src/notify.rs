@@ -28,6 +28,13 @@ const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
 /// The e-mail's subject, as icloudpd writes it.
 const SUBJECT: &str = "icloud_photos_downloader: Two step authentication has expired";
 
+/// The variables that may hold a secret for this program, kept from the script.
+const SECRET_VARIABLES: [&str; 3] = [
+    "ICLOUDPD_PASSWORD",
+    "ICLOUDPD_SMTP_PASSWORD",
+    "ICLOUDPD_WEBUI_TOKEN",
+];
+
 /// What a notification is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
@@ -162,9 +169,16 @@ fn report(event: Event, result: Result<(), Failure>) -> bool {
 /// inherited standard streams) and waits for it; its exit status does not matter, only failing
 /// to start it.
 async fn run_script(script: PathBuf, env: Vec<(&'static str, String)>) -> Result<(), Failure> {
-    tokio::task::spawn_blocking(move || match Command::new(&script).envs(env).status() {
-        Ok(_status) => Ok(()),
-        Err(source) => Err(Failure::Script { script, source }),
+    tokio::task::spawn_blocking(move || {
+        let mut command = Command::new(&script);
+        // The script needs none of the secrets this program may have been given.
+        for secret in SECRET_VARIABLES {
+            command.env_remove(secret);
+        }
+        match command.envs(env).status() {
+            Ok(_status) => Ok(()),
+            Err(source) => Err(Failure::Script { script, source }),
+        }
     })
     .await
     .map_err(|e| Failure::Other(format!("notification script: {e}")))?

@@ -85,6 +85,10 @@ fn resolve_run(low: &LowArgs, env: &Environment) -> Result<Command, CliError> {
         return Err(CliError::config(format!("{name} is not valid UTF-8")));
     }
     let env_args = EnvArgs::from_lookup(|name| env.var(name))?;
+    // No argument is icloudpd's help, unless the environment holds the configuration.
+    if low.bare && env_args.is_empty() {
+        return Ok(Command::Print(args::help()));
+    }
     let (global, users) = low.resolve(&env_args);
     let time_names = crate::locale::time_names(global.use_os_locale, env)
         .map_err(|e| CliError::startup(e.to_string()))?;

@@ -53,6 +53,11 @@ impl EnvArgs {
         Ok(EnvArgs { found })
     }
 
+    /// Whether no variable gives an option.
+    pub fn is_empty(&self) -> bool {
+        self.found.is_empty()
+    }
+
     /// The options, `ICLOUDPD_USERNAME` included.
     pub(super) fn options(&self) -> impl Iterator<Item = (&'static Spec, &Value)> {
         self.found.iter().map(|(s, v)| (*s, v))

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::help::{ENVIRONMENT, GROUPS, names, text, usage};
+use super::help::{ENVIRONMENT, GROUPS, names, usage};
 use super::specs::{PathKind, SPECS, Spec, Takes};
 
 /// Returns what `--generate what` prints (`what` is one of [`super::specs::GENERATE`]).
@@ -90,7 +90,7 @@ fn zsh_text(text: &str) -> String {
 
 fn zsh() -> String {
     let mut out = String::from(
-        "#compdef icloudpd\n# zsh completion for icloudpd (icloudpd --generate complete-zsh)\n\n_arguments -s \\\n",
+        "#compdef icloudpd\n# zsh completion for icloudpd (icloudpd --generate complete-zsh)\n\n_arguments \\\n",
     );
     for s in SPECS {
         let action = match s.takes {
@@ -163,7 +163,7 @@ fn roff(text: &str) -> String {
 fn man() -> String {
     let version = env!("CARGO_PKG_VERSION");
     let mut out = format!(
-        ".TH ICLOUDPD 1 \"\" \"icloudpd-rs {version}\" \"User Commands\"\n\
+        ".TH ICLOUDPD 1 \"\" \"icloudpd-rs {version}\" \"User Commands\"\n.ad l\n\
          .SH NAME\nicloudpd \\- download an iCloud Photos library and keep it in sync\n\
          .SH SYNOPSIS\n.B icloudpd\n{}\n\
          .SH DESCRIPTION\n\
@@ -190,7 +190,12 @@ fn man() -> String {
                 })
                 .collect::<Vec<_>>()
                 .join(", ");
-            let _ = writeln!(out, ".TP\n{shown}\n{}", roff(&text(s)));
+            // `\%`: the variable's name is never hyphenated.
+            let env = s
+                .env_var()
+                .map(|var| format!(" [env: \\fB\\%{var}\\fR]"))
+                .unwrap_or_default();
+            let _ = writeln!(out, ".TP\n{shown}\n{}{env}", roff(s.help));
         }
     }
     let _ = writeln!(

@@ -28,7 +28,7 @@ pub(super) const GROUPS: [(Scope, &str); 3] = [
 ];
 
 /// What the help says of the environment, after the options.
-pub(super) const ENVIRONMENT: &str = "Environment variables: every option but --help, --version and --generate can also be given as ICLOUDPD_ and its long name in upper case, with _ for - (ICLOUDPD_DIRECTORY, ICLOUDPD_PASSWORD_FILE). The command line wins: an option given there replaces the variable's value, also for repeatable options. The variables act as options given before everything else, so for users as COMMON defaults before the first --username; ICLOUDPD_USERNAME adds a user only when the command line names none. Flags take true or false; repeatable options take a comma-separated list (\\, for a comma).";
+pub(super) const ENVIRONMENT: &str = "Environment variables: every option but --help, --version and --generate can also be given as ICLOUDPD_ and its long name in upper case, with _ for - (ICLOUDPD_DIRECTORY, ICLOUDPD_PASSWORD_FILE). The command line wins: an option given there replaces the variable's value, also for repeatable options. The variables act as options given before everything else, so for users as COMMON defaults before the first --username; ICLOUDPD_USERNAME adds a user only when the command line names none. Flags take true or false; repeatable options take a comma-separated list (\\, for a comma). Without arguments, icloudpd prints this help unless such a variable is set.";
 
 /// Returns an option's names as the help shows them: `-d DIRECTORY, --directory DIRECTORY`.
 pub(super) fn names(s: &Spec) -> String {
@@ -47,11 +47,6 @@ pub(super) fn names(s: &Spec) -> String {
 /// Stands for the space inside `[env: NAME]` while lines are filled, so that the two words
 /// stay on one line.
 const TIED: char = '\u{1}';
-
-/// Returns an option's help text with its environment variable.
-pub(super) fn text(s: &Spec) -> String {
-    tagged(s).replace(TIED, " ")
-}
 
 /// The help text with its environment variable, tied together for [`wrap`].
 fn tagged(s: &Spec) -> String {

@@ -246,6 +246,22 @@ fn tilde_is_expanded_against_home() {
 }
 
 #[test]
+fn no_argument_is_the_help_unless_the_environment_configures_a_run() {
+    let bare = || args::parse(&[]).unwrap();
+    let help = resolve(bare(), &Environment::default()).unwrap();
+    assert!(matches!(help, Command::Print(text) if text.starts_with("usage: icloudpd")));
+    let env = Environment::of(
+        &[("ICLOUDPD_USERNAME", "a"), ("ICLOUDPD_AUTH_ONLY", "true")],
+        None,
+    );
+    let Command::Run(settings) = resolve(bare(), &env).unwrap() else {
+        panic!("a run");
+    };
+    assert_eq!(settings.users[0].username, "a");
+    assert!(settings.users[0].auth_only);
+}
+
+#[test]
 fn no_user_is_a_note_after_the_checks() {
     let env = Environment::default();
     let argv = vec!["-d".to_owned(), "/x".to_owned()];

@@ -6,6 +6,7 @@ mod apple_hosts;
 mod args;
 mod auth_only;
 mod download;
+mod front_end;
 mod headless_keyring;
 mod keyring;
 mod kill;
