@@ -216,14 +216,14 @@ impl Metrics {
         out
     }
 
-    /// Serves `/metrics` and `/healthz` on `addr` until the process ends; returns the address
-    /// bound (port 0 picks a free one).
+    /// Serves `/metrics` and `/healthz` on `host`:`port` until the process ends; returns the
+    /// address bound (port 0 picks a free one).
     ///
     /// # Errors
     ///
     /// When the address cannot be bound.
-    pub async fn serve(self: &Arc<Self>, addr: SocketAddr) -> std::io::Result<SocketAddr> {
-        let listener = tokio::net::TcpListener::bind(addr).await?;
+    pub async fn serve(self: &Arc<Self>, host: &str, port: u16) -> std::io::Result<SocketAddr> {
+        let listener = tokio::net::TcpListener::bind((host, port)).await?;
         let bound = listener.local_addr()?;
         let metrics = Arc::clone(self);
         let health = Arc::clone(self);

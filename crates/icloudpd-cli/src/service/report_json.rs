@@ -40,7 +40,7 @@ pub struct AccountRun {
 
 impl AccountRun {
     /// `ok` when the run succeeded and every asset was mirrored.
-    fn ok(&self) -> bool {
+    pub fn ok(&self) -> bool {
         self.error.is_none() && self.report.failed.is_empty()
     }
 
