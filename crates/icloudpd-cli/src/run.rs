@@ -121,9 +121,13 @@ async fn run(settings: &Settings) -> Result<(), CliError> {
                     }
                     let failed_files = total.failed.len();
                     pass.account(&user.username, started, total, Some(why.clone()));
-                    user.notifications
-                        .sync_failed(&user.username, Some(why), failed_files)
-                        .await;
+                    // Not for a sign-in alone, nor when nobody could answer the MFA prompt:
+                    // `mfa-required` already told.
+                    if !user.auth_only && e.exit_code != error::EXIT_MFA_UNANSWERABLE {
+                        user.notifications
+                            .sync_failed(&user.username, Some(why), failed_files)
+                            .await;
+                    }
                     first_failure.get_or_insert(e.logged());
                 }
             }

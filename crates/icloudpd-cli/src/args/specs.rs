@@ -340,7 +340,7 @@ pub(crate) static SPECS: &[Spec] = &[
     global(
         "--report-json",
         FILE,
-        "After each run (each pass with --watch-with-interval), write a JSON report of what every account did to this file (replaced atomically; see the README)",
+        "After each run or watch pass, write a JSON report of what every account did to this file (replaced atomically; see the README)",
         |g, v| g.report_json = Some(text(v)),
     )
     .metavar("PATH"),
