@@ -82,6 +82,7 @@ mod report;
 mod safety;
 mod select;
 mod state;
+mod stop;
 
 pub use disk::DiskProblem;
 pub use engine::{DEFAULT_FULL_SCAN_INTERVAL, SyncEngine};
@@ -98,3 +99,4 @@ pub use report::{
 };
 pub use safety::UnsafeOptions;
 pub use state::SyncState;
+pub use stop::StopHandle;
