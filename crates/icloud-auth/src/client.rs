@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 
-use crate::conn::Conn;
+use crate::conn::{ClientConfig, Conn};
 use crate::endpoints::{Endpoints, Region};
 use crate::error::{Error, Result};
 use crate::network::{Certificate, Network};
@@ -14,15 +14,6 @@ use crate::store::SessionStore;
 
 /// The User-Agent icloudpd 1.32 sends: a desktop Chrome.
 pub const DEFAULT_USER_AGENT: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/138.0.0.0 Safari/537.36";
-
-#[derive(Debug, Clone)]
-pub(crate) struct ClientConfig {
-    pub(crate) endpoints: Endpoints,
-    pub(crate) user_agent: String,
-    pub(crate) timeout: Duration,
-    pub(crate) client_id: Option<String>,
-    pub(crate) network: Network,
-}
 
 /// Signs Apple IDs in to iCloud. Cheap to clone.
 ///

@@ -10,7 +10,6 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::Value;
 
-use crate::client::ClientConfig;
 use crate::cookies::CookieJar;
 use crate::endpoints::Endpoints;
 use crate::error::{Error, Result};
@@ -29,6 +28,16 @@ pub(crate) const CLIENT_MASTERING_NUMBER: &str = "2522B2";
 /// body past it comes from a misbehaving server or proxy, and is refused with
 /// [`Error::ResponseTooLarge`] without being held in memory beyond the cap.
 pub const MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// What an [`crate::AuthClient`] hands each connection it opens: the settings of its builder.
+#[derive(Debug, Clone)]
+pub(crate) struct ClientConfig {
+    pub(crate) endpoints: Endpoints,
+    pub(crate) user_agent: String,
+    pub(crate) timeout: Duration,
+    pub(crate) client_id: Option<String>,
+    pub(crate) network: Network,
+}
 
 /// Response headers captured into the session data after every response (§2.1).
 const CAPTURED: [(&str, &str); 9] = [

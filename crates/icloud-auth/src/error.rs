@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::retry::RetryClass;
+use crate::retry::{RetryClass, Retryable};
 
 /// Result type of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -211,6 +211,12 @@ impl Error {
             self,
             Error::SessionExpired | Error::InvalidAuthToken | Error::PcsRequired
         )
+    }
+}
+
+impl Retryable for Error {
+    fn retry_class(&self) -> RetryClass {
+        Error::retry_class(self)
     }
 }
 

@@ -81,27 +81,42 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
-mod client;
-mod conn;
+// The modules stand in layers: each group below uses only itself and the groups above it,
+// never one further down (`scripts/check-layers.py crates/icloud-auth/src` prints the layers
+// and fails on an import loop).
+//
+// Foundations, no I/O of their own: retry classes, the error type, SRP arithmetic, cookies,
+// endpoints, network settings, files.
 mod cookies;
 mod endpoints;
 mod error;
-#[cfg(fuzzing)]
-#[doc(hidden)]
-pub mod fuzzing;
 #[cfg(feature = "keyring")]
 mod keyring;
 mod lock;
 mod network;
-mod pcs;
 mod private_fs;
 mod retry;
-mod session;
-mod signin;
 mod srp;
 mod store;
+// The connection: one HTTP client per Apple ID, Apple's headers, capture and persistence of
+// the session data after every answer, the classification of Apple's replies.
+mod conn;
+// What Apple says about the account, and the calls several sign-in states make.
+mod account;
+mod calls;
+// The product of a sign-in, and what it can do (web-service calls, the ADP keys).
+mod pcs;
+mod session;
+// The sign-in states: a pending second factor, and where a sign-in stands.
+mod signin;
 mod two_factor;
+// The entry point.
+mod client;
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing;
 
+pub use account::{AccountInfo, Webservice};
 pub use client::{AuthClient, AuthClientBuilder, DEFAULT_USER_AGENT};
 pub use conn::MAX_RESPONSE_BYTES;
 pub use cookies::Cookie;
@@ -117,7 +132,7 @@ pub use network::{Certificate, Network};
 pub use pcs::{PcsEvent, PcsOutcome, PcsPolicy, WebAccessState};
 pub use retry::{RetryClass, RetryPolicy, Retryable};
 pub use secrecy::{ExposeSecret, SecretString};
-pub use session::{AccountInfo, Session, Webservice};
+pub use session::Session;
 pub use signin::SignIn;
 pub use store::{FileSessionStore, MemorySessionStore, SessionState, SessionStore};
 pub use two_factor::{TrustedPhone, TwoFactorChallenge, TwoStepChallenge, TwoStepDevice};

@@ -25,12 +25,6 @@ pub trait Retryable {
     fn retry_class(&self) -> RetryClass;
 }
 
-impl Retryable for crate::Error {
-    fn retry_class(&self) -> RetryClass {
-        crate::Error::retry_class(self)
-    }
-}
-
 /// Exponential backoff with full jitter and a cap.
 ///
 /// Sign-in requests are never retried by this crate: Apple rate-limits repeated sign-ins, so a

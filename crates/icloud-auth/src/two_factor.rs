@@ -8,10 +8,11 @@ use reqwest::Method;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
+use crate::account::AccountData;
+use crate::calls::{account_login, escrow, escrow_asked};
 use crate::conn::{Conn, Kind, Reply};
 use crate::error::{Error, Result};
-use crate::session::{AccountData, Session};
-use crate::signin::{account_login, escrow, escrow_asked};
+use crate::session::Session;
 
 /// A trusted phone number that can receive a two-factor code by SMS.
 #[derive(Debug, Clone, PartialEq, Eq)]
