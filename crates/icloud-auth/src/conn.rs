@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::cookies::CookieJar;
 use crate::endpoints::Endpoints;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, transport};
 use crate::network::Network;
 use crate::store::{SessionState, SessionStore};
 
@@ -121,7 +121,7 @@ impl Conn {
             .user_agent(config.user_agent.clone())
             .default_headers(default_headers(&config.endpoints)?)
             .build()
-            .map_err(Error::from)?;
+            .map_err(transport)?;
         Ok(Conn {
             http,
             jar,
@@ -196,7 +196,7 @@ impl Conn {
     /// Sends a request through the session layer: transport errors and 503 become errors,
     /// headers are captured and the state is persisted (§11.1 steps 1-3).
     pub(crate) async fn send(&self, req: RequestBuilder, endpoint: &'static str) -> Result<Reply> {
-        let resp = req.send().await.map_err(Error::from)?;
+        let resp = req.send().await.map_err(transport)?;
         let status = resp.status();
         let headers = resp.headers().clone();
         if status == StatusCode::SERVICE_UNAVAILABLE {
@@ -324,7 +324,7 @@ async fn read_capped(
     // An announced length is a hint, not a promise: reserve no more than 1 MiB up front.
     let hint = announced.unwrap_or(0).min(1 << 20);
     let mut body = Vec::with_capacity(usize::try_from(hint).unwrap_or(0));
-    while let Some(chunk) = resp.chunk().await.map_err(Error::from)? {
+    while let Some(chunk) = resp.chunk().await.map_err(transport)? {
         if body.len() as u64 + chunk.len() as u64 > limit {
             return Err(too_large());
         }
