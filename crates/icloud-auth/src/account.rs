@@ -113,7 +113,13 @@ impl fmt::Debug for AccountData {
     }
 }
 
-/// What Apple says about the signed-in account.
+/// What Apple says about the signed-in account, from [`crate::Session::account`].
+///
+/// Read from the account data of `accountLogin` (or `validate`, when a stored session was
+/// resumed). The fields a program usually needs are the [`AccountInfo::dsid`] (the account's
+/// number, which iCloud's web services take as a query parameter) and the two switches that
+/// decide whether photos can be reached from the web at all: [`AccountInfo::adp_enabled`]
+/// and [`AccountInfo::web_access_allowed`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct AccountInfo {
@@ -164,7 +170,12 @@ impl AccountInfo {
     }
 }
 
-/// One entry of the account's web services map, e.g. `ckdatabasews`.
+/// One entry of the account's web services map, e.g. `ckdatabasews`, from
+/// [`crate::Session::webservice`].
+///
+/// Apple serves each account's data from hosts of its own (`p61-ckdatabasews.icloud.com`
+/// for one account, `p42-…` for another), and names them only in the account data: this is
+/// where a client for one iCloud app finds its base URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Webservice {

@@ -22,8 +22,52 @@ pub(crate) const PCS_COOKIES: [&str; 2] =
 
 /// A signed-in, trusted iCloud web session. Cheap to clone; `Send + Sync`.
 ///
+/// A session is what a sign-in ends with ([`crate::SignIn::Complete`], or the answer to a
+/// second factor), and the only way to reach an account's data: it holds the account's
+/// cookies (the `X-APPLE-WEBAUTH-*` web token among them), Apple's account data
+/// ([`Session::account`]) and the map of the account's web services ([`Session::webservices`]),
+/// whose URLs differ from account to account (`ckdatabasews` is iCloud Photos' CloudKit
+/// database, for example). Crates for one service, such as `icloud-photos`, take a session
+/// and make their calls through [`Session::post_json`] and its siblings, which send the
+/// cookies and classify Apple's errors.
+///
 /// Its cookies and tokens are persisted to the [`crate::SessionStore`] it was created with
-/// after every response, so the next run can [`crate::AuthClient::resume`] it.
+/// after every response, so the next run can [`crate::AuthClient::resume`] it. A session
+/// does not renew itself: when Apple ends it, calls fail with [`Error::SessionExpired`]
+/// ([`Error::needs_reauth`]), and whoever holds the credentials signs in again.
+///
+/// # Example
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # use std::sync::Arc;
+/// # use icloud_auth::{AuthClient, Endpoints, MemorySessionStore, Region, SecretString, SignIn};
+/// # use icloud_fake::{FakeAccount, FakeICloud};
+/// # let fake = FakeICloud::builder()
+/// #     .account(FakeAccount::new("jdoe@gmail.com", "password1").without_two_factor())
+/// #     .start()?;
+/// # let client = AuthClient::builder()
+/// #     .endpoints(Endpoints::single_origin(Region::Global, &fake.base_url())?)
+/// #     .build()?;
+/// # let password = SecretString::from("password1".to_owned());
+/// # let store = Arc::new(MemorySessionStore::default());
+/// # let SignIn::Complete(session) = client.sign_in("jdoe@gmail.com", &password, store).await?
+/// # else { unreachable!() };
+/// use serde_json::json;
+///
+/// // `session` came from a sign-in (here against the fake).
+/// let account = session.account();
+/// println!("{} (dsid {})", account.apple_id(), account.dsid());
+/// session.validate().await?; // Apple still accepts it
+///
+/// // An authenticated call to a web service: CloudKit's list of photo zones.
+/// let ck = session.webservice("ckdatabasews")?.url();
+/// let url = format!("{ck}/database/1/com.apple.photos.cloud/production/private/zones/list");
+/// let zones = session.post_json(&url, &json!({})).await?;
+/// assert!(zones["zones"].is_array());
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct Session {
     inner: Arc<SessionInner>,
@@ -75,8 +119,12 @@ impl Session {
         &self.inner.webservices
     }
 
-    /// Returns one web service, or [`Error::WebserviceUnavailable`] when the account has none
-    /// of that name (or it has no URL).
+    /// Returns one web service by its name in Apple's map, e.g. `ckdatabasews`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WebserviceUnavailable`] when the account has no service of that name (or Apple
+    /// gave it no URL): the account does not use that iCloud app, or cannot on the web.
     pub fn webservice(&self, name: &str) -> Result<&Webservice> {
         self.inner
             .webservices
@@ -88,8 +136,14 @@ impl Session {
 
     /// Asks Apple whether the web session is still valid.
     ///
-    /// Returns [`Error::SessionExpired`] when it is not; transport errors and throttling are
-    /// returned as such.
+    /// A cheap call (`validate`) that renews nothing; use it to find out before a long run
+    /// whether a sign-in is needed.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::SessionExpired`] when Apple no longer accepts the session; transport errors
+    /// and throttling ([`Error::Transport`], [`Error::Throttled`]) as such, since they say
+    /// nothing about the session; [`Error::Store`] when the answer's cookies cannot be saved.
     pub async fn validate(&self) -> Result<()> {
         let reply = self.inner.conn.validate().await?;
         match reply.api_error() {
@@ -105,6 +159,18 @@ impl Session {
     /// errors are classified: [`Error::SessionExpired`] (sign in again),
     /// [`Error::Throttled`], [`Error::WebAccessDisabled`], [`Error::ServiceNotActivated`],
     /// [`Error::NotReady`], or [`Error::Api`].
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::SessionExpired`] (421, 450, `Invalid global session`): sign in again;
+    /// - [`Error::PcsRequired`] (423): an Advanced Data Protection account's keys are missing
+    ///   or expired; [`Session::ensure_pcs`] asks for them again;
+    /// - [`Error::Throttled`] (429, 503), [`Error::ServerError`] (500): retry later;
+    /// - [`Error::WebAccessDisabled`], [`Error::ServiceNotActivated`], [`Error::NotReady`],
+    ///   [`Error::Api`]: what Apple's answer said;
+    /// - [`Error::UnexpectedResponse`] for an answer that is not JSON,
+    ///   [`Error::ResponseTooLarge`] past [`crate::MAX_RESPONSE_BYTES`];
+    /// - [`Error::Transport`], and [`Error::Store`] when the session cannot be saved.
     pub async fn post_json(&self, url: &str, body: &Value) -> Result<Value> {
         self.post_json_as(url, body, "text/plain").await
     }
@@ -112,6 +178,10 @@ impl Session {
     /// Like [`Session::post_json`], with an explicit `Content-Type` for the body. iCloud's web
     /// client labels most JSON bodies `text/plain`; a few endpoints (CloudKit's
     /// `records/modify`) are sent as `application/json`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Session::post_json`].
     pub async fn post_json_as(&self, url: &str, body: &Value, content_type: &str) -> Result<Value> {
         let conn = &self.inner.conn;
         let req = conn
@@ -127,6 +197,11 @@ impl Session {
     /// ([`serde_json::value::RawValue`]). Errors are classified as by
     /// [`Session::post_json`]; an answer that does not fit `T` is
     /// [`Error::UnexpectedResponse`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Session::post_json`], plus [`Error::UnexpectedResponse`] when the answer is JSON
+    /// but not of the shape of `T`.
     pub async fn post_json_into<T: DeserializeOwned>(
         &self,
         url: &str,
@@ -158,6 +233,10 @@ impl Session {
 
     /// Sends an authenticated `GET` to one of the account's web services and returns the JSON
     /// answer; errors as [`Session::post_json`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Session::post_json`].
     pub async fn get_json(&self, url: &str) -> Result<Value> {
         let conn = &self.inner.conn;
         let req = conn.request(Kind::Plain, Method::GET, url);

@@ -17,6 +17,56 @@ use crate::session::Session;
 use crate::two_factor::{TwoFactorChallenge, TwoStepChallenge};
 
 /// Where a sign-in stands after the password (or a stored session) was accepted.
+///
+/// Apple decides after the password whether this browser is trusted. When it is (a trust
+/// token from an earlier code is still valid, or the account has no second factor), the
+/// sign-in is [`SignIn::Complete`]. Otherwise the variant is the challenge to answer, and only
+/// answering it yields a [`Session`]: there is no way to reach a session with a challenge
+/// pending, and a challenge is consumed by its successful answer. Which second factor Apple
+/// asks for depends on the account: two-factor authentication (every account made since
+/// 2015) gives [`SignIn::TwoFactor`]; the legacy two-step verification gives
+/// [`SignIn::TwoStep`]. The enum is `#[non_exhaustive]`: match it with a fallback arm.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # use std::sync::Arc;
+/// use icloud_auth::{Session, SignIn};
+/// # use icloud_auth::{AuthClient, Endpoints, MemorySessionStore, Region, SecretString};
+/// # use icloud_fake::{FakeAccount, FakeICloud};
+/// # let fake = FakeICloud::builder()
+/// #     .account(FakeAccount::new("jdoe@gmail.com", "password1").fixed_code("123456"))
+/// #     .start()?;
+/// # let client = AuthClient::builder()
+/// #     .endpoints(Endpoints::single_origin(Region::Global, &fake.base_url())?)
+/// #     .build()?;
+/// # let password = SecretString::from("password1".to_owned());
+/// # let store = Arc::new(MemorySessionStore::default());
+///
+/// /// Answers whatever Apple asks with the code `ask` returns.
+/// async fn finish(signed_in: SignIn, ask: impl Fn() -> String) -> icloud_auth::Result<Session> {
+///     match signed_in {
+///         SignIn::Complete(session) => Ok(session),
+///         SignIn::TwoFactor(challenge) => {
+///             challenge.request_code().await?;
+///             challenge.submit_code(&ask()).await
+///         }
+///         SignIn::TwoStep(challenge) => {
+///             let devices = challenge.devices().await?;
+///             let device = devices.first().ok_or(icloud_auth::Error::CodeDeliveryFailed)?;
+///             challenge.send_code(device).await?;
+///             challenge.submit_code(device, &ask()).await
+///         }
+///         _ => Err(icloud_auth::Error::UnsupportedAuthMethod { key_names: String::new() }),
+///     }
+/// }
+///
+/// let signed_in = client.sign_in("jdoe@gmail.com", &password, store).await?;
+/// assert!(!signed_in.is_complete());
+/// let session = finish(signed_in, || "123456".to_owned()).await?;
+/// assert!(session.has_web_token());
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum SignIn {
@@ -29,7 +79,7 @@ pub enum SignIn {
 }
 
 impl SignIn {
-    /// Returns `true` when no second factor is needed.
+    /// Returns `true` when no second factor is needed: the variant is [`SignIn::Complete`].
     pub fn is_complete(&self) -> bool {
         matches!(self, SignIn::Complete(_))
     }
