@@ -109,6 +109,35 @@ pub(crate) struct TwoStepDevice {
 /// `hasICloudQualifyingDevice` true), SRP protocol `s2k` with 20064 PBKDF2 iterations, one trusted
 /// phone (id 1, `(•••) •••-••81`), a dsid derived deterministically from the Apple ID, country
 /// `USA`, random 6-digit codes delivered only when the client asks for them (`push_required`).
+///
+/// Each builder method changes one behaviour, named after what Apple does: how the password
+/// step goes ([`FakeAccount::locked`], [`FakeAccount::fido`], [`FakeAccount::needs_repair`],
+/// [`FakeAccount::wrong_region`]), which second factor is asked for and how its answers look
+/// ([`FakeAccount::without_two_factor`], [`FakeAccount::two_step`],
+/// [`FakeAccount::fixed_code`], [`FakeAccount::trusted_phones`], the 2026 variants such as
+/// [`FakeAccount::code_409`] and [`FakeAccount::escrow`]), what the web session allows
+/// ([`FakeAccount::adp`], [`FakeAccount::web_access_disabled`],
+/// [`FakeAccount::needs_web_repair`]) and which photos it holds ([`FakeAccount::library`],
+/// [`FakeAccount::shared_library`]). Apple IDs are matched case-insensitively, as Apple does.
+///
+/// ```
+/// use icloud_fake::{FakeAccount, FakeICloud, FakeLibrary};
+///
+/// // A two-factor account whose devices always show 123456 and whose library holds 50
+/// // generated photos and videos.
+/// let jane = FakeAccount::new("jane@example.com", "correct horse")
+///     .fixed_code("123456")
+///     .library(FakeLibrary::generated(50, 7));
+/// // An older account without a second factor, and one that Apple has locked.
+/// let old = FakeAccount::new("old@me.com", "password1").without_two_factor();
+/// let locked = FakeAccount::new("locked@me.com", "password2").locked();
+/// assert_eq!(jane.apple_id(), "jane@example.com");
+/// assert!(!jane.dsid_value().is_empty());
+///
+/// let fake = FakeICloud::builder().account(jane).account(old).account(locked).start()?;
+/// assert_eq!(fake.library_names("jane@example.com"), ["PrimarySync"]);
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct FakeAccount {
     pub(crate) apple_id: String,

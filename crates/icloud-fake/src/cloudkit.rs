@@ -1,6 +1,25 @@
 //! CloudKit (`/database/1/com.apple.photos.cloud/production/{private,shared}/…`): zones,
 //! record queries with rank paging, record lookups by name, item counts, record modification,
 //! and the auth checks in front of them.
+//!
+//! Every CloudKit request first passes the checks a real web session meets ([`handle`]): a
+//! known container and database, `POST`, the `X-APPLE-WEBAUTH-USER` and a live
+//! `X-APPLE-WEBAUTH-TOKEN` cookie of the same account (421 otherwise, as when Apple ends a
+//! session), the account's web access (403 `ACCESS_DENIED` when "Access iCloud Data on the
+//! Web" is off), and for Advanced Data Protection accounts the PCS cookies of the consent
+//! flow (423 while they are missing or expired). Only then is the endpoint dispatched:
+//!
+//! - `zones/list`: the zones of the database, with a sync token;
+//! - `records/query`: the indexing state (`CheckIndexingState`), the album list, and every
+//!   listing index (whole collection, smart folders, albums), paged by `startRank` and
+//!   `resultsLimit` as [`crate::zone`] describes;
+//! - `records/lookup`: CPLAssets and CPLMasters by record name, with fresh download URLs;
+//! - `internal/records/query/batch`: item counts, which always equal what a listing returns;
+//! - `records/modify`: deleting, hiding and favouriting, which shifts later ranks at once;
+//! - `changes/database` and `changes/zone`: the incremental feeds of [`crate::changes`].
+//!
+//! Errors use CloudKit's JSON shape (`serverErrorCode`, `reason`) through [`ck_error`], which
+//! is what clients classify; unknown endpoints answer 404 `NOT_FOUND`.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

@@ -124,6 +124,30 @@ pub(crate) struct Anomaly {
 ///
 /// Build it by hand with [`FakeLibrary::new`] and [`FakeLibrary::asset`], or generate a
 /// deterministic mix of every kind with [`FakeLibrary::generated`].
+///
+/// A hand-built library is for tests about particular assets (a live photo's two files, a
+/// RAW+JPEG pair, an album name with a slash); a generated one for tests about volume and
+/// variety (paging, every file type, benchmarks). Both can be combined, and both can be
+/// made hostile: [`FakeLibrary::malformed`] adds records a client must survive,
+/// [`FakeLibrary::empty_pages`] and [`FakeLibrary::deleted_blocks`] break the rank space the
+/// way Apple's does, [`FakeLibrary::indexing`] keeps the library "not ready". The library
+/// is the zone `PrimarySync` of the account it is given to ([`crate::FakeAccount::library`]).
+///
+/// ```
+/// use icloud_fake::{FakeAlbum, FakeAsset, FakeLibrary};
+///
+/// let library = FakeLibrary::new()
+///     .album(FakeAlbum::folder("Reisen"))
+///     .album(FakeAlbum::new("Rom 2019").in_folder("Reisen"))
+///     .asset(FakeAsset::photo("IMG_0001.JPG").in_album("Rom 2019"))
+///     .asset(FakeAsset::live("IMG_0002.HEIC").favorite())
+///     .asset(FakeAsset::photo("IMG_0003.JPG").deleted());
+/// assert_eq!(library.len(), 3);
+/// assert_eq!(library.visible_len(), 2); // the deleted one is in Recently Deleted only
+///
+/// let big = FakeLibrary::generated(1_000, 42);
+/// assert_eq!(big.len(), 1_000);
+/// ```
 #[derive(Clone, Debug)]
 pub struct FakeLibrary {
     pub(crate) seed: u64,
