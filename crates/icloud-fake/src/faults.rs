@@ -1,5 +1,21 @@
 //! Injected failures: throttling, error statuses (fixed or random), expiring sessions, latency,
 //! broken or slow downloads, listings that ignore `startRank`, oversized answers.
+//!
+//! Each fault reproduces a failure a client meets in the wild, with Apple's bodies where they
+//! are known, so that the client's reaction can be tested:
+//!
+//! - throttling: 503 `Service Temporary Unavailable` as `text/html` (auth.md §10.5, photos.md
+//!   §4 item 1), and CloudKit's 429 `THROTTLED` / 503 `TRY_AGAIN_LATER` with `Retry-After`
+//!   (photos.md §4);
+//! - a library not ready yet: the non-JSON 400 `Bad Request` of a first run (auth.md §10.5);
+//! - ended sessions: web sessions or PCS cookies that expire after a number of CloudKit calls,
+//!   which CloudKit then answers 421 or 423 as for a session Apple ended;
+//! - transport failures on downloads: truncated bodies, resets mid-transfer, stalls, servers
+//!   that ignore or misread `Range`, CDN errors, a bandwidth cap;
+//! - misbehaving listings and answers: `startRank` ignored, endless bodies.
+//!
+//! How several faults combine, which are used up when, and how random faults stay
+//! reproducible is described in [`decide`]; [`Fault`] sums it up for users of the crate.
 
 use std::time::Duration;
 
