@@ -516,7 +516,8 @@ impl FakeICloud {
     /// Replaces the resources of the asset whose CPLAsset record is `asset_record_name` in zone
     /// `zone` of `apple_id`, as an edit or a re-upload in iCloud does: every version gets a new
     /// checksum, size and bytes, the record a new change tag, and download URLs handed out
-    /// before answer 404. Returns `false` when there is no such asset.
+    /// before answer 400 `{}`, as any URL the CDN cannot serve does. Returns `false` when there
+    /// is no such asset.
     pub fn revise_asset(&self, apple_id: &str, zone: &str, asset_record_name: &str) -> bool {
         let mut state = lock(&self.shared.state);
         let Some(zi) = state.find_zone(apple_id, zone) else {
