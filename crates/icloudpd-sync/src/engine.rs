@@ -17,6 +17,7 @@ use crate::disk::RunMarker;
 use crate::error::{Error, Result};
 use crate::execute::Fetcher;
 use crate::options::SyncOptions;
+use crate::plan::Plan;
 use crate::report::{FullScanReason, NoopReporter, Reporter, SyncEvent, SyncReport};
 use crate::state::{SyncState, key};
 
@@ -27,7 +28,7 @@ mod scope;
 
 use incremental::{Incremental, Outcome, Tokens};
 use listing::Resume;
-use pipeline::{Pipeline, Recorder};
+use pipeline::{Pipeline, Recorder, Step};
 
 /// How often a run with a [`SyncState`] lists the whole library even though the change feed
 /// could answer: every 7 days. The feed is the fast path, the listing the check of it. It
@@ -115,7 +116,7 @@ impl SyncEngine {
 
     /// Keeps what runs put on disk in `state`, so that later runs ask Apple only for what
     /// changed (see [`SyncState`]). Runs that do not mirror the whole library or do not
-    /// write (albums, `recent`, `until_found`, `dry_run`, `only_print_filenames`) list as
+    /// write (albums, `recent`, `until_found`, a [`crate::RunMode`] other than `Download`) list as
     /// without a state and leave its files and tokens alone.
     ///
     /// With a state, every asset this program moves to Recently Deleted is noted first (in
@@ -202,7 +203,7 @@ impl SyncEngine {
 
     async fn run_with(&self, report: &Arc<Mutex<SyncReport>>) -> Result<()> {
         let options = &self.options;
-        let writes = !options.dry_run && !options.only_print_filenames;
+        let writes = options.mode.writes();
         // A run that writes nothing deletes nothing: only the refusals that say so apply.
         let safe = if self.state.is_some() || !writes {
             options.check_safety_with_state()
@@ -212,19 +213,7 @@ impl SyncEngine {
         safe.map_err(Error::Unsafe)?;
         let marker = writes.then(|| RunMarker::begin(&options.directory));
         let recorder = self.recorder();
-        let fetcher = Fetcher::new(
-            self.photos.clone(),
-            self.library.clone(),
-            options,
-            self.reporter.clone(),
-        );
-        let mut pipeline = Pipeline::new(
-            fetcher,
-            Arc::clone(&self.options),
-            self.state.clone(),
-            recorder.clone(),
-            Arc::clone(report),
-        );
+        let mut pipeline = self.pipeline(recorder.clone(), report);
         let resume = self
             .resume
             .lock()
@@ -276,6 +265,115 @@ impl SyncEngine {
             }
         }
         Ok(())
+    }
+
+    /// Lists the library and plans every asset without changing anything: no file is
+    /// written or deleted, nothing is moved to Recently Deleted, and the state is left alone.
+    /// Inspect the [`Plan`], narrow it if need be, then carry it out with
+    /// [`SyncEngine::execute`].
+    ///
+    /// The reporter sees the listing as in a run ([`SyncEvent::AlbumStarted`],
+    /// [`SyncEvent::FileExists`], [`SyncEvent::Planned`] for each asset, …), but no download
+    /// or deletion event.
+    ///
+    /// Planning always lists the whole library (or the albums asked for), never only the
+    /// change feed: a plan is executed later, and the feed's tokens could only be committed
+    /// once the files are on disk. Use [`SyncEngine::run`] for incremental mirroring of a
+    /// large library; it plans and executes asset by asset in constant memory.
+    ///
+    /// # Errors
+    ///
+    /// As [`SyncEngine::run`], except the errors of writing ([`Error::Disk`]).
+    pub async fn plan(&self) -> Result<Plan> {
+        let options = &self.options;
+        let safe = if self.state.is_some() {
+            options.check_safety_with_state()
+        } else {
+            options.check_safety()
+        };
+        safe.map_err(Error::Unsafe)?;
+        let report = Arc::new(Mutex::new(SyncReport::default()));
+        let mut pipeline = self.pipeline(None, &report).planning();
+        let listed = self
+            .full(FullScanReason::Planned, None, &mut pipeline, &report)
+            .await;
+        // Nothing was downloaded: a later run must not go on where this listing stopped.
+        *self.resume.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        listed?;
+        let mut plan = pipeline.take_plan();
+        plan.report = report.lock().map(|r| r.clone()).unwrap_or_default();
+        Ok(plan)
+    }
+
+    /// Carries out a [`Plan`] made by [`SyncEngine::plan`] of this engine, as this engine's
+    /// [`crate::RunMode`] says: downloads its files with bounded concurrency, writes sidecars
+    /// and EXIF dates, moves assets to Recently Deleted where the plan says so (after the
+    /// same safety checks as a run), then deletes the planned local files. Returns the
+    /// report, which includes what planning counted ([`Plan::report`]).
+    ///
+    /// The plan is carried out as it was made: a file that appeared at a planned path since
+    /// is replaced. Files downloaded are not recorded in the state, and its tokens are not
+    /// advanced; the next [`SyncEngine::run`] lists the library and finds them present.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsafe`] before anything happens when the options could delete in iCloud
+    /// what is not kept; [`Error::Disk`] when the disk refused a file for good (the files in
+    /// flight are finished first); [`Error::Io`] when a planned deletion failed. Per-asset
+    /// failures are in the report.
+    pub async fn execute(&self, plan: Plan) -> Result<SyncReport> {
+        let started = Instant::now();
+        let options = &self.options;
+        let safe = if self.state.is_some() || !options.mode.writes() {
+            options.check_safety_with_state()
+        } else {
+            options.check_safety()
+        };
+        safe.map_err(Error::Unsafe)?;
+        let Plan {
+            assets,
+            deletions,
+            report: planned,
+        } = plan;
+        let report = Arc::new(Mutex::new(planned));
+        let mut pipeline = self.pipeline(None, &report);
+        let mut result = Ok(());
+        for asset in assets {
+            if pipeline.start(asset).await == Step::Stop {
+                break;
+            }
+        }
+        result = result.and(pipeline.finish().await);
+        if result.is_ok() && options.mode != crate::RunMode::OnlyPrintFilenames {
+            for deletion in &deletions {
+                if let Err(e) = self.delete_local(&deletion.path, &pipeline) {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        let mut done = report.lock().map(|r| r.clone()).unwrap_or_default();
+        done.elapsed = started.elapsed();
+        self.downloaded
+            .fetch_add(done.downloaded, Ordering::Relaxed);
+        result.map(|()| done)
+    }
+
+    /// A pipeline of this engine that records into `recorder` and counts into `report`.
+    fn pipeline(&self, recorder: Option<Recorder>, report: &Arc<Mutex<SyncReport>>) -> Pipeline {
+        let fetcher = Fetcher::new(
+            self.photos.clone(),
+            self.library.clone(),
+            &self.options,
+            self.reporter.clone(),
+        );
+        Pipeline::new(
+            fetcher,
+            Arc::clone(&self.options),
+            self.state.clone(),
+            recorder,
+            Arc::clone(report),
+        )
     }
 
     /// Where this run records what it puts on disk, if it keeps the state.

@@ -82,6 +82,7 @@ mod report;
 mod safety;
 mod select;
 mod state;
+mod zone;
 
 pub use disk::DiskProblem;
 pub use engine::{DEFAULT_FULL_SCAN_INTERVAL, SyncEngine};
@@ -89,12 +90,17 @@ pub use error::{Error, Result};
 pub use lock::{DirectoryLock, LOCK_FILE_NAME};
 pub use options::{
     DEFAULT_CONCURRENCY, DateBound, FileMatchPolicy, FolderStructure, LiveMovPolicy, LiveSize,
-    Size, SyncOptions,
+    RunMode, Size, SyncOptions,
 };
-pub use paths::{PathPolicy, TemplateError, TimeNames, truncate_middle};
+pub use paths::{PathPolicy, TemplateError, TimeNames};
+pub use plan::{IcloudDeletion, Plan, PlannedAsset, PlannedDeletion, PlannedDownload, Rendition};
 pub use report::{
-    AssetFailure, FailureKind, FullScanReason, MediaScope, NoopReporter, Reporter, SkipReason,
+    AssetFailure, FailureKind, FullScanReason, KeptSidecar, NoopReporter, Reporter, SkipReason,
     SyncEvent, SyncReport,
 };
 pub use safety::UnsafeOptions;
 pub use state::SyncState;
+/// The date-time crate of this API ([`time::OffsetDateTime`] in [`SyncOptions`],
+/// [`SkipReason`], [`PlannedAsset`]), re-exported so that an embedder uses the same version.
+pub use time;
+pub use zone::TimeZone;

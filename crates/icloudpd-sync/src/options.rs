@@ -3,11 +3,12 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use chrono::{DateTime, FixedOffset};
 use icloud_auth::RetryPolicy;
 use icloud_photos::RawPolicy;
+use time::OffsetDateTime;
 
 use crate::paths::TimeNames;
+use crate::zone::TimeZone;
 
 /// A rendition requested with `--size`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -130,10 +131,36 @@ impl Default for FolderStructure {
 /// One end of the `--skip-created-before/after` range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DateBound {
-    /// A fixed instant.
-    At(DateTime<FixedOffset>),
+    /// A fixed instant (its offset is how messages show the bound).
+    At(OffsetDateTime),
     /// That many days before the moment each asset is considered.
     DaysAgo(u32),
+}
+
+/// What a run does with its plan.
+///
+/// The plan (which files to download, which to delete) is the same in every mode; the mode
+/// says what happens to it. [`crate::SyncEngine::plan`] gives the plan itself, to inspect
+/// before [`crate::SyncEngine::execute`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum RunMode {
+    /// Download the planned files, write sidecars and EXIF dates, delete as asked.
+    #[default]
+    Download,
+    /// Change nothing locally or in iCloud; report each planned action as a `Would…`
+    /// [`crate::SyncEvent`] (`--dry-run`).
+    DryRun,
+    /// Report each file that would be downloaded as [`crate::SyncEvent::FileListed`] and do
+    /// nothing else: no deletions, no sidecars (`--only-print-filenames`).
+    OnlyPrintFilenames,
+}
+
+impl RunMode {
+    /// Returns whether runs in this mode change anything on disk or in iCloud.
+    pub fn writes(self) -> bool {
+        self == RunMode::Download
+    }
 }
 
 /// What to mirror and how. Start from [`SyncOptions::new`] and set fields.
@@ -159,6 +186,10 @@ pub struct SyncOptions {
     pub folder_structure: FolderStructure,
     /// Month and day names for the folder template (`--use-os-locale`); English by default.
     pub time_names: TimeNames,
+    /// The zone creation times are read in for folder names, EXIF dates and the
+    /// `skip_created_*` bounds; [`TimeZone::UTC`] by default (the engine reads no
+    /// environment: pass the machine's zone to file photos by local date, as icloudpd does).
+    pub time_zone: TimeZone,
     /// Keep non-ASCII characters in file names (`--keep-unicode-in-filenames`).
     pub keep_unicode_in_filenames: bool,
     /// Skip videos (`--skip-videos`); live-photo videos are not affected.
@@ -183,11 +214,9 @@ pub struct SyncOptions {
     pub xmp_sidecar: bool,
     /// The `x:xmptk` value of sidecars, e.g. `icloudpd 1.32.2+abcdefgh`.
     pub xmp_toolkit: String,
-    /// Change nothing locally or in iCloud; report what would be done (`--dry-run`).
-    pub dry_run: bool,
-    /// Report the files that would be downloaded and do nothing else
-    /// (`--only-print-filenames`).
-    pub only_print_filenames: bool,
+    /// Whether the run downloads, only reports what it would do, or only lists the files
+    /// it would download (`--dry-run`, `--only-print-filenames`).
+    pub mode: RunMode,
     /// Delete local files of assets found in Recently Deleted (`--auto-delete`).
     pub auto_delete: bool,
     /// Move each downloaded asset to Recently Deleted in iCloud (`--delete-after-download`).
@@ -224,6 +253,7 @@ impl SyncOptions {
             live_mov_policy: LiveMovPolicy::default(),
             folder_structure: FolderStructure::default(),
             time_names: TimeNames::english(),
+            time_zone: TimeZone::UTC,
             keep_unicode_in_filenames: false,
             skip_videos: false,
             skip_photos: false,
@@ -236,8 +266,7 @@ impl SyncOptions {
             set_exif_datetime: false,
             xmp_sidecar: false,
             xmp_toolkit: format!("icloudpd-rs {}", env!("CARGO_PKG_VERSION")),
-            dry_run: false,
-            only_print_filenames: false,
+            mode: RunMode::Download,
             auto_delete: false,
             delete_after_download: false,
             keep_icloud_recent_days: None,

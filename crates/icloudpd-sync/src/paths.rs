@@ -26,8 +26,8 @@ mod tests;
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
-use chrono::{DateTime, FixedOffset};
 use icloud_photos::{Asset, MediaType, VersionKind};
+use time::OffsetDateTime;
 
 use folder::confine;
 
@@ -129,7 +129,7 @@ impl FolderStructure {
         let invalid = || TemplateError {
             template: value.to_owned(),
         };
-        let now = chrono::Utc::now().fixed_offset();
+        let now = OffsetDateTime::now_utc();
         template::Template::parse(value)
             .and_then(|t| t.render(&now, &TimeNames::english()))
             .map_err(|_| invalid())?;
@@ -141,7 +141,7 @@ impl FolderStructure {
     ///
     /// A template [`FolderStructure::parse`] would reject (or one whose spec only fails for
     /// this date, where Python would crash) renders as its literal text.
-    pub fn render(&self, created: &DateTime<FixedOffset>, names: &TimeNames) -> String {
+    pub fn render(&self, created: &OffsetDateTime, names: &TimeNames) -> String {
         match self {
             FolderStructure::Flat => String::new(),
             FolderStructure::Template(text) => template::Template::parse(text)
@@ -211,7 +211,7 @@ impl PathPolicy {
     /// confined: a leading `/` is ignored, `..` never climbs above the directory, empty and
     /// `.` components are dropped, and NUL (on Windows also `:`) becomes `_`; on Windows a
     /// device name (`CON`, …) gains a `_` prefix.
-    pub fn folder(&self, created: &DateTime<FixedOffset>) -> PathBuf {
+    pub fn folder(&self, created: &OffsetDateTime) -> PathBuf {
         confine(&self.directory, &self.folder.render(created, &self.names))
     }
 
@@ -329,12 +329,6 @@ impl PathPolicy {
         })
     }
 
-    /// The live-video name under the `original` policy without size suffix, used in
-    /// `Could not find URL to download <name> for size <size>`.
-    pub(crate) fn live_name_for_messages(&self, display_name: &str) -> String {
-        names::live_original_policy(display_name)
-    }
-
     /// Every file name `--auto-delete` removes for an asset found in Recently Deleted
     /// (cli.md §8.3), each with and without `.xmp`.
     ///
@@ -447,33 +441,8 @@ fn base32(bytes: &[u8]) -> String {
     out
 }
 
-/// `s` unchanged up to `max` characters; otherwise its first and last 46 characters joined by
-/// `...` (icloudpd's `truncate_middle(s, 96)`).
-///
-/// For other limits it follows icloudpd's formula: the end keeps `max / 2 - 2` characters (at
-/// least 1), the start `max - (max / 2 - 2) - 4`; a limit of 3 or less gives that many dots.
-pub fn truncate_middle(s: &str, max: usize) -> String {
-    let len = s.chars().count();
-    if len <= max {
-        return s.to_owned();
-    }
-    if max <= 3 {
-        return ".".repeat(max);
-    }
-    let end = (max / 2).saturating_sub(2);
-    let start = max - end - 4;
-    let end = end.max(1);
-    let head: String = s.chars().take(start).collect();
-    let tail: String = s.chars().skip(len - end).collect();
-    format!("{head}...{tail}")
-}
-
 /// Formats `created` with a strftime pattern, as a field of a folder template does.
 #[cfg(fuzzing)]
-pub(crate) fn format_time(
-    pattern: &str,
-    created: &DateTime<FixedOffset>,
-    names: &TimeNames,
-) -> String {
+pub(crate) fn format_time(pattern: &str, created: &OffsetDateTime, names: &TimeNames) -> String {
     strftime::strftime(pattern, &strftime::Tm::new(created), names)
 }
