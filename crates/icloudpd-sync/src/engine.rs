@@ -17,13 +17,15 @@ use crate::disk::RunMarker;
 use crate::error::{Error, Result};
 use crate::execute::Fetcher;
 use crate::options::SyncOptions;
+use crate::outcome::SyncReport;
 use crate::plan::Plan;
-use crate::report::{FullScanReason, NoopReporter, Reporter, SyncEvent, SyncReport};
+use crate::report::{FullScanReason, NoopReporter, Reporter, SyncEvent};
 use crate::state::{SyncState, key};
 
 mod incremental;
 mod listing;
 mod pipeline;
+mod planner;
 mod scope;
 
 use incremental::{Incremental, Outcome, Tokens};

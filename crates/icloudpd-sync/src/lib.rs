@@ -76,6 +76,7 @@ pub mod fuzzing;
 mod lock;
 mod metadata;
 mod options;
+mod outcome;
 mod paths;
 mod plan;
 mod report;
@@ -90,15 +91,14 @@ pub use error::{Error, Result};
 pub use lock::{DirectoryLock, LOCK_FILE_NAME};
 pub use options::{
     DEFAULT_CONCURRENCY, DateBound, FileMatchPolicy, FolderStructure, LiveMovPolicy, LiveSize,
-    RunMode, Size, SyncOptions,
+    RunMode, Size, SyncOptions, TimeNames,
 };
-pub use paths::{PathPolicy, TemplateError, TimeNames};
+pub use outcome::{AssetFailure, FailureKind, SyncReport};
+pub use paths::{PathPolicy, TemplateError};
 pub use plan::{IcloudDeletion, Plan, PlannedAsset, PlannedDeletion, PlannedDownload, Rendition};
-pub use report::{
-    AssetFailure, FailureKind, FullScanReason, KeptSidecar, NoopReporter, Reporter, SkipReason,
-    SyncEvent, SyncReport,
-};
+pub use report::{FullScanReason, KeptSidecar, NoopReporter, Reporter, SyncEvent};
 pub use safety::UnsafeOptions;
+pub use select::SkipReason;
 pub use state::SyncState;
 /// The date-time crate of this API ([`time::OffsetDateTime`] in [`SyncOptions`],
 /// [`SkipReason`], [`PlannedAsset`]), re-exported so that an embedder uses the same version.

@@ -7,8 +7,75 @@ use icloud_auth::RetryPolicy;
 use icloud_photos::RawPolicy;
 use time::OffsetDateTime;
 
-use crate::paths::TimeNames;
 use crate::zone::TimeZone;
+
+/// Month, weekday and format names used by `%B`, `%a`, `%c`, … in folder templates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimeNames {
+    /// `January` … `December`.
+    pub months: [String; 12],
+    /// `Jan` … `Dec`.
+    pub months_abbr: [String; 12],
+    /// `Sunday` … `Saturday`.
+    pub weekdays: [String; 7],
+    /// `Sun` … `Sat`.
+    pub weekdays_abbr: [String; 7],
+    /// `AM`, `PM`.
+    pub am_pm: [String; 2],
+    /// `%c` (`%a %b %e %H:%M:%S %Y` in the C locale).
+    pub date_time_format: String,
+    /// `%x` (`%m/%d/%y`).
+    pub date_format: String,
+    /// `%X` (`%H:%M:%S`).
+    pub time_format: String,
+}
+
+impl TimeNames {
+    /// The C/POSIX locale's names (what icloudpd uses without `--use-os-locale`).
+    pub fn english() -> TimeNames {
+        let owned = |names: &[&str]| names.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let months = owned(&[
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ]);
+        let weekdays = owned(&[
+            "Sunday",
+            "Monday",
+            "Tuesday",
+            "Wednesday",
+            "Thursday",
+            "Friday",
+            "Saturday",
+        ]);
+        let abbr = |names: &[String]| names.iter().map(|s| s[..3].to_owned()).collect::<Vec<_>>();
+        TimeNames {
+            months_abbr: array(abbr(&months)),
+            months: array(months),
+            weekdays_abbr: array(abbr(&weekdays)),
+            weekdays: array(weekdays),
+            am_pm: ["AM".to_owned(), "PM".to_owned()],
+            date_time_format: "%a %b %e %H:%M:%S %Y".to_owned(),
+            date_format: "%m/%d/%y".to_owned(),
+            time_format: "%H:%M:%S".to_owned(),
+        }
+    }
+}
+
+/// A vector of known length as an array (`Default` values if it is short).
+fn array<const N: usize>(items: Vec<String>) -> [String; N] {
+    let mut items = items.into_iter();
+    std::array::from_fn(|_| items.next().unwrap_or_default())
+}
 
 /// A rendition requested with `--size`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -1,56 +1,18 @@
 //! What a sync tells its caller while it runs ([`Reporter`], [`SyncEvent`]) and when it ends
 //! ([`SyncReport`]).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use icloud_photos::VersionKind;
 use time::OffsetDateTime;
 
 use crate::options::Size;
+use crate::outcome::FailureKind;
 #[cfg(doc)]
 use crate::plan::PlannedDownload;
 use crate::plan::{PlannedAsset, Rendition};
-
-/// Why an asset was not considered.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum SkipReason {
-    /// A video while only photos are wanted.
-    Video,
-    /// A photo while only videos are wanted.
-    Photo,
-    /// Created before `bound`.
-    CreatedBefore {
-        /// Creation time, in [`crate::SyncOptions::time_zone`].
-        created: OffsetDateTime,
-        /// The instant it was compared with (a bound in days counts back from the moment the
-        /// asset was considered, in the same zone).
-        bound: OffsetDateTime,
-    },
-    /// Created after `bound`.
-    CreatedAfter {
-        /// Creation time, in [`crate::SyncOptions::time_zone`].
-        created: OffsetDateTime,
-        /// The instant it was compared with (a bound in days counts back from the moment the
-        /// asset was considered, in the same zone).
-        bound: OffsetDateTime,
-    },
-}
-
-/// Where a file's download went wrong.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum FailureKind {
-    /// The folder could not be created (already reported by [`SyncEvent::FolderFailed`]).
-    Folder,
-    /// Writing to the local disk failed.
-    Disk,
-    /// Apple refused the download, even with a fresh URL.
-    Refused,
-    /// The network or the server failed, after the retries.
-    Network,
-}
+use crate::select::SkipReason;
 
 /// Why a run lists the whole library instead of asking only for changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -366,56 +328,4 @@ pub struct NoopReporter;
 
 impl Reporter for NoopReporter {
     fn event(&self, _: &SyncEvent<'_>) {}
-}
-
-/// One asset that could not be mirrored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AssetFailure {
-    /// Display name (or the record name when the record could not be decoded).
-    pub name: String,
-    /// The file concerned, if any.
-    pub path: Option<PathBuf>,
-    /// What went wrong.
-    pub error: String,
-}
-
-/// The outcome of one sync.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct SyncReport {
-    /// Files downloaded (or, in a dry run, that would have been).
-    pub downloaded: u64,
-    /// Bytes written.
-    pub bytes: u64,
-    /// Files that were already on disk.
-    pub present: u64,
-    /// Assets filtered out.
-    pub skipped: u64,
-    /// Assets moved to Recently Deleted in iCloud.
-    pub deleted_in_icloud: u64,
-    /// Local files removed by `--auto-delete`.
-    pub deleted_locally: u64,
-    /// Assets that failed.
-    pub failed: Vec<AssetFailure>,
-    /// Wall time.
-    pub elapsed: Duration,
-}
-
-impl SyncReport {
-    /// Whether every asset was mirrored.
-    pub fn is_complete(&self) -> bool {
-        self.failed.is_empty()
-    }
-
-    /// Adds another report's counts (several albums or users).
-    pub fn merge(&mut self, other: SyncReport) {
-        self.downloaded += other.downloaded;
-        self.bytes += other.bytes;
-        self.present += other.present;
-        self.skipped += other.skipped;
-        self.deleted_in_icloud += other.deleted_in_icloud;
-        self.deleted_locally += other.deleted_locally;
-        self.failed.extend(other.failed);
-        self.elapsed += other.elapsed;
-    }
 }

@@ -5,7 +5,6 @@ use icloud_photos::{Asset, MediaType};
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
 
 use crate::options::{DateBound, SyncOptions};
-use crate::report::SkipReason;
 use crate::zone::TimeZone;
 
 /// The asset's creation time in `zone` (`created` of photos.md §8.6). An asset without a
@@ -24,6 +23,32 @@ fn epoch_local(zone: &TimeZone) -> OffsetDateTime {
         .map(|d| PrimitiveDateTime::new(d, Time::MIDNIGHT))
         .unwrap_or(PrimitiveDateTime::MIN);
     midnight.assume_offset(offset)
+}
+
+/// Why an asset was not considered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SkipReason {
+    /// A video while only photos are wanted.
+    Video,
+    /// A photo while only videos are wanted.
+    Photo,
+    /// Created before `bound`.
+    CreatedBefore {
+        /// Creation time, in [`crate::SyncOptions::time_zone`].
+        created: OffsetDateTime,
+        /// The instant it was compared with (a bound in days counts back from the moment the
+        /// asset was considered, in the same zone).
+        bound: OffsetDateTime,
+    },
+    /// Created after `bound`.
+    CreatedAfter {
+        /// Creation time, in [`crate::SyncOptions::time_zone`].
+        created: OffsetDateTime,
+        /// The instant it was compared with (a bound in days counts back from the moment the
+        /// asset was considered, in the same zone).
+        bound: OffsetDateTime,
+    },
 }
 
 /// The filters of one sync.

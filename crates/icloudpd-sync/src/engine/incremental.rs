@@ -33,7 +33,8 @@ use icloud_photos::{Asset, AssetId, Change, Library, Lookup, PhotosClient, SyncT
 use super::pipeline::{Pipeline, Recorder, Step};
 use crate::error::{Error, Result};
 use crate::options::SyncOptions;
-use crate::report::{AssetFailure, FullScanReason, Reporter, SyncEvent};
+use crate::outcome::AssetFailure;
+use crate::report::{FullScanReason, Reporter, SyncEvent};
 use crate::state::{ACCOUNT, FileRow, key, unix_now};
 
 /// Changed assets a run holds in memory before it prefers a full listing (which streams).

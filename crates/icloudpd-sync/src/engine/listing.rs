@@ -17,10 +17,11 @@ use icloud_photos::{Album, AssetId, ListOptions};
 use super::incremental::{self, Tokens};
 use super::pipeline::{Pipeline, Step};
 use super::{SyncEngine, scope};
+use crate::disk::dated_by_us;
 use crate::error::{Error, Result};
-use crate::execute::dated_by_us;
 use crate::options::RunMode;
-use crate::report::{FullScanReason, SyncEvent, SyncReport};
+use crate::outcome::SyncReport;
+use crate::report::{FullScanReason, SyncEvent};
 
 /// The name of the smart folder `--auto-delete` reads.
 const RECENTLY_DELETED: &str = "Recently Deleted";

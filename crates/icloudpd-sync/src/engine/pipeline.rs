@@ -12,12 +12,14 @@ use time::OffsetDateTime;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+use super::planner::{Claims, Planner};
 use crate::disk::available_space;
 use crate::error::{Error, Result};
 use crate::execute::{FetchError, Fetcher, write_sidecar};
 use crate::options::{RunMode, SyncOptions};
-use crate::plan::{Claims, Plan, PlannedAsset, PlannedDeletion, Planner};
-use crate::report::{AssetFailure, FailureKind, Reporter, SyncEvent, SyncReport};
+use crate::outcome::{AssetFailure, FailureKind, SyncReport};
+use crate::plan::{Plan, PlannedAsset, PlannedDeletion};
+use crate::report::{Reporter, SyncEvent};
 use crate::safety;
 use crate::select::{Selection, age_days, created_local};
 use crate::state::{FileRow, SyncState};

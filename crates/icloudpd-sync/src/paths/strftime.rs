@@ -15,7 +15,7 @@
 
 use time::OffsetDateTime;
 
-use super::TimeNames;
+use crate::options::TimeNames;
 
 /// The broken-down time `strftime` reads.
 #[derive(Debug, Clone)]

@@ -12,8 +12,8 @@
 
 use time::OffsetDateTime;
 
-use super::TimeNames;
 use super::strftime::{Tm, strftime};
+use crate::options::TimeNames;
 
 /// A template Python would reject (or one using what is not supported here).
 #[derive(Debug)]
