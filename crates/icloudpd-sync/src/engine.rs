@@ -41,6 +41,21 @@ pub const DEFAULT_FULL_SCAN_INTERVAL: Duration = Duration::from_secs(7 * 86_400)
 
 /// One sync of one library into a directory.
 ///
+/// Built from a [`PhotosClient`], the [`Library`] to mirror and the [`SyncOptions`], then
+/// configured with builder methods ([`SyncEngine::reporter`], [`SyncEngine::state`], …),
+/// each of which states its default. An engine can run many times: in a watch loop, keep it
+/// and call [`SyncEngine::run`] again, so that an interrupted listing goes on where it
+/// stopped and [`SyncEngine::progress`] can tell a stuck loop from a slow one.
+///
+/// Three ways to use it:
+///
+/// - [`SyncEngine::run`]: list, plan and download asset by asset, with bounded memory and
+///   concurrency; with a [`SyncState`], later runs read only the change feed.
+/// - [`SyncEngine::plan`], then [`SyncEngine::execute`]: the whole [`Plan`] first, to show,
+///   confirm or narrow, then carried out.
+/// - [`crate::RunMode::DryRun`] or [`crate::RunMode::OnlyPrintFilenames`] in the options:
+///   a run that only reports.
+///
 /// ```no_run
 /// # async fn demo(session: icloud_auth::Session) -> Result<(), Box<dyn std::error::Error>> {
 /// use std::sync::Arc;

@@ -231,6 +231,32 @@ impl RunMode {
 }
 
 /// What to mirror and how. Start from [`SyncOptions::new`] and set fields.
+///
+/// The fields are icloudpd's download options as plain data (the flag each one stands for is
+/// named in its documentation), with icloudpd's defaults: originals only, folders
+/// `{:%Y/%m/%d}`, plain file names de-duplicated by size, live-photo videos included,
+/// nothing deleted anywhere, 16 downloads at a time. The struct is `#[non_exhaustive]`: new
+/// options arrive as new fields with defaults, so set the ones you care about on the value
+/// [`SyncOptions::new`] returns rather than building it literally.
+///
+/// Options that shape where files go (sizes, naming, folders, filters, [`TimeZone`]) are
+/// part of the [`crate::SyncState`]'s configuration: changing one makes the next run list
+/// the whole library once. Options that only tune downloading (`concurrency`, retries,
+/// stall detection) do not.
+///
+/// ```
+/// use icloudpd_sync::{FolderStructure, RunMode, Size, SyncOptions, TimeZone};
+///
+/// let mut options = SyncOptions::new("/srv/photos");
+/// options.sizes = vec![Size::Original, Size::Adjusted];
+/// options.folder_structure = FolderStructure::parse("{:%Y/%B}")?; // 2018/July
+/// options.skip_videos = true;
+/// options.recent = Some(100); // only the 100 newest assets
+/// options.mode = RunMode::DryRun; // report, change nothing
+/// options.time_zone = TimeZone::UTC;
+/// assert!(options.check_safety().is_ok());
+/// # Ok::<(), icloudpd_sync::TemplateError>(())
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct SyncOptions {

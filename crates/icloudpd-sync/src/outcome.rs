@@ -30,6 +30,27 @@ pub struct AssetFailure {
 }
 
 /// The outcome of one sync.
+///
+/// Counts and failures, never an error for one asset: a run that could list the library
+/// returns `Ok` with a report, and [`SyncReport::is_complete`] says whether every asset made
+/// it. A caller that signs in again after an expired session keeps one report across its
+/// attempts with [`crate::SyncEngine::run_into`] or [`SyncReport::merge`].
+///
+/// ```
+/// use icloudpd_sync::{AssetFailure, SyncReport};
+///
+/// let mut total = SyncReport::default();
+/// let mut one = SyncReport::default();
+/// one.downloaded = 3;
+/// one.failed.push(AssetFailure {
+///     name: "IMG_0001.HEIC".to_owned(),
+///     path: None,
+///     error: "HTTP 503".to_owned(),
+/// });
+/// total.merge(one);
+/// assert_eq!(total.downloaded, 3);
+/// assert!(!total.is_complete());
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SyncReport {

@@ -49,6 +49,10 @@ impl FolderStructure {
     /// Parses `--folder-structure`: `none` (any case) is [`FolderStructure::Flat`]; anything
     /// else must render (checked by formatting the current time).
     ///
+    /// # Errors
+    ///
+    /// Returns [`TemplateError`] when Python's `str.format` would reject the template.
+    ///
     /// The template is Python's `str.format` with the creation datetime as its one argument:
     /// `{}`/`{0}` fields whose spec is a glibc `strftime` pattern (`{:%Y/%m/%d}`, `{:%-d}`),
     /// `{{`/`}}` for braces, and `{}` alone for `str(datetime)`. Named fields, a second field
@@ -84,6 +88,22 @@ impl FolderStructure {
 }
 
 /// The naming rules of one sync: directory, folders, cleaning and policies.
+///
+/// Pure and offline: it tells where icloudpd would put an asset's files without touching
+/// the disk or the network, so an embedder can show or check paths before any run (the
+/// engine uses the same rules).
+///
+/// ```
+/// use icloudpd_sync::{FolderStructure, PathPolicy, SyncOptions};
+/// use icloudpd_sync::time::OffsetDateTime;
+///
+/// let mut options = SyncOptions::new("photos");
+/// options.folder_structure = FolderStructure::parse("{:%Y/%m/%d}")?;
+/// let policy = PathPolicy::new(&options);
+/// let taken = OffsetDateTime::from_unix_timestamp(1_533_021_744)?; // 2018-07-31 07:22 UTC
+/// assert_eq!(policy.folder(&taken), std::path::Path::new("photos/2018/07/31"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct PathPolicy {
     directory: PathBuf,

@@ -317,6 +317,29 @@ pub enum SyncEvent<'a> {
 /// Receives [`SyncEvent`]s. Called from the engine's tasks, so it must be quick and must not
 /// block; it is never called concurrently with itself for one album's planning, but download
 /// events come from several tasks.
+///
+/// The trait is synchronous and object-safe on purpose: an event is a borrowed view of the
+/// engine's data (`SyncEvent<'_>`), valid only during the call, so nothing is cloned for a
+/// reporter that ignores it. Keep what you need by copying it out. A reporter that talks to
+/// a slow consumer (a socket, a GUI thread) should hand the facts to a channel and return.
+///
+/// ```
+/// use std::sync::Mutex;
+///
+/// use icloudpd_sync::{Reporter, SyncEvent};
+///
+/// /// Collects the paths written, for a summary at the end.
+/// #[derive(Default)]
+/// struct Written(Mutex<Vec<std::path::PathBuf>>);
+///
+/// impl Reporter for Written {
+///     fn event(&self, event: &SyncEvent<'_>) {
+///         if let SyncEvent::Downloaded { path, .. } = event {
+///             self.0.lock().unwrap().push(path.to_path_buf());
+///         }
+///     }
+/// }
+/// ```
 pub trait Reporter: Send + Sync {
     /// One event.
     fn event(&self, event: &SyncEvent<'_>);
