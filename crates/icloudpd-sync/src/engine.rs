@@ -21,6 +21,7 @@ use crate::outcome::SyncReport;
 use crate::plan::Plan;
 use crate::report::{FullScanReason, NoopReporter, Reporter, SyncEvent};
 use crate::state::{SyncState, key};
+use crate::stop::StopHandle;
 
 mod incremental;
 mod listing;
@@ -89,6 +90,8 @@ pub struct SyncEngine {
     downloaded: AtomicU64,
     /// The furthest rank a listing of this engine reached.
     furthest: AtomicU64,
+    /// Stops the runs early.
+    stop: StopHandle,
 }
 
 impl std::fmt::Debug for SyncEngine {
@@ -121,6 +124,7 @@ impl SyncEngine {
             resume: Mutex::new(None),
             downloaded: AtomicU64::new(0),
             furthest: AtomicU64::new(0),
+            stop: StopHandle::default(),
         }
     }
 
@@ -159,6 +163,11 @@ impl SyncEngine {
     pub fn full_scan_interval(mut self, interval: Duration) -> SyncEngine {
         self.full_scan_interval = interval;
         self
+    }
+
+    /// Returns a handle that stops this engine's runs early and cleanly (see [`StopHandle`]).
+    pub fn stop_handle(&self) -> StopHandle {
+        self.stop.clone()
     }
 
     /// Returns the library this engine mirrors.
@@ -271,6 +280,9 @@ impl SyncEngine {
         };
         if let Some(reason) = reason {
             self.full(reason, resume, &mut pipeline, report).await?;
+        }
+        if self.stop.is_stopped() {
+            return Err(Error::Cancelled);
         }
         // A clean pass over the whole library: what interrupted runs left behind is orphaned.
         let whole =
@@ -390,6 +402,7 @@ impl SyncEngine {
             self.state.clone(),
             recorder,
             Arc::clone(report),
+            self.stop.clone(),
         )
     }
 

@@ -183,6 +183,7 @@ mod report;
 mod safety;
 mod select;
 mod state;
+mod stop;
 mod zone;
 
 pub use disk::DiskProblem;
@@ -200,6 +201,7 @@ pub use report::{FullScanReason, KeptSidecar, NoopReporter, Reporter, SyncEvent}
 pub use safety::UnsafeOptions;
 pub use select::SkipReason;
 pub use state::SyncState;
+pub use stop::StopHandle;
 /// The date-time crate of this API ([`time::OffsetDateTime`] in [`SyncOptions`],
 /// [`SkipReason`], [`PlannedAsset`]), re-exported so that an embedder uses the same version.
 pub use time;
