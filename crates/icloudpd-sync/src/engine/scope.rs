@@ -113,9 +113,9 @@ fn bound(bound: &Option<DateBound>) -> String {
 
 /// chrono's `.f` fraction: 3, 6 or 9 digits, as few as hold the value.
 fn fraction(nanos: u32) -> String {
-    if nanos % 1_000_000 == 0 {
+    if nanos.is_multiple_of(1_000_000) {
         format!(".{:03}", nanos / 1_000_000)
-    } else if nanos % 1_000 == 0 {
+    } else if nanos.is_multiple_of(1_000) {
         format!(".{:06}", nanos / 1_000)
     } else {
         format!(".{nanos:09}")
