@@ -111,7 +111,7 @@ pub use network::{Certificate, Network};
 pub use pcs::{PcsEvent, PcsOutcome, PcsPolicy, WebAccessState};
 pub use retry::{RetryClass, RetryPolicy, Retryable};
 pub use secrecy::{ExposeSecret, SecretString};
-pub use session::{AccountInfo, Session, Webservice};
+pub use session::{AccountInfo, RawReply, Session, Webservice};
 pub use signin::SignIn;
 pub use store::{FileSessionStore, MemorySessionStore, SessionState, SessionStore};
 pub use two_factor::{TrustedPhone, TwoFactorChallenge, TwoStepChallenge, TwoStepDevice};
