@@ -5,11 +5,11 @@
 //! `~/.pyicloud`). Against Apple: `cargo run --example list_albums -- you@example.com`. Against
 //! the bundled fake: start `icloud-fake --no-2fa --account me@example.com:secret --library 500`,
 //! set `ICLOUD_AUTH_ENDPOINT`, `ICLOUD_SETUP_ENDPOINT` and `ICLOUD_HOME_ENDPOINT` to the URL it
-//! prints (the `AuthClient` builder reads them), then run `sign_in` and this example.
+//! prints (this example hands them to the `AuthClient`), then run `sign_in` and this example.
 
 use std::sync::Arc;
 
-use icloud_auth::{AuthClient, FileSessionStore, SignIn};
+use icloud_auth::{AuthClient, Endpoints, FileSessionStore, Region, SignIn};
 use icloud_photos::PhotosClient;
 
 #[tokio::main]
@@ -19,7 +19,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok_or("usage: list_albums APPLE_ID")?;
     let dir = std::env::var("COOKIE_DIRECTORY")
         .unwrap_or_else(|_| format!("{}/.pyicloud", std::env::var("HOME").unwrap_or_default()));
-    let client = AuthClient::builder().build()?;
+    // The library reads no environment: opt in to the endpoint overrides explicitly.
+    let endpoints = Endpoints::from_lookup(Region::Global, |name| std::env::var(name).ok())?;
+    let client = AuthClient::builder().endpoints(endpoints).build()?;
     let store = Arc::new(FileSessionStore::new(dir));
     let Some(SignIn::Complete(session)) = client.resume(&apple_id, store).await? else {
         return Err("no valid saved session: run the sign_in example first".into());

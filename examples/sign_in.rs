@@ -8,7 +8,7 @@
 use std::io::BufRead;
 use std::sync::Arc;
 
-use icloud_auth::{AuthClient, FileSessionStore, SecretString, SignIn};
+use icloud_auth::{AuthClient, Endpoints, FileSessionStore, Region, SecretString, SignIn};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -16,7 +16,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::var("COOKIE_DIRECTORY")
         .unwrap_or_else(|_| format!("{}/.pyicloud", std::env::var("HOME").unwrap_or_default()));
     let store = Arc::new(FileSessionStore::new(dir));
-    let client = AuthClient::builder().build()?;
+    // The library reads no environment: opt in to the endpoint overrides explicitly.
+    let endpoints = Endpoints::from_lookup(Region::Global, |name| std::env::var(name).ok())?;
+    let client = AuthClient::builder().endpoints(endpoints).build()?;
 
     let signed_in = match client.resume(&apple_id, store.clone()).await? {
         Some(signed_in) => signed_in,

@@ -140,8 +140,10 @@ impl AuthClientBuilder {
         self
     }
 
-    /// Sets explicit endpoints (default: the region's, with the `ICLOUD_*_ENDPOINT` environment
-    /// overrides applied, see [`Endpoints::from_env`]).
+    /// Sets explicit endpoints (default: Apple's for the region, [`Endpoints::for_region`]).
+    ///
+    /// The builder reads no environment: to honour the `ICLOUD_*_ENDPOINT` overrides as
+    /// `icloudpd` does, pass [`Endpoints::from_lookup`] here.
     pub fn endpoints(mut self, endpoints: Endpoints) -> Self {
         self.endpoints = Some(endpoints);
         self
@@ -193,13 +195,12 @@ impl AuthClientBuilder {
     ///
     /// # Errors
     ///
-    /// Returns [`Error::Config`](crate::Error::Config) when the endpoint overrides of the
-    /// environment are not valid base URLs, or the HTTP client cannot be built with the
-    /// network settings (a root certificate the TLS library refuses).
+    /// Returns [`Error::Config`](crate::Error::Config) when the HTTP client cannot be built
+    /// with the network settings (a root certificate the TLS library refuses).
     pub fn build(self) -> Result<AuthClient> {
         let endpoints = match self.endpoints {
             Some(e) => e,
-            None => Endpoints::from_env(self.region)?,
+            None => Endpoints::for_region(self.region),
         };
         // Settings the TLS library refuses fail here, not at the first request.
         self.network

@@ -33,11 +33,13 @@ impl Region {
     }
 }
 
-/// Environment variable that overrides the sign-in (idmsa) base URL.
+/// Name of the variable that overrides the sign-in (idmsa) base URL in
+/// [`Endpoints::from_lookup`].
 pub const AUTH_ENDPOINT_ENV: &str = "ICLOUD_AUTH_ENDPOINT";
-/// Environment variable that overrides the setup base URL.
+/// Name of the variable that overrides the setup base URL in [`Endpoints::from_lookup`].
 pub const SETUP_ENDPOINT_ENV: &str = "ICLOUD_SETUP_ENDPOINT";
-/// Environment variable that overrides the home (`www.icloud.com`) base URL.
+/// Name of the variable that overrides the home (`www.icloud.com`) base URL in
+/// [`Endpoints::from_lookup`].
 pub const HOME_ENDPOINT_ENV: &str = "ICLOUD_HOME_ENDPOINT";
 
 const AUTH_PATH: &str = "/appleauth/auth";
@@ -79,22 +81,36 @@ impl Endpoints {
         }
     }
 
-    /// Returns the endpoints of `region` with the overrides in `ICLOUD_AUTH_ENDPOINT`,
-    /// `ICLOUD_SETUP_ENDPOINT` and `ICLOUD_HOME_ENDPOINT` applied, when set and non-empty.
+    /// Returns the endpoints of `region` with the overrides that `lookup` gives for
+    /// [`AUTH_ENDPOINT_ENV`], [`SETUP_ENDPOINT_ENV`] and [`HOME_ENDPOINT_ENV`] applied (values
+    /// that are missing or blank are no override).
     ///
-    /// This is the one place the crate reads the environment; [`crate::AuthClientBuilder`]
-    /// uses it unless endpoints are given explicitly.
-    pub fn from_env(region: Region) -> Result<Endpoints> {
-        let var = |name| {
-            std::env::var(name)
-                .ok()
-                .filter(|v: &String| !v.trim().is_empty())
+    /// The crate reads no environment variable itself: a program that wants these overrides
+    /// (as `icloudpd` does) opts in by passing its environment,
+    /// `Endpoints::from_lookup(region, |name| std::env::var(name).ok())`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when an override is not an `http(s)` base URL; the message names the
+    /// variable.
+    pub fn from_lookup(
+        region: Region,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Endpoints> {
+        let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let one = |name: &str, endpoints: Endpoints, which: usize| -> Result<Endpoints> {
+            let Some(value) = var(name) else {
+                return Ok(endpoints);
+            };
+            let mut parts = [None, None, None];
+            parts[which] = Some(value.as_str());
+            endpoints
+                .with_overrides(parts[0], parts[1], parts[2])
+                .map_err(|e| Error::Config(format!("{name}: {e}")))
         };
-        Endpoints::for_region(region).with_overrides(
-            var(AUTH_ENDPOINT_ENV).as_deref(),
-            var(SETUP_ENDPOINT_ENV).as_deref(),
-            var(HOME_ENDPOINT_ENV).as_deref(),
-        )
+        let endpoints = one(AUTH_ENDPOINT_ENV, Endpoints::for_region(region), 0)?;
+        let endpoints = one(SETUP_ENDPOINT_ENV, endpoints, 1)?;
+        one(HOME_ENDPOINT_ENV, endpoints, 2)
     }
 
     /// Returns these endpoints with the given base URLs replacing Apple's (`http://` allowed).
@@ -198,6 +214,29 @@ mod tests {
         assert_eq!(e.auth(), "http://a:1/appleauth/auth");
         assert_eq!(e.setup(), "http://b:2/setup/ws/1");
         assert_eq!(e.home(), "https://www.icloud.com");
+    }
+
+    #[test]
+    fn overrides_come_from_the_lookup_only() {
+        let lookup = |name: &str| match name {
+            AUTH_ENDPOINT_ENV => Some("http://127.0.0.1:9".to_owned()),
+            SETUP_ENDPOINT_ENV => Some("  ".to_owned()),
+            _ => None,
+        };
+        let e = Endpoints::from_lookup(Region::China, lookup).unwrap();
+        assert_eq!(e.auth(), "http://127.0.0.1:9/appleauth/auth");
+        assert_eq!(e.setup(), "https://setup.icloud.com.cn/setup/ws/1");
+        assert_eq!(e.home(), "https://www.icloud.com.cn");
+        assert_eq!(
+            Endpoints::from_lookup(Region::Global, |_| None).unwrap(),
+            Endpoints::for_region(Region::Global)
+        );
+        let err = Endpoints::from_lookup(Region::Global, |name| {
+            (name == HOME_ENDPOINT_ENV).then(|| "ftp://x".to_owned())
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("ICLOUD_HOME_ENDPOINT: "), "{err}");
     }
 
     #[test]

@@ -11,11 +11,12 @@
 //!
 //! # Environment
 //!
-//! Unlike the rest of this crate (but for [`Endpoints::from_env`](crate::Endpoints::from_env)),
-//! the keyring reads environment variables, because Python's `keyring` decides by them and
-//! both programs must find the same password: `HOME` and `XDG_DATA_HOME` (`LOCALAPPDATA` and
-//! `ProgramData` on Windows) locate the file, and `DBUS_SESSION_BUS_ADDRESS` the session bus
-//! that may offer the Secret Service.
+//! Python's `keyring` decides by environment variables, and both programs must find the same
+//! password: `HOME` and `XDG_DATA_HOME` (`LOCALAPPDATA` and `ProgramData` on Windows) locate
+//! the file, and `DBUS_SESSION_BUS_ADDRESS` the session bus that may offer the Secret Service.
+//! Like the rest of this crate, the keyring reads none of them itself: the caller hands them in
+//! as a [`KeyringEnvironment`] ([`KeyringEnvironment::from_lookup`] with the process's own
+//! variables gives Python's choice).
 //!
 //! # Blocking
 //!
@@ -25,6 +26,7 @@
 //! or delete runs on a short-lived helper thread, as does the first question to the session
 //! bus. In async code, prefer `spawn_blocking` all the same, so as not to stall a worker thread.
 
+mod environment;
 mod file;
 #[cfg(fuzzing)]
 pub(crate) mod fuzzing;
@@ -39,6 +41,7 @@ use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 use keyring::credential::{CredentialBuilder, CredentialBuilderApi};
 use secrecy::{ExposeSecret, SecretString};
 
+pub use self::environment::KeyringEnvironment;
 use self::file::FileBuilder;
 use self::platform::PlatformBuilder;
 use crate::{Error, Result};
@@ -59,7 +62,7 @@ pub enum KeyringBackend {
     /// Linux and the BSDs — with [`KeyringBackend::File`] as a fallback for reading; or, where
     /// that store is not usable, the file alone.
     ///
-    /// The Secret Service is usable when `DBUS_SESSION_BUS_ADDRESS` names a session bus on
+    /// The Secret Service is usable when the [`KeyringEnvironment`] names a session bus on
     /// which `org.freedesktop.secrets` runs or can be started. This is asked once per
     /// [`KeyringPasswordStore`], on first use. A delete removes the password from both stores.
     #[default]
@@ -75,8 +78,9 @@ pub enum KeyringBackend {
     /// Python icloudpd keeps the password when no Secret Service runs.
     ///
     /// The password is base64-encoded, not encrypted: the file is protected only by being
-    /// readable by its owner alone (mode 0600, in a directory created with mode 0700). Use
-    /// [`KeyringPasswordStore::with_file`] for another path.
+    /// readable by its owner alone (mode 0600, in a directory created with mode 0700). The
+    /// path is the [`KeyringEnvironment`]'s; [`KeyringPasswordStore::with_file`] takes one
+    /// directly.
     File,
     /// An in-memory store for tests: a password lives only as long as the [`KeyringEntry`] it
     /// was set through, so a test must set and read through the same entry.
@@ -114,12 +118,13 @@ impl KeyringBackend {
         }
     }
 
-    /// Makes this backend the one [`KeyringPasswordStore::new`] uses, process-wide.
+    /// Makes this backend, in `env`, the one [`KeyringPasswordStore::new`] uses,
+    /// process-wide.
     ///
     /// This also replaces the `keyring` crate's default credential builder, so it affects any
     /// other code in the process that uses that crate's `Entry::new`. Call it once at start-up.
-    pub fn install_as_default(self) -> Result<()> {
-        let store = Arc::new(Store::new(self)?);
+    pub fn install_as_default(self, env: &KeyringEnvironment) -> Result<()> {
+        let store = Arc::new(Store::new(self, env)?);
         keyring::set_default_credential_builder(Box::new(Shared(Arc::clone(&store))));
         *INSTALLED.write().unwrap_or_else(PoisonError::into_inner) = Some(store);
         Ok(())
@@ -186,23 +191,25 @@ enum Locator {
 }
 
 impl Store {
-    fn new(backend: KeyringBackend) -> Result<Self> {
+    fn new(backend: KeyringBackend, env: &KeyringEnvironment) -> Result<Self> {
         let fixed = |builder: Box<CredentialBuilder>, location| Store {
             backend,
             builder: Arc::from(builder),
             locator: Locator::Fixed(location),
         };
         Ok(match backend {
-            KeyringBackend::Platform => Store::platform(),
+            KeyringBackend::Platform => Store::platform(env),
             KeyringBackend::SecretService => {
                 fixed(native::secret_service()?, KeyringLocation::SecretService)
             }
             KeyringBackend::KernelKeyutils => {
                 fixed(native::keyutils()?, KeyringLocation::KernelKeyutils)
             }
-            KeyringBackend::File => Store::file(file::default_path().ok_or_else(|| {
-                Error::Keyring("cannot place the keyring file: no home directory".to_owned())
-            })?),
+            KeyringBackend::File => {
+                Store::file(env.file().map(Path::to_owned).ok_or_else(|| {
+                    Error::Keyring("cannot place the keyring file: no home directory".to_owned())
+                })?)
+            }
             KeyringBackend::Mock => fixed(
                 keyring::mock::default_credential_builder(),
                 KeyringLocation::Memory,
@@ -210,8 +217,8 @@ impl Store {
         })
     }
 
-    fn platform() -> Self {
-        let builder = Arc::new(PlatformBuilder::new());
+    fn platform(env: &KeyringEnvironment) -> Self {
+        let builder = Arc::new(PlatformBuilder::new(env));
         Store {
             backend: KeyringBackend::Platform,
             builder: Arc::clone(&builder) as Arc<CredentialBuilder>,
@@ -238,13 +245,16 @@ impl Store {
 /// The store installed with [`KeyringBackend::install_as_default`].
 static INSTALLED: RwLock<Option<Arc<Store>>> = RwLock::new(None);
 
-/// The process-wide default store, as installed or else the platform store.
+/// The process-wide default store, as installed or else the platform store in an environment
+/// that knows nothing.
 fn process_default() -> Arc<Store> {
     static PLATFORM: OnceLock<Arc<Store>> = OnceLock::new();
     let installed = INSTALLED.read().unwrap_or_else(PoisonError::into_inner);
     match &*installed {
         Some(store) => Arc::clone(store),
-        None => Arc::clone(PLATFORM.get_or_init(|| Arc::new(Store::platform()))),
+        None => Arc::clone(
+            PLATFORM.get_or_init(|| Arc::new(Store::platform(&KeyringEnvironment::new()))),
+        ),
     }
 }
 
@@ -276,10 +286,13 @@ impl CredentialBuilderApi for Shared {
 /// in the meantime is seen.
 ///
 /// ```no_run
-/// use icloud_auth::{KeyringBackend, KeyringPasswordStore, SecretString};
+/// use icloud_auth::{KeyringBackend, KeyringEnvironment, KeyringPasswordStore, SecretString};
 ///
 /// # fn main() -> icloud_auth::Result<()> {
-/// let store = KeyringPasswordStore::with_backend(KeyringBackend::Platform)?;
+/// // Python keyring's choice: the process's variables decide, as they do for Python.
+/// let home = std::env::home_dir();
+/// let env = KeyringEnvironment::from_lookup(|name| std::env::var_os(name), home.as_deref());
+/// let store = KeyringPasswordStore::with_backend(KeyringBackend::Platform, &env)?;
 /// store.set("jane@example.com", &SecretString::from("hunter2"))?;
 /// // "the Secret Service", or on a headless box "the file /home/jane/.local/share/…":
 /// // the caller decides whether and how to tell the user.
@@ -298,21 +311,24 @@ pub struct KeyringPasswordStore {
 
 impl KeyringPasswordStore {
     /// Returns a store that uses the process-wide default backend: the one installed with
-    /// [`KeyringBackend::install_as_default`], otherwise [`KeyringBackend::Platform`] (shared by
-    /// all such stores, so the platform's choice is made once per process).
+    /// [`KeyringBackend::install_as_default`], otherwise [`KeyringBackend::Platform`] in
+    /// [`KeyringEnvironment::new`], which knows of no file and no session bus (shared by all
+    /// such stores, so the platform's choice is made once per process). Install a default
+    /// first to get Python's choice.
     ///
     /// A default builder installed into the `keyring` crate by other means is not used.
     pub fn new() -> Self {
         KeyringPasswordStore { store: None }
     }
 
-    /// Returns a store that uses the given backend, whatever the process-wide default is.
+    /// Returns a store that uses the given backend in `env`, whatever the process-wide default
+    /// is.
     ///
     /// Fails with [`Error::Keyring`] if the backend does not exist on this operating system
-    /// (or, for [`KeyringBackend::File`], if there is no home directory to find the file in).
-    pub fn with_backend(backend: KeyringBackend) -> Result<Self> {
+    /// (or, for [`KeyringBackend::File`], if `env` has no keyring file).
+    pub fn with_backend(backend: KeyringBackend, env: &KeyringEnvironment) -> Result<Self> {
         Ok(KeyringPasswordStore {
-            store: Some(Arc::new(Store::new(backend)?)),
+            store: Some(Arc::new(Store::new(backend, env)?)),
         })
     }
 
@@ -482,7 +498,9 @@ mod tests {
     use super::*;
 
     fn mock_entry(username: &str) -> KeyringEntry {
-        let store = KeyringPasswordStore::with_backend(KeyringBackend::Mock).unwrap();
+        let store =
+            KeyringPasswordStore::with_backend(KeyringBackend::Mock, &KeyringEnvironment::new())
+                .unwrap();
         store.entry(username).unwrap()
     }
 
@@ -521,7 +539,9 @@ mod tests {
     #[test]
     fn installed_default_is_used_by_new() {
         // The only test in this crate that touches the process-wide default.
-        KeyringBackend::Mock.install_as_default().unwrap();
+        KeyringBackend::Mock
+            .install_as_default(&KeyringEnvironment::new())
+            .unwrap();
         let store = KeyringPasswordStore::new();
         assert!(store.get("jane@example.com").unwrap().is_none());
         assert!(!store.delete("jane@example.com").unwrap());
@@ -618,7 +638,9 @@ mod tests {
     #[test]
     fn store_without_entry_reports_nothing() {
         // The mock keeps nothing between entries: these exercise the NoEntry mapping.
-        let store = KeyringPasswordStore::with_backend(KeyringBackend::Mock).unwrap();
+        let store =
+            KeyringPasswordStore::with_backend(KeyringBackend::Mock, &KeyringEnvironment::new())
+                .unwrap();
         assert!(store.get("nobody@example.com").unwrap().is_none());
         assert!(!store.delete("nobody@example.com").unwrap());
         store
@@ -653,11 +675,13 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[tokio::test(flavor = "multi_thread")]
     async fn secret_service_is_usable_from_async_code() {
-        let store = KeyringPasswordStore::with_backend(KeyringBackend::SecretService).unwrap();
+        let env = KeyringEnvironment::new().session_bus("unix:path=/nonexistent/bus");
+        let store =
+            KeyringPasswordStore::with_backend(KeyringBackend::SecretService, &env).unwrap();
         let _ = store.get("nobody@example.com");
         let _ = store.delete("nobody@example.com");
         // The platform store's question to the session bus, too (whatever the answer here).
-        let platform = KeyringPasswordStore::with_backend(KeyringBackend::Platform).unwrap();
+        let platform = KeyringPasswordStore::with_backend(KeyringBackend::Platform, &env).unwrap();
         let _ = platform.location();
     }
 
@@ -670,7 +694,9 @@ mod tests {
             !shown.contains("hunter2") && !shown.contains("104, 117"),
             "{shown}"
         );
-        let store = KeyringPasswordStore::with_backend(KeyringBackend::Mock).unwrap();
+        let store =
+            KeyringPasswordStore::with_backend(KeyringBackend::Mock, &KeyringEnvironment::new())
+                .unwrap();
         assert_eq!(
             format!("{store:?}"),
             "KeyringPasswordStore { backend: \"mock\", .. }"

@@ -58,9 +58,14 @@
 //! ```
 //!
 //! Endpoints: Apple's hosts for [`Region::Global`] (`--domain com`) and [`Region::China`]
-//! (`--domain cn`); [`Endpoints::from_env`] applies the `ICLOUD_AUTH_ENDPOINT`,
-//! `ICLOUD_SETUP_ENDPOINT` and `ICLOUD_HOME_ENDPOINT` overrides (base URLs, `http://` allowed),
-//! which is how tests point the client at a fake server.
+//! (`--domain cn`); [`Endpoints::from_lookup`] applies the `ICLOUD_AUTH_ENDPOINT`,
+//! `ICLOUD_SETUP_ENDPOINT` and `ICLOUD_HOME_ENDPOINT` overrides (base URLs, `http://` allowed)
+//! from the variables a program hands it, which is how tests point the client at a fake
+//! server.
+//!
+//! The crate reads no environment variable: whatever the environment should decide (endpoint
+//! overrides, the client id, the keyring's file and session bus) the caller passes explicitly,
+//! so an embedder is never redirected by variables it did not ask about.
 //!
 //! # Features
 //!
@@ -70,8 +75,8 @@
 //!   `pyicloud://icloud-password` in the store Python's `keyring` would choose: the OS keyring
 //!   (Secret Service, Keychain, Credential Manager) or, where none is usable (a headless Linux
 //!   box), Python keyrings.alt's file `~/.local/share/python_keyring/keyring_pass.cfg`. To find
-//!   what Python finds, it reads `HOME`, `XDG_DATA_HOME` and `DBUS_SESSION_BUS_ADDRESS`: with
-//!   [`Endpoints::from_env`], the only environment variables the crate reads.
+//!   what Python finds, the caller hands in `HOME`, `XDG_DATA_HOME` and
+//!   `DBUS_SESSION_BUS_ADDRESS` as a `KeyringEnvironment`.
 #![deny(missing_docs)]
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
@@ -104,7 +109,8 @@ pub use endpoints::{AUTH_ENDPOINT_ENV, Endpoints, HOME_ENDPOINT_ENV, Region, SET
 pub use error::{Error, Result, TransportError};
 #[cfg(feature = "keyring")]
 pub use keyring::{
-    KEYRING_SERVICE, KeyringBackend, KeyringEntry, KeyringLocation, KeyringPasswordStore,
+    KEYRING_SERVICE, KeyringBackend, KeyringEntry, KeyringEnvironment, KeyringLocation,
+    KeyringPasswordStore,
 };
 pub use lock::FileLock;
 pub use network::{Certificate, Network};

@@ -4,7 +4,8 @@ use std::ffi::OsString;
 use std::io::{self, BufRead, IsTerminal, Write};
 
 use icloud_auth::{
-    ExposeSecret, KeyringBackend, KeyringEntry, KeyringLocation, KeyringPasswordStore, SecretString,
+    ExposeSecret, KeyringBackend, KeyringEntry, KeyringEnvironment, KeyringLocation,
+    KeyringPasswordStore, SecretString,
 };
 
 use crate::args::{Args, KEYRING_BACKEND_ENV};
@@ -18,7 +19,10 @@ pub fn run(args: Args) -> Result<(), CliError> {
     }
     check_domain(&args.domain)?;
     let backend = backend_from_env(std::env::var_os(KEYRING_BACKEND_ENV))?;
-    let store = KeyringPasswordStore::with_backend(backend)?;
+    // Where Python's keyring would look: the program's environment decides, as for Python.
+    let home = std::env::home_dir();
+    let env = KeyringEnvironment::from_lookup(|name| std::env::var_os(name), home.as_deref());
+    let store = KeyringPasswordStore::with_backend(backend, &env)?;
     let entry = store.entry(username)?;
     let mut out = io::stdout().lock();
 
@@ -163,7 +167,9 @@ mod tests {
 
     /// The mock keeps the password only in this entry, so tests act and check through it.
     fn mock_entry() -> KeyringEntry {
-        let store = KeyringPasswordStore::with_backend(KeyringBackend::Mock).unwrap();
+        let store =
+            KeyringPasswordStore::with_backend(KeyringBackend::Mock, &KeyringEnvironment::new())
+                .unwrap();
         store.entry("jane@example.com").unwrap()
     }
 

@@ -13,7 +13,7 @@ pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_FAILURE: u8 = 1;
 
 /// The way around any keyring trouble.
-const NO_KEYRING_HINT: &str = "or keep no password: give it to icloudpd with --password";
+const NO_KEYRING_HINT: &str = "or keep no password: give it to icloudpd with --password (or --password-file, or ICLOUDPD_PASSWORD)";
 
 /// A failure, worded for the person at the terminal.
 #[derive(Debug)]

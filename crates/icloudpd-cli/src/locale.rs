@@ -4,6 +4,8 @@
 use icloudpd_sync::TimeNames;
 use pure_rust_locales::{Locale, locale_match};
 
+use crate::settings::Environment;
+
 /// The locale could not be used (icloudpd crashes with `locale.Error` here; we exit 1).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnsupportedLocale {
@@ -18,18 +20,18 @@ impl std::fmt::Display for UnsupportedLocale {
 }
 
 /// Returns the OS locale's names when `--use-os-locale` is given and the locale is not C/POSIX;
-/// `None` means English. The locale comes from `LC_ALL`, else `LC_TIME`, else `LANG` (the first
-/// that is set and not empty).
-pub fn time_names(use_os_locale: bool) -> Result<Option<TimeNames>, UnsupportedLocale> {
+/// `None` means English. The locale comes from `LC_ALL`, else `LC_TIME`, else `LANG` of `env`
+/// (the first that is set and not empty).
+pub fn time_names(
+    use_os_locale: bool,
+    env: &Environment,
+) -> Result<Option<TimeNames>, UnsupportedLocale> {
     if !use_os_locale {
         return Ok(None);
     }
-    let found = ["LC_ALL", "LC_TIME", "LANG"].into_iter().find_map(|var| {
-        std::env::var(var)
-            .ok()
-            .filter(|v| !v.is_empty())
-            .map(|v| (var, v))
-    });
+    let found = ["LC_ALL", "LC_TIME", "LANG"]
+        .into_iter()
+        .find_map(|var| env.var(var).filter(|v| !v.is_empty()).map(|v| (var, v)));
     match found {
         None => Ok(None),
         Some((var, value)) => from_name(&value).map_err(|()| UnsupportedLocale {
@@ -92,6 +94,20 @@ mod tests {
         assert_eq!(from_name("POSIX"), Ok(None));
         assert!(from_name("xx_YY.UTF-8").is_err());
         assert!(from_name("de_DE.UTF-8@euro").is_ok());
-        assert!(time_names(false).unwrap().is_none());
+        assert!(
+            time_names(false, &Environment::default())
+                .unwrap()
+                .is_none()
+        );
+        let german = Environment::of(&[("LC_TIME", "de_DE.UTF-8"), ("LANG", "C")], None);
+        assert_eq!(
+            time_names(true, &german).unwrap().unwrap().months[6],
+            "Juli"
+        );
+        let odd = Environment::of(&[("LC_ALL", "xx_YY")], None);
+        assert_eq!(
+            time_names(true, &odd).unwrap_err().to_string(),
+            "unsupported locale setting (LC_ALL=xx_YY)"
+        );
     }
 }

@@ -10,10 +10,9 @@ use icloud_auth::{FileLock, FileSessionStore};
 use icloudpd_sync::DirectoryLock;
 use tracing::info;
 
-use crate::args::GlobalArgs;
 use crate::error::CliError;
 use crate::logging::APP;
-use crate::settings::UserSettings;
+use crate::settings::{Settings, UserSettings};
 
 /// How often `--wait-for-lock` tries again.
 const POLL: Duration = Duration::from_millis(500);
@@ -103,7 +102,7 @@ fn lock_failed(shown: &Path, e: &dyn std::error::Error) -> CliError {
 /// directory of each user that downloads (a dry run or `--only-print-filenames` writes
 /// nothing there, so it needs none). Ordered by lock file, so that two waiting processes
 /// never each hold what the other waits for.
-fn wanted(global: &GlobalArgs, users: &[UserSettings]) -> Vec<Wanted> {
+fn wanted(only_print_filenames: bool, users: &[UserSettings]) -> Vec<Wanted> {
     let mut wanted = Vec::new();
     for user in users {
         wanted.push(Wanted::Session {
@@ -114,7 +113,7 @@ fn wanted(global: &GlobalArgs, users: &[UserSettings]) -> Vec<Wanted> {
         if let Some(options) = &user.download
             && !lists
             && !options.dry_run
-            && !global.only_print_filenames
+            && !only_print_filenames
         {
             wanted.push(Wanted::Directory(options.directory.clone()));
         }
@@ -125,9 +124,10 @@ fn wanted(global: &GlobalArgs, users: &[UserSettings]) -> Vec<Wanted> {
 
 /// Takes every lock the run needs. Another process holding one ends the run with exit status
 /// 1 before anything is touched, unless `--wait-for-lock` asks to wait for it.
-pub async fn acquire(global: &GlobalArgs, users: &[UserSettings]) -> Result<Locks, CliError> {
+pub async fn acquire(settings: &Settings) -> Result<Locks, CliError> {
     let mut locks = Locks::default();
-    for want in wanted(global, users) {
+    let only_print_filenames = settings.display.only_print_filenames;
+    for want in wanted(only_print_filenames, &settings.users) {
         let mut told = false;
         loop {
             let busy = match want.try_take(&mut locks)? {
@@ -135,7 +135,7 @@ pub async fn acquire(global: &GlobalArgs, users: &[UserSettings]) -> Result<Lock
                 Err(busy) => busy,
             };
             let (holder, shown) = (busy.holder(), busy.shown.display());
-            if !global.wait_for_lock {
+            if !settings.wait_for_lock {
                 return Err(CliError::failed(format!(
                     "{holder} is using {shown}; wait for it to finish, or stop it"
                 )));
@@ -153,15 +153,10 @@ pub async fn acquire(global: &GlobalArgs, users: &[UserSettings]) -> Result<Lock
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::args::{Invocation, parse};
 
     fn lock_files(line: &str) -> Vec<PathBuf> {
-        let argv: Vec<String> = line.split_whitespace().map(str::to_owned).collect();
-        let Ok(Invocation::Run { global, users }) = parse(&argv) else {
-            panic!("{line}");
-        };
-        let users = crate::settings::validate(&global, &users, None).unwrap();
-        wanted(&global, &users)
+        let settings = crate::settings::from_line(line).unwrap();
+        wanted(settings.display.only_print_filenames, &settings.users)
             .iter()
             .map(Wanted::lock_path)
             .collect()

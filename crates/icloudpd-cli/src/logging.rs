@@ -1,7 +1,8 @@
 //! The only place a global subscriber is installed: icloudpd's log format on stdout.
 //!
 //! `YYYY-MM-DD HH:MM:SS LEVEL    message` in local time. `--log-level` filters this program's
-//! own messages; the libraries' messages are shown from WARNING up, as icloudpd does.
+//! own messages; the libraries' messages are shown from WARNING up, as icloudpd does, unless
+//! `RUST_LOG` adds directives for them (`RUST_LOG=icloud_auth=debug`).
 //!
 //! A progress bar may be drawn on stderr meanwhile ([`set_progress_bar`]); every log line and
 //! every [`print_line`] hides it, writes, and redraws it, so lines always appear above the bar.
@@ -16,7 +17,7 @@ use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
 
-use crate::args::GlobalArgs;
+use crate::settings::{LogLevel, LogSettings};
 
 /// The target of this program's own log lines.
 pub const APP: &str = "icloudpd";
@@ -95,22 +96,39 @@ where
 
 /// Returns the filter directive of the application's own messages: `--log-level` (`debug`,
 /// `info`, `error`), or `off` with `--only-print-filenames`, which silences icloudpd's logger.
-fn app_level(global: &GlobalArgs) -> &'static str {
-    if global.only_print_filenames {
+fn app_level(log: &LogSettings) -> &'static str {
+    if log.silent {
         return "off";
     }
-    match global.log_level.as_str() {
-        "info" => "info",
-        "error" => "error",
-        _ => "debug",
+    match log.level {
+        LogLevel::Info => "info",
+        LogLevel::Error => "error",
+        LogLevel::Debug => "debug",
     }
 }
 
-/// Installs the subscriber for the levels `global` asks for.
-pub fn init(global: &GlobalArgs) {
-    let filter = tracing_subscriber::EnvFilter::new(format!("warn,{APP}={}", app_level(global)));
+/// Returns the filter: WARNING and up from the libraries, this program's own lines at its
+/// level, then the directives of `RUST_LOG` (which may name library targets); a directive
+/// that does not parse is left out with a note on stderr.
+fn filter(log: &LogSettings) -> tracing_subscriber::EnvFilter {
+    let mut filter = tracing_subscriber::EnvFilter::new(format!("warn,{APP}={}", app_level(log)));
+    for directive in log.directives.iter().flat_map(|d| d.split(',')) {
+        let directive = directive.trim();
+        if directive.is_empty() {
+            continue;
+        }
+        match directive.parse() {
+            Ok(parsed) => filter = filter.add_directive(parsed),
+            Err(e) => eprintln!("icloudpd: RUST_LOG: ignoring {directive:?}: {e}"),
+        }
+    }
+    filter
+}
+
+/// Installs the subscriber for the levels `log` asks for.
+pub fn init(log: &LogSettings) {
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        .with_env_filter(filter(log))
         .event_format(IcloudpdFormat)
         .with_writer(|| StdoutAboveBar)
         .try_init();
@@ -120,13 +138,31 @@ pub fn init(global: &GlobalArgs) {
 mod tests {
     use super::*;
 
+    fn log(level: LogLevel, silent: bool, directives: Option<&str>) -> LogSettings {
+        LogSettings {
+            level,
+            silent,
+            directives: directives.map(str::to_owned),
+        }
+    }
+
     #[test]
     fn only_print_filenames_silences_the_application_logger() {
-        let mut global = GlobalArgs::default();
-        assert_eq!(app_level(&global), "debug");
-        global.log_level = "error".into();
-        assert_eq!(app_level(&global), "error");
-        global.only_print_filenames = true;
-        assert_eq!(app_level(&global), "off");
+        assert_eq!(app_level(&log(LogLevel::Debug, false, None)), "debug");
+        assert_eq!(app_level(&log(LogLevel::Error, false, None)), "error");
+        assert_eq!(app_level(&log(LogLevel::Error, true, None)), "off");
+    }
+
+    #[test]
+    fn rust_log_adds_library_directives() {
+        let shown = filter(&log(
+            LogLevel::Info,
+            false,
+            Some("icloud_auth=debug, icloud_photos=trace,=bad=,"),
+        ))
+        .to_string();
+        assert!(shown.contains("icloud_auth=debug"), "{shown}");
+        assert!(shown.contains("icloud_photos=trace"), "{shown}");
+        assert!(shown.contains("icloudpd=info"), "{shown}");
     }
 }

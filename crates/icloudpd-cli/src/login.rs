@@ -16,10 +16,9 @@ use icloud_auth::{
 };
 use tracing::{debug, info, warn};
 
-use crate::args::GlobalArgs;
 use crate::error::CliError;
 use crate::logging::APP;
-use crate::settings::UserSettings;
+use crate::settings::{MfaProvider, Settings, UserSettings};
 use crate::webui::Exchange;
 
 pub use console::Console;
@@ -50,8 +49,7 @@ enum Failure {
 /// while it was checking an answer are shown there and the sign-in starts over (icloudpd's
 /// loop).
 pub async fn authenticate(
-    client: &AuthClient,
-    global: &GlobalArgs,
+    settings: &Settings,
     user: &UserSettings,
     answerers: &mut Answerers,
 ) -> Result<Session, CliError> {
@@ -60,11 +58,11 @@ pub async fn authenticate(
     let web_mfa = answerers
         .web
         .clone()
-        .filter(|_| global.mfa_provider == "webui");
-    let providers = Providers::new(global, user, answerers.web.clone());
+        .filter(|_| settings.mfa_provider == MfaProvider::WebUi);
+    let providers = Providers::new(settings, user, answerers.web.clone());
     loop {
         let failure = match attempt(
-            client,
+            &settings.client,
             &store,
             user,
             &providers,

@@ -21,13 +21,19 @@ use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use tracing::{debug, error, info};
 
-use crate::args::UserArgs;
 use crate::logging::APP;
 
 /// Longest the whole SMTP exchange may take (lettre's own timeout only covers the connect).
 const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
 /// The e-mail's subject, as icloudpd writes it.
 const SUBJECT: &str = "icloud_photos_downloader: Two step authentication has expired";
+
+/// The variables that may hold a secret for this program, kept from the script.
+const SECRET_VARIABLES: [&str; 3] = [
+    "ICLOUDPD_PASSWORD",
+    "ICLOUDPD_SMTP_PASSWORD",
+    "ICLOUDPD_WEBUI_TOKEN",
+];
 
 /// What a notification is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,42 +107,6 @@ impl fmt::Debug for Email {
 }
 
 impl Notifications {
-    /// The settings of one user configuration, with icloudpd's defaults for sender and
-    /// recipient.
-    pub fn from_args(u: &UserArgs) -> Self {
-        let email = (u.smtp_username.is_some() || u.notification_email.is_some()).then(|| {
-            let to = u
-                .notification_email
-                .clone()
-                .or_else(|| u.smtp_username.clone())
-                .unwrap_or_default();
-            let from = u.notification_email_from.clone().unwrap_or_else(|| {
-                match u.smtp_username.as_deref().filter(|s| !s.is_empty()) {
-                    Some(user) => format!("iCloud Photos Downloader <{user}>"),
-                    None => to.clone(),
-                }
-            });
-            let login = match (&u.smtp_username, &u.smtp_password) {
-                (Some(user), Some(password)) => {
-                    Some((user.clone(), SecretString::from(password.0.clone())))
-                }
-                _ => None,
-            };
-            Email {
-                host: u.smtp_host.clone(),
-                port: u.smtp_port,
-                starttls: !u.smtp_no_tls,
-                login,
-                from,
-                to,
-            }
-        });
-        Notifications {
-            script: u.notification_script.as_ref().map(PathBuf::from),
-            email,
-        }
-    }
-
     /// Tells that a second factor is needed: runs the script, then sends the e-mail. Each
     /// failure is logged (ERROR `Notification of the required MFA failed`, then DEBUG the
     /// cause), never returned: authentication goes on, and a script that cannot start does not
@@ -199,9 +169,16 @@ fn report(event: Event, result: Result<(), Failure>) -> bool {
 /// inherited standard streams) and waits for it; its exit status does not matter, only failing
 /// to start it.
 async fn run_script(script: PathBuf, env: Vec<(&'static str, String)>) -> Result<(), Failure> {
-    tokio::task::spawn_blocking(move || match Command::new(&script).envs(env).status() {
-        Ok(_status) => Ok(()),
-        Err(source) => Err(Failure::Script { script, source }),
+    tokio::task::spawn_blocking(move || {
+        let mut command = Command::new(&script);
+        // The script needs none of the secrets this program may have been given.
+        for secret in SECRET_VARIABLES {
+            command.env_remove(secret);
+        }
+        match command.envs(env).status() {
+            Ok(_status) => Ok(()),
+            Err(source) => Err(Failure::Script { script, source }),
+        }
     })
     .await
     .map_err(|e| Failure::Other(format!("notification script: {e}")))?

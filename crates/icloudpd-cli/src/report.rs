@@ -14,17 +14,29 @@ use icloudpd_sync::{
 use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle, TermLike};
 use tracing::Level;
 
-use crate::args::GlobalArgs;
 use crate::logging::{self, APP};
 use crate::timestamp::{python_offset, python_str};
 use crate::webui::Exchange;
+
+/// How syncs are shown, as the settings stage settled it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Display {
+    /// A progress bar is wanted (not `--no-progress-bar`, not `--only-print-filenames`); it is
+    /// drawn when stdout is a terminal or `FORCE_TQDM` forces it.
+    pub progress_bar: bool,
+    /// `FORCE_TQDM`: draw the bar on stderr even when it is not a terminal, this many columns
+    /// wide (`COLUMNS`, default 80).
+    pub forced_columns: Option<u16>,
+    /// `--only-print-filenames`: unreadable records go to stderr, the log being off.
+    pub only_print_filenames: bool,
+}
 
 /// Writes icloudpd's messages for a sync and draws the progress bar. Create one per user run.
 #[derive(Debug)]
 pub struct CliReporter {
     bar_wanted: bool,
-    /// `FORCE_TQDM`: draw on stderr even when it is not a terminal.
-    forced: bool,
+    /// `FORCE_TQDM`: draw on stderr even when it is not a terminal, this many columns wide.
+    forced: Option<u16>,
     bar: Mutex<Option<ProgressBar>>,
     /// `--only-print-filenames` turns the log off: unreadable records go to stderr instead.
     errors_to_stderr: bool,
@@ -33,18 +45,16 @@ pub struct CliReporter {
 }
 
 impl CliReporter {
-    /// Returns a reporter for a run with these global options. The progress bar is drawn on
+    /// Returns a reporter that shows syncs as `display` says. The progress bar is drawn on
     /// stderr when stdout is a terminal or `FORCE_TQDM` is set, and never with
     /// `--no-progress-bar` or `--only-print-filenames`.
-    pub fn new(global: &GlobalArgs) -> CliReporter {
-        let forced = std::env::var_os("FORCE_TQDM").is_some_and(|v| !v.is_empty());
+    pub fn new(display: &Display) -> CliReporter {
+        let forced = display.forced_columns;
         CliReporter {
-            bar_wanted: !global.no_progress_bar
-                && !global.only_print_filenames
-                && (forced || io::stdout().is_terminal()),
+            bar_wanted: display.progress_bar && (forced.is_some() || io::stdout().is_terminal()),
             forced,
             bar: Mutex::new(None),
-            errors_to_stderr: global.only_print_filenames,
+            errors_to_stderr: display.only_print_filenames,
             web: None,
         }
     }
@@ -60,11 +70,12 @@ impl CliReporter {
         if !self.bar_wanted {
             return;
         }
-        let target = if self.forced && !io::stderr().is_terminal() {
+        let target = match self.forced {
             // Draw even though stderr is not a terminal, as tqdm does.
-            ProgressDrawTarget::term_like(Box::new(PlainStderr))
-        } else {
-            ProgressDrawTarget::stderr()
+            Some(columns) if !io::stderr().is_terminal() => {
+                ProgressDrawTarget::term_like(Box::new(PlainStderr { columns }))
+            }
+            _ => ProgressDrawTarget::stderr(),
         };
         let template = match count {
             Some(_) => "{percent:>3}%|{wide_bar}| {pos}/{len} [{elapsed_precise}<{eta_precise}]",
@@ -515,7 +526,9 @@ fn elapsed(d: Duration) -> String {
 
 /// Stderr as a terminal even when it is not one (`FORCE_TQDM`), like tqdm.
 #[derive(Debug)]
-struct PlainStderr;
+struct PlainStderr {
+    columns: u16,
+}
 
 impl PlainStderr {
     fn escape(&self, n: usize, code: char) -> io::Result<()> {
@@ -528,10 +541,7 @@ impl PlainStderr {
 
 impl TermLike for PlainStderr {
     fn width(&self) -> u16 {
-        std::env::var("COLUMNS")
-            .ok()
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(80)
+        self.columns
     }
 
     fn move_cursor_up(&self, n: usize) -> io::Result<()> {

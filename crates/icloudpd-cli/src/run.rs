@@ -1,44 +1,49 @@
-//! Mode dispatch: take the run's locks, then process each user configuration in order
-//! (forever with `--watch-with-interval`); outside watch mode the first failing user ends the
-//! run.
+//! Mode dispatch: set up the log and the runtime, take the run's locks, then process each user
+//! configuration in order (forever with `--watch-with-interval`); outside watch mode the first
+//! failing user ends the run.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use icloud_auth::{AuthClient, Network, Region, SecretString, Session};
+use icloud_auth::Session;
 use icloud_photos::{Library, PhotosClient};
 use icloudpd_sync::{SyncEngine, SyncReport, SyncState};
-use tracing::{debug, error, info};
+use tracing::{debug, error, info, warn};
 
-use crate::args::GlobalArgs;
-use crate::error::CliError;
-use crate::locks;
-use crate::logging::APP;
+use crate::error::{self, CliError};
+use crate::logging::{self, APP};
 use crate::login::{self, Answerers, Console, RefusedPasswords};
 use crate::report::{CliReporter, summary};
-use crate::settings::UserSettings;
-use crate::trust;
-use crate::webui::{Exchange, Listen, WebUi};
+use crate::settings::{Settings, UserSettings};
+use crate::webui::{Exchange, WebUi};
+use crate::{locks, trust};
 
 /// How many times in a row one user's sync signs in again after the session expired without
 /// getting any further.
 const MAX_REAUTHENTICATIONS: u32 = 3;
 
+/// Runs what `settings` asks for: installs the log, says the settings' warnings, and runs every
+/// user configuration on a multi-threaded runtime.
+pub fn main(settings: &Settings) -> Result<(), CliError> {
+    logging::init(&settings.log);
+    for warning in &settings.warnings {
+        warn!(target: APP, "{warning}");
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::failed(format!("Cannot start: {e}")))?;
+    runtime.block_on(run(settings))
+}
+
 /// Runs every user configuration. One user's failure does not stop the others: the run goes
 /// on with the next user and ends with the first failure's exit status (or, when only some
 /// files failed, status 1 after all users ran).
-pub async fn run(global: &GlobalArgs, users: &[UserSettings]) -> Result<(), CliError> {
+async fn run(settings: &Settings) -> Result<(), CliError> {
     // One writer at a time, for the whole run (watch mode: the whole process).
-    let _locks = locks::acquire(global, users).await?;
-    let region = Region::from_domain(&global.domain).map_err(CliError::from)?;
-    let mut builder = AuthClient::builder()
-        .region(region)
-        .network(network_from_env()?);
-    if let Some(id) = std::env::var("CLIENT_ID").ok().filter(|v| !v.is_empty()) {
-        builder = builder.client_id(id);
-    }
-    let client = builder.build()?;
-    let web = start_web_ui(global, users).await?;
+    let _locks = locks::acquire(settings).await?;
+    let users = &settings.users;
+    let web = start_web_ui(settings).await?;
     let mut answerers = Answerers {
         console: Console::new(),
         web: web.as_ref().map(|w| w.exchange().clone()),
@@ -58,17 +63,13 @@ pub async fn run(global: &GlobalArgs, users: &[UserSettings]) -> Result<(), CliE
             if let Some(exchange) = &answerers.web {
                 exchange.set_current_user(&user.username);
             }
-            match run_user(&client, global, user, &mut answerers).await {
+            match run_user(settings, user, &mut answerers).await {
                 Ok(complete) => incomplete |= !complete,
                 Err(e) => {
-                    if e.stop {
-                        error!(target: APP, "{}", e.message);
-                        stopped[i] = true;
-                    } else if !e.message.is_empty() {
-                        info!(target: APP, "{}", e.message);
-                    }
-                    let more =
-                        (global.watch_with_interval.is_some() && !e.stop) || i + 1 < users.len();
+                    // The failure, at ERROR (shown at every --log-level), and its cause.
+                    error::log(&e);
+                    stopped[i] |= e.stop;
+                    let more = (settings.watch.is_some() && !e.stop) || i + 1 < users.len();
                     if more {
                         error!(
                             target: APP,
@@ -79,12 +80,11 @@ pub async fn run(global: &GlobalArgs, users: &[UserSettings]) -> Result<(), CliE
                 }
             }
         }
-        if global.watch_with_interval.is_some() && !stopped.is_empty() && stopped.iter().all(|s| *s)
-        {
+        if settings.watch.is_some() && !stopped.is_empty() && stopped.iter().all(|s| *s) {
             error!(target: APP, "No user can be processed until the account holder acts; stopping");
             return Err(first_failure.unwrap_or_else(CliError::reported));
         }
-        let Some(interval) = global.watch_with_interval else {
+        let Some(interval) = settings.watch else {
             return match first_failure {
                 Some(e) => Err(e),
                 None if incomplete => Err(CliError::reported()),
@@ -108,26 +108,23 @@ pub async fn run(global: &GlobalArgs, users: &[UserSettings]) -> Result<(), CliE
 }
 
 /// Starts the web UI when a provider needs it.
-async fn start_web_ui(
-    global: &GlobalArgs,
-    users: &[UserSettings],
-) -> Result<Option<WebUi>, CliError> {
-    let wanted =
-        global.mfa_provider == "webui" || global.password_providers.iter().any(|p| p == "webui");
-    if !wanted {
+async fn start_web_ui(settings: &Settings) -> Result<Option<WebUi>, CliError> {
+    let Some(listen) = &settings.web_ui else {
         return Ok(None);
-    }
+    };
+    let providers: Vec<&str> = settings
+        .password_providers
+        .iter()
+        .map(|p| p.name())
+        .collect();
     let mut overview = vec![
-        format!(
-            "Password providers: {}",
-            global.password_providers.join(", ")
-        ),
-        format!("MFA provider: {}", global.mfa_provider),
+        format!("Password providers: {}", providers.join(", ")),
+        format!("MFA provider: {}", settings.mfa_provider.name()),
     ];
-    if let Some(interval) = global.watch_with_interval {
+    if let Some(interval) = settings.watch {
         overview.push(format!("Runs every {interval} seconds"));
     }
-    for user in users {
+    for user in &settings.users {
         let what = match &user.download {
             Some(o) => format!("downloads to {}", o.directory.display()),
             None if user.auth_only => "authentication only".to_owned(),
@@ -135,43 +132,12 @@ async fn start_web_ui(
         };
         overview.push(format!("{}: {what}", user.username));
     }
-    let listen = Listen {
-        host: global.webui_host.clone(),
-        port: global.webui_port,
-        allowed_hosts: global.webui_allowed_hosts.clone(),
-        token: webui_token(global)
-            .map_err(|e| CliError::failed(format!("Cannot start the web UI: {e}")))?,
-    };
-    match WebUi::start(listen, overview).await {
+    match WebUi::start(listen.clone(), overview).await {
         Ok(web) => Ok(Some(web)),
         Err(e) => Err(CliError::failed(format!(
             "Cannot start the web UI: {e}. Choose another address with --webui-host or --webui-port"
         ))),
     }
-}
-
-/// The web UI's token from `--webui-token`, `--webui-token-file` (its first line) or
-/// `ICLOUDPD_WEBUI_TOKEN`, in that order; `None` when none is given.
-fn webui_token(global: &GlobalArgs) -> Result<Option<SecretString>, String> {
-    if let Some(token) = &global.webui_token {
-        return Ok(Some(SecretString::from(token.0.clone())));
-    }
-    let (token, from) = if let Some(path) = &global.webui_token_file {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read the token file {path}: {e}"))?;
-        let first = text.lines().next().unwrap_or_default().trim().to_owned();
-        (first, format!("in {path}"))
-    } else {
-        match std::env::var("ICLOUDPD_WEBUI_TOKEN") {
-            Ok(token) if !token.trim().is_empty() => (
-                token.trim().to_owned(),
-                "in ICLOUDPD_WEBUI_TOKEN".to_owned(),
-            ),
-            _ => return Ok(None),
-        }
-    };
-    crate::webui::check_token(&token).map_err(|e| format!("{e} ({from})"))?;
-    Ok(Some(SecretString::from(token)))
 }
 
 /// One user's run. `Ok(false)` when some files could not be mirrored.
@@ -181,12 +147,11 @@ fn webui_token(global: &GlobalArgs) -> Result<Option<SecretString>, String> {
 /// further than the last; [`MAX_REAUTHENTICATIONS`] sessions in a row without progress end the
 /// run.
 async fn run_user(
-    client: &AuthClient,
-    global: &GlobalArgs,
+    settings: &Settings,
     user: &UserSettings,
     answerers: &mut Answerers,
 ) -> Result<bool, CliError> {
-    let mut session = login::authenticate(client, global, user, answerers).await?;
+    let mut session = login::authenticate(settings, user, answerers).await?;
     trust::check(&session, user, answerers.web.as_deref()).await;
     let mut stalled = 0;
     let mut rediscovered = false;
@@ -196,7 +161,7 @@ async fn run_user(
     let mut total = SyncReport::default();
     loop {
         let web = answerers.web.as_ref();
-        match run_session(&session, global, user, web, &mut total, &mut engine).await {
+        match run_session(&session, settings, user, web, &mut total, &mut engine).await {
             Err(Failure::SessionExpired(e)) => {
                 let now = engine.as_ref().map_or(0, SyncEngine::progress);
                 stalled = if now > progress { 0 } else { stalled + 1 };
@@ -206,7 +171,7 @@ async fn run_user(
                 }
                 error!(target: APP, "Session error, re-authenticating...");
                 debug!(target: APP, "{}", e.message);
-                session = login::authenticate(client, global, user, answerers).await?;
+                session = login::authenticate(settings, user, answerers).await?;
             }
             Err(Failure::Rediscover(e)) if !rediscovered => {
                 rediscovered = true;
@@ -266,7 +231,7 @@ impl From<icloudpd_sync::Error> for Failure {
 /// when an earlier session started it.
 async fn run_session(
     session: &Session,
-    global: &GlobalArgs,
+    settings: &Settings,
     user: &UserSettings,
     web: Option<&Arc<Exchange>>,
     total: &mut SyncReport,
@@ -280,7 +245,7 @@ async fn run_session(
     if let Some(engine) = engine {
         // Signed in again: go on where the sync stopped, without looking the library up.
         engine.rebind(photos);
-        return sync(engine, global, web, total).await;
+        return sync(engine, settings, web, total).await;
     }
     // Runs that write nothing (`--dry-run`, `--only-print-filenames`) leave the state alone:
     // they take no directory lock, and another process may be writing it.
@@ -305,7 +270,7 @@ async fn run_session(
     let Some(options) = user.download.clone() else {
         return Ok(true);
     };
-    let reporter = Arc::new(CliReporter::new(global).with_web(web.cloned()));
+    let reporter = Arc::new(CliReporter::new(&settings.display).with_web(web.cloned()));
     let mut built = SyncEngine::new(photos, library, options)
         .reporter(reporter)
         .full_scan(user.full_scan)
@@ -313,7 +278,7 @@ async fn run_session(
     if let Some(state) = &state {
         built = built.state(Arc::clone(state));
     }
-    let result = sync(engine.insert(built), global, web, total).await;
+    let result = sync(engine.insert(built), settings, web, total).await;
     match (result, &state) {
         // The library the state named is gone (made anew, say): look it up again.
         (Err(Failure::LibraryGone(e)), Some(state)) if known.is_some() => {
@@ -365,7 +330,7 @@ async fn discover(photos: &PhotosClient, user: &UserSettings) -> Result<Option<L
 /// Runs `engine` into `total`, stopping early when the web UI cancels.
 async fn sync(
     engine: &SyncEngine,
-    global: &GlobalArgs,
+    settings: &Settings,
     web: Option<&Arc<Exchange>>,
     total: &mut SyncReport,
 ) -> Result<bool, Failure> {
@@ -390,41 +355,15 @@ async fn sync(
         None => engine.run_into(total).await,
     };
     match result {
-        Ok(()) => Ok(finished(total, global)),
+        Ok(()) => Ok(finished(total, settings)),
         Err(e) => Err(e.into()),
     }
 }
 
 /// Logs the summary; `false` when some assets failed.
-fn finished(report: &SyncReport, global: &GlobalArgs) -> bool {
-    if !global.only_print_filenames {
+fn finished(report: &SyncReport, settings: &Settings) -> bool {
+    if !settings.display.only_print_filenames {
         info!(target: APP, "{}", summary(report));
     }
     report.failed.is_empty()
-}
-
-/// Host overrides from `ICLOUD_RESOLVE` (`HOST=IP:PORT`, comma-separated; `HOST` may be
-/// `*.domain`), for pointing the program at a fake Apple under Apple's own host names; unset in
-/// normal use. Roots come from the system's store (`SSL_CERT_FILE`, `SSL_CERT_DIR`) and proxies
-/// from `HTTPS_PROXY` / `NO_PROXY` without anything here.
-fn network_from_env() -> Result<Network, CliError> {
-    let mut network = Network::default();
-    let Some(list) = std::env::var("ICLOUD_RESOLVE")
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-    else {
-        return Ok(network);
-    };
-    for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
-        let parsed = entry
-            .split_once('=')
-            .and_then(|(host, addr)| Some((host.trim(), addr.trim().parse().ok()?)));
-        let Some((host, addr)) = parsed else {
-            return Err(CliError::failed(format!(
-                "ICLOUD_RESOLVE: {entry:?} is not HOST=IP:PORT"
-            )));
-        };
-        network = network.resolve(host, addr);
-    }
-    Ok(network)
 }

@@ -148,6 +148,9 @@ impl SyncState {
             std::fs::create_dir_all(dir).map_err(|e| state_error(&path, e))?;
         }
         let existed = path.exists();
+        if !existed {
+            create_private(&path).map_err(|e| state_error(&path, e))?;
+        }
         match open_checked(&path) {
             Ok(conn) => Ok(SyncState::new(conn, path, !existed)),
             // Only a file that is not a sound state is set aside: a busy, locked, read-only
@@ -163,6 +166,7 @@ impl SyncState {
                 for suffix in ["-wal", "-shm"] {
                     let _ = std::fs::remove_file(with_suffix(&path, suffix));
                 }
+                create_private(&path).map_err(|e| state_error(&path, e))?;
                 let conn = open_checked(&path).map_err(|e| state_error(&path, e))?;
                 Ok(SyncState::new(conn, path, true))
             }
@@ -608,6 +612,16 @@ pub(crate) fn unix_now() -> u64 {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Creates an empty file at `path` that only its owner may read (as the session files): SQLite
+/// gives its `-wal` and `-shm` files the same mode.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).map(drop)
 }
 
 fn with_suffix(path: &Path, suffix: &str) -> PathBuf {

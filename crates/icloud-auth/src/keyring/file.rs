@@ -18,43 +18,6 @@ use keyring::credential::{Credential, CredentialApi, CredentialBuilderApi};
 use super::ini::{self, Document};
 use crate::private_fs::{create_private_dir, write_atomic};
 
-/// The file's name, in Python keyring's data directory.
-const FILE_NAME: &str = "keyring_pass.cfg";
-
-/// Returns where Python's keyrings.alt keeps its plain-text keyring: `keyring_pass.cfg` in
-/// `keyring.util.platform_.data_root()`.
-///
-/// That is `$XDG_DATA_HOME/python_keyring` (`~/.local/share/python_keyring` when the variable
-/// is unset or empty) everywhere but Windows, where it is `%LOCALAPPDATA%\Python Keyring`
-/// (else `%ProgramData%`, else the working directory). `None` if there is no home directory.
-pub(super) fn default_path() -> Option<PathBuf> {
-    #[cfg(windows)]
-    {
-        let root = std::env::var_os("LOCALAPPDATA")
-            .or_else(|| std::env::var_os("ProgramData"))
-            .map_or_else(|| PathBuf::from("."), PathBuf::from);
-        Some(root.join("Python Keyring").join(FILE_NAME))
-    }
-    #[cfg(not(windows))]
-    {
-        let root = match std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
-            Some(root) => PathBuf::from(root),
-            None => home_dir()?.join(".local").join("share"),
-        };
-        Some(root.join("python_keyring").join(FILE_NAME))
-    }
-}
-
-/// `$HOME`, else the home directory in the user database, as Python's `Path.home()`.
-#[cfg(not(windows))]
-#[allow(
-    deprecated,
-    reason = "deprecated until Rust 1.87 for its Windows behaviour; used on Unix only"
-)]
-fn home_dir() -> Option<PathBuf> {
-    std::env::home_dir().filter(|p| !p.as_os_str().is_empty())
-}
-
 /// A failure reading or writing the file, worded with its path and never its contents.
 #[derive(Debug)]
 pub(super) struct FileError(pub(super) String);
@@ -298,6 +261,7 @@ fn failure(e: FileError) -> keyring::Error {
 #[allow(clippy::unwrap_used, reason = "a test fails loudly where it unwraps")]
 mod tests {
     use super::*;
+    use crate::keyring::environment::FILE_NAME;
 
     const SERVICE: &str = "pyicloud://icloud-password";
 

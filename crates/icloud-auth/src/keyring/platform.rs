@@ -3,7 +3,8 @@
 //!
 //! Python ranks the viable backends and takes the best. On Linux and the BSDs the Secret
 //! Service is viable when a D-Bus session bus is reachable through `DBUS_SESSION_BUS_ADDRESS`
-//! and `org.freedesktop.secrets` is running there or can be started by the bus; the Keychain
+//! (here: [`KeyringEnvironment::bus_address`], which the caller fills in) and
+//! `org.freedesktop.secrets` is running there or can be started by the bus; the Keychain
 //! and the Credential Manager always are. keyrings.alt's plain-text file is viable everywhere,
 //! at the lowest rank. So Python uses:
 //!
@@ -19,9 +20,9 @@ use std::sync::OnceLock;
 
 use keyring::credential::{Credential, CredentialApi, CredentialBuilder, CredentialBuilderApi};
 
-use super::KeyringLocation;
-use super::file::{FileBuilder, FileCredential, FileError, default_path};
+use super::file::{FileBuilder, FileCredential, FileError};
 use super::native;
+use super::{KeyringEnvironment, KeyringLocation};
 use crate::{Error, Result};
 
 /// Builds the credentials of the platform store: decides once, on first use, between the
@@ -31,29 +32,31 @@ pub(super) struct PlatformBuilder {
     /// `None` when there is no home directory to put it in.
     file: Option<FileBuilder>,
     /// Tells whether the system store is usable; asked at most once.
-    probe: fn() -> bool,
+    probe: Box<dyn Fn() -> bool + Send + Sync>,
     system_usable: OnceLock<bool>,
 }
 
 impl PlatformBuilder {
-    /// Returns the builder of this operating system's platform store. Asks nothing yet.
-    pub(super) fn new() -> Self {
+    /// Returns the builder of this operating system's platform store, with the file and the
+    /// session bus of `env`. Asks nothing yet.
+    pub(super) fn new(env: &KeyringEnvironment) -> Self {
+        let bus = env.bus_address().map(ToOwned::to_owned);
         Self::with_parts(
             native::platform_store(),
-            default_path().map(FileBuilder::new),
-            system_store_usable,
+            env.file().map(|path| FileBuilder::new(path.to_owned())),
+            move || system_store_usable(bus.clone()),
         )
     }
 
     pub(super) fn with_parts(
         system: Option<(Box<CredentialBuilder>, KeyringLocation)>,
         file: Option<FileBuilder>,
-        probe: fn() -> bool,
+        probe: impl Fn() -> bool + Send + Sync + 'static,
     ) -> Self {
         PlatformBuilder {
             system,
             file,
-            probe,
+            probe: Box::new(probe),
             system_usable: OnceLock::new(),
         }
     }
@@ -61,7 +64,9 @@ impl PlatformBuilder {
     /// Returns the system store if it is to be used.
     fn system(&self) -> Option<&(Box<CredentialBuilder>, KeyringLocation)> {
         let system = self.system.as_ref()?;
-        self.system_usable.get_or_init(self.probe).then_some(system)
+        self.system_usable
+            .get_or_init(&self.probe)
+            .then_some(system)
     }
 
     /// Returns where passwords are stored.
@@ -183,14 +188,15 @@ impl CredentialApi for Chain {
     }
 }
 
-/// Tells whether the operating system's store is usable, as Python's keyring decides.
+/// Tells whether the operating system's store is usable, as Python's keyring decides: on
+/// Linux and the BSDs, whether the session bus at `bus` offers the Secret Service.
 #[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
-fn system_store_usable() -> bool {
-    secret_service::reachable(std::env::var_os("DBUS_SESSION_BUS_ADDRESS"))
+fn system_store_usable(bus: Option<std::ffi::OsString>) -> bool {
+    secret_service::reachable(bus)
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd")))]
-fn system_store_usable() -> bool {
+fn system_store_usable(_bus: Option<std::ffi::OsString>) -> bool {
     true
 }
 
@@ -216,7 +222,7 @@ mod secret_service {
     /// hang the caller.
     pub(super) fn reachable(address: Option<OsString>) -> bool {
         let Some(address) = address.filter(|a| !a.is_empty()) else {
-            tracing::debug!("DBUS_SESSION_BUS_ADDRESS is not set: no Secret Service");
+            tracing::debug!("no session bus address (DBUS_SESSION_BUS_ADDRESS): no Secret Service");
             return false;
         };
         let (send, receive) = mpsc::channel();

@@ -10,8 +10,11 @@ const BACKEND: Option<&str> = Some("keyutils");
 
 /// Returns the kernel-keyring store, failing the test with what to do when it is unusable.
 fn kernel_keyring() -> KeyringPasswordStore {
-    let store = KeyringPasswordStore::with_backend(KeyringBackend::KernelKeyutils)
-        .expect("keyutils backend exists on Linux");
+    let store = KeyringPasswordStore::with_backend(
+        KeyringBackend::KernelKeyutils,
+        &icloud_auth::KeyringEnvironment::new(),
+    )
+    .expect("keyutils backend exists on Linux");
     if let Err(e) = store.get(&unique_username("probe")) {
         panic!(
             "the Linux kernel keyring is not usable here ({e}). These tests need the keyctl, \

@@ -2,8 +2,8 @@
 
 use std::fmt::Write as _;
 
-use super::specs::Scope::{Common, Global, User};
-use super::specs::{SPECS, Takes};
+use super::specs::Scope::{self, Common, Global, User};
+use super::specs::{SPECS, Spec, Takes};
 
 /// Returns the usage line.
 pub fn usage() -> &'static str {
@@ -14,47 +14,71 @@ pub fn usage() -> &'static str {
 const HELP_COLUMN: usize = 24;
 const HELP_WIDTH: usize = 98;
 
-/// Returns the help text (the three option groups, as icloudpd prints them on 100 columns).
+/// The groups of options, with argparse's titles.
+pub(super) const GROUPS: [(Scope, &str); 3] = [
+    (Global, "GLOBAL options. Applied for all user settings."),
+    (
+        Common,
+        "COMMON options. If specified before the first username, then used as defaults for settings for all users.",
+    ),
+    (
+        User,
+        "USER options. Can be specified for setting user configuration only.",
+    ),
+];
+
+/// What the help says of the environment, after the options.
+pub(super) const ENVIRONMENT: &str = "Environment variables: every option but --help, --version and --generate can also be given as ICLOUDPD_ and its long name in upper case, with _ for - (ICLOUDPD_DIRECTORY, ICLOUDPD_PASSWORD_FILE). The command line wins: an option given there replaces the variable's value, also for repeatable options. The variables act as options given before everything else, so for users as COMMON defaults before the first --username; ICLOUDPD_USERNAME adds a user only when the command line names none. Flags take true or false; repeatable options take a comma-separated list (\\, for a comma). Without arguments, icloudpd prints this help unless such a variable is set.";
+
+/// Returns an option's names as the help shows them: `-d DIRECTORY, --directory DIRECTORY`.
+pub(super) fn names(s: &Spec) -> String {
+    let value = match s.takes {
+        Takes::Flag => String::new(),
+        Takes::Choice(c, _) => format!(" {{{}}}", c.join(",")),
+        _ => format!(" {}", s.metavar),
+    };
+    match s.short {
+        _ if s.long == "--help" => "--help, -h".to_owned(),
+        Some(short) => format!("{short}{value}, {}{value}", s.long),
+        None => format!("{}{value}", s.long),
+    }
+}
+
+/// Stands for the space inside `[env: NAME]` while lines are filled, so that the two words
+/// stay on one line.
+const TIED: char = '\u{1}';
+
+/// The help text with its environment variable, tied together for [`wrap`].
+fn tagged(s: &Spec) -> String {
+    match s.env_var() {
+        Some(var) => format!("{} [env:{TIED}{var}]", s.help),
+        None => s.help.to_owned(),
+    }
+}
+
+/// Returns the help text (the three option groups, as icloudpd prints them on 100 columns,
+/// each option with its environment variable; then what the environment does).
 pub fn help() -> String {
     let mut out = format!("{}\n", usage());
-    let groups = [
-        (Global, "GLOBAL options. Applied for all user settings."),
-        (
-            Common,
-            "COMMON options. If specified before the first username, then used as defaults for settings for all users.",
-        ),
-        (
-            User,
-            "USER options. Can be specified for setting user configuration only.",
-        ),
-    ];
-    for (scope, title) in groups {
+    let indent = " ".repeat(HELP_COLUMN);
+    for (scope, title) in GROUPS {
         let _ = write!(out, "\n{title}\n");
         for s in SPECS.iter().filter(|s| s.scope == scope) {
-            let value = match s.takes {
-                Takes::Flag => String::new(),
-                Takes::Choice(c, _) => format!(" {{{}}}", c.join(",")),
-                _ => format!(" {}", s.metavar),
-            };
-            let names = match s.short {
-                Some(short) => format!("{short}{value}, {}{value}", s.long),
-                None => format!("{}{value}", s.long),
-            };
-            let names = if s.long == "--help" {
-                "--help, -h".to_owned()
-            } else {
-                names
-            };
-            let lines = wrap(s.help, HELP_WIDTH - HELP_COLUMN);
-            let indent = " ".repeat(HELP_COLUMN);
+            let names = names(s);
+            let lines = wrap(&tagged(s), HELP_WIDTH - HELP_COLUMN);
             if names.len() <= HELP_COLUMN - 4 {
                 let _ = write!(out, "  {names:<22}");
             } else {
                 let _ = write!(out, "  {names}\n{indent}");
             }
-            let _ = writeln!(out, "{}", lines.join(&format!("\n{indent}")));
+            let _ = writeln!(
+                out,
+                "{}",
+                lines.join(&format!("\n{indent}")).replace(TIED, " ")
+            );
         }
     }
+    let _ = writeln!(out, "\n{}", wrap(ENVIRONMENT, HELP_WIDTH).join("\n"));
     out.pop(); // printed with a newline, like Python's `print`
     out
 }

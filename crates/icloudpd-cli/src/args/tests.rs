@@ -1,31 +1,54 @@
 use chrono::{FixedOffset, TimeZone};
+use icloud_photos::RawPolicy;
+use icloudpd_sync::{
+    DEFAULT_CONCURRENCY, DateBound, FileMatchPolicy, FolderStructure, LiveMovPolicy, LiveSize, Size,
+};
 
 use super::help::wrap;
 use super::*;
+use crate::settings::{LogLevel, MfaProvider, PasswordProvider};
 
 fn args(s: &str) -> Vec<String> {
     s.split_whitespace().map(str::to_owned).collect()
 }
 
 fn run(s: &str) -> (GlobalArgs, Vec<UserArgs>) {
+    run_in(s, &[])
+}
+
+/// Parses `s` and folds it over the variables `env`.
+fn run_in(s: &str, env: &[(&str, &str)]) -> (GlobalArgs, Vec<UserArgs>) {
+    let env = EnvArgs::from_lookup(|name| {
+        env.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| (*v).to_owned())
+    })
+    .unwrap();
     match parse(&args(s)).unwrap() {
-        Invocation::Run { global, users } => (*global, users),
+        Parsed::Run(low) => low.resolve(&env),
         other => panic!("{other:?}"),
     }
 }
 
 #[test]
 fn no_arguments_is_help() {
-    assert_eq!(parse(&[]).unwrap(), Invocation::Help);
-    assert_eq!(parse(&args("-h")).unwrap(), Invocation::Help);
-    assert_eq!(parse(&args("--version")).unwrap(), Invocation::Version);
+    assert!(matches!(parse(&[]).unwrap(), Parsed::Run(low) if low.bare));
+    assert_eq!(parse(&args("-h")).unwrap(), Parsed::Help);
+    assert_eq!(parse(&args("--version")).unwrap(), Parsed::Version);
+    assert_eq!(
+        parse(&args("--generate MAN -u a")).unwrap(),
+        Parsed::Generate("man".into())
+    );
 }
 
 #[test]
 fn defaults_before_the_first_user_are_inherited_and_overridden() {
     let (g, users) = run("--directory abc --username U1 --username u2 --directory def");
-    assert_eq!(g.password_providers, ["parameter", "keyring", "console"]);
-    assert_eq!(g.log_level, "debug");
+    assert!(
+        g.password_providers.is_empty(),
+        "the default list is the settings' to choose"
+    );
+    assert_eq!(g.log_level, LogLevel::Debug);
     assert_eq!(users.len(), 2);
     assert_eq!(users[0].username, "u1");
     assert_eq!(users[0].directory.as_deref(), Some("abc"));
@@ -38,8 +61,11 @@ fn globals_may_appear_anywhere_and_providers_are_deduplicated() {
     let (g, users) = run(
         "-u a --password-provider weBui --auth-only --password-provider CoNSoLe --password-provider WeBuI --mfa-provider weBui",
     );
-    assert_eq!(g.password_providers, ["webui", "console"]);
-    assert_eq!(g.mfa_provider, "webui");
+    assert_eq!(
+        g.password_providers,
+        [PasswordProvider::WebUi, PasswordProvider::Console]
+    );
+    assert_eq!(g.mfa_provider, MfaProvider::WebUi);
     assert!(users[0].auth_only);
 }
 
@@ -310,7 +336,7 @@ fn help_wraps_like_argparse() {
         "  --recent RECENT       Number of recent photos to download (default: download all photos)\n"
     ));
     assert!(h.contains("  -a ALBUMS, --album ALBUMS\n"));
-    assert!(h.contains("then `original` is used. Default: None\n"));
+    assert!(h.contains("then `original` is used. Default: None [env: ICLOUDPD_SIZE]\n"));
     assert!(h.contains("--threads-num THREADS_NUM\n                        Number of files downloaded concurrently. Default: 16"));
     assert!(!h.ends_with('\n'));
     assert_eq!(
@@ -331,8 +357,14 @@ fn secrets_are_kept_but_never_shown() {
         "--smtp-password smtp-secret --smtp-port 2525 -u a -p icloud-secret --webui-port 0 -d x",
     );
     let u = &users[0];
-    assert_eq!(u.password, Some(Hidden("icloud-secret".into())));
-    assert_eq!(u.smtp_password, Some(Hidden("smtp-secret".into())));
+    assert_eq!(
+        u.password,
+        Some(Secret::Given(Hidden("icloud-secret".into())))
+    );
+    assert_eq!(
+        u.smtp_password,
+        Some(Secret::Given(Hidden("smtp-secret".into())))
+    );
     assert_eq!(u.smtp_port, 2525);
     let shown = format!("{u:?}");
     assert!(!shown.contains("secret"), "{shown}");
@@ -357,8 +389,99 @@ fn webui_allowed_hosts_repeat_and_the_token_stays_hidden() {
         "--webui-allowed-host NAS.local. -u a -d x --webui-allowed-host photos.example --webui-allowed-host nas.local --webui-token t0ken-t0ken-t0ken",
     );
     assert_eq!(g.webui_allowed_hosts, ["nas.local", "photos.example"]);
-    assert_eq!(g.webui_token, Some(Hidden("t0ken-t0ken-t0ken".into())));
+    assert_eq!(
+        g.webui_token,
+        Some(Secret::Given(Hidden("t0ken-t0ken-t0ken".into())))
+    );
     assert!(!format!("{g:?}").contains("t0ken"));
     let (g, _) = run("-u a -d x --webui-token-file /run/secrets/webui");
-    assert_eq!(g.webui_token_file.as_deref(), Some("/run/secrets/webui"));
+    assert_eq!(
+        g.webui_token,
+        Some(Secret::File("/run/secrets/webui".into()))
+    );
+    assert_eq!(
+        error("--webui-token abcdefghijklmnop --webui-token-file t -u a -d x"),
+        "argument --webui-token-file: not allowed with argument --webui-token"
+    );
+    let short = error("--webui-token abc -u a -d x");
+    assert!(
+        short.starts_with("argument --webui-token: the web UI token must have 16"),
+        "{short}"
+    );
+    assert!(error("--webui-token abcdefghijklmnop; -u a -d x").contains("may only contain"));
+}
+
+#[test]
+fn password_files_are_user_options_and_replace_passwords() {
+    let u = user("-u a --password-file /run/secrets/a");
+    assert_eq!(u.password, Some(Secret::File("/run/secrets/a".into())));
+    assert_eq!(
+        error("-u a --password-file p --password x"),
+        "argument --password: not allowed with argument --password-file"
+    );
+    assert_eq!(
+        parse(&args("--password-file p -u a")).unwrap_err(),
+        ParseError::Unrecognized(args("--password-file p"))
+    );
+    // A user's own --smtp-password-file replaces the default --smtp-password.
+    let u = user("--smtp-password x -u a --smtp-password-file f");
+    assert_eq!(u.smtp_password, Some(Secret::File("f".into())));
+}
+
+#[test]
+fn the_environment_gives_defaults_that_the_command_line_replaces() {
+    let env = [
+        ("ICLOUDPD_DIRECTORY", "/env"),
+        ("ICLOUDPD_SIZE", "medium,thumb"),
+        ("ICLOUDPD_LOG_LEVEL", "error"),
+        ("ICLOUDPD_PASSWORD_PROVIDER", "keyring"),
+        ("ICLOUDPD_PASSWORD", "env-secret"),
+        ("ICLOUDPD_RECENT", "3"),
+        ("ICLOUDPD_USERNAME", "Env@Example.com"),
+    ];
+    // No -u: the environment's user, with the environment's options.
+    let (g, users) = run_in("--log-level info", &env);
+    assert_eq!(g.log_level, LogLevel::Info);
+    assert_eq!(g.password_providers, [PasswordProvider::Keyring]);
+    assert_eq!(users.len(), 1);
+    let u = &users[0];
+    assert_eq!(u.username, "env@example.com");
+    assert_eq!(u.directory.as_deref(), Some("/env"));
+    assert_eq!(u.sizes, [Size::Medium, Size::Thumb]);
+    assert_eq!(u.password, Some(Secret::Given(Hidden("env-secret".into()))));
+
+    // Users on the command line: ICLOUDPD_USERNAME is not one more; every user gets the
+    // environment's defaults unless the command line gives the option (before the first -u,
+    // or in that user's group), repeatable ones replaced whole.
+    let (_, users) = run_in(
+        "--recent 5 -u a -u b -d /b --size original -u c --password-file f",
+        &env,
+    );
+    assert_eq!(
+        users
+            .iter()
+            .map(|u| u.username.as_str())
+            .collect::<Vec<_>>(),
+        ["a", "b", "c"]
+    );
+    assert_eq!(users[0].recent, Some(5));
+    assert_eq!(users[0].directory.as_deref(), Some("/env"));
+    assert_eq!(users[0].sizes, [Size::Medium, Size::Thumb]);
+    assert_eq!(users[1].directory.as_deref(), Some("/b"));
+    assert_eq!(users[1].sizes, [Size::Original]);
+    assert_eq!(users[2].password, Some(Secret::File("f".into())));
+    assert_eq!(
+        users[0].password,
+        Some(Secret::Given(Hidden("env-secret".into())))
+    );
+
+    // A flag set in the environment.
+    let (_, users) = run_in(
+        "-u a",
+        &[
+            ("ICLOUDPD_DRY_RUN", "true"),
+            ("ICLOUDPD_AUTH_ONLY", "false"),
+        ],
+    );
+    assert!(users[0].dry_run && !users[0].auth_only);
 }

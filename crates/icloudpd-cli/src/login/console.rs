@@ -1,7 +1,7 @@
 //! The console: icloudpd's prompts for a password, a two-factor code (device or SMS) and the
 //! legacy two-step flow, on stdout and stdin.
 
-use std::io::{BufRead, Write};
+use std::io::{BufRead, IsTerminal, Write};
 
 use icloud_auth::{Error as AuthError, Session, TwoFactorChallenge, TwoStepChallenge};
 use tracing::error;
@@ -158,7 +158,14 @@ impl Console {
                      Run `icloudpd --auth-only` in a terminal (or with the code on standard input) to renew the session.",
                 ))
             }
-            Ok(_) => Ok(buf.trim_end_matches(['\r', '\n']).to_owned()),
+            Ok(_) => {
+                // A terminal echoes the answer's newline; an answer piped in shows none, so
+                // end the prompt's line before anything else is written.
+                if !std::io::stdin().is_terminal() {
+                    self.say("");
+                }
+                Ok(buf.trim_end_matches(['\r', '\n']).to_owned())
+            }
         }
     }
 
@@ -173,18 +180,40 @@ impl Console {
     }
 
     /// Reads a password without echo from the terminal; without one, a line of stdin (as
-    /// Python's getpass). Empty or unreadable input gives nothing.
-    pub(super) fn password(&mut self, prompt: &str) -> Option<String> {
-        match rpassword::prompt_password(prompt) {
-            Ok(p) => Some(p),
+    /// Python's getpass). The prompt's line is ended whatever happens, so that a log line
+    /// never follows it on the same line.
+    pub(super) fn password(&mut self, prompt: &str) -> Result<String, NoAnswer> {
+        let typed = match rpassword::prompt_password(prompt) {
+            Ok(p) => p,
             Err(_) => {
                 let mut buf = String::new();
                 eprint!("{prompt}");
                 match self.stdin.read_line(&mut buf) {
-                    Ok(n) if n > 0 => Some(buf.trim_end_matches(['\r', '\n']).to_owned()),
-                    _ => None,
+                    Ok(n) if n > 0 => {
+                        // A line piped in shows no newline of its own (the terminal's echo
+                        // would have).
+                        eprintln!();
+                        buf.trim_end_matches(['\r', '\n']).to_owned()
+                    }
+                    _ => {
+                        eprintln!();
+                        return Err(NoAnswer::Closed);
+                    }
                 }
             }
+        };
+        if typed.is_empty() {
+            return Err(NoAnswer::Empty);
         }
+        Ok(typed)
     }
+}
+
+/// Why the console gave no password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum NoAnswer {
+    /// Standard input is closed: nobody can answer.
+    Closed,
+    /// An empty line.
+    Empty,
 }

@@ -5,15 +5,15 @@
 
 use std::sync::Arc;
 
-use icloud_auth::{ExposeSecret, SecretString};
+use icloud_auth::{ExposeSecret, KeyringPasswordStore, SecretString};
 use tracing::{debug, error, info, warn};
 
 use super::Console;
+use super::console::NoAnswer;
 use super::refused::RefusedPasswords;
-use crate::args::GlobalArgs;
 use crate::error::CliError;
 use crate::logging::APP;
-use crate::settings::UserSettings;
+use crate::settings::{PasswordProvider, Settings, UserSettings};
 use crate::webui::Exchange;
 
 /// Where a password came from.
@@ -28,14 +28,13 @@ pub(super) enum Source {
 /// What a person is told when they give a password Apple refused before.
 const REFUSED_BEFORE: &str = "Apple refused this password before, so it is not sent again";
 
-impl Source {
-    fn from_name(name: &str) -> Option<Source> {
-        match name {
-            "parameter" => Some(Source::Parameter),
-            "keyring" => Some(Source::Keyring),
-            "console" => Some(Source::Console),
-            "webui" => Some(Source::Web),
-            _ => None,
+impl From<PasswordProvider> for Source {
+    fn from(provider: PasswordProvider) -> Source {
+        match provider {
+            PasswordProvider::Parameter => Source::Parameter,
+            PasswordProvider::Keyring => Source::Keyring,
+            PasswordProvider::Console => Source::Console,
+            PasswordProvider::WebUi => Source::Web,
         }
     }
 }
@@ -46,24 +45,26 @@ pub(super) struct Providers<'a> {
     order: Vec<Source>,
     /// Whether the keyring is among the configured providers (its writer stores passwords).
     keyring_writes: bool,
+    keyring: &'a Result<KeyringPasswordStore, String>,
     user: &'a UserSettings,
     web: Option<Arc<Exchange>>,
 }
 
 impl<'a> Providers<'a> {
     pub(super) fn new(
-        global: &GlobalArgs,
+        settings: &'a Settings,
         user: &'a UserSettings,
         web: Option<Arc<Exchange>>,
     ) -> Self {
-        let order: Vec<Source> = global
+        let order: Vec<Source> = settings
             .password_providers
             .iter()
-            .filter_map(|name| Source::from_name(name))
+            .map(|p| Source::from(*p))
             .collect();
         Providers {
             keyring_writes: order.contains(&Source::Keyring),
             order,
+            keyring: &settings.keyring,
             user,
             web,
         }
@@ -75,7 +76,7 @@ impl<'a> Providers<'a> {
     }
 
     /// Asks the providers in order; the first non-empty password Apple did not refuse before
-    /// wins.
+    /// wins. Without one, the error says what each provider lacked.
     pub(super) async fn password(
         &self,
         console: &mut Console,
@@ -83,15 +84,34 @@ impl<'a> Providers<'a> {
     ) -> Result<(SecretString, Source), CliError> {
         let username = &self.user.username;
         let mut skipped = Vec::new();
+        let mut lacking = Vec::new();
         for &source in &self.order {
             let found = match source {
-                Source::Parameter => self.user.password.clone(),
-                Source::Keyring => keyring_password(username),
-                Source::Console => console_password(console, username, refused),
-                Source::Web => self.web_password(refused).await,
+                Source::Parameter => self.user.password.clone().ok_or_else(|| {
+                    "no password was given (--password, --password-file or ICLOUDPD_PASSWORD)"
+                        .to_owned()
+                }),
+                Source::Keyring => self.keyring_password(),
+                Source::Console => {
+                    console_password(console, username, refused).map_err(|e| match e {
+                        NoAnswer::Closed => {
+                            "there is no terminal to ask on (standard input is closed)".to_owned()
+                        }
+                        NoAnswer::Empty => "the password typed at the console was empty".to_owned(),
+                    })
+                }
+                Source::Web => self
+                    .web_password(refused)
+                    .await
+                    .ok_or_else(|| "the web UI gave none".to_owned()),
             };
-            let Some(password) = found.filter(|p| !p.expose_secret().is_empty()) else {
-                continue;
+            let password = match found {
+                Ok(p) if !p.expose_secret().is_empty() => p,
+                Ok(_) => continue,
+                Err(reason) => {
+                    lacking.push(reason);
+                    continue;
+                }
             };
             if refused.contains(username, &password) {
                 debug!(target: APP, "{REFUSED_BEFORE}: the password from {source:?}");
@@ -102,11 +122,32 @@ impl<'a> Providers<'a> {
         }
         Err(if skipped.is_empty() {
             CliError::failed(format!(
-                "No password available for {username}: give one with --password, store one with `icloud --username {username}`, or add --password-provider console (or webui)"
+                "No password available for {username}: {}. Give it with --password-file or ICLOUDPD_PASSWORD (or --password), or store it with `icloud --username {username}`",
+                lacking.join("; ")
             ))
         } else {
             refused_again(username, &skipped)
         })
+    }
+
+    /// The keyring's password, or what went wrong.
+    fn keyring_password(&self) -> Result<SecretString, String> {
+        let username = &self.user.username;
+        let store = self
+            .keyring
+            .as_ref()
+            .map_err(|e| format!("the keyring cannot be used ({e})"))?;
+        match store.get(username) {
+            Ok(Some(p)) => Ok(p),
+            Ok(None) => Err(match store.location() {
+                Ok(place) => format!("the keyring ({place}) holds none for it"),
+                Err(_) => "the keyring holds none for it".to_owned(),
+            }),
+            Err(e) => {
+                debug!(target: APP, "keyring lookup failed: {e}");
+                Err(format!("the keyring could not be read ({e})"))
+            }
+        }
     }
 
     /// Waits for a password in the web UI; one Apple refused before is refused on the page
@@ -130,7 +171,7 @@ impl<'a> Providers<'a> {
     /// is a provider and the password came from elsewhere), the web UI stops asking.
     pub(super) fn accepted(&self, password: &SecretString, source: Source) {
         if source != Source::Keyring && self.keyring_writes {
-            save_to_keyring(&self.user.username, password);
+            save_to_keyring(self.keyring, &self.user.username, password);
         }
         if let Some(exchange) = &self.web {
             exchange.password_accepted();
@@ -173,30 +214,26 @@ fn console_password(
     console: &mut Console,
     username: &str,
     refused: &RefusedPasswords,
-) -> Option<SecretString> {
+) -> Result<SecretString, NoAnswer> {
     loop {
         let typed =
             SecretString::from(console.password(&format!("iCloud Password for {username}:"))?);
         if !refused.contains(username, &typed) {
-            return Some(typed);
+            return Ok(typed);
         }
         console.say(&format!("{REFUSED_BEFORE}. Try again"));
     }
 }
 
-fn keyring_password(username: &str) -> Option<SecretString> {
-    match crate::keyring::store().and_then(|s| s.get(username).map_err(|e| e.to_string())) {
-        Ok(p) => p,
-        Err(e) => {
-            debug!(target: APP, "keyring lookup failed: {e}");
-            None
-        }
-    }
-}
-
-fn save_to_keyring(username: &str, password: &SecretString) {
-    let saved =
-        crate::keyring::store().and_then(|s| s.set(username, password).map_err(|e| e.to_string()));
+fn save_to_keyring(
+    keyring: &Result<KeyringPasswordStore, String>,
+    username: &str,
+    password: &SecretString,
+) {
+    let saved = keyring
+        .as_ref()
+        .map_err(Clone::clone)
+        .and_then(|s| s.set(username, password).map_err(|e| e.to_string()));
     if let Err(e) = saved {
         debug!(target: APP, "keyring write failed: {e}");
         warn!(target: APP, "Password was not saved to keyring");

@@ -409,20 +409,22 @@ fn summary_line() {
 
 #[test]
 fn no_bar_without_a_terminal_or_when_disabled() {
-    let global = GlobalArgs {
-        no_progress_bar: true,
-        ..GlobalArgs::default()
+    let display = Display {
+        progress_bar: false,
+        forced_columns: Some(80),
+        only_print_filenames: false,
     };
-    assert!(!CliReporter::new(&global).bar_wanted);
-    let global = GlobalArgs {
-        only_print_filenames: true,
-        ..GlobalArgs::default()
+    assert!(!CliReporter::new(&display).bar_wanted);
+    let display = Display {
+        progress_bar: true,
+        forced_columns: Some(120),
+        only_print_filenames: false,
     };
-    assert!(!CliReporter::new(&global).bar_wanted);
+    assert!(CliReporter::new(&display).bar_wanted);
     // With a bar wanted, events still flow (the bar is drawn, then cleared).
     let reporter = CliReporter {
         bar_wanted: true,
-        forced: false,
+        forced: None,
         bar: Mutex::new(None),
         errors_to_stderr: false,
         web: None,

@@ -21,10 +21,26 @@ fn help_shows_the_three_option_groups() {
 }
 
 #[test]
-fn version_prints_one_line() {
+fn version_names_this_implementation_and_its_commit() {
     let out = icloudpd(None, &["--version"], None);
     assert_eq!(out.status.code(), Some(0));
-    assert!(stdout(&out).starts_with("version:"), "{}", stdout(&out));
+    let text = stdout(&out);
+    assert_eq!(text.lines().count(), 1, "{text}");
+    let expected = format!("icloudpd-rs {} (commit ", env!("CARGO_PKG_VERSION"));
+    assert!(text.starts_with(&expected), "{text}");
+    assert!(
+        text.contains("a Rust reimplementation of icloudpd 1.32"),
+        "{text}"
+    );
+    // Built from a git checkout, the commit is known.
+    let sha = text[expected.len()..]
+        .split([',', ')'])
+        .next()
+        .unwrap_or_default();
+    assert!(
+        sha.len() >= 7 && sha.bytes().all(|b| b.is_ascii_hexdigit()),
+        "no commit in {text}"
+    );
 }
 
 #[test]
@@ -63,8 +79,12 @@ fn unrecognized_arguments_exit_2_on_stderr() {
 }
 
 #[test]
-fn no_user_does_nothing_and_succeeds() {
+fn no_user_does_nothing_and_says_so_on_stderr() {
     let out = icloudpd(None, &["-d", "/nonexistent"], None);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(stdout(&out), "");
+    assert_eq!(
+        stderr(&out).trim(),
+        "icloudpd: No --username (or ICLOUDPD_USERNAME) was given, so there is nothing to do. See icloudpd --help"
+    );
 }

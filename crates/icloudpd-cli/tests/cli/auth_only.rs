@@ -131,7 +131,7 @@ fn wrong_password_is_one_clean_line() {
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
     assert!(
-        text.contains("INFO     Invalid email/password combination.\n"),
+        text.contains("ERROR    Invalid email/password combination.\n"),
         "{text}"
     );
     let all = format!("{text}{}", stderr(&out));

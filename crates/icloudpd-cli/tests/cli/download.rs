@@ -54,6 +54,8 @@ mod full_disk;
 mod safety;
 // Runs that ask only for changes: the sync state, the change feed, the ways back to a listing.
 mod incremental;
+// Options in environment variables, and the password in a file (issue 14).
+mod from_env;
 
 pub(crate) use env::{Env, part_name};
 pub(crate) use fixtures::{

@@ -20,7 +20,10 @@ fn auth_only(fake: &FakeICloud, dir: &str, user: &str, extra: &[&str]) -> Output
 #[test]
 fn a_password_that_worked_is_saved_and_found_in_the_keyring() {
     let user = format!("kr-{}@example.com", std::process::id());
-    let store = KeyringPasswordStore::with_backend(KeyringBackend::KernelKeyutils).expect(
+    let store = KeyringPasswordStore::with_backend(
+        KeyringBackend::KernelKeyutils,
+        &icloud_auth::KeyringEnvironment::new(),
+    ).expect(
         "the kernel keyring (keyctl syscalls) must be usable; in Docker allow them with --security-opt seccomp=unconfined",
     );
     let _ = store.delete(&user);

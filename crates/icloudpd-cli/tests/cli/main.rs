@@ -6,6 +6,7 @@ mod apple_hosts;
 mod args;
 mod auth_only;
 mod download;
+mod front_end;
 mod headless_keyring;
 mod keyring;
 mod kill;
@@ -38,12 +39,24 @@ pub fn fake(accounts: impl IntoIterator<Item = FakeAccount>) -> FakeICloud {
     b.start().expect("fake starts")
 }
 
+/// Returns an `icloudpd` command with none of the variables that would change what it does
+/// (`ICLOUDPD_*` options, `RUST_LOG`, `CLIENT_ID`) inherited from the test's environment.
+pub fn bare_command() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_icloudpd"));
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("ICLOUDPD_") {
+            cmd.env_remove(name);
+        }
+    }
+    cmd.env_remove("RUST_LOG").env_remove("CLIENT_ID");
+    cmd
+}
+
 /// Returns an `icloudpd` command pointed at `fake` (if any), with output captured and the mock
 /// keyring, so no test touches a real keyring unless it asks for one.
 pub fn command(fake: Option<&FakeICloud>) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_icloudpd"));
-    cmd.env_remove("CLIENT_ID")
-        .env("ICLOUD_KEYRING_BACKEND", "mock")
+    let mut cmd = bare_command();
+    cmd.env("ICLOUD_KEYRING_BACKEND", "mock")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .stdin(Stdio::null());

@@ -183,10 +183,18 @@ fn without_any_password_the_run_ends_with_a_clear_message() {
         assert_eq!(code, Some(1), "{text}");
         assert!(
             text.contains(&format!(
-                "No password available for {USER}: give one with --password"
+                "ERROR    No password available for {USER}: no password was given (--password, --password-file or ICLOUDPD_PASSWORD)"
             )),
             "{text}"
         );
+        if list.contains(&"console") {
+            // What went wrong, not advice to add what is there.
+            assert!(
+                text.contains("; there is no terminal to ask on (standard input is closed)"),
+                "{text}"
+            );
+            assert!(text.contains("; the keyring (the file "), "{text}");
+        }
         assert!(!text.contains("panicked"), "{text}");
     }
     assert_eq!(fake.count("POST", "/signin/init"), 0);

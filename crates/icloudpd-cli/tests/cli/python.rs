@@ -536,7 +536,7 @@ fn python_auth_only(
 
 /// Runs our `icloudpd --auth-only` with `stdin` as its standard input (`None`: closed).
 fn ours_auth_only(fake: &FakeICloud, cookie_dir: &Path, stdin: Option<&str>) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_icloudpd"));
+    let mut cmd = crate::bare_command();
     cmd.args([
         "--username",
         APPLE_ID,

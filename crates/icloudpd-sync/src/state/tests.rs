@@ -178,3 +178,17 @@ fn a_complete_record_replaces_the_assets_earlier_files() {
         .collect();
     assert_eq!(paths, [PathBuf::from("/d/a-2.jpg")]);
 }
+
+#[cfg(unix)]
+#[test]
+fn the_state_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.sqlite");
+    let state = SyncState::open(&path).unwrap();
+    state.set_all("c", &[(key::DB_TOKEN, Some("t"))]).unwrap();
+    for file in [path.clone(), with_suffix(&path, "-wal")] {
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "{}: {mode:o}", file.display());
+    }
+}

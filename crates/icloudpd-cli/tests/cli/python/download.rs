@@ -87,7 +87,7 @@ fn download_run(what: &'static str, fake: &FakeICloud, dir: &Path, args: &[&str]
             .env("PYTHONDONTWRITEBYTECODE", "1");
         cmd
     } else {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_icloudpd"));
+        let mut cmd = crate::bare_command();
         cmd.env("ICLOUD_KEYRING_BACKEND", "mock");
         cmd
     };

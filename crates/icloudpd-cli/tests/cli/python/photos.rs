@@ -32,7 +32,7 @@ fn python_photos(fake: &FakeICloud, dir: &Path, args: &[&str]) -> Run {
 
 /// Runs our icloudpd with the same arguments and environment as [`python_photos`].
 fn ours_photos(fake: &FakeICloud, dir: &Path, args: &[&str]) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_icloudpd"));
+    let mut cmd = crate::bare_command();
     cmd.env("ICLOUD_KEYRING_BACKEND", "mock");
     photos_run("our icloudpd", fake, cmd, dir, args)
 }
@@ -571,29 +571,39 @@ fn ours_rejects_an_unknown_library_as_python_does() {
 
 #[test]
 fn ours_reports_service_problems_as_python_does() {
-    let cases: [(FakeAccount, &str); 3] = [
+    // Python logs the failure at INFO; we log it at ERROR, so that `--log-level error` shows
+    // it too (docs/compatibility.md).
+    let cases: [(FakeAccount, &str, bool); 3] = [
         (
             photos_account(FakeLibrary::new().indexing("RUNNING")),
-            "INFO     Apple iCloud Photo Library has not finished indexing yet",
+            "Apple iCloud Photo Library has not finished indexing yet",
+            true,
         ),
         (
             photos_account(FakeLibrary::new()).web_access_disabled(),
             "(ACCESS_DENIED)",
+            false,
         ),
         (
             photos_account(FakeLibrary::new()).without_photos(),
-            "INFO     Webservice not available (ckdatabasews)",
+            "Webservice not available (ckdatabasews)",
+            true,
         ),
     ];
-    for (account, message) in cases {
+    for (account, message, whole_line) in cases {
         let fake = start_fake_with(account, None);
         let (py_dir, our_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         let python = python_photos(&fake, py_dir.path(), &["--list-albums"]);
         let ours = ours_photos(&fake, our_dir.path(), &["--list-albums"]);
         assert_eq!(python.status.code(), Some(1), "{python}");
         assert_eq!(ours.status.code(), Some(1), "{ours}");
-        python.assert_stdout_contains(message);
-        ours.assert_stdout_contains(message);
+        if whole_line {
+            python.assert_stdout_contains(&format!("INFO     {message}\n"));
+            ours.assert_stdout_contains(&format!("ERROR    {message}\n"));
+        } else {
+            python.assert_stdout_contains(message);
+            ours.assert_stdout_contains(message);
+        }
         ours.assert_stdout_lacks("Albums:");
     }
 }
