@@ -317,6 +317,28 @@ impl SharedAlbums {
         )
     }
 
+    /// Returns `asset` of `album` as Apple describes it now, with fresh download URLs (they
+    /// expire): the album is listed again until the item turns up.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] when the item is no longer in the album; otherwise as
+    /// [`SharedAlbums::assets`].
+    pub async fn refresh(&self, album: &SharedAlbum, asset: &crate::Asset) -> Result<crate::Asset> {
+        use futures_util::StreamExt;
+        let mut items = self.assets(album);
+        while let Some(item) = items.next().await {
+            match item {
+                Ok(found) if found.id() == asset.id() => return Ok(found),
+                Ok(_) | Err(Error::Decode(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Err(Error::NotFound {
+            what: format!("shared album item {}", asset.id().as_str()),
+        })
+    }
+
     /// Starts downloading `version` of a shared album's item from byte `offset`, as
     /// [`crate::PhotosClient::download`] does (the URL as Apple gave it, no cookies, `Range`
     /// always sent).
