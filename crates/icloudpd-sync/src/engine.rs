@@ -15,7 +15,7 @@ use icloud_photos::{Library, PhotosClient};
 
 use crate::disk::RunMarker;
 use crate::error::{Error, Result};
-use crate::execute::Fetcher;
+use crate::execute::{Fetcher, Source};
 use crate::options::SyncOptions;
 use crate::report::{FullScanReason, NoopReporter, Reporter, SyncEvent, SyncReport};
 use crate::state::{SyncState, key};
@@ -23,11 +23,11 @@ use crate::state::{SyncState, key};
 mod incremental;
 mod listing;
 mod pipeline;
-mod scope;
+pub(crate) mod scope;
 
 use incremental::{Incremental, Outcome, Tokens};
 use listing::Resume;
-use pipeline::{Pipeline, Recorder};
+pub(crate) use pipeline::{Pipeline, Recorder, Step, update};
 
 /// How often a run with a [`SyncState`] lists the whole library even though the change feed
 /// could answer: every 7 days. The feed is the fast path, the listing the check of it. It
@@ -213,8 +213,10 @@ impl SyncEngine {
         let marker = writes.then(|| RunMarker::begin(&options.directory));
         let recorder = self.recorder();
         let fetcher = Fetcher::new(
-            self.photos.clone(),
-            self.library.clone(),
+            Source::Library {
+                photos: self.photos.clone(),
+                library: self.library.clone(),
+            },
             options,
             self.reporter.clone(),
         );
@@ -283,7 +285,14 @@ impl SyncEngine {
         let state = self.state.as_ref()?;
         scope::records(&self.options).then(|| Recorder {
             state: Arc::clone(state),
-            config: crate::state::fingerprint(&scope::configuration(&self.options, &self.library)),
+            config: crate::state::fingerprint(&scope::configuration(
+                &self.options,
+                &format!(
+                    "{} {}",
+                    self.library.database().as_str(),
+                    self.library.name()
+                ),
+            )),
         })
     }
 

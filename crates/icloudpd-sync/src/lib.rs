@@ -9,6 +9,9 @@
 //!   failure is recorded there and the run goes on.
 //! - [`Reporter`] receives [`SyncEvent`]s as they happen (progress bars, logs).
 //! - [`PathPolicy`] is the naming of files and folders, usable without a network.
+//! - [`SharedAlbumsSync`] mirrors an account's shared albums (Photos' "Shared Albums", see
+//!   [`icloud_photos::SharedAlbums`]) into one folder per album ([`shared_album_folders`]),
+//!   with the same options, pipeline and state; deleting is refused.
 //! - [`DirectoryLock`] keeps a second process out of a download directory; take it before a
 //!   run and hold it for as long as the directory is written.
 //! - [`SyncState`] remembers what earlier runs put on disk and how far they read CloudKit's
@@ -81,6 +84,7 @@ mod plan;
 mod report;
 mod safety;
 mod select;
+mod shared;
 mod state;
 
 pub use disk::DiskProblem;
@@ -97,4 +101,5 @@ pub use report::{
     SyncEvent, SyncReport,
 };
 pub use safety::UnsafeOptions;
+pub use shared::{SharedAlbumsSync, select_shared_albums, shared_album_folders};
 pub use state::SyncState;

@@ -131,6 +131,19 @@ pub enum SyncEvent<'a> {
         /// The `--album` names (empty: the whole library).
         albums: &'a [String],
     },
+    /// A shared album was not listed: it has not changed since its last complete listing,
+    /// and every file recorded then is on disk.
+    AlbumUnchanged {
+        /// Album name.
+        album: &'a str,
+    },
+    /// A shared album could not be listed; the other albums go on.
+    AlbumFailed {
+        /// Album name.
+        album: &'a str,
+        /// Why.
+        error: &'a str,
+    },
     /// An album is about to be processed.
     AlbumStarted {
         /// Album name (`All Photos` for the whole library).

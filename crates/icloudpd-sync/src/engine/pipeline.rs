@@ -459,7 +459,7 @@ impl AssetJob {
         if self.options.dry_run {
             reporter.event(&SyncEvent::WouldDeleteInIcloud {
                 name,
-                library: self.fetcher.library.name(),
+                library: self.fetcher.source.name(),
             });
             return;
         }
@@ -475,7 +475,7 @@ impl AssetJob {
             return;
         }
         reporter.event(&SyncEvent::DeletingInIcloud { name });
-        match self.fetcher.library.delete(asset).await {
+        match self.fetcher.source.delete(asset).await {
             Ok(()) => {
                 reporter.event(&SyncEvent::DeletedInIcloud { name });
                 out.deleted = true;
