@@ -190,6 +190,12 @@ fn render(event: &SyncEvent<'_>) -> Vec<Output> {
             directory,
             ..
         } => vec![info(downloading(*count, sizes, *scope, directory))],
+        SyncEvent::AlbumUnchanged { album } => vec![info(format!(
+            "Shared album {album} has not changed since the last run and its files are on disk; not listed"
+        ))],
+        SyncEvent::AlbumFailed { album, error: e } => vec![error(format!(
+            "Shared album {album} could not be listed: {e}"
+        ))],
         SyncEvent::AssetSkipped { name, reason } => vec![debug(skipped(name, reason))],
         SyncEvent::SizeMissing { size, name } => vec![error(format!(
             "{} size does not exist for {name}. Skipping...",

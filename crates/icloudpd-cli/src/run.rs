@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use icloud_auth::Session;
-use icloud_photos::{Library, PhotosClient};
-use icloudpd_sync::{SyncEngine, SyncReport, SyncState};
+use icloud_photos::{Library, PhotosClient, SHARED_ALBUMS, SharedAlbums};
+use icloudpd_sync::{SharedAlbumsSync, SyncEngine, SyncReport, SyncState};
 use tracing::{debug, error, info, warn};
 
 use crate::error::{self, CliError};
@@ -241,6 +241,9 @@ async fn run_session(
         info!(target: APP, "Authentication completed successfully");
         return Ok(true);
     }
+    if user.library == SHARED_ALBUMS && !user.list_libraries {
+        return run_shared(session, settings, user, web, total).await;
+    }
     let photos = PhotosClient::new(session)?;
     if let Some(engine) = engine {
         // Signed in again: go on where the sync stopped, without looking the library up.
@@ -249,12 +252,7 @@ async fn run_session(
     }
     // Runs that write nothing (`--dry-run`, `--only-print-filenames`) leave the state alone:
     // they take no directory lock, and another process may be writing it.
-    let state = match (&user.state_file, &user.download) {
-        (Some(path), Some(o)) if !o.dry_run && !o.only_print_filenames => Some(Arc::new(
-            SyncState::open(path).map_err(|e| Failure::Cli(e.into()))?,
-        )),
-        _ => None,
-    };
+    let state = open_state(user)?;
     let known = state
         .as_ref()
         .filter(|_| !user.list_albums && !user.list_libraries)
@@ -262,7 +260,7 @@ async fn run_session(
     let library = match &known {
         // The library of the last complete run: no request to find it.
         Some(handle) => photos.reopen(handle),
-        None => match discover(&photos, user).await? {
+        None => match discover(session, &photos, user).await? {
             Some(library) => library,
             None => return Ok(true),
         },
@@ -293,16 +291,24 @@ async fn run_session(
 
 /// Opens the library `user` names, answering `--list-libraries` and `--list-albums` on the
 /// way; `None` when one of those was the job.
-async fn discover(photos: &PhotosClient, user: &UserSettings) -> Result<Option<Library>, Failure> {
+async fn discover(
+    session: &Session,
+    photos: &PhotosClient,
+    user: &UserSettings,
+) -> Result<Option<Library>, Failure> {
     // icloudpd touches the personal library first: a library still indexing stops the run.
     photos.primary().await?;
     if user.list_libraries {
-        let names: Vec<String> = photos
+        let mut names: Vec<String> = photos
             .libraries()
             .await?
             .iter()
             .map(|l| l.name().to_owned())
             .collect();
+        // Shared albums are offered as a pseudo-library when the account has the service.
+        if SharedAlbums::new(session)?.is_some() {
+            names.push(SHARED_ALBUMS.to_owned());
+        }
         println!("{}", names.join("\n"));
         return Ok(None);
     }
@@ -327,6 +333,94 @@ async fn discover(photos: &PhotosClient, user: &UserSettings) -> Result<Option<L
     Ok(Some(library))
 }
 
+/// The sync state of `user`'s download. Runs that write nothing (`--dry-run`,
+/// `--only-print-filenames`) leave the state alone: they take no directory lock, and another
+/// process may be writing it.
+fn open_state(user: &UserSettings) -> Result<Option<Arc<SyncState>>, Failure> {
+    Ok(match (&user.state_file, &user.download) {
+        (Some(path), Some(o)) if !o.dry_run && !o.only_print_filenames => Some(Arc::new(
+            SyncState::open(path).map_err(|e| Failure::Cli(e.into()))?,
+        )),
+        _ => None,
+    })
+}
+
+/// `--library SharedAlbums`: lists the shared albums (`--list-albums`) or mirrors them, one
+/// folder per album. An account without the service has no shared albums: a warning.
+async fn run_shared(
+    session: &Session,
+    settings: &Settings,
+    user: &UserSettings,
+    web: Option<&Arc<Exchange>>,
+    total: &mut SyncReport,
+) -> Result<bool, Failure> {
+    let Some(shared) = SharedAlbums::new(session)? else {
+        warn!(
+            target: APP,
+            "{} has no shared albums: iCloud offers this account no shared albums service",
+            user.username
+        );
+        return Ok(true);
+    };
+    if user.list_albums {
+        let albums = shared.albums().await?;
+        let lines: Vec<String> = albums
+            .iter()
+            .map(|a| {
+                let repeated = albums.iter().filter(|b| b.name() == a.name()).count() > 1;
+                if repeated {
+                    format!("{} ({})", a.name(), a.guid())
+                } else {
+                    a.name().to_owned()
+                }
+            })
+            .collect();
+        println!("Albums:\n{}", lines.join("\n"));
+        return Ok(true);
+    }
+    let Some(options) = user.download.clone() else {
+        return Ok(true);
+    };
+    let state = open_state(user)?;
+    let reporter = Arc::new(CliReporter::new(&settings.display).with_web(web.cloned()));
+    let mut engine = SharedAlbumsSync::new(shared, options)
+        .reporter(reporter)
+        .full_scan(user.full_scan)
+        .full_scan_interval(user.full_scan_interval);
+    if let Some(state) = state {
+        engine = engine.state(state);
+    }
+    let mut report = SyncReport::default();
+    let result = until_cancelled(web, engine.run_into(&mut report)).await;
+    total.merge(report);
+    match result {
+        Some(Ok(())) => Ok(finished(total, settings)),
+        Some(Err(e)) => Err(e.into()),
+        None => Ok(total.failed.is_empty()),
+    }
+}
+
+/// Runs `run` to its end, or until the web UI cancels (`None`). Dropping the run aborts its
+/// downloads; each leaves at most a `.part` file.
+async fn until_cancelled<T>(
+    web: Option<&Arc<Exchange>>,
+    run: impl std::future::Future<Output = T>,
+) -> Option<T> {
+    let Some(exchange) = web else {
+        return Some(run.await);
+    };
+    let finished = tokio::select! {
+        r = run => Some(r),
+        () = exchange.cancelled() => None,
+    };
+    // As icloudpd after each sync: a resume or cancel pressed during it is spent.
+    exchange.clear_requests();
+    if finished.is_none() {
+        info!(target: APP, "Iteration was cancelled");
+    }
+    finished
+}
+
 /// Runs `engine` into `total`, stopping early when the web UI cancels.
 async fn sync(
     engine: &SyncEngine,
@@ -334,29 +428,10 @@ async fn sync(
     web: Option<&Arc<Exchange>>,
     total: &mut SyncReport,
 ) -> Result<bool, Failure> {
-    let result = match web {
-        Some(exchange) => {
-            // `None`: cancelled. Dropping the run aborts its downloads; each leaves at most a
-            // `.part` file.
-            let finished = tokio::select! {
-                r = engine.run_into(total) => Some(r),
-                () = exchange.cancelled() => None,
-            };
-            // As icloudpd after each sync: a resume or cancel pressed during it is spent.
-            exchange.clear_requests();
-            match finished {
-                Some(result) => result,
-                None => {
-                    info!(target: APP, "Iteration was cancelled");
-                    return Ok(total.failed.is_empty());
-                }
-            }
-        }
-        None => engine.run_into(total).await,
-    };
-    match result {
-        Ok(()) => Ok(finished(total, settings)),
-        Err(e) => Err(e.into()),
+    match until_cancelled(web, engine.run_into(total)).await {
+        Some(Ok(())) => Ok(finished(total, settings)),
+        Some(Err(e)) => Err(e.into()),
+        None => Ok(total.failed.is_empty()),
     }
 }
 
