@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use icloud_fake::{
     ExpectedSharedAlbum, FakeAsset, FakeLibrary, FakeSharedAlbum, FakeSharedStreams,
-    PartitionRedirect,
+    PartitionRedirect, SharedPlacement,
 };
 
 use super::*;
@@ -125,16 +125,31 @@ fn ranges(env: &Env) -> Vec<(u64, u64)> {
 
 #[test]
 fn shared_albums_are_a_library_and_list_their_albums() {
-    let env = generated();
+    // iOS 26 shared albums and share-link bundles live in zones that are no libraries.
+    let account = account(FakeLibrary::new())
+        .shared_albums(FakeSharedStreams::generated(16))
+        .shared_library(
+            "SharedCollection-5B6E1D8C-0000-4000-8000-000000000001",
+            FakeLibrary::new(),
+            SharedPlacement::SharedDb,
+        )
+        .shared_library(
+            "CMM-5B6E1D8C-0000-4000-8000-000000000002",
+            FakeLibrary::new(),
+            SharedPlacement::PrivateDb,
+        );
+    let env = Env::with_account(account, &[]);
     let sign_in = env.sign_in_args();
     let mut args: Vec<&str> = sign_in.iter().map(String::as_str).collect();
     args.push("--list-libraries");
     let run = env.raw(&args, &[]);
     run.assert_code(0);
-    assert!(
-        run.stdout.lines().any(|l| l == "SharedAlbums"),
-        "SharedAlbums listed\n{run}"
-    );
+    let libraries: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| parse_log_line(l).is_none())
+        .collect();
+    assert_eq!(libraries, ["PrimarySync", "SharedAlbums"], "\n{run}");
     let sign_in = env.sign_in_args();
     let mut args: Vec<&str> = sign_in.iter().map(String::as_str).collect();
     args.extend(shared(&["--list-albums"]));
