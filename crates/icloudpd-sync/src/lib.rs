@@ -86,6 +86,7 @@ mod safety;
 mod select;
 mod shared;
 mod state;
+mod stop;
 
 pub use disk::DiskProblem;
 pub use engine::{DEFAULT_FULL_SCAN_INTERVAL, SyncEngine};
@@ -103,3 +104,4 @@ pub use report::{
 pub use safety::UnsafeOptions;
 pub use shared::{SharedAlbumsSync, select_shared_albums, shared_album_folders};
 pub use state::SyncState;
+pub use stop::StopHandle;

@@ -20,6 +20,7 @@ use crate::execute::{Fetcher, Source};
 use crate::options::SyncOptions;
 use crate::report::{AssetFailure, NoopReporter, Reporter, SyncEvent, SyncReport};
 use crate::state::{SyncState, fingerprint, key, unix_now};
+use crate::stop::StopHandle;
 
 /// Characters replaced by `_` in album folder names (Windows' reserved ones, and NUL).
 const RESERVED: &[char] = &['<', '>', ':', '"', '/', '\\', '|', '?', '*', '\0'];
@@ -144,6 +145,7 @@ pub struct SharedAlbumsSync {
     state: Option<Arc<SyncState>>,
     force_full_scan: bool,
     full_scan_interval: Duration,
+    stop: StopHandle,
 }
 
 impl std::fmt::Debug for SharedAlbumsSync {
@@ -165,7 +167,15 @@ impl SharedAlbumsSync {
             state: None,
             force_full_scan: false,
             full_scan_interval: DEFAULT_FULL_SCAN_INTERVAL,
+            stop: StopHandle::default(),
         }
+    }
+
+    /// Returns a handle that stops this sync's runs early and cleanly: no new file or album
+    /// is started, the files in flight are finished, and the run ends with
+    /// [`Error::Cancelled`].
+    pub fn stop_handle(&self) -> StopHandle {
+        self.stop.clone()
     }
 
     /// Sends events to `reporter` (default: none).
@@ -247,6 +257,9 @@ impl SharedAlbumsSync {
             .map(|(a, f)| (a.guid(), f.as_str()))
             .collect();
         for album in select_shared_albums(&albums, &options.albums)? {
+            if self.stop.is_stopped() {
+                return Err(Error::Cancelled);
+            }
             let folder = folder_of.get(album.guid()).copied().unwrap_or("Unnamed");
             let mut album_options = options.clone();
             album_options.directory = options.directory.join(folder);
@@ -255,6 +268,7 @@ impl SharedAlbumsSync {
                 Ok(()) => {}
                 Err(e @ (Error::Disk { .. } | Error::State { .. })) => return Err(e),
                 Err(e) if e.needs_reauth() => return Err(e),
+                Err(Error::Cancelled) => return Err(Error::Cancelled),
                 Err(e) => {
                     let error = e.to_string();
                     self.reporter.event(&SyncEvent::AlbumFailed {
@@ -337,6 +351,7 @@ impl SharedAlbumsSync {
             self.state.clone(),
             recorder.clone(),
             Arc::clone(report),
+            self.stop.clone(),
         );
         pipeline.start_album();
         for asset in items {
@@ -345,6 +360,10 @@ impl SharedAlbumsSync {
             }
         }
         pipeline.finish().await?;
+        // Stopped on request: the album is not complete, its tag is not recorded.
+        if self.stop.is_stopped() {
+            return Err(Error::Cancelled);
+        }
         self.reporter.event(&SyncEvent::AlbumFinished {
             album: album.name(),
             scope,
