@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The demo: start the bundled fake of Apple's servers on loopback with a generated photo library
-# of 300 assets (photos, live photos, videos, RAW+JPEG pairs, screenshots, odd file names), sign
-# in to it with the real `icloudpd --auth-only` (password, SRP, two-factor code typed on stdin),
-# preview the files of the 5 newest assets (`--only-print-filenames --recent 5`), then let
-# `icloudpd --directory` download the whole library into ./demo-photos (or $DEMO_DIR), summarise
-# what arrived, and run again to show that an incremental run downloads nothing. No input needed.
+# of 300 assets (photos, live photos, videos, RAW+JPEG pairs, screenshots, odd file names) and
+# seven shared albums, sign in to it with the real `icloudpd --auth-only` (password, SRP,
+# two-factor code typed on stdin), preview the files of the 5 newest assets
+# (`--only-print-filenames --recent 5`), then let `icloudpd --directory` download the whole
+# library into ./demo-photos (or $DEMO_DIR), summarise what arrived, run again to show that an
+# incremental run downloads nothing, and finally list the shared albums and mirror them
+# (`--library SharedAlbums`) into ./demo-photos-shared, one folder per album. No input needed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-$PWD/target}"
@@ -30,7 +32,7 @@ user=demo@example.com
 password=demo-password
 code=123456
 "$target/debug/icloud-fake" --account "$user:$password" --fixed-code "$code" \
-  --library 300 --quiet \
+  --library 300 --shared-albums --quiet \
   >"$work/fake.out" 2>"$work/fake.log" &
 fake_pid=$!
 for _ in $(seq 100); do [ -s "$work/fake.out" ] && break; sleep 0.1; done
@@ -87,4 +89,24 @@ grep -m3 ' already exists' "$work/second.log" || true
 echo "  … $(grep -c ' already exists' "$work/second.log") \"already exists\" lines in all"
 grep ' Summary: ' "$work/second.log"
 echo
-echo "== demo finished; the photos stay in $dest"
+shared="$dest-shared"
+echo "== shared albums: a pseudo-library (--list-libraries), its albums (--library SharedAlbums --list-albums)"
+icloudpd --list-libraries </dev/null 2>/dev/null | grep -v -E '^[0-9]{4}-' | sed 's/^/  /'
+icloudpd --library SharedAlbums --list-albums </dev/null 2>/dev/null | grep -v -E '^[0-9]{4}-' | sed 's/^/  /'
+echo "== shared albums mirrored into $shared, one folder per album (Apple's reduced copies)"
+# As for $dest: only a folder an earlier demo made is emptied.
+if [ -n "$(ls -A "$shared" 2>/dev/null)" ] && [ ! -e "$shared/$marker" ]; then
+  echo "$shared is not empty and not from an earlier demo; choose another DEMO_DIR" >&2
+  exit 1
+fi
+rm -rf "$shared" && mkdir -p "$shared" && touch "$shared/$marker"
+icloudpd --library SharedAlbums --directory "$shared" --log-level info </dev/null |
+  grep -E ' (Downloading [0-9]+|Summary:)' || true
+for album in "$shared"/*/; do
+  echo "  $(find "$album" -type f | wc -l | tr -d ' ') files in $(basename "$album")"
+done
+echo "== and again: unchanged albums are not even listed"
+icloudpd --library SharedAlbums --directory "$shared" --log-level info </dev/null |
+  grep -E ' Summary: ' || true
+echo
+echo "== demo finished; the photos stay in $dest, the shared albums in $shared"

@@ -176,7 +176,7 @@ pub use network::{Certificate, Network};
 pub use pcs::{PcsEvent, PcsOutcome, PcsPolicy, WebAccessState};
 pub use retry::{RetryClass, RetryPolicy, Retryable};
 pub use secrecy::{ExposeSecret, SecretString};
-pub use session::Session;
+pub use session::{RawReply, Session};
 pub use signin::SignIn;
 pub use store::{FileSessionStore, MemorySessionStore, SessionState, SessionStore};
 pub use two_factor::{TrustedPhone, TwoFactorChallenge, TwoStepChallenge, TwoStepDevice};

@@ -231,6 +231,33 @@ impl Session {
         serde_json::from_slice(body).map_err(|e| unexpected(status, &e))
     }
 
+    /// Sends an authenticated `POST` with a JSON body to one of the account's web services and
+    /// returns the answer as it came, for services whose answers the generic classification of
+    /// [`Session::post_json`] does not fit (the shared albums' partition redirect is an HTTP
+    /// 330 whose JSON body or header names another host).
+    ///
+    /// Cookies and tokens are sent and persisted as for every request of the session; no
+    /// redirect is followed.
+    ///
+    /// # Errors
+    ///
+    /// Only what keeps an answer from arriving: [`Error::Transport`], [`Error::Throttled`]
+    /// (Apple's 503, with its `Retry-After`), [`Error::ResponseTooLarge`] and [`Error::Store`]
+    /// (the session could not be saved). Every other status is the caller's to read.
+    pub async fn post_raw(&self, url: &str, body: &Value, content_type: &str) -> Result<RawReply> {
+        let conn = &self.inner.conn;
+        let req = conn
+            .request(Kind::Plain, Method::POST, url)
+            .header("Content-Type", content_type)
+            .body(body.to_string());
+        let reply = conn.send(req, "webservice").await?;
+        Ok(RawReply {
+            status: reply.status.as_u16(),
+            headers: reply.headers,
+            body: reply.body,
+        })
+    }
+
     /// Sends an authenticated `GET` to one of the account's web services and returns the JSON
     /// answer; errors as [`Session::post_json`].
     ///
@@ -315,6 +342,44 @@ impl Session {
     /// Returns `true` if the jar holds the `X-APPLE-WEBAUTH-TOKEN` cookie that web services need.
     pub fn has_web_token(&self) -> bool {
         self.inner.conn.cookie("X-APPLE-WEBAUTH-TOKEN").is_some()
+    }
+}
+
+/// An answer of [`Session::post_raw`]: status, headers and body, unclassified.
+pub struct RawReply {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    body: Vec<u8>,
+}
+
+impl RawReply {
+    /// Returns the HTTP status.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// Returns the first header called `name` (case-insensitive), if it is valid text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name)?.to_str().ok()
+    }
+
+    /// Returns the body.
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// Returns the body, giving up the rest.
+    pub fn into_body(self) -> Vec<u8> {
+        self.body
+    }
+}
+
+impl fmt::Debug for RawReply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawReply")
+            .field("status", &self.status)
+            .field("body_len", &self.body.len())
+            .finish_non_exhaustive()
     }
 }
 

@@ -5,6 +5,7 @@ use std::fmt;
 use sha2::{Digest, Sha256};
 
 use crate::library::FakeLibrary;
+use crate::shared_albums::{FakeSharedAlbum, FakeSharedStreams};
 use crate::srp::Protocol;
 
 /// Where a shared library's zone is listed: Apple puts an iCloud Shared Photo Library in the
@@ -29,6 +30,8 @@ pub(crate) struct PhotosConfig {
     pub(crate) web_access: bool,
     /// iCloud Photos set up (`ckdatabasews` announced, PrimarySync exists).
     pub(crate) enabled: bool,
+    /// The shared-albums service (`sharedstreams` announced), `None` = not announced.
+    pub(crate) streams: Option<FakeSharedStreams>,
 }
 
 /// Which second factor, if any, the account uses.
@@ -226,6 +229,7 @@ impl FakeAccount {
                 shared: Vec::new(),
                 web_access: true,
                 enabled: true,
+                streams: Some(FakeSharedStreams::new()),
             },
         }
     }
@@ -538,6 +542,31 @@ impl FakeAccount {
         self.photos
             .shared
             .push((zone_name.to_owned(), library, placement));
+        self
+    }
+
+    /// Replaces the shared-albums service (default: `FakeSharedStreams::new()`, announced
+    /// without albums).
+    #[must_use]
+    pub fn shared_albums(mut self, streams: FakeSharedStreams) -> Self {
+        self.photos.streams = Some(streams);
+        self
+    }
+
+    /// Adds a shared album to the account's shared-albums service (announcing the service
+    /// again if [`FakeAccount::without_shared_albums`] removed it).
+    #[must_use]
+    pub fn shared_album(mut self, album: FakeSharedAlbum) -> Self {
+        let streams = self.photos.streams.take().unwrap_or_default();
+        self.photos.streams = Some(streams.album(album));
+        self
+    }
+
+    /// Leaves `sharedstreams` out of `webservices`: the account has no shared albums service
+    /// (default: announced).
+    #[must_use]
+    pub fn without_shared_albums(mut self) -> Self {
+        self.photos.streams = None;
         self
     }
 

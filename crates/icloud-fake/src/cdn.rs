@@ -3,7 +3,8 @@
 //! A URL looks like Apple's: `{cdn origin}/B/<checksum><locator>/${f}?o=…&e=<expiry>&…&ckz=<zone>&s=<sig>`.
 //! The path token carries the resource's checksum and where to find it; `s` signs the token,
 //! the expiry and the URL generation with a per-server secret, so tampered, expired or revoked
-//! URLs answer 400 `{}` like the real CDN.
+//! URLs answer 400 `{}` like the real CDN. Shared albums' resources are served the same way
+//! (their locator's zone half carries [`crate::sharedstreams::CDN_FLAG`]).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -14,6 +15,9 @@ use sha2::{Digest, Sha256};
 use crate::http::{Reply, Req};
 use crate::library::{Prefix, Res, mix};
 use crate::state::State;
+
+/// Marks the zone half of a locator as a shared album's index.
+const SHARED: u16 = crate::sharedstreams::CDN_FLAG;
 
 /// Bytes of the path token taken by the url-safe checksum.
 const CHECKSUM_CHARS: usize = 28;
@@ -111,11 +115,15 @@ pub(crate) fn locate(state: &State, path: &str) -> Option<(Res, String)> {
     }
     let loc = URL_SAFE_NO_PAD.decode(&token[CHECKSUM_CHARS..]).ok()?;
     let loc: [u8; 8] = loc.try_into().ok()?;
-    let zone = usize::from(u16::from_be_bytes([loc[0], loc[1]]));
+    let zone = u16::from_be_bytes([loc[0], loc[1]]);
     let asset = u32::from_be_bytes([loc[2], loc[3], loc[4], loc[5]]) as usize;
     let prefix = Prefix::ALL.get(usize::from(loc[6])).copied()?;
     let on_asset = loc[7] == 1;
-    let lib = &state.zones.get(zone)?.lib;
+    let lib = if zone & SHARED != 0 {
+        &state.shared_albums.get(usize::from(zone & !SHARED))?.lib
+    } else {
+        &state.zones.get(usize::from(zone))?.lib
+    };
     if asset >= lib.assets.len() {
         return None;
     }

@@ -15,8 +15,14 @@
 //!   name, with fresh download URLs), `internal/records/query/batch` (counts),
 //!   `records/modify` (delete, hide, favorite), `changes/database` and `changes/zone`; all
 //!   require the web cookies of a live session;
+//! * shared albums (the `sharedstreams` webservice, spec shared-albums.md): `webgetalbumslist`,
+//!   `webgetassetcount` and `webgetassets` (`limit` is an end index) on partition hosts
+//!   `pNN-sharedstreams.icloud.com`, served in HTTP mode under `/_h/<host>/…`; a request on the
+//!   wrong partition is answered HTTP 330 naming the right host; configured with
+//!   [`FakeSharedStreams`] and [`FakeSharedAlbum`] on [`FakeAccount::shared_albums`] (every
+//!   account has the service, without albums, unless [`FakeAccount::without_shared_albums`]);
 //! * the download CDN under `/B/<token>/${f}?…`: deterministic bytes generated on the fly,
-//!   `Range` requests answered with 206, signed URLs that expire;
+//!   `Range` requests answered with 206, signed URLs that expire (shared albums' too);
 //! * a test route `GET /__fake/code?account=<apple id>` returning the pending code.
 //!
 //! Accounts are configured with [`FakeAccount`], their photos with [`FakeLibrary`] (built from
@@ -24,7 +30,8 @@
 //! or seeded-random error statuses, throttling, expiring sessions, latency, truncated or reset
 //! downloads, a bandwidth cap, listings that ignore `startRank`, oversized answers). Truth
 //! queries ([`FakeICloud::expected_listing`], [`FakeICloud::album_names`],
-//! [`FakeICloud::resource_bytes`]) say what a correct client must see. The fake depends on none
+//! [`FakeICloud::resource_bytes`], [`FakeICloud::expected_shared_albums`]) say what a correct
+//! client must see. The fake depends on none
 //! of the project's crates, so it stays an independent oracle: the SRP math here is a separate
 //! implementation of the spec, checked against its test vectors.
 //!
@@ -132,6 +139,8 @@ mod records;
 mod server;
 mod setup;
 mod shapes;
+mod shared_albums;
+mod sharedstreams;
 mod srp;
 mod state;
 mod tls;
@@ -141,6 +150,9 @@ pub use account::{Escrow, FakeAccount, SharedPlacement};
 pub use faults::Fault;
 pub use library::{ExpectedAsset, FakeAlbum, FakeAsset, FakeLibrary};
 pub use server::{FakeICloud, FakeICloudBuilder, RecordedRequest};
+pub use shared_albums::{
+    ExpectedSharedAlbum, FakeSharedAlbum, FakeSharedStreams, PartitionRedirect,
+};
 
 /// The widget key (= OAuth client id) the fake requires on idmsa requests.
 pub const WIDGET_KEY: &str = idmsa::WIDGET_KEY;
@@ -155,5 +167,6 @@ mod tests {
         assert_send_sync::<FakeAccount>();
         assert_send_sync::<Fault>();
         assert_send_sync::<FakeLibrary>();
+        assert_send_sync::<FakeSharedStreams>();
     }
 }

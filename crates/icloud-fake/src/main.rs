@@ -1,7 +1,7 @@
 //! `icloud-fake [--port N] [--account APPLEID:PASSWORD]... [--fixed-code C] [--no-2fa]
-//! [--two-step] [--library N] [--seed S] [--shared-library] [--latency-ms MS] [--quiet]
-//! [--https [--ca-out PATH]] [--exit-on-stdin-close]`: serve the fake on 127.0.0.1, print its
-//! URL on stdout.
+//! [--two-step] [--library N] [--seed S] [--shared-library] [--shared-albums] [--latency-ms MS]
+//! [--quiet] [--https [--ca-out PATH]] [--exit-on-stdin-close]`: serve the fake on 127.0.0.1,
+//! print its URL on stdout.
 //!
 //! `--https` serves HTTPS under Apple's host names: after the URL come `#` comment lines, then
 //! one `HOST 127.0.0.1:PORT` line per host name the client must resolve to the fake, then an
@@ -10,16 +10,19 @@
 //! Without `--account`, serves `jdoe@gmail.com` / `password1`. `--library N` gives every
 //! account a generated PrimarySync of N assets (seed `--seed`, default 1; without it the
 //! default small library); `--shared-library` adds a generated shared library zone
-//! `SharedSync-00000000-1111-2222-3333-444444444444` (private database); `--latency-ms` delays
-//! every request. Logs `METHOD path status` per request on stderr (never bodies, so never
-//! passwords) unless `--quiet`. Runs until killed, or until stdin closes with
-//! `--exit-on-stdin-close`.
+//! `SharedSync-00000000-1111-2222-3333-444444444444` (private database); `--shared-albums` gives
+//! every account the generated shared albums of `FakeSharedStreams::generated` (seed
+//! `--seed`); `--latency-ms` delays every request. Logs `METHOD path status` per request on
+//! stderr (never bodies, so never passwords) unless `--quiet`. Runs until killed, or until
+//! stdin closes with `--exit-on-stdin-close`.
 
 use std::io::{Read, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use icloud_fake::{FakeAccount, FakeICloud, FakeLibrary, Fault, SharedPlacement};
+use icloud_fake::{
+    FakeAccount, FakeICloud, FakeLibrary, FakeSharedStreams, Fault, SharedPlacement,
+};
 
 fn main() -> ExitCode {
     match run(std::env::args().skip(1).collect()) {
@@ -43,6 +46,7 @@ struct Options {
     library: Option<usize>,
     seed: u64,
     shared: bool,
+    shared_albums: bool,
     latency_ms: u64,
     quiet: bool,
     https: bool,
@@ -71,6 +75,7 @@ fn parse(args: Vec<String>) -> Result<Options, String> {
             "--library" => o.library = Some(number(value()?)? as usize),
             "--seed" => o.seed = number(value()?)?,
             "--shared-library" => o.shared = true,
+            "--shared-albums" => o.shared_albums = true,
             "--latency-ms" => o.latency_ms = number(value()?)?,
             "--quiet" => o.quiet = true,
             "--https" => o.https = true,
@@ -107,6 +112,9 @@ fn account(o: &Options, spec: &str) -> Result<FakeAccount, String> {
         let zone = "SharedSync-00000000-1111-2222-3333-444444444444";
         let lib = FakeLibrary::generated(o.library.unwrap_or(50).min(1000), o.seed + 1);
         account = account.shared_library(zone, lib, SharedPlacement::PrivateDb);
+    }
+    if o.shared_albums {
+        account = account.shared_albums(FakeSharedStreams::generated(o.seed));
     }
     Ok(account)
 }

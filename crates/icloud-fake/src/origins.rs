@@ -141,6 +141,16 @@ impl Origins {
         self.named(&format!("{PARTITION}-{label}.icloud.com"), true)
     }
 
+    /// Returns the base URL of the shared albums' partition host `host`
+    /// (`p42-sharedstreams.icloud.com`): `http://ADDR/_h/<host>` in HTTP mode, where one origin
+    /// serves every partition under a path prefix, `https://<host>:PORT` in HTTPS mode.
+    pub(crate) fn sharedstreams(&self, host: &str) -> String {
+        match self.apple {
+            None => format!("{}/_h/{host}", self.base_url()),
+            Some(region) => format!("https://{host}{}:{}", region.suffix(), self.addr.port()),
+        }
+    }
+
     /// Returns the download CDN's origin (`https://cvws.icloud-content.com:PORT`).
     pub(crate) fn cdn(&self) -> String {
         self.named(CDN, true)

@@ -27,10 +27,11 @@ use crate::faults::{Decision, Fault, Faults, reset_prefix};
 use crate::http::{Reply, Req};
 use crate::library::ExpectedAsset;
 use crate::origins::Origins;
+use crate::shared_albums::ExpectedSharedAlbum;
 use crate::state::{DOWNLOAD_URL_TTL, State};
 use crate::tls::{self, Tls};
 use crate::zone::Db;
-use crate::{cloudkit, idmsa, setup};
+use crate::{cloudkit, idmsa, setup, sharedstreams};
 
 /// Largest request body accepted.
 const BODY_LIMIT: usize = 4 * 1024 * 1024;
@@ -378,9 +379,13 @@ impl FakeICloud {
     /// (as reqwest's `ClientBuilder::resolve` takes them): `idmsa.apple.com`,
     /// `setup.icloud.com`, `www.icloud.com`, the announced webservice hosts
     /// (`p61-ckdatabasews.icloud.com`, …), the CDN host `cvws.icloud-content.com`, and each of
-    /// them under `.cn`. Empty in HTTP mode.
+    /// them under `.cn`, and the shared albums' partition hosts the accounts use
+    /// (`p42-sharedstreams.icloud.com`, …). Empty in HTTP mode.
     pub fn host_overrides(&self) -> Vec<(String, SocketAddr)> {
-        let names = self.shared.origins.host_names();
+        let mut names = self.shared.origins.host_names();
+        if self.shared.origins.is_apple() {
+            names.extend(lock(&self.shared.state).sharedstreams_hosts());
+        }
         names.into_iter().map(|host| (host, self.addr)).collect()
     }
 
@@ -473,6 +478,72 @@ impl FakeICloud {
         let mut zones: Vec<_> = state.zones.iter().filter(|z| z.account == key).collect();
         zones.sort_by_key(|z| z.db == Db::Shared);
         zones.into_iter().map(|z| z.name.clone()).collect()
+    }
+
+    /// Returns the shared albums of `apple_id` as a correct client lists them: in
+    /// `webgetalbumslist` order, each with its items in album order. Empty for an unknown
+    /// account or one without the service.
+    pub fn expected_shared_albums(&self, apple_id: &str) -> Vec<ExpectedSharedAlbum> {
+        let state = lock(&self.shared.state);
+        let key = apple_id.to_lowercase();
+        state
+            .shared_albums
+            .iter()
+            .filter(|a| a.account == key)
+            .map(|a| ExpectedSharedAlbum {
+                guid: a.guid.clone(),
+                name: a.name.clone(),
+                owned: a.owned,
+                owner_dsid: a.owner_dsid.clone(),
+                public_url: a.public_url(),
+                partition: a.home,
+                assets: (0..a.lib.len()).map(|i| a.expected(i)).collect(),
+            })
+            .collect()
+    }
+
+    /// Returns the bytes of resource `prefix` (`resOriginal`, `resOriginalVidCompl`, …) of the
+    /// item whose CPLAsset record is `asset_record_name` in the shared album `album_guid` of
+    /// `apple_id`; `None` when there is no such item or the album does not serve that resource.
+    pub fn shared_version_bytes(
+        &self,
+        apple_id: &str,
+        album_guid: &str,
+        asset_record_name: &str,
+        prefix: &str,
+    ) -> Option<Vec<u8>> {
+        let res = {
+            let state = lock(&self.shared.state);
+            let key = apple_id.to_lowercase();
+            let album = state
+                .shared_albums
+                .iter()
+                .find(|a| a.account == key && a.guid == album_guid)?;
+            let i = (0..album.lib.len()).find(|&i| album.lib.asset_name(i) == asset_record_name)?;
+            album
+                .resources(i)
+                .into_iter()
+                .find(|r| r.prefix.name() == prefix)?
+        };
+        Some(cdn::bytes(&res))
+    }
+
+    /// Adds `item` at the end of the shared album `album_guid` of `apple_id`, as a
+    /// contributor's upload does: it is counted and listed, and the album's `albumctag`
+    /// changes. Returns its CPLAsset record name, or `None` when there is no such album.
+    pub fn add_shared_asset(
+        &self,
+        apple_id: &str,
+        album_guid: &str,
+        item: crate::FakeAsset,
+    ) -> Option<String> {
+        let mut state = lock(&self.shared.state);
+        let key = apple_id.to_lowercase();
+        let album = state
+            .shared_albums
+            .iter_mut()
+            .find(|a| a.account == key && a.guid == album_guid)?;
+        Some(album.push(item))
     }
 
     /// Returns the bytes a download URL (as found in a listing, `${f}` raw or percent-encoded;
@@ -730,6 +801,14 @@ fn dispatch(shared: &Shared, req: &Req, decision: Decision) -> Reply {
 /// request's host.
 fn route(state: &mut State, req: &Req) -> Reply {
     state.origins = state.origins.at(req.host.as_deref());
+    if state.origins.is_apple() {
+        let host = req.host.clone().unwrap_or_default();
+        if sharedstreams::partition_of(&host).is_some() {
+            return sharedstreams::handle(state, req, &host, &req.path);
+        }
+    } else if let Some((host, rest)) = sharedstreams::split_path(&req.path) {
+        return sharedstreams::handle(state, req, host, rest);
+    }
     if let Some(rest) = req.path.strip_prefix("/appleauth/auth")
         && (rest.is_empty() || rest.starts_with('/'))
     {

@@ -284,6 +284,13 @@ pub(crate) fn account_data(acc: &FakeAccount, trusted: bool, origins: &Origins) 
         "account".to_owned(),
         json!({"url": origins.webservice(ACCOUNT_LABEL), "status": "active", "iCloudEnv": {"shortId": "p", "vipSuffix": "prod"}}),
     );
+    if let Some(streams) = &acc.photos.streams {
+        let host = crate::sharedstreams::host(streams.partition);
+        webservices.insert(
+            "sharedstreams".to_owned(),
+            json!({"url": origins.sharedstreams(&host), "status": "active"}),
+        );
+    }
     webservices.insert("schoolwork".to_owned(), json!({}));
     let setup = format!("{}/setup/ws/1", origins.setup());
     let idmsa = origins.idmsa();

@@ -48,6 +48,7 @@ use crate::account::{FakeAccount, SharedPlacement};
 use crate::cdn::{UrlSigner, now_secs};
 use crate::library::FakeLibrary;
 use crate::origins::Origins;
+use crate::shared_albums::ServedAlbum;
 use crate::srp::{self, Group, ServerEphemeral};
 use crate::zone::{Db, Zone};
 
@@ -232,6 +233,8 @@ pub(crate) struct State {
     pub(crate) pcs_cookies: HashMap<String, Expiring>,
     /// Served photo library zones of every account.
     pub(crate) zones: Vec<Zone>,
+    /// Served shared albums of every account.
+    pub(crate) shared_albums: Vec<ServedAlbum>,
     /// Database change counters by (account key, database).
     pub(crate) db_counters: HashMap<(String, Db), u64>,
     /// Secret signing download URLs.
@@ -285,6 +288,7 @@ impl State {
         let group = Group::rfc5054_2048();
         let mut zones = Vec::new();
         let mut db_counters = HashMap::new();
+        let mut shared_albums = Vec::new();
         let accounts = accounts
             .into_iter()
             .map(|mut cfg| {
@@ -294,6 +298,10 @@ impl State {
                     *counter += 1;
                     zone.db_seq = *counter;
                     zones.push(zone);
+                }
+                let dsid = cfg.dsid.clone();
+                if let Some(streams) = cfg.photos.streams.as_mut() {
+                    shared_albums.extend(crate::shared_albums::serve(&key, &dsid, streams));
                 }
                 let salt = srp::random_salt();
                 let key = srp::password_key(&cfg.password, &salt, cfg.iterations, cfg.protocol);
@@ -322,6 +330,7 @@ impl State {
             pending_web: HashMap::new(),
             pcs_cookies: HashMap::new(),
             zones,
+            shared_albums,
             db_counters,
             cdn_secret: srp::random_bytes(16).try_into().unwrap_or_default(),
             url_generation: 0,
@@ -366,6 +375,29 @@ impl State {
             .or_default();
         *counter += 1;
         z.db_seq = *counter;
+    }
+
+    /// Returns the shared albums' partition hosts of every account, in both regions: the
+    /// announced and home partitions, every album's, and the partner each of them answers
+    /// [`crate::PartitionRedirect::Loop`] with.
+    pub(crate) fn sharedstreams_hosts(&self) -> Vec<String> {
+        let mut partitions: Vec<u16> = self
+            .accounts
+            .values()
+            .filter_map(|a| a.cfg.photos.streams.as_ref())
+            .flat_map(|s| [s.partition, s.home()])
+            .chain(self.shared_albums.iter().flat_map(|a| [a.location, a.home]))
+            .flat_map(|n| [n, n ^ 1])
+            .collect();
+        partitions.sort_unstable();
+        partitions.dedup();
+        partitions
+            .into_iter()
+            .flat_map(|n| {
+                let host = crate::sharedstreams::host(n);
+                [format!("{host}.cn"), host]
+            })
+            .collect()
     }
 
     /// Returns the account for `key` (lower-cased Apple ID).

@@ -107,6 +107,8 @@ impl VersionKind {
 pub struct AssetVersion {
     pub(crate) kind: VersionKind,
     pub(crate) size: u64,
+    /// `false` when Apple gave no byte count (some shared-album records); `size` is then 0.
+    pub(crate) size_known: bool,
     pub(crate) url: String,
     pub(crate) file_type: String,
     pub(crate) checksum: String,
@@ -120,9 +122,17 @@ impl AssetVersion {
         self.kind
     }
 
-    /// Returns the exact size in bytes.
+    /// Returns the exact size in bytes; 0 when it is not known (see
+    /// [`AssetVersion::size_is_known`]).
     pub fn size(&self) -> u64 {
         self.size
+    }
+
+    /// Returns `false` when Apple gave no byte count for this version: a shared album's record
+    /// without `res…FileSize` and with `res…Res.size` 0. [`AssetVersion::size`] is then 0 and
+    /// the length of the download is the size. Always `true` for library assets.
+    pub fn size_is_known(&self) -> bool {
+        self.size_known
     }
 
     /// Returns the download URL exactly as Apple gave it. It is a capability (signed, expires):
@@ -157,6 +167,7 @@ impl fmt::Debug for AssetVersion {
         f.debug_struct("AssetVersion")
             .field("kind", &self.kind)
             .field("size", &self.size)
+            .field("size_known", &self.size_known)
             .field("url", &redact_url(&self.url))
             .field("file_type", &self.file_type)
             .field("checksum", &self.checksum)
@@ -273,7 +284,8 @@ impl Asset {
         self.change_tag.as_deref()
     }
 
-    /// Returns the library (zone) name the asset was listed from, e.g. `PrimarySync`.
+    /// Returns the library (zone) name the asset was listed from, e.g. `PrimarySync`; for an
+    /// asset of a shared album ([`crate::SharedAlbums::assets`]), the album's GUID.
     pub fn zone(&self) -> &str {
         &self.zone
     }

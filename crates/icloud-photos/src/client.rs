@@ -167,7 +167,8 @@ impl PhotosClient {
 
     /// Returns every library: the private database's zones, then the shared database's.
     ///
-    /// Deleted zones and `CMM-*` zones (shared-link bundles) are skipped. Each library's
+    /// Deleted zones, `CMM-*` zones (shared-link bundles) and `SharedCollection-*` zones
+    /// (iOS 26 shared albums, which this crate does not read yet) are skipped. Each library's
     /// indexing state is queried (see [`Library::indexing_state`]); a library still indexing
     /// is listed all the same, so its name can be shown.
     pub async fn libraries(&self) -> Result<Vec<Library>> {
@@ -302,7 +303,9 @@ impl PhotosClient {
         let mut out = Vec::new();
         for zone in self.zone_ids(db).await? {
             let name = zone_name(&zone).unwrap_or_default().to_owned();
-            if name.starts_with("CMM-") {
+            // Shared-link bundles, and iOS 26's CloudKit shared albums (not read yet).
+            if name.starts_with("CMM-") || name.starts_with("SharedCollection-") {
+                tracing::debug!(zone = %name, "not a library, skipped");
                 continue;
             }
             // As icloudpd, a zone whose state cannot be read is still a library to name; the

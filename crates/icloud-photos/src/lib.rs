@@ -12,6 +12,14 @@
 //!   [`SyncToken`]).
 //! - [`Asset`] is one photo or video: filename, [`MediaType`], versions by [`VersionKind`],
 //!   dates and the metadata icloudpd writes to XMP sidecars.
+//! - [`SharedAlbums`] is the other photo service of a session, Photos' "Shared Albums" (the
+//!   `sharedstreams` webservice; not the iCloud Shared Photo Library, which is a
+//!   [`Library`]): it lists the [`SharedAlbum`]s the account owns or subscribed to, lists an
+//!   album's items as [`Asset`]s (an [`AssetStream`], complete or an error, in album order)
+//!   and downloads their versions. An account without the service gets `None`, not an
+//!   error; a call sent to the wrong partition (HTTP 330) is sent once more where Apple
+//!   says. `cargo run -p icloud-photos --example shared_albums` shows it against the bundled
+//!   fake.
 //!
 //! Listings are `Stream`s of `Result<Asset>`; paging is invisible. Several pages are fetched
 //! at once and yielded in order. A record that cannot be decoded is an `Err` item for that
@@ -67,6 +75,7 @@ pub mod fuzzing;
 mod library;
 mod listing;
 mod query;
+mod shared;
 
 pub use album::{Album, AlbumKind, SmartFolder};
 pub use asset::{Asset, AssetId, AssetVersion, MediaType, RawPolicy, VersionKind};
@@ -76,3 +85,4 @@ pub use download::ByteStream;
 pub use error::{DecodeError, Error, Result};
 pub use library::{Database, Library, LibraryHandle, LibraryKind, Lookup};
 pub use listing::{AssetStream, ListOptions};
+pub use shared::{SHARED_ALBUMS, SharedAlbum, SharedAlbums, SharedAlbumsBuilder, SharingType};

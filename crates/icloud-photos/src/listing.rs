@@ -78,11 +78,21 @@ impl ListOptions {
     }
 }
 
-/// A listing of assets, newest first; a `Stream` of `Result<Asset>`.
+/// A listing of assets, newest first (a shared album's: in album order); a `Stream` of
+/// `Result<Asset>`.
 ///
 /// Dropping it cancels the requests in flight.
 pub struct AssetStream {
     inner: Pin<Box<dyn Stream<Item = Result<Asset>> + Send>>,
+}
+
+impl AssetStream {
+    /// Wraps a stream of assets (the shared albums' listing).
+    pub(crate) fn new(inner: impl Stream<Item = Result<Asset>> + Send + 'static) -> AssetStream {
+        AssetStream {
+            inner: Box::pin(inner),
+        }
+    }
 }
 
 impl fmt::Debug for AssetStream {

@@ -364,6 +364,14 @@ fn sync_error(e: icloudpd_sync::Error) -> CliError {
             tracing::error!(target: crate::logging::APP, "Album not found: {name}");
             CliError::reported()
         }
+        icloudpd_sync::Error::UnknownSharedAlbum(name) => {
+            tracing::error!(target: crate::logging::APP, "Unknown album: {name}");
+            CliError::reported()
+        }
+        e @ icloudpd_sync::Error::AmbiguousSharedAlbum { .. } => {
+            tracing::error!(target: crate::logging::APP, "{e}");
+            CliError::reported()
+        }
         other => CliError::failed(other.to_string()),
     }
 }

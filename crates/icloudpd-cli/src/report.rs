@@ -296,11 +296,14 @@ fn full_scan_reason(reason: FullScanReason) -> &'static str {
 fn render(event: &SyncEvent<'_>, run: &Context) -> Vec<Output> {
     match event {
         SyncEvent::LookingUp => vec![debug(looking_up(run.scope, &run.albums))],
-        SyncEvent::AlbumStarted { count, .. } => vec![info(downloading(
-            *count,
-            &run.sizes,
-            run.scope,
-            &run.directory,
+        SyncEvent::AlbumStarted {
+            count, directory, ..
+        } => vec![info(downloading(*count, &run.sizes, run.scope, directory))],
+        SyncEvent::AlbumUnchanged { album } => vec![info(format!(
+            "Shared album {album} has not changed since the last run and its files are on disk; not listed"
+        ))],
+        SyncEvent::AlbumFailed { album, error: e } => vec![error(format!(
+            "Shared album {album} could not be listed: {e}"
         ))],
         SyncEvent::AssetSkipped { name, reason } => vec![debug(skipped(name, reason))],
         SyncEvent::SizeMissing { size, name } => vec![error(format!(

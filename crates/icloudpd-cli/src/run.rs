@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use icloud_auth::Session;
-use icloud_photos::{Library, PhotosClient};
-use icloudpd_sync::{SyncEngine, SyncReport, SyncState};
+use icloud_photos::{Library, PhotosClient, SHARED_ALBUMS, SharedAlbums};
+use icloudpd_sync::{SharedAlbumsSync, StopHandle, SyncEngine, SyncReport, SyncState};
 use tracing::{debug, error, info, warn};
 
 use crate::error::{self, CliError};
@@ -333,20 +333,16 @@ async fn run_session(
         info!(target: APP, "Authentication completed successfully");
         return Ok(());
     }
+    if user.library == SHARED_ALBUMS && !user.list_libraries {
+        return run_shared(session, settings, user, web, signals, total).await;
+    }
     let photos = PhotosClient::new(session)?;
     if let Some(engine) = engine {
         // Signed in again: go on where the sync stopped, without looking the library up.
         engine.rebind(photos);
         return sync(engine, settings, web, signals, total).await;
     }
-    // Runs that write nothing (`--dry-run`, `--only-print-filenames`) leave the state alone:
-    // they take no directory lock, and another process may be writing it.
-    let state = match (&user.state_file, &user.download) {
-        (Some(path), Some(o)) if o.mode.writes() => Some(Arc::new(
-            SyncState::open(path).map_err(|e| Failure::Cli(e.into()))?,
-        )),
-        _ => None,
-    };
+    let state = open_state(user)?;
     let known = state
         .as_ref()
         .filter(|_| !user.list_albums && !user.list_libraries)
@@ -354,7 +350,7 @@ async fn run_session(
     let library = match &known {
         // The library of the last complete run: no request to find it.
         Some(handle) => photos.reopen(handle),
-        None => match discover(&photos, user).await? {
+        None => match discover(session, &photos, user).await? {
             Some(library) => library,
             None => return Ok(()),
         },
@@ -387,16 +383,24 @@ async fn run_session(
 
 /// Opens the library `user` names, answering `--list-libraries` and `--list-albums` on the
 /// way; `None` when one of those was the job.
-async fn discover(photos: &PhotosClient, user: &UserSettings) -> Result<Option<Library>, Failure> {
+async fn discover(
+    session: &Session,
+    photos: &PhotosClient,
+    user: &UserSettings,
+) -> Result<Option<Library>, Failure> {
     // icloudpd touches the personal library first: a library still indexing stops the run.
     photos.primary().await?;
     if user.list_libraries {
-        let names: Vec<String> = photos
+        let mut names: Vec<String> = photos
             .libraries()
             .await?
             .iter()
             .map(|l| l.name().to_owned())
             .collect();
+        // Shared albums are offered as a pseudo-library when the account has the service.
+        if SharedAlbums::new(session)?.is_some() {
+            names.push(SHARED_ALBUMS.to_owned());
+        }
         println!("{}", names.join("\n"));
         return Ok(None);
     }
@@ -421,10 +425,79 @@ async fn discover(photos: &PhotosClient, user: &UserSettings) -> Result<Option<L
     Ok(Some(library))
 }
 
+/// The sync state of `user`'s download. Runs that write nothing (`--dry-run`,
+/// `--only-print-filenames`) leave the state alone: they take no directory lock, and another
+/// process may be writing it.
+fn open_state(user: &UserSettings) -> Result<Option<Arc<SyncState>>, Failure> {
+    Ok(match (&user.state_file, &user.download) {
+        (Some(path), Some(o)) if o.mode.writes() => Some(Arc::new(
+            SyncState::open(path).map_err(|e| Failure::Cli(e.into()))?,
+        )),
+        _ => None,
+    })
+}
+
+/// `--library SharedAlbums`: lists the shared albums (`--list-albums`) or mirrors them, one
+/// folder per album. An account without the service has no shared albums: a warning.
+async fn run_shared(
+    session: &Session,
+    settings: &Settings,
+    user: &UserSettings,
+    web: Option<&Arc<Exchange>>,
+    signals: &Signals,
+    total: &mut SyncReport,
+) -> Result<(), Failure> {
+    let Some(shared) = SharedAlbums::new(session)? else {
+        warn!(
+            target: APP,
+            "{} has no shared albums: iCloud offers this account no shared albums service",
+            user.username
+        );
+        return Ok(());
+    };
+    if user.list_albums {
+        let albums = shared.albums().await?;
+        let lines: Vec<String> = albums
+            .iter()
+            .map(|a| {
+                let repeated = albums.iter().filter(|b| b.name() == a.name()).count() > 1;
+                if repeated {
+                    format!("{} ({})", a.name(), a.guid())
+                } else {
+                    a.name().to_owned()
+                }
+            })
+            .collect();
+        println!("Albums:\n{}", lines.join("\n"));
+        return Ok(());
+    }
+    let Some(options) = user.download.clone() else {
+        return Ok(());
+    };
+    let state = open_state(user)?;
+    let reporter = Arc::new(
+        CliReporter::new(&settings.display, &options, SHARED_ALBUMS).with_web(web.cloned()),
+    );
+    let mut engine = SharedAlbumsSync::new(shared, options)
+        .reporter(reporter)
+        .full_scan(user.full_scan)
+        .full_scan_interval(user.full_scan_interval);
+    if let Some(state) = state {
+        engine = engine.state(state);
+    }
+    let mut report = SyncReport::default();
+    let ended = drive(
+        engine.run_into(&mut report),
+        engine.stop_handle(),
+        web,
+        signals,
+    )
+    .await;
+    total.merge(report);
+    conclude(ended, settings, total)
+}
+
 /// Runs `engine` into `total`, stopping early when the web UI cancels or a stop signal comes.
-///
-/// On a signal the engine starts no new file, and those in flight get [`GRACE`] to finish;
-/// dropping the run then abandons the rest, each leaving at most a resumable `.part` file.
 async fn sync(
     engine: &SyncEngine,
     settings: &Settings,
@@ -432,6 +505,21 @@ async fn sync(
     signals: &Signals,
     total: &mut SyncReport,
 ) -> Result<(), Failure> {
+    let ended = drive(engine.run_into(total), engine.stop_handle(), web, signals).await;
+    conclude(ended, settings, total)
+}
+
+/// Runs `run` (a sync) to its end, or until the web UI cancels or a stop signal comes.
+///
+/// On a signal the sync starts no new file (through `stop`), and those in flight get
+/// [`GRACE`] to finish; dropping the run then abandons the rest, each leaving at most a
+/// resumable `.part` file.
+async fn drive(
+    run: impl std::future::Future<Output = Result<(), icloudpd_sync::Error>>,
+    stop: StopHandle,
+    web: Option<&Arc<Exchange>>,
+    signals: &Signals,
+) -> Ended {
     let _syncing = signals.syncing();
     let cancelled = async {
         match web {
@@ -440,14 +528,13 @@ async fn sync(
         }
     };
     let ended = {
-        let run = engine.run_into(total);
         tokio::pin!(run);
         tokio::select! {
             result = &mut run => Ended::Finished(result),
             () = cancelled => Ended::Cancelled,
             signal = signals.wait() => {
                 info!(target: APP, "{signal} received: finishing the downloads in flight, then stopping");
-                engine.stop_handle().stop();
+                stop.stop();
                 if tokio::time::timeout(GRACE, &mut run).await.is_err() {
                     warn!(
                         target: APP,
@@ -463,6 +550,11 @@ async fn sync(
         // As icloudpd after each sync: a resume or cancel pressed during it is spent.
         exchange.clear_requests();
     }
+    ended
+}
+
+/// Logs how a sync ended (the summary, a cancellation) and turns it into the user's result.
+fn conclude(ended: Ended, settings: &Settings, total: &SyncReport) -> Result<(), Failure> {
     match ended {
         Ended::Finished(Ok(())) => {
             if !settings.display.only_print_filenames {

@@ -13,6 +13,7 @@ mod user;
 use std::path::PathBuf;
 
 use icloud_auth::{AuthClient, KeyringPasswordStore};
+use icloud_photos::SHARED_ALBUMS;
 
 use crate::args::{self, EnvArgs, GlobalArgs, LowArgs, Parsed, UserArgs};
 use crate::error::CliError;
@@ -179,6 +180,11 @@ fn validate(global: &GlobalArgs, users: &[UserArgs]) -> Result<(), String> {
                 .to_owned(),
         );
     }
+    if let Some(option) = users.iter().find_map(refused_with_shared_albums) {
+        return Err(format!(
+            "{option} cannot be used with --library {SHARED_ALBUMS}: shared albums are only read (nothing is deleted in them) and hold no RAW pairs"
+        ));
+    }
     if global.watch_with_interval.is_some()
         && (global.only_print_filenames
             || any(|u| u.list_albums || u.auth_only || u.list_libraries))
@@ -189,6 +195,24 @@ fn validate(global: &GlobalArgs, users: &[UserArgs]) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+/// The first option of `u` that makes no sense for shared albums, when it downloads them.
+fn refused_with_shared_albums(u: &UserArgs) -> Option<&'static str> {
+    if u.library != SHARED_ALBUMS {
+        return None;
+    }
+    if u.delete_after_download {
+        Some("--delete-after-download")
+    } else if u.auto_delete {
+        Some("--auto-delete")
+    } else if u.keep_icloud_recent_days.is_some() {
+        Some("--keep-icloud-recent-days")
+    } else if u.align_raw != icloud_photos::RawPolicy::AsIs {
+        Some("--align-raw")
+    } else {
+        None
+    }
 }
 
 /// The documented rule icloudpd 1.32 does not enforce: `console` and `webui` wait for a person,

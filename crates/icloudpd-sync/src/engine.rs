@@ -15,7 +15,7 @@ use icloud_photos::{Library, PhotosClient};
 
 use crate::disk::RunMarker;
 use crate::error::{Error, Result};
-use crate::execute::Fetcher;
+use crate::execute::{Fetcher, Source};
 use crate::options::SyncOptions;
 use crate::outcome::SyncReport;
 use crate::plan::Plan;
@@ -27,11 +27,11 @@ mod incremental;
 mod listing;
 mod pipeline;
 mod planner;
-mod scope;
+pub(crate) mod scope;
 
 use incremental::{Incremental, Outcome, Tokens};
 use listing::Resume;
-use pipeline::{Pipeline, Recorder, Step};
+pub(crate) use pipeline::{Pipeline, Recorder, Step, update};
 
 /// How often a run with a [`SyncState`] lists the whole library even though the change feed
 /// could answer: every 7 days. The feed is the fast path, the listing the check of it. It
@@ -391,8 +391,10 @@ impl SyncEngine {
     /// A pipeline of this engine that records into `recorder` and counts into `report`.
     fn pipeline(&self, recorder: Option<Recorder>, report: &Arc<Mutex<SyncReport>>) -> Pipeline {
         let fetcher = Fetcher::new(
-            self.photos.clone(),
-            self.library.clone(),
+            Source::Library {
+                photos: self.photos.clone(),
+                library: self.library.clone(),
+            },
             &self.options,
             self.reporter.clone(),
         );
@@ -411,7 +413,14 @@ impl SyncEngine {
         let state = self.state.as_ref()?;
         scope::records(&self.options).then(|| Recorder {
             state: Arc::clone(state),
-            config: crate::state::fingerprint(&scope::configuration(&self.options, &self.library)),
+            config: crate::state::fingerprint(&scope::configuration(
+                &self.options,
+                &format!(
+                    "{} {}",
+                    self.library.database().as_str(),
+                    self.library.name()
+                ),
+            )),
         })
     }
 

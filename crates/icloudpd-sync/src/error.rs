@@ -36,6 +36,21 @@ pub enum Error {
     /// An `--album` name that the library does not have.
     #[error("Album not found: {0}")]
     UnknownAlbum(String),
+    /// An `--album` text that is neither the name nor the GUID of a shared album.
+    #[error("Unknown album: {0}")]
+    UnknownSharedAlbum(String),
+    /// An `--album` name several shared albums have: name one by its GUID.
+    #[error("Album name {name} is ambiguous: {} shared albums have it; use one of their GUIDs: {}", .guids.len(), .guids.join(", "))]
+    AmbiguousSharedAlbum {
+        /// The name.
+        name: String,
+        /// The GUIDs of the albums with that name.
+        guids: Vec<String>,
+    },
+    /// An option that cannot apply to shared albums (a deletion mode, `align_raw`): they are
+    /// only read, and hold no RAW pairs. Nothing was done.
+    #[error("{0} cannot be used with shared albums")]
+    NotForSharedAlbums(&'static str),
     /// The local disk refused something that every asset needs (e.g. the download directory).
     #[error("{path}: {source}")]
     Io {

@@ -11,7 +11,9 @@ use std::time::{Duration, SystemTime};
 
 use futures_util::StreamExt;
 use icloud_auth::RetryPolicy;
-use icloud_photos::{Asset, AssetVersion, Library, PhotosClient, RawPolicy};
+use icloud_photos::{
+    Asset, AssetVersion, ByteStream, Library, PhotosClient, RawPolicy, SharedAlbum, SharedAlbums,
+};
 use time::{OffsetDateTime, PrimitiveDateTime};
 use tokio::io::AsyncWriteExt;
 
@@ -66,11 +68,53 @@ enum Next {
     Fatal(String),
 }
 
+/// Where the assets of a sync come from: a library, or one shared album.
+#[derive(Clone)]
+pub(crate) enum Source {
+    Library {
+        photos: PhotosClient,
+        library: Library,
+    },
+    Shared {
+        shared: SharedAlbums,
+        album: SharedAlbum,
+    },
+}
+
+impl Source {
+    async fn download(
+        &self,
+        version: &AssetVersion,
+        offset: u64,
+    ) -> icloud_photos::Result<ByteStream> {
+        match self {
+            Source::Library { photos, .. } => photos.download(version, offset).await,
+            Source::Shared { shared, .. } => shared.download(version, offset).await,
+        }
+    }
+
+    async fn refresh(&self, asset: &Asset) -> icloud_photos::Result<Asset> {
+        match self {
+            Source::Library { library, .. } => library.refresh(asset).await,
+            Source::Shared { shared, album } => shared.refresh(album, asset).await,
+        }
+    }
+
+    /// Moves `asset` to Recently Deleted; a shared album's items are never deleted.
+    pub(crate) async fn delete(&self, asset: &Asset) -> Result<(), String> {
+        match self {
+            Source::Library { library, .. } => {
+                library.delete(asset).await.map_err(|e| e.to_string())
+            }
+            Source::Shared { .. } => Err("shared albums are only read".to_owned()),
+        }
+    }
+}
+
 /// Downloads files; shared by all download tasks of a sync.
 #[derive(Clone)]
 pub(crate) struct Fetcher {
-    pub photos: PhotosClient,
-    pub library: Library,
+    pub source: Source,
     pub retry: RetryPolicy,
     pub align_raw: RawPolicy,
     pub set_exif: bool,
@@ -94,14 +138,12 @@ pub(crate) struct Stall {
 
 impl Fetcher {
     pub(crate) fn new(
-        photos: PhotosClient,
-        library: Library,
+        source: Source,
         options: &crate::SyncOptions,
         reporter: Arc<dyn Reporter>,
     ) -> Fetcher {
         Fetcher {
-            photos,
-            library,
+            source,
             retry: options.download_retry.clone(),
             align_raw: options.align_raw,
             set_exif: options.set_exif_datetime && options.mode != RunMode::DryRun,
@@ -219,13 +261,15 @@ impl Fetcher {
             tokio::time::sleep(after).await;
             attempt += 1;
         };
+        // A version Apple gave no size (some shared-album records) is as long as its download.
+        let size = match (version.size_is_known(), tokio::fs::metadata(&temp).await) {
+            (false, Ok(meta)) => meta.len(),
+            _ => version.size(),
+        };
         let result = match result {
-            Ok(()) => self
-                .finish(&temp, path, version.size(), created)
-                .await
-                .map_err(|e| {
-                    FetchError::Io(format!("{}: {e}", path.display()), DiskProblem::of(&e))
-                }),
+            Ok(()) => self.finish(&temp, path, size, created).await.map_err(|e| {
+                FetchError::Io(format!("{}: {e}", path.display()), DiskProblem::of(&e))
+            }),
             Err(e) => Err(e),
         };
         self.release_temp(&temp);
@@ -240,7 +284,8 @@ impl Fetcher {
         path: &Path,
         first: bool,
     ) -> Result<(), Next> {
-        let expected = version.size();
+        let known = version.size_is_known();
+        let mut expected = version.size();
         let io = |e: io::Error| {
             let problem = DiskProblem::of(&e);
             Next::Io(format!("{}: {e}", temp.display()), problem)
@@ -254,11 +299,12 @@ impl Fetcher {
             }
             Err(_) => 0,
         };
-        if offset > expected {
+        // Without a known size, a leftover cannot be told complete: start over.
+        if offset > expected || (!known && offset > 0) {
             tokio::fs::remove_file(temp).await.map_err(io)?;
             offset = 0;
         }
-        if offset == expected && expected > 0 {
+        if known && offset == expected && expected > 0 {
             return Ok(());
         }
         if offset > 0 && first {
@@ -266,10 +312,14 @@ impl Fetcher {
                 .event(&SyncEvent::Resuming { path, from: offset });
         }
         let mut body = self
-            .photos
+            .source
             .download(version, offset)
             .await
             .map_err(classify)?;
+        if !known {
+            expected = body.total_size().unwrap_or(u64::MAX);
+            tracing::debug!(path = %path.display(), size = ?body.total_size(), "no size announced: taking the download's");
+        }
         if let Some(total) = body.total_size()
             && total != expected
         {
@@ -328,7 +378,7 @@ impl Fetcher {
             }
         }
         out.flush().await.map_err(io)?;
-        if written < expected {
+        if written < expected && expected != u64::MAX {
             return Err(Next::Transient(format!(
                 "the connection ended after {written} of {expected} bytes"
             )));
@@ -338,7 +388,7 @@ impl Fetcher {
 
     /// A fresh download URL for `version`'s kind, from the asset's current records.
     async fn fresh_version(&self, asset: &Asset, version: &AssetVersion) -> Option<AssetVersion> {
-        let mut fresh = self.library.refresh(asset).await.ok()?;
+        let mut fresh = self.source.refresh(asset).await.ok()?;
         fresh.align_raw(self.align_raw);
         fresh.version(version.kind()).cloned()
     }

@@ -9,6 +9,9 @@
 //!   failure is recorded there and the run goes on.
 //! - [`Reporter`] receives [`SyncEvent`]s as they happen (progress bars, logs).
 //! - [`PathPolicy`] is the naming of files and folders, usable without a network.
+//! - [`SharedAlbumsSync`] mirrors an account's shared albums (Photos' "Shared Albums", see
+//!   [`icloud_photos::SharedAlbums`]) into one folder per album ([`shared_album_folders`]),
+//!   with the same options, pipeline and state; deleting is refused.
 //! - [`DirectoryLock`] keeps a second process out of a download directory; take it before a
 //!   run and hold it for as long as the directory is written.
 //! - [`SyncState`] remembers what earlier runs put on disk and how far they read CloudKit's
@@ -25,6 +28,7 @@
 //! |---|---|
 //! | [`SyncOptions`] | what to mirror and how: sizes, naming, folders, filters, deletions, [`RunMode`], [`TimeZone`] |
 //! | [`SyncEngine`] | one library mirrored into one directory: [`SyncEngine::run`], or [`SyncEngine::plan`] then [`SyncEngine::execute`] |
+//! | [`SharedAlbumsSync`] | an account's shared albums mirrored read-only, one folder per album ([`shared_album_folders`]), through the same pipeline |
 //! | [`Plan`] | what a run would do, as a value: [`PlannedAsset`]s with their [`PlannedDownload`]s, and [`PlannedDeletion`]s |
 //! | [`Reporter`], [`SyncEvent`] | what happens, as it happens (facts only: the wording is yours) |
 //! | [`SyncReport`] | what a run did; [`AssetFailure`]s are data, not errors |
@@ -182,6 +186,7 @@ mod plan;
 mod report;
 mod safety;
 mod select;
+mod shared;
 mod state;
 mod stop;
 mod zone;
@@ -200,6 +205,7 @@ pub use plan::{IcloudDeletion, Plan, PlannedAsset, PlannedDeletion, PlannedDownl
 pub use report::{FullScanReason, KeptSidecar, NoopReporter, Reporter, SyncEvent};
 pub use safety::UnsafeOptions;
 pub use select::SkipReason;
+pub use shared::{SharedAlbumsSync, select_shared_albums, shared_album_folders};
 pub use state::SyncState;
 pub use stop::StopHandle;
 /// The date-time crate of this API ([`time::OffsetDateTime`] in [`SyncOptions`],

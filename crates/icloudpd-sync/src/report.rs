@@ -71,10 +71,26 @@ pub enum SyncEvent<'a> {
     /// The albums of [`crate::SyncOptions::albums`] (or the whole library) are about to be
     /// looked up.
     LookingUp,
+    /// A shared album was not listed: it has not changed since its last complete listing,
+    /// and every file recorded then is on disk.
+    AlbumUnchanged {
+        /// Album name.
+        album: &'a str,
+    },
+    /// A shared album could not be listed; the other albums go on.
+    AlbumFailed {
+        /// Album name.
+        album: &'a str,
+        /// Why.
+        error: &'a str,
+    },
     /// An album is about to be processed.
     AlbumStarted {
         /// Album name (`All Photos` for the whole library).
         album: &'a str,
+        /// The folder its files go into: [`crate::SyncOptions::directory`], or for a shared
+        /// album its own folder there ([`crate::shared_album_folders`]).
+        directory: &'a Path,
         /// Assets to consider: the album's count, or `recent` when that is set; `None` when
         /// `until_found` makes it unknown.
         count: Option<u64>,

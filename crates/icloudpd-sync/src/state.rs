@@ -520,6 +520,8 @@ pub(crate) mod key {
     pub(crate) const LIBRARY: &str = "library";
     /// The library changed while the last full listing ran: list it again.
     pub(crate) const RELIST: &str = "relist";
+    /// A shared album's change tag at its last complete listing.
+    pub(crate) const ALBUM_CTAG: &str = "album_ctag";
 }
 
 /// Why a state could not be opened.

@@ -368,3 +368,74 @@ fn binary_refuses_ca_out_without_https() {
     let status = child.wait().expect("exit");
     assert_eq!(status.code(), Some(2));
 }
+
+#[test]
+fn shared_albums_answer_on_their_partition_hosts() {
+    let streams = icloud_fake::FakeSharedStreams::new().lives_on(108).album(
+        icloud_fake::FakeSharedAlbum::owned("x")
+            .partition(7)
+            .generated(2, 1),
+    );
+    let fake = FakeICloud::builder()
+        .https()
+        .account(
+            FakeAccount::new(ID, PW)
+                .iterations(1000)
+                .without_two_factor()
+                .shared_albums(streams),
+        )
+        .start()
+        .expect("fake starts");
+    let hosts: Vec<String> = fake.host_overrides().into_iter().map(|(h, _)| h).collect();
+    for host in [
+        "p42-sharedstreams.icloud.com",
+        "p108-sharedstreams.icloud.com",
+        "p07-sharedstreams.icloud.com.cn",
+    ] {
+        assert!(hosts.iter().any(|h| h == host), "{host} in {hosts:?}");
+    }
+    let mut c = signed_in(&fake);
+    let root = c.account_login().json()["webservices"]["sharedstreams"]["url"]
+        .as_str()
+        .expect("announced")
+        .to_owned();
+    let port = fake.addr().port();
+    assert_eq!(root, format!("https://p42-sharedstreams.icloud.com:{port}"));
+    let user = c.cookies["X-APPLE-WEBAUTH-USER"].clone();
+    let dsid = user
+        .trim_matches('"')
+        .split(':')
+        .find_map(|p| p.strip_prefix("d="))
+        .expect("dsid")
+        .to_owned();
+    let list = |c: &mut Client, root: &str| {
+        let url = format!("{root}/{dsid}/sharedstreams/webgetalbumslist");
+        c.send("POST", &url, &[], Some("{}"))
+    };
+    let moved = list(&mut c, &root);
+    assert_eq!(moved.status, 330);
+    assert_eq!(
+        moved.header("X-Apple-MMe-Host"),
+        Some("p108-sharedstreams.icloud.com")
+    );
+    let albums = list(&mut c, &root.replace("p42-", "p108-")).json();
+    let album = &albums["albums"][0];
+    let location = album["albumlocation"].as_str().expect("location");
+    assert!(location.starts_with(&format!("https://p07-sharedstreams.icloud.com:{port}/")));
+    let body = json!({"albumguid": album["albumguid"], "offset": "0", "limit": "2"});
+    let page = c.send(
+        "POST",
+        &format!("{location}webgetassets"),
+        &[],
+        Some(&body.to_string()),
+    );
+    assert_eq!(page.status, 200);
+    let url = page.json()["records"][0]["fields"]["resOriginalRes"]["value"]["downloadURL"]
+        .as_str()
+        .expect("url")
+        .to_owned();
+    assert!(url.starts_with(&format!("https://cvws.icloud-content.com:{port}/B/")));
+    let bytes = c.get_url(&url, &[]);
+    assert_eq!(bytes.status, 200);
+    assert_eq!(fake.resource_bytes(&url), Some(bytes.body));
+}

@@ -12,6 +12,7 @@ mod lookup;
 mod paging;
 mod photo_faults;
 mod random_faults;
+mod shared_albums;
 mod signin;
 mod two_factor;
 mod two_step;

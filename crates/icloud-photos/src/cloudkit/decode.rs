@@ -129,7 +129,7 @@ pub(crate) fn build(master: &Record, asset: &Record, zone: &str) -> Result<Asset
 }
 
 /// icloudpd's rule for UTIs outside its table: an image if the name says so, else a movie.
-fn media_from_name(filename: &str) -> MediaType {
+pub(crate) fn media_from_name(filename: &str) -> MediaType {
     let lower = filename.to_ascii_lowercase();
     if [".heic", ".png", ".jpg", ".jpeg"]
         .iter()
@@ -143,9 +143,18 @@ fn media_from_name(filename: &str) -> MediaType {
 
 /// Returns the base filename and whether it is the `<id12>.<EXT>` fallback.
 pub(crate) fn filename(master: &Record) -> Result<(String, bool), DecodeError> {
+    filename_for(master, master.string("itemType"))
+}
+
+/// Like [`filename`], the fallback's extension taken from `item_type` (a shared album's master
+/// has no `itemType`; its `resOriginalFileType` stands in).
+pub(crate) fn filename_for(
+    master: &Record,
+    item_type: Option<&str>,
+) -> Result<(String, bool), DecodeError> {
     let err = |detail: &str| DecodeError::new("CPLMaster", master.name(), "filenameEnc", detail);
     let Some(value) = master.value("filenameEnc") else {
-        return Ok((fallback_name(master), true));
+        return Ok((fallback_name(master, item_type), true));
     };
     let text = value.as_str().ok_or_else(|| err("value is not a string"))?;
     let name = match master.field_type("filenameEnc") {
@@ -162,24 +171,21 @@ pub(crate) fn filename(master: &Record) -> Result<(String, bool), DecodeError> {
         }
     };
     if name.is_empty() {
-        return Ok((fallback_name(master), true));
+        return Ok((fallback_name(master, item_type), true));
     }
     Ok((name, false))
 }
 
 /// `<id12>.<EXT>`: the master id with non-alphanumerics replaced by `_`, cut to 12 characters,
 /// and the extension of its item type (or `unknown`).
-fn fallback_name(master: &Record) -> String {
+fn fallback_name(master: &Record, item_type: Option<&str>) -> String {
     let id: String = master
         .name()
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
         .take(12)
         .collect();
-    let ext = master
-        .string("itemType")
-        .and_then(uti)
-        .map_or("unknown", |(_, ext)| ext);
+    let ext = item_type.and_then(uti).map_or("unknown", |(_, ext)| ext);
     format!("{id}.{ext}")
 }
 
@@ -286,6 +292,7 @@ fn version(
     Ok(AssetVersion {
         kind,
         size,
+        size_known: true,
         url: url.to_owned(),
         file_type: file_type.to_owned(),
         checksum: checksum.to_owned(),

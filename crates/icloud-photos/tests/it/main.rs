@@ -10,6 +10,7 @@ mod limit;
 mod listing;
 mod reauth;
 mod refresh;
+mod shared_albums;
 mod wire;
 
 use std::sync::Arc;

@@ -425,7 +425,7 @@ pub(crate) static SPECS: &[Spec] = &[
     common(
         "--library",
         Takes::Value,
-        "Library to download. Default: PrimarySync",
+        "Library to download. Default: PrimarySync. SharedAlbums: the shared albums (one folder per album under --directory; --album takes names or GUIDs)",
         |u, v| u.library = text(v),
     )
     .metavar("LIBRARY"),

@@ -83,6 +83,33 @@ fn downloading_line_wording() {
 }
 
 #[test]
+fn album_events_of_shared_albums() {
+    // A shared album's files go into its own folder: the line names it, not the download
+    // directory of the options.
+    assert_eq!(
+        lines(SyncEvent::AlbumStarted {
+            album: "Urlaub 2025",
+            directory: Path::new("/data/Urlaub 2025"),
+            count: Some(3),
+        }),
+        ["INFO Downloading 3 original photos and videos to /data/Urlaub 2025 ..."]
+    );
+    assert_eq!(
+        line(SyncEvent::AlbumUnchanged {
+            album: "Urlaub 2025"
+        }),
+        "INFO Shared album Urlaub 2025 has not changed since the last run and its files are on disk; not listed"
+    );
+    assert_eq!(
+        line(SyncEvent::AlbumFailed {
+            album: "Trip",
+            error: "HTTP 500"
+        }),
+        "ERROR Shared album Trip could not be listed: HTTP 500"
+    );
+}
+
+#[test]
 fn normpath_matches_python() {
     for (input, expected) in [
         ("photos", "photos"),
@@ -461,6 +488,7 @@ fn no_bar_without_a_terminal_or_when_disabled() {
     };
     reporter.event(&SyncEvent::AlbumStarted {
         album: "All Photos",
+        directory: Path::new("/photos"),
         count: Some(2),
     });
     reporter.event(&SyncEvent::AssetDone);

@@ -56,6 +56,8 @@ mod safety;
 mod incremental;
 // Options in environment variables, and the password in a file (issue 14).
 mod from_env;
+// `--library SharedAlbums`: shared albums listed and mirrored, one folder per album (issue 16).
+mod shared_albums;
 
 pub(crate) use env::{Env, part_name};
 pub(crate) use fixtures::{

@@ -191,6 +191,7 @@ impl Incremental<'_> {
         if !assets.is_empty() {
             reporter.event(&SyncEvent::AlbumStarted {
                 album: ALL_PHOTOS,
+                directory: &self.options.directory,
                 count: Some(assets.len() as u64),
             });
             for asset in assets {

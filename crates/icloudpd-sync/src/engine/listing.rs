@@ -225,6 +225,7 @@ impl SyncEngine {
             };
             self.reporter.event(&SyncEvent::AlbumStarted {
                 album: album.name(),
+                directory: &options.directory,
                 count: shown,
             });
             pipeline.start_album();

@@ -543,7 +543,7 @@ impl AssetJob {
             return;
         }
         reporter.event(&SyncEvent::DeletingInIcloud { name });
-        match self.fetcher.library.delete(asset).await {
+        match self.fetcher.source.delete(asset).await {
             Ok(()) => {
                 reporter.event(&SyncEvent::DeletedInIcloud { name });
                 out.deleted = true;

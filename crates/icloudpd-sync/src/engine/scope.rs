@@ -1,7 +1,6 @@
 //! Which runs keep the [`crate::SyncState`] and which may read the change feed, and the
 //! fingerprint that keeps configurations apart in it.
 
-use icloud_photos::Library;
 use time::macros::datetime;
 
 use crate::options::{DateBound, SyncOptions};
@@ -11,12 +10,13 @@ use crate::report::FullScanReason;
 /// files differently bumps it, and every state starts with a full listing.
 const PLAN_RULES: u32 = 1;
 
-/// The canonical text of everything that shapes the plan of `options` for `library`: two
-/// runs with the same text put the same files at the same paths and treat them alike.
+/// The canonical text of everything that shapes the plan of `options` for `source` (a
+/// library's `<database> <zone>`, or `shared <GUID>` for a shared album): two runs with the
+/// same text put the same files at the same paths and treat them alike.
 ///
 /// Every field of [`SyncOptions`] is named here, so that a new one cannot be forgotten: a
 /// field that shapes the plan goes into the text, the others are ignored on purpose.
-pub(crate) fn configuration(options: &SyncOptions, library: &Library) -> String {
+pub(crate) fn configuration(options: &SyncOptions, source: &str) -> String {
     let SyncOptions {
         // Part of the state's file name.
         directory: _,
@@ -64,7 +64,7 @@ pub(crate) fn configuration(options: &SyncOptions, library: &Library) -> String 
     .collect();
     let (before, after) = (bound(skip_created_before), bound(skip_created_after));
     format!(
-        "rules={PLAN_RULES}\nlibrary={} {}\nsizes={sizes:?}\nlive={live_photo_size:?}\n\
+        "rules={PLAN_RULES}\nlibrary={}\nsizes={sizes:?}\nlive={live_photo_size:?}\n\
          force_size={force_size}\nalign_raw={align_raw:?}\nmatch={file_match_policy:?}\n\
          live_mov={live_mov_policy:?}\nfolders={folder_structure:?}\ntime_names={time_names:?}\n\
          unicode={keep_unicode_in_filenames}\nskip_videos={skip_videos}\n\
@@ -72,8 +72,7 @@ pub(crate) fn configuration(options: &SyncOptions, library: &Library) -> String 
          before={before}\nafter={after}\n\
          exif={set_exif_datetime}\nxmp={xmp_sidecar}\nauto_delete={auto_delete}\n\
          keep_days={keep_icloud_recent_days:?}\ntz={offsets:?}",
-        library.database().as_str(),
-        library.name(),
+        source,
     )
 }
 
