@@ -469,8 +469,11 @@ fn flag_value(v: &Value) -> Option<bool> {
 /// gets a new change tag, and the change feeds report it. Operations are answered one by one
 /// in the order sent; a bad one (another operation type, another record type, an unknown
 /// record) gets a per-record error inside `records` with HTTP 200, which icloudpd does not
-/// notice (§4 item 5). The `recordChangeTag` a client sends is not compared, so the fake
-/// never answers `CONFLICT`.
+/// notice (§4 item 5). An `update` or `replace` whose `recordChangeTag` is not the record's
+/// current one (the asset changed since the client listed it: edited, favourited, deleted
+/// elsewhere) is refused with `CONFLICT`, as CloudKit's optimistic locking does (§4: `CONFLICT`
+/// 409, "expired recordChangeTag"); `forceUpdate` and `forceReplace`, and an operation
+/// without a tag, skip the check.
 fn modify(state: &mut State, account: &str, db: Db, body: &Value) -> Reply {
     let zi = match zone_of(state, account, db, body) {
         Ok(zi) => zi,
@@ -516,6 +519,16 @@ fn modify(state: &mut State, account: &str, db: Db, body: &Value) -> Reply {
             per_record_error(&mut out, "NOT_FOUND", "Record not found");
             continue;
         };
+        let current = change_tag(state.zones[zi].lib.assets[i].tag);
+        let sent = record["recordChangeTag"].as_str();
+        if !op_type.starts_with("force") && sent.is_some_and(|tag| tag != current) {
+            per_record_error(
+                &mut out,
+                "CONFLICT",
+                "record to update has been modified: the recordChangeTag is out of date",
+            );
+            continue;
+        }
         let now = now_ms();
         let mut changed = Vec::new();
         {

@@ -327,9 +327,15 @@ fn modify_moves_an_asset_to_recently_deleted_and_shifts_ranks() {
         .ck("private", "records/modify", &delete_body(&ghost))
         .json();
     assert_eq!(resp["records"][0]["serverErrorCode"], "NOT_FOUND");
-    // Restoring puts it back.
+    // Restoring with the change tag of the listing before the deletion: the record changed
+    // since, so CloudKit refuses it.
     let mut restore = delete_body(&victim);
     restore["operations"][0]["record"]["fields"]["isDeleted"]["value"] = json!(0);
+    let resp = c.ck("private", "records/modify", &restore).json();
+    assert_eq!(resp["records"][0]["serverErrorCode"], "CONFLICT");
+    assert_eq!(count(&mut c, "private", "PrimarySync", &whole), 5);
+    // With the current tag (from the Recently Deleted listing), it is put back.
+    restore["operations"][0]["record"]["recordChangeTag"] = asset["recordChangeTag"].clone();
     assert_eq!(c.ck("private", "records/modify", &restore).status, 200);
     assert_eq!(count(&mut c, "private", "PrimarySync", &whole), 6);
 }

@@ -112,3 +112,39 @@ async fn refused_records_are_errors() {
         "{err:?}"
     );
 }
+
+#[tokio::test]
+async fn an_asset_changed_since_it_was_listed_is_not_deleted() {
+    let e = env_with(
+        account(
+            FakeLibrary::new()
+                .asset(FakeAsset::photo("A.JPG"))
+                .asset(FakeAsset::photo("B.JPG")),
+        ),
+        |b| b,
+    )
+    .await;
+    let library = e.photos.primary().await.unwrap();
+    let (assets, _) = drain(library.assets(&library.all_photos())).await;
+    // Edited on a phone after the listing: what was downloaded is no longer what iCloud has.
+    let edited = &assets[0];
+    assert!(
+        e.fake
+            .revise_asset(USER, "PrimarySync", edited.id().as_str())
+    );
+    let err = library.delete(edited).await.unwrap_err();
+    assert!(
+        matches!(err, Error::Rejected { ref code, .. } if code == "CONFLICT"),
+        "{err:?}"
+    );
+    let listed = expected_ids(&e.fake.expected_listing(USER, "PrimarySync", None));
+    assert!(
+        listed.contains(&edited.id().to_string()),
+        "still in the library"
+    );
+    // The other one, unchanged, goes; listed again, the edited one goes too.
+    library.delete(&assets[1]).await.unwrap();
+    let fresh = library.refresh(edited).await.unwrap();
+    library.delete(&fresh).await.unwrap();
+    assert!(expected_ids(&e.fake.expected_listing(USER, "PrimarySync", None)).is_empty());
+}
