@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde_json::value::RawValue;
 use time::OffsetDateTime;
 
-use crate::error::redact_url;
+use crate::redact::redact_url;
 
 /// The id of an asset: the CPLAsset `recordName` (a UUID such as
 /// `F2A23C38-0020-42FE-A273-2923ADE3CAED`). Stable across runs; the key for local state.
@@ -248,26 +248,6 @@ fn datetime(ms: Option<i64>) -> Option<OffsetDateTime> {
 }
 
 impl Asset {
-    /// Decodes an asset from a CPLMaster and a CPLAsset record in the JSON shape of CloudKit's
-    /// `records/query` answers, as a listing of library `zone` would.
-    ///
-    /// Meant for tests of code built on [`Asset`] (which has no other public constructor); not
-    /// part of the stable API.
-    #[doc(hidden)]
-    pub fn from_records(
-        master: serde_json::Value,
-        asset: serde_json::Value,
-        zone: &str,
-    ) -> Result<Asset, crate::DecodeError> {
-        let not_a_record = |record_type| {
-            crate::DecodeError::new(record_type, "", "recordName", "not a record object")
-        };
-        let master =
-            crate::cloudkit::Record::new(master).ok_or_else(|| not_a_record("CPLMaster"))?;
-        let asset = crate::cloudkit::Record::new(asset).ok_or_else(|| not_a_record("CPLAsset"))?;
-        crate::cloudkit::decode::asset(master, asset, zone)
-    }
-
     /// Returns the asset's id (the CPLAsset record name).
     pub fn id(&self) -> &AssetId {
         &self.id

@@ -10,11 +10,30 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::cloudkit::RecordsReply;
 use crate::error::{Error, Result};
-use crate::library::Database;
 
 /// CloudKit's build numbers as icloudpd sends them.
 const CLIENT_BUILD_NUMBER: &str = "2522Project44";
 const CLIENT_MASTERING_NUMBER: &str = "2522B2";
+
+/// Which CloudKit database a library lives in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Database {
+    /// `…/production/private`: the account's own libraries (and, as observed, shared
+    /// libraries the account owns or joined).
+    Private,
+    /// `…/production/shared`: libraries shared to this account (invitees).
+    Shared,
+}
+
+impl Database {
+    /// Returns the path segment, `private` or `shared`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Database::Private => "private",
+            Database::Shared => "shared",
+        }
+    }
+}
 
 /// How one kind of CloudKit request is sent.
 #[derive(Debug, Clone, Copy)]

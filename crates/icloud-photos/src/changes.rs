@@ -10,11 +10,10 @@ use futures_util::stream::Stream;
 use serde_json::{Value, json};
 
 use crate::asset::{Asset, AssetId};
-use crate::call::Call;
-use crate::client::Inner;
+use crate::call::{Call, Database};
 use crate::cloudkit::{Record, RecordsReply, decode};
+use crate::context::Inner;
 use crate::error::{Error, Result};
-use crate::library::{Database, pair};
 use crate::query;
 
 /// An opaque CloudKit sync token: where a change feed stopped. Store it as a string and pass
@@ -330,7 +329,7 @@ impl Pairs {
 
     fn emit(&mut self, master: Record, asset: Record) {
         self.out
-            .push_back(pair(master, asset, &self.zone_name).map(Change::Upserted));
+            .push_back(decode::pair(master, asset, &self.zone_name).map(Change::Upserted));
     }
 
     /// Returns the masters that assets still wait for.

@@ -1,25 +1,21 @@
 //! [`PhotosClient`] and its builder: the CloudKit database of a signed-in session, the
 //! library lookups and the download client.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use icloud_auth::{RetryPolicy, Session};
 use serde_json::Value;
 
-use crate::call::{Call, CloudKit};
+use crate::call::{Call, CloudKit, Database};
 use crate::changes::{ChangedZone, DatabaseChanges, SyncToken};
 use crate::cloudkit::{decode, zone_name};
+use crate::context::Inner;
 use crate::download::{self, ByteStream};
 use crate::error::{Error, Result};
-use crate::library::{Database, Library};
-use crate::listing::Shift;
+use crate::library::{Library, PRIMARY_LIBRARY};
 use crate::{AssetVersion, query};
-
-/// The zone name of the personal library.
-pub const PRIMARY_LIBRARY: &str = "PrimarySync";
 
 /// A client for iCloud Photos of one signed-in [`Session`]. Cheap to clone; `Send + Sync`.
 ///
@@ -30,23 +26,6 @@ pub const PRIMARY_LIBRARY: &str = "PrimarySync";
 #[derive(Clone)]
 pub struct PhotosClient {
     pub(crate) inner: Arc<Inner>,
-}
-
-pub(crate) struct Inner {
-    pub(crate) ck: CloudKit,
-    pub(crate) http: reqwest::Client,
-    pub(crate) page_size: usize,
-    pub(crate) concurrency: usize,
-    pub(crate) empty_page_probes: usize,
-    shifts: Mutex<HashMap<(Database, String), Arc<Shift>>>,
-}
-
-impl Inner {
-    /// Returns the deletion counter of a zone, shared by its listings and deletions.
-    pub(crate) fn shift(&self, db: Database, zone: &str) -> Arc<Shift> {
-        let mut map = self.shifts.lock().unwrap_or_else(PoisonError::into_inner);
-        map.entry((db, zone.to_owned())).or_default().clone()
-    }
 }
 
 impl fmt::Debug for PhotosClient {
@@ -125,7 +104,7 @@ impl PhotosClientBuilder {
                 page_size: self.page_size,
                 concurrency: self.concurrency,
                 empty_page_probes: self.empty_page_probes,
-                shifts: Mutex::new(HashMap::new()),
+                shifts: Default::default(),
             }),
         })
     }
@@ -327,6 +306,16 @@ impl PhotosClient {
     async fn open(&self, db: Database, zone: Value) -> Result<Library> {
         let state = Library::query_indexing(&self.inner, db, &zone).await?;
         Ok(Library::new(self.inner.clone(), db, zone, state))
+    }
+}
+
+impl Library {
+    /// Returns this library bound to `client` (another session's, after signing in again),
+    /// without asking Apple anything.
+    pub fn rebind(&self, client: &PhotosClient) -> Library {
+        let mut library = self.clone();
+        library.inner = client.inner.clone();
+        library
     }
 }
 

@@ -335,12 +335,6 @@ impl fmt::Debug for DecodeError {
 
 impl std::error::Error for DecodeError {}
 
-/// Returns `url` without its query string and fragment (signed parameters are capabilities).
-pub(crate) fn redact_url(url: &str) -> &str {
-    let end = url.find(['?', '#']).unwrap_or(url.len());
-    &url[..end]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -378,15 +372,6 @@ mod tests {
         let e = Error::from_server_code("q", "BAD_REQUEST", "Unknown field", None);
         assert_eq!(e.to_string(), "Unknown field (BAD_REQUEST)");
         assert_eq!(e.retry_class(), RetryClass::Permanent);
-    }
-
-    #[test]
-    fn urls_lose_their_signed_query() {
-        assert_eq!(
-            redact_url("https://cvws.icloud-content.com/B/AbC/${f}?o=secret&e=1#x"),
-            "https://cvws.icloud-content.com/B/AbC/${f}"
-        );
-        assert_eq!(redact_url("http://h/p"), "http://h/p");
     }
 
     #[test]

@@ -61,28 +61,42 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
+// The modules stand in layers, each using only those above it in this list
+// (`scripts/check-layers.py` checks that no two import each other):
+//
+// values: what Apple's records become, and the errors.
 mod album;
 mod asset;
+mod error;
+mod redact;
+// decoding and requests: records to values, CloudKit's request bodies, the stream type,
+// downloads, and the CloudKit call with its retries.
 mod call;
-mod changes;
-mod client;
 mod cloudkit;
 mod download;
-mod error;
+mod query;
+mod stream;
+// the state a client's handles share, and what runs on it: listings and change feeds.
+mod changes;
+mod context;
+mod listing;
+// the public handles: libraries, the client, and the shared albums' service.
+mod client;
+mod library;
+mod shared;
+// entry points for the fuzz targets, above everything they reach.
 #[cfg(fuzzing)]
 #[doc(hidden)]
 pub mod fuzzing;
-mod library;
-mod listing;
-mod query;
-mod shared;
 
 pub use album::{Album, AlbumKind, SmartFolder};
 pub use asset::{Asset, AssetId, AssetVersion, MediaType, RawPolicy, VersionKind};
+pub use call::Database;
 pub use changes::{Change, ChangeFeed, ChangedZone, DatabaseChanges, SyncToken};
-pub use client::{PRIMARY_LIBRARY, PhotosClient, PhotosClientBuilder};
+pub use client::{PhotosClient, PhotosClientBuilder};
 pub use download::ByteStream;
 pub use error::{DecodeError, Error, Result};
-pub use library::{Database, Library, LibraryHandle, LibraryKind, Lookup};
-pub use listing::{AssetStream, ListOptions};
+pub use library::{Library, LibraryHandle, LibraryKind, Lookup, PRIMARY_LIBRARY};
+pub use listing::ListOptions;
 pub use shared::{SHARED_ALBUMS, SharedAlbum, SharedAlbums, SharedAlbumsBuilder, SharingType};
+pub use stream::AssetStream;

@@ -8,33 +8,14 @@ use serde_json::Value;
 
 use crate::album::{Album, SmartFolder};
 use crate::asset::{Asset, AssetId};
-use crate::call::Call;
+use crate::call::{Call, Database};
 use crate::changes::{ChangeFeed, SyncToken};
-use crate::client::{Inner, PRIMARY_LIBRARY};
 use crate::cloudkit::{self, Record, RecordsReply, decode};
+use crate::context::Inner;
 use crate::error::{Error, Result};
-use crate::listing::{self, AssetStream, ListOptions};
+use crate::listing::{self, ListOptions};
 use crate::query;
-
-/// Which CloudKit database a library lives in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Database {
-    /// `…/production/private`: the account's own libraries (and, as observed, shared
-    /// libraries the account owns or joined).
-    Private,
-    /// `…/production/shared`: libraries shared to this account (invitees).
-    Shared,
-}
-
-impl Database {
-    /// Returns the path segment, `private` or `shared`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Database::Private => "private",
-            Database::Shared => "shared",
-        }
-    }
-}
+use crate::stream::AssetStream;
 
 /// Whether a library is the personal one or an iCloud Shared Photo Library.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -44,6 +25,9 @@ pub enum LibraryKind {
     /// Any other zone, typically `SharedSync-<UUID>`.
     Shared,
 }
+
+/// The zone name of the personal library.
+pub const PRIMARY_LIBRARY: &str = "PrimarySync";
 
 /// What [`Library::lookup`] found for one asset.
 #[derive(Debug)]
@@ -98,7 +82,7 @@ impl LibraryHandle {
 /// One photo library (a CloudKit zone). Cheap to clone.
 #[derive(Clone)]
 pub struct Library {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
     db: Database,
     zone: Arc<Value>,
     name: String,
@@ -338,7 +322,7 @@ impl Library {
             *slot = Some(record);
         }
         match (master, cpl_asset) {
-            (Some(master), Some(cpl_asset)) => pair(master, cpl_asset, &self.name),
+            (Some(master), Some(cpl_asset)) => decode::pair(master, cpl_asset, &self.name),
             _ => Err(Error::unexpected(
                 Call::LOOKUP.path,
                 "the answer lacks the asset or its master",
@@ -405,7 +389,7 @@ impl Library {
             Some(m) if !gone(&m) && m.server_error().is_none() => m,
             _ => return failed("no usable master record"),
         };
-        match self::pair(master, asset, &self.name) {
+        match decode::pair(master, asset, &self.name) {
             Ok(found) => Lookup::Found(found),
             Err(e) => Lookup::Failed(id.clone(), e),
         }
@@ -417,15 +401,6 @@ impl Library {
         LibraryHandle {
             database: self.db,
             zone: self.zone.to_string(),
-        }
-    }
-
-    /// Returns this library bound to `client` (another session's, after signing in again),
-    /// without asking Apple anything.
-    pub fn rebind(&self, client: &crate::PhotosClient) -> Library {
-        Library {
-            inner: client.inner.clone(),
-            ..self.clone()
         }
     }
 
@@ -444,9 +419,4 @@ impl Library {
     async fn post(&self, call: Call, body: &Value) -> Result<Value> {
         self.inner.ck.post(self.db, call, body).await
     }
-}
-
-/// Decodes a CPLMaster / CPLAsset pair of this library (used by listings and feeds).
-pub(crate) fn pair(master: Record, asset: Record, zone: &str) -> Result<Asset> {
-    decode::asset(master, asset, zone).map_err(Error::decode)
 }

@@ -13,8 +13,9 @@ use time::OffsetDateTime;
 
 use crate::asset::AssetVersion;
 use crate::download::{self, ByteStream};
-use crate::error::{Error, Result, redact_url};
-use crate::listing::AssetStream;
+use crate::error::{Error, Result};
+use crate::redact::redact_url;
+use crate::stream::AssetStream;
 
 mod call;
 mod decode;
