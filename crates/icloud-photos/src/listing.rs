@@ -27,6 +27,18 @@ mod pager;
 use pager::{PageRecords, Pager};
 
 /// Options of one listing; see [`crate::Library::assets_with`].
+///
+/// The default lists the whole album with the client's settings, counting it first. A
+/// program that already counted passes the count ([`ListOptions::expected_count`]); one
+/// that wants the newest few sets a limit; one that resumes a long listing starts at a rank.
+///
+/// ```
+/// use icloud_photos::ListOptions;
+///
+/// // icloudpd --recent 50, with the count from an earlier `Library::count`:
+/// let recent = ListOptions::default().expected_count(12_000).limit(50);
+/// # let _ = recent;
+/// ```
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct ListOptions {
