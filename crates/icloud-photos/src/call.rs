@@ -15,7 +15,12 @@ use crate::error::{Error, Result};
 const CLIENT_BUILD_NUMBER: &str = "2522Project44";
 const CLIENT_MASTERING_NUMBER: &str = "2522B2";
 
-/// Which CloudKit database a library lives in.
+/// Which CloudKit database a library lives in ([`crate::Library::database`]).
+///
+/// The account's own libraries live in the private database; a library someone else shared
+/// with the account may live in the shared one. The database matters for change feeds: each
+/// has its own ([`crate::PhotosClient::database_changes`]), and libraries of the shared
+/// database have no user albums.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Database {
     /// `…/production/private`: the account's own libraries (and, as observed, shared

@@ -17,7 +17,11 @@ use crate::listing::{self, ListOptions};
 use crate::query;
 use crate::stream::AssetStream;
 
-/// Whether a library is the personal one or an iCloud Shared Photo Library.
+/// Whether a library is the personal one or an iCloud Shared Photo Library
+/// ([`Library::kind`]).
+///
+/// icloudpd downloads the personal library unless told otherwise (`--library`); a shared
+/// library holds what its participants put in it, which the account may not own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LibraryKind {
     /// The personal library, zone `PrimarySync`.

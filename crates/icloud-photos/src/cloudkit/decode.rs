@@ -64,6 +64,10 @@ impl Asset {
     ///
     /// Meant for tests of code built on [`Asset`] (which has no other public constructor); not
     /// part of the stable API.
+    ///
+    /// # Errors
+    ///
+    /// The [`DecodeError`] a listing would yield for these records.
     #[doc(hidden)]
     pub fn from_records(
         master: serde_json::Value,
