@@ -4,6 +4,19 @@
 use std::fmt;
 
 /// The smart folders every library offers, in icloudpd's order.
+///
+/// They are the first ten of [`crate::Library::albums`]; their names are what icloudpd's
+/// `--album` accepts for them. `RecentlyDeleted` lists what is in Recently Deleted (assets
+/// with [`crate::Asset::is_deleted`]) and `Hidden` the hidden ones; the others list visible
+/// assets only.
+///
+/// ```
+/// use icloud_photos::SmartFolder;
+///
+/// assert_eq!(SmartFolder::ALL.len(), 10);
+/// assert_eq!(SmartFolder::RecentlyDeleted.name(), "Recently Deleted");
+/// assert_eq!(SmartFolder::Favorites.to_string(), "Favorites");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SmartFolder {
@@ -150,6 +163,48 @@ pub enum AlbumKind {
 }
 
 /// A listable set of assets of one library.
+///
+/// An album is a description of a query, not a copy of its contents: it holds the name and
+/// the CloudKit index it is listed and counted by, and is only valid with the
+/// [`crate::Library`] it came from. Get the whole collection from
+/// [`crate::Library::all_photos`] and the rest from [`crate::Library::albums`] or
+/// [`crate::Library::album`]; then count it ([`crate::Library::count`]) and list it
+/// ([`crate::Library::assets`]). [`Album::kind`] says whether it is the collection, a
+/// [`SmartFolder`] or a user album (with its record name, stable across renames).
+///
+/// # Example
+///
+/// What `icloudpd --list-albums` prints, with each album's size:
+///
+/// ```
+/// # use std::sync::Arc;
+/// # use icloud_auth::{AuthClient, Endpoints, MemorySessionStore, Region, SecretString, SignIn};
+/// # use icloud_fake::*;
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let account = FakeAccount::new("jdoe@gmail.com", "password1").without_two_factor()
+/// #     .library(FakeLibrary::new().album(FakeAlbum::new("Rom 2019")).asset(FakeAsset::photo("IMG_0001.JPG").in_album("Rom 2019")).asset(FakeAsset::live("IMG_0002.HEIC").favorite()));
+/// # let fake = FakeICloud::builder().account(account).start()?;
+/// # let auth = AuthClient::builder()
+/// #     .endpoints(Endpoints::single_origin(Region::Global, &fake.base_url())?).build()?;
+/// # let (password, store) = (SecretString::from("password1".to_owned()), Arc::new(MemorySessionStore::default()));
+/// # let SignIn::Complete(session) = auth.sign_in("jdoe@gmail.com", &password, store).await? else { unreachable!() };
+/// use icloud_photos::{AlbumKind, PhotosClient};
+///
+/// let library = PhotosClient::new(&session)?.primary().await?;
+/// for album in library.albums().await? {
+///     let count = library.count(&album).await?;
+///     let kind = match album.kind() {
+///         AlbumKind::Smart(_) => "smart folder",
+///         AlbumKind::User { .. } => "album",
+///         _ => "other",
+///     };
+///     println!("{} ({kind}): {count}", album.name());
+/// }
+/// let rome = library.album("Rom 2019").await?;
+/// assert_eq!(library.count(&rome).await?, 1);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Album {
     name: String,

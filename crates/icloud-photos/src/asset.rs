@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde_json::value::RawValue;
 use time::OffsetDateTime;
 
-use crate::error::redact_url;
+use crate::redact::redact_url;
 
 /// The id of an asset: the CPLAsset `recordName` (a UUID such as
 /// `F2A23C38-0020-42FE-A273-2923ADE3CAED`). Stable across runs; the key for local state.
@@ -36,7 +36,10 @@ impl fmt::Display for AssetId {
     }
 }
 
-/// Whether an asset is a still image or a movie.
+/// Whether an asset is a still image or a movie ([`Asset::media_type`]).
+///
+/// Decides which [`VersionKind`]s an asset can have ([`VersionKind::field_prefix`]): a movie
+/// has no live or adjusted versions, and its medium and thumbnail renderings are videos.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MediaType {
     /// A photo (HEIC, JPEG, PNG, RAW, …); live photos are images with a motion companion.
@@ -46,6 +49,11 @@ pub enum MediaType {
 }
 
 /// Which rendering of an asset a version is (icloudpd's `--size` and `--live-photo-size`).
+///
+/// An asset has the kinds Apple made for it, found with [`Asset::version`]: every asset an
+/// `Original`; an edited photo an `Adjusted`; a RAW+JPEG pair an `Alternative`; a live photo
+/// the three `Live…` kinds. [`Asset::align_raw`] swaps `Original` and `Alternative` of a
+/// RAW+JPEG pair as icloudpd's `--align-raw` does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum VersionKind {
@@ -103,6 +111,39 @@ impl VersionKind {
 /// One downloadable rendering of an asset.
 ///
 /// `Debug` omits the signed query string of the URL.
+///
+/// Pass it to [`crate::PhotosClient::download`] (or [`crate::SharedAlbums::download`] for a
+/// shared album's item). [`AssetVersion::size`] and [`AssetVersion::checksum`] describe the
+/// file before it is fetched, so a program can tell whether a local copy is complete and
+/// current without downloading it again. The URL is a capability: anyone holding it can
+/// fetch the file until it expires, so keep it out of logs.
+///
+/// # Example
+///
+/// ```
+/// # use std::sync::Arc;
+/// # use icloud_auth::{AuthClient, Endpoints, MemorySessionStore, Region, SecretString, SignIn};
+/// # use icloud_fake::*;
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let account = FakeAccount::new("jdoe@gmail.com", "password1").without_two_factor()
+/// #     .library(FakeLibrary::new().asset(FakeAsset::photo("IMG_0001.JPG")).asset(FakeAsset::live("IMG_0002.HEIC")));
+/// # let fake = FakeICloud::builder().account(account).start()?;
+/// # let auth = AuthClient::builder()
+/// #     .endpoints(Endpoints::single_origin(Region::Global, &fake.base_url())?).build()?;
+/// # let (password, store) = (SecretString::from("password1".to_owned()), Arc::new(MemorySessionStore::default()));
+/// # let SignIn::Complete(session) = auth.sign_in("jdoe@gmail.com", &password, store).await? else { unreachable!() };
+/// use futures_util::TryStreamExt;
+/// use icloud_photos::{PhotosClient, VersionKind};
+///
+/// let library = PhotosClient::new(&session)?.primary().await?;
+/// let asset = library.assets(&library.all_photos()).try_next().await?.expect("an asset");
+/// let thumb = asset.version(VersionKind::Thumb).expect("every photo has a thumbnail");
+/// let original = asset.version(VersionKind::Original).expect("and an original");
+/// assert!(thumb.size() < original.size());
+/// assert!(!format!("{thumb:?}").contains('?')); // no signed query string
+/// # Ok(()) }
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct AssetVersion {
     pub(crate) kind: VersionKind,
@@ -190,6 +231,53 @@ pub enum RawPolicy {
 /// One photo or video: the CPLAsset (metadata) paired with its CPLMaster (the file).
 ///
 /// Cheap to clone. `Debug` omits the raw records and signed URLs.
+///
+/// An asset is what a listing ([`crate::AssetStream`]), a change feed ([`crate::Change`]) or
+/// a lookup ([`crate::Lookup`]) yields; it has no public constructor. It carries:
+///
+/// - identity: [`Asset::id`] (stable across runs, the key for local state),
+///   [`Asset::master_id`] (the file's, equal across libraries) and the library
+///   ([`Asset::zone`]);
+/// - the file: [`Asset::filename`] as uploaded (or made up, [`Asset::filename_is_fallback`]),
+///   [`Asset::media_type`] and its [`AssetVersion`]s by [`VersionKind`], each with size,
+///   checksum, file type and a download URL that expires after about an hour;
+/// - dates: [`Asset::asset_date`] (capture, what icloudpd files by), [`Asset::added_date`]
+///   and [`Asset::time_zone_offset`];
+/// - state and metadata: favourite, hidden, deleted, caption, keywords, location, orientation,
+///   the edit made (what icloudpd writes to XMP sidecars).
+///
+/// # Example
+///
+/// Which versions a live photo has, and a file name for each, as icloudpd makes them:
+///
+/// ```
+/// # use std::sync::Arc;
+/// # use icloud_auth::{AuthClient, Endpoints, MemorySessionStore, Region, SecretString, SignIn};
+/// # use icloud_fake::*;
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let account = FakeAccount::new("jdoe@gmail.com", "password1").without_two_factor()
+/// #     .library(FakeLibrary::new().album(FakeAlbum::new("Rom 2019")).asset(FakeAsset::photo("IMG_0001.JPG").in_album("Rom 2019")).asset(FakeAsset::live("IMG_0002.HEIC").favorite()));
+/// # let fake = FakeICloud::builder().account(account).start()?;
+/// # let auth = AuthClient::builder()
+/// #     .endpoints(Endpoints::single_origin(Region::Global, &fake.base_url())?).build()?;
+/// # let (password, store) = (SecretString::from("password1".to_owned()), Arc::new(MemorySessionStore::default()));
+/// # let SignIn::Complete(session) = auth.sign_in("jdoe@gmail.com", &password, store).await? else { unreachable!() };
+/// use futures_util::TryStreamExt;
+/// use icloud_photos::{PhotosClient, VersionKind};
+///
+/// let library = PhotosClient::new(&session)?.primary().await?;
+/// let assets: Vec<_> = library.assets(&library.all_photos()).try_collect().await?;
+/// let live = assets.iter().find(|a| a.is_live_photo()).expect("a live photo");
+/// assert!(live.version(VersionKind::LiveOriginal).is_some()); // the motion part
+/// for (kind, version) in live.versions() {
+///     println!("{kind:?}: {} bytes of {}, {}", version.size(), version.file_type(), live.filename());
+/// }
+/// if let Some(date) = live.asset_date() {
+///     println!("taken {}-{:02}", date.year(), u8::from(date.month())); // time::OffsetDateTime
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct Asset {
     pub(crate) id: AssetId,
@@ -248,26 +336,6 @@ fn datetime(ms: Option<i64>) -> Option<OffsetDateTime> {
 }
 
 impl Asset {
-    /// Decodes an asset from a CPLMaster and a CPLAsset record in the JSON shape of CloudKit's
-    /// `records/query` answers, as a listing of library `zone` would.
-    ///
-    /// Meant for tests of code built on [`Asset`] (which has no other public constructor); not
-    /// part of the stable API.
-    #[doc(hidden)]
-    pub fn from_records(
-        master: serde_json::Value,
-        asset: serde_json::Value,
-        zone: &str,
-    ) -> Result<Asset, crate::DecodeError> {
-        let not_a_record = |record_type| {
-            crate::DecodeError::new(record_type, "", "recordName", "not a record object")
-        };
-        let master =
-            crate::cloudkit::Record::new(master).ok_or_else(|| not_a_record("CPLMaster"))?;
-        let asset = crate::cloudkit::Record::new(asset).ok_or_else(|| not_a_record("CPLAsset"))?;
-        crate::cloudkit::decode::asset(master, asset, zone)
-    }
-
     /// Returns the asset's id (the CPLAsset record name).
     pub fn id(&self) -> &AssetId {
         &self.id

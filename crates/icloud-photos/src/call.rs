@@ -10,11 +10,35 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::cloudkit::RecordsReply;
 use crate::error::{Error, Result};
-use crate::library::Database;
 
 /// CloudKit's build numbers as icloudpd sends them.
 const CLIENT_BUILD_NUMBER: &str = "2522Project44";
 const CLIENT_MASTERING_NUMBER: &str = "2522B2";
+
+/// Which CloudKit database a library lives in ([`crate::Library::database`]).
+///
+/// The account's own libraries live in the private database; a library someone else shared
+/// with the account may live in the shared one. The database matters for change feeds: each
+/// has its own ([`crate::PhotosClient::database_changes`]), and libraries of the shared
+/// database have no user albums.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Database {
+    /// `…/production/private`: the account's own libraries (and, as observed, shared
+    /// libraries the account owns or joined).
+    Private,
+    /// `…/production/shared`: libraries shared to this account (invitees).
+    Shared,
+}
+
+impl Database {
+    /// Returns the path segment, `private` or `shared`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Database::Private => "private",
+            Database::Shared => "shared",
+        }
+    }
+}
 
 /// How one kind of CloudKit request is sent.
 #[derive(Debug, Clone, Copy)]

@@ -10,15 +10,29 @@ use futures_util::stream::Stream;
 use serde_json::{Value, json};
 
 use crate::asset::{Asset, AssetId};
-use crate::call::Call;
-use crate::client::Inner;
+use crate::call::{Call, Database};
 use crate::cloudkit::{Record, RecordsReply, decode};
+use crate::context::Inner;
 use crate::error::{Error, Result};
-use crate::library::{Database, pair};
 use crate::query;
 
 /// An opaque CloudKit sync token: where a change feed stopped. Store it as a string and pass
 /// it back next time.
+///
+/// Tokens come in two kinds that are not interchangeable: a zone's, for
+/// [`crate::Library::changes`] (from [`ChangeFeed::next_token`] or [`ChangedZone::token`]),
+/// and a database's, for [`crate::PhotosClient::database_changes`] ([`DatabaseChanges::token`]).
+/// Apple refuses a token that is too old ([`crate::Error::InvalidSyncToken`]): list the
+/// library in full again and start over. `Serialize`/`Deserialize` write it as a plain
+/// string.
+///
+/// ```
+/// use icloud_photos::SyncToken;
+///
+/// let stored = SyncToken::new("AQAAAAAAAAEXf/////////9v7OlCrWN5ZA==").to_string();
+/// let token = SyncToken::new(stored); // next run
+/// assert!(token.as_str().starts_with("AQAA"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
 pub struct SyncToken(String);
@@ -41,7 +55,12 @@ impl fmt::Display for SyncToken {
     }
 }
 
-/// One change of a library.
+/// One change of a library, an item of a [`ChangeFeed`].
+///
+/// `Upserted` carries the whole asset as it is now, with fresh download URLs, so a mirror
+/// can compare its versions' checksums with what it has and download what changed. An
+/// upserted asset may now be in Recently Deleted or hidden ([`Asset::is_deleted`],
+/// [`Asset::is_hidden`]): what to do with it is the caller's decision.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Change {
@@ -62,6 +81,47 @@ const PAGE: usize = 200;
 /// different pages and are paired. After the stream has ended without error,
 /// [`ChangeFeed::next_token`] returns the token to store for next time. An asset whose master
 /// did not change is completed with a `records/lookup` of the master.
+///
+/// # Example
+///
+/// A first full read keeps the token; after a change made on a phone, the feed from that
+/// token brings only it:
+///
+/// ```
+/// # use std::sync::Arc;
+/// # use icloud_auth::{AuthClient, Endpoints, MemorySessionStore, Region, SecretString, SignIn};
+/// # use icloud_fake::*;
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let account = FakeAccount::new("jdoe@gmail.com", "password1").without_two_factor()
+/// #     .library(FakeLibrary::new().asset(FakeAsset::photo("IMG_0001.JPG")).asset(FakeAsset::live("IMG_0002.HEIC")));
+/// # let fake = FakeICloud::builder().account(account).start()?;
+/// # let auth = AuthClient::builder()
+/// #     .endpoints(Endpoints::single_origin(Region::Global, &fake.base_url())?).build()?;
+/// # let (password, store) = (SecretString::from("password1".to_owned()), Arc::new(MemorySessionStore::default()));
+/// # let SignIn::Complete(session) = auth.sign_in("jdoe@gmail.com", &password, store).await? else { unreachable!() };
+/// use futures_util::TryStreamExt;
+/// use icloud_photos::{Change, PhotosClient};
+///
+/// let library = PhotosClient::new(&session)?.primary().await?;
+/// let mut feed = library.changes(None);
+/// while let Some(_change) = feed.try_next().await? {} // the full history
+/// let token = feed.next_token().expect("read to its end");
+///
+/// let id = fake.add_asset("jdoe@gmail.com", "PrimarySync", FakeAsset::photo("IMG_0003.JPG"));
+/// let mut feed = library.changes(Some(token));
+/// let mut added = Vec::new();
+/// while let Some(change) = feed.try_next().await? {
+///     match change {
+///         Change::Upserted(asset) => added.push(asset.filename().to_owned()),
+///         Change::Deleted(id) => println!("deleted: {id}"),
+///         _ => {}
+///     }
+/// }
+/// assert_eq!(added, ["IMG_0003.JPG"]);
+/// # let _ = id;
+/// # Ok(()) }
+/// ```
 pub struct ChangeFeed {
     inner: Pin<Box<dyn Stream<Item = Result<Change>> + Send>>,
     token: Arc<Mutex<Option<SyncToken>>>,
@@ -330,7 +390,7 @@ impl Pairs {
 
     fn emit(&mut self, master: Record, asset: Record) {
         self.out
-            .push_back(pair(master, asset, &self.zone_name).map(Change::Upserted));
+            .push_back(decode::pair(master, asset, &self.zone_name).map(Change::Upserted));
     }
 
     /// Returns the masters that assets still wait for.
@@ -395,6 +455,9 @@ pub(crate) fn changed_zones(reply: &Value) -> Vec<ChangedZone> {
 }
 
 /// What changed in a database since a token ([`crate::PhotosClient::database_changes`]).
+///
+/// Without a token it lists every zone with its own token: taken before a full listing,
+/// those tokens later give every change made during and after it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct DatabaseChanges {

@@ -1,25 +1,21 @@
 //! [`PhotosClient`] and its builder: the CloudKit database of a signed-in session, the
 //! library lookups and the download client.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use icloud_auth::{RetryPolicy, Session};
 use serde_json::Value;
 
-use crate::call::{Call, CloudKit};
+use crate::call::{Call, CloudKit, Database};
 use crate::changes::{ChangedZone, DatabaseChanges, SyncToken};
 use crate::cloudkit::{decode, zone_name};
+use crate::context::Inner;
 use crate::download::{self, ByteStream};
 use crate::error::{Error, Result};
-use crate::library::{Database, Library};
-use crate::listing::Shift;
+use crate::library::{Library, PRIMARY_LIBRARY};
 use crate::{AssetVersion, query};
-
-/// The zone name of the personal library.
-pub const PRIMARY_LIBRARY: &str = "PrimarySync";
 
 /// A client for iCloud Photos of one signed-in [`Session`]. Cheap to clone; `Send + Sync`.
 ///
@@ -27,26 +23,45 @@ pub const PRIMARY_LIBRARY: &str = "PrimarySync";
 /// the [`RetryPolicy`] (throttling honours `Retry-After` and lowers the number of requests in
 /// flight). An expired session is never retried: it surfaces as an [`Error`] whose
 /// [`Error::needs_reauth`] is `true`.
+///
+/// The entry point of the crate: it finds the account's [`Library`]s (the personal library
+/// and iCloud Shared Photo Libraries, each a CloudKit zone), reads the database's change feed
+/// ([`PhotosClient::database_changes`]) and downloads [`AssetVersion`]s. Listing, counting,
+/// deleting and refreshing happen on the [`Library`] it returns, which shares the client's
+/// connection, settings and request limit. Build one client per session and clone it where
+/// needed; after signing in again, [`Library::rebind`] moves libraries to the new client.
+///
+/// # Example
+///
+/// Every library of an account, with its kind and whether it is ready to be listed:
+///
+/// ```
+/// # use std::sync::Arc;
+/// # use icloud_auth::{AuthClient, Endpoints, MemorySessionStore, Region, SecretString, SignIn};
+/// # use icloud_fake::*;
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let account = FakeAccount::new("jdoe@gmail.com", "password1").without_two_factor()
+/// #     .library(FakeLibrary::new().asset(FakeAsset::photo("IMG_0001.JPG")).asset(FakeAsset::live("IMG_0002.HEIC")));
+/// # let fake = FakeICloud::builder().account(account).start()?;
+/// # let auth = AuthClient::builder()
+/// #     .endpoints(Endpoints::single_origin(Region::Global, &fake.base_url())?).build()?;
+/// # let (password, store) = (SecretString::from("password1".to_owned()), Arc::new(MemorySessionStore::default()));
+/// # let SignIn::Complete(session) = auth.sign_in("jdoe@gmail.com", &password, store).await? else { unreachable!() };
+/// use icloud_photos::{LibraryKind, PhotosClient};
+///
+/// let photos = PhotosClient::new(&session)?;
+/// for library in photos.libraries().await? {
+///     let ready = library.indexing_state() == Some("FINISHED");
+///     println!("{} ({:?}), ready: {ready}", library.name(), library.kind());
+/// }
+/// let primary = photos.primary().await?;
+/// assert_eq!(primary.kind(), LibraryKind::Primary);
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct PhotosClient {
     pub(crate) inner: Arc<Inner>,
-}
-
-pub(crate) struct Inner {
-    pub(crate) ck: CloudKit,
-    pub(crate) http: reqwest::Client,
-    pub(crate) page_size: usize,
-    pub(crate) concurrency: usize,
-    pub(crate) empty_page_probes: usize,
-    shifts: Mutex<HashMap<(Database, String), Arc<Shift>>>,
-}
-
-impl Inner {
-    /// Returns the deletion counter of a zone, shared by its listings and deletions.
-    pub(crate) fn shift(&self, db: Database, zone: &str) -> Arc<Shift> {
-        let mut map = self.shifts.lock().unwrap_or_else(PoisonError::into_inner);
-        map.entry((db, zone.to_owned())).or_default().clone()
-    }
 }
 
 impl fmt::Debug for PhotosClient {
@@ -59,6 +74,42 @@ impl fmt::Debug for PhotosClient {
 }
 
 /// Builds a [`PhotosClient`]; see [`PhotosClient::builder`].
+///
+/// The defaults are icloudpd's: pages of 100 assets, 8 CloudKit requests in flight, 20 empty
+/// pages crossed, [`RetryPolicy::default`] and a 30 s download timeout. A program that lists
+/// huge libraries over a slow link may want fewer requests in flight; a test wants fast
+/// retries.
+///
+/// # Example
+///
+/// ```
+/// # use std::sync::Arc;
+/// # use icloud_auth::{AuthClient, Endpoints, MemorySessionStore, Region, SecretString, SignIn};
+/// # use icloud_fake::*;
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let account = FakeAccount::new("jdoe@gmail.com", "password1").without_two_factor()
+/// #     .library(FakeLibrary::new().asset(FakeAsset::photo("IMG_0001.JPG")).asset(FakeAsset::live("IMG_0002.HEIC")));
+/// # let fake = FakeICloud::builder().account(account).start()?;
+/// # let auth = AuthClient::builder()
+/// #     .endpoints(Endpoints::single_origin(Region::Global, &fake.base_url())?).build()?;
+/// # let (password, store) = (SecretString::from("password1".to_owned()), Arc::new(MemorySessionStore::default()));
+/// # let SignIn::Complete(session) = auth.sign_in("jdoe@gmail.com", &password, store).await? else { unreachable!() };
+/// use std::time::Duration;
+///
+/// use icloud_auth::RetryPolicy;
+/// use icloud_photos::PhotosClient;
+///
+/// let photos = PhotosClient::builder(&session)
+///     .page_size(200)
+///     .concurrency(4)
+///     .retry(RetryPolicy::default().max_attempts(3))
+///     .download_timeout(Duration::from_secs(60))
+///     .build()?;
+/// assert_eq!(photos.page_size(), 200);
+/// assert_eq!(photos.in_flight_limit(), 4);
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 #[must_use]
 pub struct PhotosClientBuilder {
@@ -111,10 +162,15 @@ impl PhotosClientBuilder {
         self
     }
 
-    /// Builds the client.
+    /// Builds the client. Asks Apple nothing: the first request is sent by the first call
+    /// that needs one.
     ///
-    /// Fails with [`Error::Auth`] (`webservice not available (ckdatabasews)`) when the account
-    /// has no CloudKit database service.
+    /// # Errors
+    ///
+    /// [`Error::Auth`] (`webservice not available (ckdatabasews)`) when the account has no
+    /// CloudKit database service (iCloud Photos never set up), and [`Error::Config`] or
+    /// [`Error::Transport`] when the download client cannot be built from the session's
+    /// endpoints and network settings.
     pub fn build(self) -> Result<PhotosClient> {
         let root = self.session.webservice("ckdatabasews")?.url().to_owned();
         let http = download::http_client(&self.session, self.timeout)?;
@@ -125,14 +181,18 @@ impl PhotosClientBuilder {
                 page_size: self.page_size,
                 concurrency: self.concurrency,
                 empty_page_probes: self.empty_page_probes,
-                shifts: Mutex::new(HashMap::new()),
+                shifts: Default::default(),
             }),
         })
     }
 }
 
 impl PhotosClient {
-    /// Returns a client with the default settings.
+    /// Returns a client with the default settings; see [`PhotosClientBuilder`] for them.
+    ///
+    /// # Errors
+    ///
+    /// As [`PhotosClientBuilder::build`].
     pub fn new(session: &Session) -> Result<PhotosClient> {
         PhotosClient::builder(session).build()
     }
@@ -171,6 +231,13 @@ impl PhotosClient {
     /// (iOS 26 shared albums, which this crate does not read yet) are skipped. Each library's
     /// indexing state is queried (see [`Library::indexing_state`]); a library still indexing
     /// is listed all the same, so its name can be shown.
+    ///
+    /// # Errors
+    ///
+    /// An error of the zone listing or of an indexing query that concerns the whole account:
+    /// [`Error::WebAccessDisabled`], [`Error::Throttled`] once the retries are used up, an
+    /// error whose [`Error::needs_reauth`] is `true`, [`Error::Transport`]. A zone whose
+    /// indexing state cannot be read is listed without one instead.
     pub async fn libraries(&self) -> Result<Vec<Library>> {
         let mut out = self.zones(Database::Private).await?;
         out.extend(self.zones(Database::Shared).await?);
@@ -180,8 +247,11 @@ impl PhotosClient {
     /// Returns the library of zone `name` (e.g. `PrimarySync`, `SharedSync-…`), searching
     /// the private database first, then the shared one.
     ///
-    /// Fails with [`Error::NotFound`] for an unknown name and [`Error::LibraryNotReady`] when
-    /// the library has not finished indexing.
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] for an unknown name, [`Error::LibraryNotReady`] when the library
+    /// has not finished indexing (try again later), and the errors of
+    /// [`PhotosClient::libraries`].
     pub async fn library(&self, name: &str) -> Result<Library> {
         for db in [Database::Private, Database::Shared] {
             let zones = self.zone_ids(db).await?;
@@ -204,6 +274,11 @@ impl PhotosClient {
     }
 
     /// Returns the personal library ([`PRIMARY_LIBRARY`]); see [`PhotosClient::library`].
+    ///
+    /// # Errors
+    ///
+    /// As [`PhotosClient::library`]; [`Error::NotFound`] means the account has no photo
+    /// library at all.
     pub async fn primary(&self) -> Result<Library> {
         self.library(PRIMARY_LIBRARY).await
     }
@@ -286,6 +361,53 @@ impl PhotosClient {
     /// The URL is used exactly as Apple gave it, without cookies. Check
     /// [`ByteStream::is_partial`] before appending to a partial file: a server that ignores
     /// the range answers 200 with the whole file.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] when the URL expired or was revoked (Apple's URLs last about an
+    /// hour: [`Library::refresh`] the asset and try again), [`Error::Throttled`] on 429/503
+    /// (with Apple's `Retry-After`), [`Error::Download`] for any other error status, and
+    /// [`Error::Transport`] when the request fails. Not retried here: the caller knows how
+    /// much of the file it already has. Errors while reading the body are items of the
+    /// [`ByteStream`].
+    ///
+    /// # Example
+    ///
+    /// Resuming a download: the bytes already written are skipped only if the server
+    /// answered the range.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use icloud_auth::{AuthClient, Endpoints, MemorySessionStore, Region, SecretString, SignIn};
+    /// # use icloud_fake::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let account = FakeAccount::new("jdoe@gmail.com", "password1").without_two_factor()
+    /// #     .library(FakeLibrary::new().asset(FakeAsset::photo("IMG_0001.JPG")).asset(FakeAsset::live("IMG_0002.HEIC")));
+    /// # let fake = FakeICloud::builder().account(account).start()?;
+    /// # let auth = AuthClient::builder()
+    /// #     .endpoints(Endpoints::single_origin(Region::Global, &fake.base_url())?).build()?;
+    /// # let (password, store) = (SecretString::from("password1".to_owned()), Arc::new(MemorySessionStore::default()));
+    /// # let SignIn::Complete(session) = auth.sign_in("jdoe@gmail.com", &password, store).await? else { unreachable!() };
+    /// use futures_util::StreamExt;
+    /// use icloud_photos::{PhotosClient, VersionKind};
+    ///
+    /// let photos = PhotosClient::new(&session)?;
+    /// let library = photos.primary().await?;
+    /// # use futures_util::TryStreamExt;
+    /// let asset = library.assets(&library.all_photos()).try_next().await?.unwrap();
+    /// let original = asset.version(VersionKind::Original).unwrap();
+    /// let mut file = vec![0u8; 100]; // the part written by an earlier, interrupted run
+    /// let mut body = photos.download(original, file.len() as u64).await?;
+    /// if !body.is_partial() {
+    ///     file.clear(); // a 200: the whole file again
+    /// }
+    /// while let Some(chunk) = body.next().await {
+    ///     file.extend_from_slice(&chunk?);
+    /// }
+    /// assert_eq!(file.len() as u64, original.size());
+    /// # Ok(()) }
+    /// ```
     pub async fn download(&self, version: &AssetVersion, offset: u64) -> Result<ByteStream> {
         download::get(&self.inner.http, version.url(), offset).await
     }
@@ -327,6 +449,16 @@ impl PhotosClient {
     async fn open(&self, db: Database, zone: Value) -> Result<Library> {
         let state = Library::query_indexing(&self.inner, db, &zone).await?;
         Ok(Library::new(self.inner.clone(), db, zone, state))
+    }
+}
+
+impl Library {
+    /// Returns this library bound to `client` (another session's, after signing in again),
+    /// without asking Apple anything. Assets listed before stay valid with it.
+    pub fn rebind(&self, client: &PhotosClient) -> Library {
+        let mut library = self.clone();
+        library.inner = client.inner.clone();
+        library
     }
 }
 

@@ -100,6 +100,45 @@ async fn error_body(mut resp: reqwest::Response) -> Option<Vec<u8>> {
 ///
 /// Check [`ByteStream::is_partial`] before appending to a partial file: only a 206 answer
 /// continues at the requested offset; a 200 answer is the whole file.
+///
+/// Returned by [`crate::PhotosClient::download`] and [`crate::SharedAlbums::download`] once
+/// the answer's status and headers arrived; the body is read as the stream is polled, in
+/// `bytes::Bytes` chunks, never held whole in memory. An `Err` item
+/// ([`crate::Error::Transport`]) means the body broke off: what was received is good, and the
+/// download can be resumed from there. Compare the bytes received with
+/// [`ByteStream::total_size`] (or the version's size) before calling a file complete.
+/// Dropping the stream closes the connection.
+///
+/// # Example
+///
+/// ```
+/// # use std::sync::Arc;
+/// # use icloud_auth::{AuthClient, Endpoints, MemorySessionStore, Region, SecretString, SignIn};
+/// # use icloud_fake::*;
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let account = FakeAccount::new("jdoe@gmail.com", "password1").without_two_factor()
+/// #     .library(FakeLibrary::new().asset(FakeAsset::photo("IMG_0001.JPG")).asset(FakeAsset::live("IMG_0002.HEIC")));
+/// # let fake = FakeICloud::builder().account(account).start()?;
+/// # let auth = AuthClient::builder()
+/// #     .endpoints(Endpoints::single_origin(Region::Global, &fake.base_url())?).build()?;
+/// # let (password, store) = (SecretString::from("password1".to_owned()), Arc::new(MemorySessionStore::default()));
+/// # let SignIn::Complete(session) = auth.sign_in("jdoe@gmail.com", &password, store).await? else { unreachable!() };
+/// use futures_util::TryStreamExt;
+/// use icloud_photos::{PhotosClient, VersionKind};
+///
+/// let photos = PhotosClient::new(&session)?;
+/// let library = photos.primary().await?;
+/// let asset = library.assets(&library.all_photos()).try_next().await?.expect("an asset");
+/// let version = asset.version(VersionKind::Original).expect("an original");
+/// let body = photos.download(version, 0).await?;
+/// assert_eq!(body.status(), 200);
+/// assert_eq!(body.total_size(), Some(version.size()));
+/// let chunks: Vec<bytes::Bytes> = body.try_collect().await?;
+/// let received: usize = chunks.iter().map(|c| c.len()).sum();
+/// assert_eq!(received as u64, version.size());
+/// # Ok(()) }
+/// ```
 pub struct ByteStream {
     status: u16,
     content_length: Option<u64>,

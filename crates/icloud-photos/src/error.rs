@@ -16,6 +16,40 @@ pub(crate) const THROTTLE_CODES: [&str; 4] =
 ///
 /// Display texts are lowercase and never contain cookies, tokens or the signed query strings
 /// of download URLs. Callers that show messages to people word them from the variant.
+///
+/// Three questions decide what to do with an error, and the enum answers each without
+/// matching every variant:
+///
+/// - Must someone sign in again? [`Error::needs_reauth`]: the session expired; get a new one
+///   from `icloud-auth` and [`crate::Library::rebind`] the libraries.
+/// - Is it worth trying again? [`Retryable::retry_class`]: throttling and transport
+///   failures are transient (this crate already retried CloudKit reads per the
+///   [`icloud_auth::RetryPolicy`] before returning them); the rest is permanent.
+/// - Does it concern one asset only? [`Error::Decode`] (see [`Error::as_decode`]) items of a
+///   listing: skip the asset, keep its [`DecodeError::raw_records`] for a bug report.
+///
+/// The enum is `#[non_exhaustive]`: match the variants a program words itself and keep a
+/// catch-all.
+///
+/// ```
+/// use icloud_auth::{RetryClass, Retryable};
+/// use icloud_photos::Error;
+///
+/// fn advice(e: &Error) -> &'static str {
+///     if e.needs_reauth() {
+///         return "sign in again";
+///     }
+///     match (e, e.retry_class()) {
+///         (Error::WebAccessDisabled { .. }, _) => "turn on Access iCloud Data on the Web",
+///         (Error::LibraryNotReady { .. }, _) => "wait for iCloud to finish indexing",
+///         (_, RetryClass::Throttled { .. } | RetryClass::Transient) => "try again later",
+///         _ => "report a bug",
+///     }
+/// }
+/// let e = Error::Throttled { retry_after: None };
+/// assert_eq!(advice(&e), "try again later");
+/// assert_eq!(advice(&Error::from(icloud_auth::Error::SessionExpired)), "sign in again");
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -241,6 +275,10 @@ impl Retryable for Error {
 /// Carries the record name, the field at fault and what was wrong, plus the raw records as
 /// JSON text (`{"master_record": …, "asset_record": …}`) for error reports. The raw records
 /// contain signed download URLs: write them to a private file, never to a log.
+///
+/// Display is one line (`cannot decode CPLMaster AY6c: filenameEnc: invalid base64`) without
+/// the raw records; [`DecodeError::asset_id`] names the asset the listing could not yield, so
+/// that a program can report it and go on.
 #[derive(Clone, PartialEq, Eq)]
 pub struct DecodeError {
     pub(crate) record_name: String,
@@ -335,12 +373,6 @@ impl fmt::Debug for DecodeError {
 
 impl std::error::Error for DecodeError {}
 
-/// Returns `url` without its query string and fragment (signed parameters are capabilities).
-pub(crate) fn redact_url(url: &str) -> &str {
-    let end = url.find(['?', '#']).unwrap_or(url.len());
-    &url[..end]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -378,15 +410,6 @@ mod tests {
         let e = Error::from_server_code("q", "BAD_REQUEST", "Unknown field", None);
         assert_eq!(e.to_string(), "Unknown field (BAD_REQUEST)");
         assert_eq!(e.retry_class(), RetryClass::Permanent);
-    }
-
-    #[test]
-    fn urls_lose_their_signed_query() {
-        assert_eq!(
-            redact_url("https://cvws.icloud-content.com/B/AbC/${f}?o=secret&e=1#x"),
-            "https://cvws.icloud-content.com/B/AbC/${f}"
-        );
-        assert_eq!(redact_url("http://h/p"), "http://h/p");
     }
 
     #[test]

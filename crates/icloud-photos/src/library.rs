@@ -8,35 +8,20 @@ use serde_json::Value;
 
 use crate::album::{Album, SmartFolder};
 use crate::asset::{Asset, AssetId};
-use crate::call::Call;
+use crate::call::{Call, Database};
 use crate::changes::{ChangeFeed, SyncToken};
-use crate::client::{Inner, PRIMARY_LIBRARY};
 use crate::cloudkit::{self, Record, RecordsReply, decode};
+use crate::context::Inner;
 use crate::error::{Error, Result};
-use crate::listing::{self, AssetStream, ListOptions};
+use crate::listing::{self, ListOptions};
 use crate::query;
+use crate::stream::AssetStream;
 
-/// Which CloudKit database a library lives in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Database {
-    /// `…/production/private`: the account's own libraries (and, as observed, shared
-    /// libraries the account owns or joined).
-    Private,
-    /// `…/production/shared`: libraries shared to this account (invitees).
-    Shared,
-}
-
-impl Database {
-    /// Returns the path segment, `private` or `shared`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Database::Private => "private",
-            Database::Shared => "shared",
-        }
-    }
-}
-
-/// Whether a library is the personal one or an iCloud Shared Photo Library.
+/// Whether a library is the personal one or an iCloud Shared Photo Library
+/// ([`Library::kind`]).
+///
+/// icloudpd downloads the personal library unless told otherwise (`--library`); a shared
+/// library holds what its participants put in it, which the account may not own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LibraryKind {
     /// The personal library, zone `PrimarySync`.
@@ -45,7 +30,49 @@ pub enum LibraryKind {
     Shared,
 }
 
+/// The zone name of the personal library.
+pub const PRIMARY_LIBRARY: &str = "PrimarySync";
+
 /// What [`Library::lookup`] found for one asset.
+///
+/// A program that keeps a local mirror uses it to check, asset by asset, what happened to
+/// files it downloaded earlier: still there (with fresh URLs), gone from iCloud, or unknown
+/// for now. Only [`Lookup::Gone`] is a reason to delete a local copy; a [`Lookup::Failed`]
+/// asset should be asked about again later.
+///
+/// # Example
+///
+/// ```
+/// # use std::sync::Arc;
+/// # use icloud_auth::{AuthClient, Endpoints, MemorySessionStore, Region, SecretString, SignIn};
+/// # use icloud_fake::*;
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let account = FakeAccount::new("jdoe@gmail.com", "password1").without_two_factor()
+/// #     .library(FakeLibrary::new().asset(FakeAsset::photo("IMG_0001.JPG")).asset(FakeAsset::live("IMG_0002.HEIC")));
+/// # let fake = FakeICloud::builder().account(account).start()?;
+/// # let auth = AuthClient::builder()
+/// #     .endpoints(Endpoints::single_origin(Region::Global, &fake.base_url())?).build()?;
+/// # let (password, store) = (SecretString::from("password1".to_owned()), Arc::new(MemorySessionStore::default()));
+/// # let SignIn::Complete(session) = auth.sign_in("jdoe@gmail.com", &password, store).await? else { unreachable!() };
+/// use futures_util::TryStreamExt;
+/// use icloud_photos::{AssetId, Lookup, PhotosClient};
+///
+/// let library = PhotosClient::new(&session)?.primary().await?;
+/// let listed: Vec<_> = library.assets(&library.all_photos()).try_collect().await?;
+/// let mut ids: Vec<(AssetId, String)> =
+///     listed.iter().map(|a| (a.id().clone(), a.master_id().to_owned())).collect();
+/// ids.push((AssetId::new("no-such-asset"), "no-such-master".to_owned()));
+/// for found in library.lookup(&ids).await? {
+///     match found {
+///         Lookup::Found(asset) => println!("{} is still there", asset.filename()),
+///         Lookup::Gone(id) => println!("{id} was purged"),
+///         Lookup::Failed(id, error) => println!("{id}: ask again later ({error})"),
+///         _ => {} // later kinds of answer
+///     }
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Lookup {
@@ -61,6 +88,33 @@ pub enum Lookup {
 /// What identifies a [`Library`] between runs: its database and zone. Store it with
 /// [`LibraryHandle::to_text`] and open the library again with
 /// [`crate::PhotosClient::reopen`], which asks Apple nothing.
+///
+/// # Example
+///
+/// ```
+/// # use std::sync::Arc;
+/// # use icloud_auth::{AuthClient, Endpoints, MemorySessionStore, Region, SecretString, SignIn};
+/// # use icloud_fake::*;
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let account = FakeAccount::new("jdoe@gmail.com", "password1").without_two_factor()
+/// #     .library(FakeLibrary::new().asset(FakeAsset::photo("IMG_0001.JPG")).asset(FakeAsset::live("IMG_0002.HEIC")));
+/// # let fake = FakeICloud::builder().account(account).start()?;
+/// # let auth = AuthClient::builder()
+/// #     .endpoints(Endpoints::single_origin(Region::Global, &fake.base_url())?).build()?;
+/// # let (password, store) = (SecretString::from("password1".to_owned()), Arc::new(MemorySessionStore::default()));
+/// # let SignIn::Complete(session) = auth.sign_in("jdoe@gmail.com", &password, store).await? else { unreachable!() };
+/// use icloud_photos::{LibraryHandle, PhotosClient};
+///
+/// let photos = PhotosClient::new(&session)?;
+/// let text = photos.primary().await?.handle().to_text(); // stored with the program's state
+/// // The next run:
+/// let handle = LibraryHandle::from_text(&text).expect("written by to_text");
+/// let library = photos.reopen(&handle);
+/// assert_eq!(library.name(), "PrimarySync");
+/// assert_eq!(LibraryHandle::from_text("garbage"), None);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LibraryHandle {
     database: Database,
@@ -96,9 +150,52 @@ impl LibraryHandle {
 }
 
 /// One photo library (a CloudKit zone). Cheap to clone.
+///
+/// The personal library is zone `PrimarySync`; each iCloud Shared Photo Library the account
+/// owns or joined is another zone (`SharedSync-…`), in the private or the shared
+/// [`Database`]. A library offers what icloudpd does with one: its [`Album`]s
+/// ([`Library::albums`], [`Library::all_photos`]), counts ([`Library::count`]), listings as
+/// [`AssetStream`]s ([`Library::assets`], [`Library::assets_with`]), fresh download URLs for
+/// listed assets ([`Library::refresh`], [`Library::lookup`]), moving assets to Recently
+/// Deleted ([`Library::delete`]) and its change feed ([`Library::changes`]).
+///
+/// Get one from [`crate::PhotosClient`]: [`crate::PhotosClient::primary`],
+/// [`crate::PhotosClient::library`] by name, [`crate::PhotosClient::libraries`] for all, or
+/// [`crate::PhotosClient::reopen`] from a stored [`LibraryHandle`].
+///
+/// # Example
+///
+/// The favourites of the personal library:
+///
+/// ```
+/// # use std::sync::Arc;
+/// # use icloud_auth::{AuthClient, Endpoints, MemorySessionStore, Region, SecretString, SignIn};
+/// # use icloud_fake::*;
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let account = FakeAccount::new("jdoe@gmail.com", "password1").without_two_factor()
+/// #     .library(FakeLibrary::new().album(FakeAlbum::new("Rom 2019")).asset(FakeAsset::photo("IMG_0001.JPG").in_album("Rom 2019")).asset(FakeAsset::live("IMG_0002.HEIC").favorite()));
+/// # let fake = FakeICloud::builder().account(account).start()?;
+/// # let auth = AuthClient::builder()
+/// #     .endpoints(Endpoints::single_origin(Region::Global, &fake.base_url())?).build()?;
+/// # let (password, store) = (SecretString::from("password1".to_owned()), Arc::new(MemorySessionStore::default()));
+/// # let SignIn::Complete(session) = auth.sign_in("jdoe@gmail.com", &password, store).await? else { unreachable!() };
+/// use futures_util::TryStreamExt;
+/// use icloud_photos::{PhotosClient, SmartFolder};
+///
+/// let library = PhotosClient::new(&session)?.primary().await?;
+/// let favorites = library.album(SmartFolder::Favorites.name()).await?;
+/// assert_eq!(library.count(&favorites).await?, 1);
+/// let mut assets = library.assets(&favorites);
+/// while let Some(asset) = assets.try_next().await? {
+///     assert!(asset.is_favorite());
+///     println!("{}", asset.filename());
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct Library {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
     db: Database,
     zone: Arc<Value>,
     name: String,
@@ -175,7 +272,11 @@ impl Library {
 
     /// Asks Apple again whether the library has finished indexing.
     ///
-    /// Fails with [`Error::LibraryNotReady`] unless the state is `FINISHED`.
+    /// # Errors
+    ///
+    /// [`Error::LibraryNotReady`] unless the state is `FINISHED`; otherwise as every
+    /// CloudKit request ([`Error::Throttled`], [`Error::Transport`], an error whose
+    /// [`Error::needs_reauth`] is `true`, …).
     pub async fn check_indexing(&self) -> Result<()> {
         let state = Library::query_indexing(&self.inner, self.db, &self.zone).await?;
         Library {
@@ -196,6 +297,13 @@ impl Library {
     /// icloudpd). Root folders and deleted albums are skipped. Names are unique: as in
     /// icloudpd's album map, a later album of an existing name replaces the earlier one in
     /// its place (so a user album called `Videos` hides the smart folder).
+    ///
+    /// # Errors
+    ///
+    /// As every CloudKit request: [`Error::Throttled`] once the retries are used up,
+    /// [`Error::WebAccessDisabled`], [`Error::NotFound`] when the library's zone is gone,
+    /// [`Error::Transport`], and an error whose [`Error::needs_reauth`] is `true` when the
+    /// session expired. Album records that cannot be read are skipped.
     pub async fn albums(&self) -> Result<Vec<Album>> {
         let mut out: Vec<Album> = SmartFolder::ALL.into_iter().map(Album::smart).collect();
         if self.db == Database::Shared {
@@ -215,7 +323,12 @@ impl Library {
         Ok(out)
     }
 
-    /// Returns the album called `name` (exact match), or [`Error::NotFound`].
+    /// Returns the album called `name` (exact match): a smart folder's name as
+    /// [`SmartFolder::name`] spells it, or a user album's.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] when no album has that name; otherwise as [`Library::albums`].
     pub async fn album(&self, name: &str) -> Result<Album> {
         self.albums()
             .await?
@@ -226,7 +339,13 @@ impl Library {
             })
     }
 
-    /// Returns how many assets `album` holds (`HyperionIndexCountLookup`).
+    /// Returns how many assets `album` holds (`HyperionIndexCountLookup`), as Apple's index
+    /// counts them; a listing checks that it yields as many.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnexpectedResponse`] when the answer holds no count; otherwise as
+    /// [`Library::albums`].
     pub async fn count(&self, album: &Album) -> Result<u64> {
         let reply = self
             .post(Call::BATCH, &query::count(album, &self.zone))
@@ -249,6 +368,35 @@ impl Library {
     /// assets already listed (a server ignoring `startRank`) end the listing after a bounded
     /// number of requests with [`Error::ListingStalled`]. Any other error ends the stream
     /// after being yielded.
+    ///
+    /// # Example
+    ///
+    /// The three newest assets, with the count asked for once:
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use icloud_auth::{AuthClient, Endpoints, MemorySessionStore, Region, SecretString, SignIn};
+    /// # use icloud_fake::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let account = FakeAccount::new("jdoe@gmail.com", "password1").without_two_factor()
+    /// #     .library(FakeLibrary::generated(10, 3));
+    /// # let fake = FakeICloud::builder().account(account).start()?;
+    /// # let auth = AuthClient::builder()
+    /// #     .endpoints(Endpoints::single_origin(Region::Global, &fake.base_url())?).build()?;
+    /// # let (password, store) = (SecretString::from("password1".to_owned()), Arc::new(MemorySessionStore::default()));
+    /// # let SignIn::Complete(session) = auth.sign_in("jdoe@gmail.com", &password, store).await? else { unreachable!() };
+    /// use futures_util::TryStreamExt;
+    /// use icloud_photos::{ListOptions, PhotosClient};
+    ///
+    /// let library = PhotosClient::new(&session)?.primary().await?;
+    /// let all = library.all_photos();
+    /// let count = library.count(&all).await?;
+    /// let options = ListOptions::default().expected_count(count).limit(3);
+    /// let newest: Vec<_> = library.assets_with(&all, options).try_collect().await?;
+    /// assert_eq!(newest.len(), 3);
+    /// # Ok(()) }
+    /// ```
     pub fn assets_with(&self, album: &Album, options: ListOptions) -> AssetStream {
         listing::stream(listing::Listing {
             inner: self.inner.clone(),
@@ -267,8 +415,16 @@ impl Library {
     /// keep their place: each deletion moves every later rank down by one, and they correct
     /// their ranks (a page whose request overlapped a deletion is fetched again). Deletions
     /// made elsewhere are not seen; a listing falling short because of them ends with
-    /// [`Error::Incomplete`]. Fails with [`Error::Rejected`] when CloudKit refuses the record
-    /// (e.g. a stale change tag).
+    /// [`Error::Incomplete`].
+    ///
+    /// Not retried on transport failures (the deletion may have happened); retried when
+    /// throttled.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Rejected`] when CloudKit refuses the record (e.g. `CONFLICT` on a stale change
+    /// tag: [`Library::refresh`] the asset and try again); otherwise as every CloudKit
+    /// request.
     ///
     /// [`PhotosClient`]: crate::PhotosClient
     pub async fn delete(&self, asset: &Asset) -> Result<()> {
@@ -309,9 +465,12 @@ impl Library {
     /// field of the result equals the listed asset's except the version URLs. Retried like
     /// every CloudKit read.
     ///
-    /// Fails with [`Error::NotFound`] when either record is gone (purged, or not of this
-    /// library), [`Error::Decode`] when the records cannot be decoded, and with an error whose
-    /// [`Error::needs_reauth`] is `true` when the session expired.
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] when either record is gone (purged, or not of this library),
+    /// [`Error::Decode`] when the records cannot be decoded, an error whose
+    /// [`Error::needs_reauth`] is `true` when the session expired, and otherwise as every
+    /// CloudKit request.
     pub async fn refresh(&self, asset: &Asset) -> Result<Asset> {
         let names = [asset.id().as_str(), asset.master_id()];
         let body = query::lookup(&names, &self.zone);
@@ -338,7 +497,7 @@ impl Library {
             *slot = Some(record);
         }
         match (master, cpl_asset) {
-            (Some(master), Some(cpl_asset)) => pair(master, cpl_asset, &self.name),
+            (Some(master), Some(cpl_asset)) => decode::pair(master, cpl_asset, &self.name),
             _ => Err(Error::unexpected(
                 Call::LOOKUP.path,
                 "the answer lacks the asset or its master",
@@ -405,7 +564,7 @@ impl Library {
             Some(m) if !gone(&m) && m.server_error().is_none() => m,
             _ => return failed("no usable master record"),
         };
-        match self::pair(master, asset, &self.name) {
+        match decode::pair(master, asset, &self.name) {
             Ok(found) => Lookup::Found(found),
             Err(e) => Lookup::Failed(id.clone(), e),
         }
@@ -420,17 +579,13 @@ impl Library {
         }
     }
 
-    /// Returns this library bound to `client` (another session's, after signing in again),
-    /// without asking Apple anything.
-    pub fn rebind(&self, client: &crate::PhotosClient) -> Library {
-        Library {
-            inner: client.inner.clone(),
-            ..self.clone()
-        }
-    }
-
     /// Returns the changes of this library since `token` (the full history without one):
     /// assets added or modified, and assets deleted. See [`ChangeFeed`].
+    ///
+    /// Nothing is requested until the feed is polled. A program that mirrors a library lists
+    /// it in full once, keeps the token of [`crate::PhotosClient::database_changes`] taken
+    /// before (or [`ChangeFeed::next_token`] of a feed read to its end), and reads only the
+    /// changes on later runs.
     pub fn changes(&self, token: Option<SyncToken>) -> ChangeFeed {
         ChangeFeed::new(
             self.inner.clone(),
@@ -444,9 +599,4 @@ impl Library {
     async fn post(&self, call: Call, body: &Value) -> Result<Value> {
         self.inner.ck.post(self.db, call, body).await
     }
-}
-
-/// Decodes a CPLMaster / CPLAsset pair of this library (used by listings and feeds).
-pub(crate) fn pair(master: Record, asset: Record, zone: &str) -> Result<Asset> {
-    decode::asset(master, asset, zone).map_err(Error::decode)
 }

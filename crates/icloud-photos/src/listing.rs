@@ -1,25 +1,24 @@
 //! Album listings as a stream: count first, then rank-partitioned pages fetched several at a
 //! time and yielded in rank order, with pairing, de-duplication and a completeness check.
 
-use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::task::{Context, Poll};
 
-use futures_util::stream::{FuturesOrdered, Stream, StreamExt};
+use futures_util::stream::{FuturesOrdered, StreamExt};
 use serde_json::Value;
 use tokio::sync::Semaphore;
 
 use crate::album::Album;
 use crate::asset::Asset;
-use crate::call::Call;
-use crate::client::Inner;
+use crate::call::{Call, Database};
 use crate::cloudkit::RecordsReply;
+use crate::context::{Inner, Shift};
 use crate::error::{Error, Result};
-use crate::library::Database;
 use crate::query;
+use crate::stream::AssetStream;
 
 #[cfg(fuzzing)]
 pub(crate) mod fuzzing;
@@ -28,6 +27,18 @@ mod pager;
 use pager::{PageRecords, Pager};
 
 /// Options of one listing; see [`crate::Library::assets_with`].
+///
+/// The default lists the whole album with the client's settings, counting it first. A
+/// program that already counted passes the count ([`ListOptions::expected_count`]); one
+/// that wants the newest few sets a limit; one that resumes a long listing starts at a rank.
+///
+/// ```
+/// use icloud_photos::ListOptions;
+///
+/// // icloudpd --recent 50, with the count from an earlier `Library::count`:
+/// let recent = ListOptions::default().expected_count(12_000).limit(50);
+/// # let _ = recent;
+/// ```
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct ListOptions {
@@ -75,94 +86,6 @@ impl ListOptions {
     pub fn start_rank(mut self, n: u64) -> Self {
         self.start_rank = n;
         self
-    }
-}
-
-/// A listing of assets, newest first (a shared album's: in album order); a `Stream` of
-/// `Result<Asset>`.
-///
-/// Dropping it cancels the requests in flight.
-pub struct AssetStream {
-    inner: Pin<Box<dyn Stream<Item = Result<Asset>> + Send>>,
-}
-
-impl AssetStream {
-    /// Wraps a stream of assets (the shared albums' listing).
-    pub(crate) fn new(inner: impl Stream<Item = Result<Asset>> + Send + 'static) -> AssetStream {
-        AssetStream {
-            inner: Box::pin(inner),
-        }
-    }
-}
-
-impl fmt::Debug for AssetStream {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AssetStream").finish_non_exhaustive()
-    }
-}
-
-impl Stream for AssetStream {
-    type Item = Result<Asset>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.inner.as_mut().poll_next(cx)
-    }
-}
-
-/// Deletions in one zone, so that listings running meanwhile can correct their ranks: a
-/// deletion removes one asset from the index and every later rank moves down by one.
-#[derive(Debug, Default)]
-pub(crate) struct Shift {
-    started: AtomicU64,
-    finished: AtomicU64,
-    settled: tokio::sync::Notify,
-}
-
-impl Shift {
-    /// Marks a deletion as under way.
-    pub(crate) fn begin(self: &Arc<Self>) -> ShiftGuard {
-        self.started.fetch_add(1, Ordering::SeqCst);
-        ShiftGuard {
-            shift: self.clone(),
-            done: false,
-        }
-    }
-
-    /// Waits until no deletion is under way.
-    async fn settled(&self) {
-        loop {
-            let mut notified = std::pin::pin!(self.settled.notified());
-            notified.as_mut().enable();
-            if self.started.load(Ordering::SeqCst) == self.finished.load(Ordering::SeqCst) {
-                return;
-            }
-            notified.await;
-        }
-    }
-}
-
-/// A deletion under way: committed when it may have taken effect, rolled back otherwise.
-#[derive(Debug)]
-pub(crate) struct ShiftGuard {
-    shift: Arc<Shift>,
-    done: bool,
-}
-
-impl ShiftGuard {
-    /// Records the deletion as done.
-    pub(crate) fn commit(mut self) {
-        self.done = true;
-        self.shift.finished.fetch_add(1, Ordering::SeqCst);
-        self.shift.settled.notify_waiters();
-    }
-}
-
-impl Drop for ShiftGuard {
-    fn drop(&mut self) {
-        if !self.done {
-            self.shift.started.fetch_sub(1, Ordering::SeqCst);
-            self.shift.settled.notify_waiters();
-        }
     }
 }
 
@@ -263,7 +186,7 @@ impl Fetcher {
                     _ => return Err(Error::unexpected("records/query", "the listing has failed")),
                 }
             }
-            let done = self.shift.finished.load(Ordering::SeqCst);
+            let done = self.shift.finished();
             let logical = self
                 .offset
                 .saturating_add(k.saturating_mul(self.page_size as u64));
@@ -292,7 +215,7 @@ impl Fetcher {
                 }
             }
         };
-        let overlapped = self.shift.started.load(Ordering::SeqCst) != done;
+        let overlapped = self.shift.started() != done;
         let records = reply.into_records();
         tracing::trace!(k, start, records = records.len(), "listing page");
         let records =
@@ -307,12 +230,10 @@ impl Fetcher {
 
 pub(crate) fn stream(listing: Listing) -> AssetStream {
     if listing.options.limit == Some(0) {
-        return AssetStream {
-            inner: Box::pin(futures_util::stream::empty()),
-        };
+        return AssetStream::new(futures_util::stream::empty());
     }
     let shift = listing.inner.shift(listing.db, &listing.zone_name);
-    let base = shift.finished.load(Ordering::SeqCst);
+    let base = shift.finished();
     let probes = listing
         .options
         .empty_page_probes
@@ -349,7 +270,7 @@ pub(crate) fn stream(listing: Listing) -> AssetStream {
     let s = futures_util::stream::unfold(state, |mut st| async move {
         st.next_item().await.map(|item| (item, st))
     });
-    AssetStream { inner: Box::pin(s) }
+    AssetStream::new(s)
 }
 
 /// The I/O half of a listing: counting, dispatching and settling pages.

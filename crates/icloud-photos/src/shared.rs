@@ -13,8 +13,9 @@ use time::OffsetDateTime;
 
 use crate::asset::AssetVersion;
 use crate::download::{self, ByteStream};
-use crate::error::{Error, Result, redact_url};
-use crate::listing::AssetStream;
+use crate::error::{Error, Result};
+use crate::redact::redact_url;
+use crate::stream::AssetStream;
 
 mod call;
 mod decode;
@@ -40,6 +41,12 @@ pub enum SharingType {
 /// One shared album, as `webgetalbumslist` describes it.
 ///
 /// `Debug` leaves out the album's location and public URL: both are capabilities.
+///
+/// Returned by [`SharedAlbums::albums`]; pass it back to [`SharedAlbums::count`],
+/// [`SharedAlbums::assets`] and [`SharedAlbums::refresh`]. Identify albums between runs by
+/// [`SharedAlbum::guid`] (names can change and repeat); [`SharedAlbum::ctag`] changes
+/// whenever the album's content does, so a program that stored it can skip an unchanged
+/// album without listing it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SharedAlbum {
     pub(crate) guid: String,

@@ -58,10 +58,42 @@ pub(crate) fn base64_lenient(text: &str) -> Option<Vec<u8>> {
     LENIENT.decode(clean).ok()
 }
 
+impl Asset {
+    /// Decodes an asset from a CPLMaster and a CPLAsset record in the JSON shape of CloudKit's
+    /// `records/query` answers, as a listing of library `zone` would.
+    ///
+    /// Meant for tests of code built on [`Asset`] (which has no other public constructor); not
+    /// part of the stable API.
+    ///
+    /// # Errors
+    ///
+    /// The [`DecodeError`] a listing would yield for these records.
+    #[doc(hidden)]
+    pub fn from_records(
+        master: serde_json::Value,
+        asset: serde_json::Value,
+        zone: &str,
+    ) -> Result<Asset, DecodeError> {
+        let not_a_record =
+            |record_type| DecodeError::new(record_type, "", "recordName", "not a record object");
+        let master = Record::new(master).ok_or_else(|| not_a_record("CPLMaster"))?;
+        let asset = Record::new(asset).ok_or_else(|| not_a_record("CPLAsset"))?;
+        self::asset(master, asset, zone)
+    }
+}
+
 /// Pairs a CPLMaster with its CPLAsset and decodes them into an [`Asset`] of `zone`.
 pub(crate) fn asset(master: Record, asset: Record, zone: &str) -> Result<Asset, DecodeError> {
     let built = build(&master, &asset, zone);
     attach(master, asset, built)
+}
+
+/// Pairs and decodes as [`asset`] does, the failure as the [`Error::Decode`] item of a listing
+/// or change feed.
+///
+/// [`Error::Decode`]: crate::Error::Decode
+pub(crate) fn pair(master: Record, asset: Record, zone: &str) -> crate::error::Result<Asset> {
+    self::asset(master, asset, zone).map_err(crate::error::Error::decode)
 }
 
 /// The error item for a CPLAsset whose CPLMaster never arrived: `detail` says where it was

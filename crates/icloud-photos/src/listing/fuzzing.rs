@@ -7,7 +7,106 @@ use serde_json::{Value, json};
 use super::pager::{PageRecords, Pager};
 use crate::cloudkit::Record;
 use crate::error::Error;
-use crate::fuzzing::{PagerItem, PagerOutcome, PagerRecord, PagerSpec, PagerTail};
+
+/// One record of a page [`drive_pager`](crate::fuzzing::drive_pager) feeds the listing pager, by pair index `i`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PagerRecord {
+    /// CPLMaster `m<i>`.
+    Master(u8),
+    /// CPLMaster `m<i>` whose `filenameEnc` is not base64: the assets it serves fail to
+    /// decode.
+    BadMaster(u8),
+    /// CPLAsset `a<i>` of master `m<i>`.
+    Asset(u8),
+    /// CPLAsset `d<i>` of master `m<i>`, deleted (listed only by albums of deleted assets).
+    Deleted(u8),
+    /// CPLAsset `o<i>` whose master `nowhere<i>` never comes.
+    Orphan(u8),
+    /// The tombstone of `a<i>` (a purged record: `deleted: true`, no type).
+    Purged(u8),
+    /// A record of another type (CPLContainerRelation `a<i>-IN-x`).
+    Other(u8),
+}
+
+/// What the server answers once the pages of a [`PagerSpec`] are used up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PagerTail {
+    /// Empty pages, as past the end of an index.
+    Empty,
+    /// The pages again from the first, as a server that ignores `startRank` partly does.
+    Cycle,
+    /// The last page forever.
+    RepeatLast,
+    /// The first page forever, as a server that ignores `startRank` does.
+    RepeatFirst,
+}
+
+/// A listing for [`drive_pager`](crate::fuzzing::drive_pager): the pages the server answers and the pager's settings.
+#[derive(Debug, Clone)]
+pub struct PagerSpec {
+    /// The pages, in rank order; page `k` answers request `k`.
+    pub pages: Vec<Vec<PagerRecord>>,
+    /// What the requests past the last page get.
+    pub tail: PagerTail,
+    /// The count the listing expects.
+    pub expected: u64,
+    /// The page size the horizon reckons with.
+    pub page_size: usize,
+    /// Empty pages crossed before a shortfall ends the listing.
+    pub probes: usize,
+    /// The listing's limit (`ListOptions::limit`; `Some(0)` never reaches the pager).
+    pub limit: Option<u64>,
+    /// Whether deleted assets are listed (the Recently Deleted album).
+    pub lists_deleted: bool,
+    /// Whether pages are decoded ahead, as listings do, before the pager pairs them.
+    pub decode_ahead: bool,
+    /// The pages after which the listing is given up as endless.
+    pub max_pages: u64,
+}
+
+/// What the pager yielded, in order, for one [`PagerSpec`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PagerOutcome {
+    /// Pages processed (requests answered).
+    pub pages: u64,
+    /// `false` if the listing was not over after `max_pages` pages.
+    pub ended: bool,
+    /// The items, in the order the stream would yield them.
+    pub items: Vec<PagerItem>,
+}
+
+/// One item a listing yields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PagerItem {
+    /// An asset: its id, then everything it tells (its `Debug` and raw records).
+    Asset {
+        /// The asset's id (its CPLAsset's record name).
+        id: String,
+        /// The asset's `Debug` text and raw records.
+        detail: String,
+    },
+    /// An asset that could not be decoded (its master is bad or never came).
+    Failure {
+        /// The id of the asset at fault, empty if the error has none.
+        id: String,
+        /// The error's `Debug` text.
+        detail: String,
+    },
+    /// The end error of an unfinished listing ([`crate::Error::Incomplete`] or
+    /// [`crate::Error::ListingStalled`]).
+    End {
+        /// `true` for [`crate::Error::ListingStalled`].
+        stalled: bool,
+        /// The assets the error says were listed.
+        listed: u64,
+        /// The count the error says was expected.
+        expected: u64,
+        /// For a stall, the requests it counts; otherwise 0.
+        requests: u64,
+    },
+    /// Any other error: the pager makes none.
+    Unexpected(String),
+}
 
 const ZONE: &str = "PrimarySync";
 

@@ -8,9 +8,9 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use crate::asset::Asset;
-use crate::cloudkit::{Record, decode};
+use crate::cloudkit::Record;
+use crate::cloudkit::decode::{self, pair};
 use crate::error::{DecodeError, Error, Result};
-use crate::library::pair;
 
 /// A page of records as fetched, with the pairs found on it decoded ahead.
 #[derive(Debug, Default)]

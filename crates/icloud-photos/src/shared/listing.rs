@@ -13,7 +13,7 @@ use super::{SharedAlbum, decode};
 use crate::asset::{Asset, RawRecords};
 use crate::cloudkit::{Record, records};
 use crate::error::{DecodeError, Error, Result};
-use crate::listing::AssetStream;
+use crate::stream::AssetStream;
 
 use super::call::Streams;
 
