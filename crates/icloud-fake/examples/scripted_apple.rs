@@ -7,7 +7,7 @@
 //! ```
 //!
 //! A real client (`icloud-auth`, `icloud-photos`) takes the fake's base URL as its sign-in,
-//! setup and home URL; see `cargo run -p icloud-auth --example sign_in`.
+//! setup and home URL; see `cargo run -p icloud-auth --example sign_in_and_resume`.
 
 use std::error::Error;
 

@@ -4,7 +4,7 @@
 //! Runs against `icloud-fake` on loopback, so it needs no Apple account:
 //!
 //! ```text
-//! cargo run -p icloud-auth --example sign_in
+//! cargo run -p icloud-auth --example sign_in_and_resume
 //! ```
 //!
 //! Against Apple, the only differences are the endpoints (leave the builder's default), a real
