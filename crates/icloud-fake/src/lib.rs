@@ -82,6 +82,9 @@
 //! peak RSS, and the summary of verdicts.
 
 #![deny(missing_docs)]
+// docs.rs builds with `--cfg docsrs` (package.metadata.docs.rs) and shows which feature
+// or platform an item needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod bench;
 pub mod python;
