@@ -87,6 +87,9 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod bench;
+// Runs the repository's scripts/python-icloudpd.sh: usable from a clone only, so not part of
+// the published API.
+#[doc(hidden)]
 pub mod python;
 
 mod account;
