@@ -9,6 +9,7 @@ mod login;
 mod notify;
 mod report;
 mod run;
+mod service;
 mod settings;
 mod timestamp;
 mod trust;

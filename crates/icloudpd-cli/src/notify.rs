@@ -5,8 +5,11 @@
 //! The script runs first, then the e-mail goes out. Each failure is logged, never returned:
 //! authentication goes on either way, and a script that cannot start does not stop the e-mail
 //! (in icloudpd both share one `try`, so it does; see docs/compatibility.md). The script gets
-//! `ICLOUDPD_EVENT` (`mfa-required` or `trust-expiring`), `ICLOUDPD_USERNAME` and, for
-//! `trust-expiring`, `ICLOUDPD_TRUST_EXPIRES` (`YYYY-MM-DD`) in its environment.
+//! `ICLOUDPD_EVENT` (`mfa-required`, `trust-expiring` or `sync-failed`), `ICLOUDPD_USERNAME`
+//! and the event's details in its environment: `ICLOUDPD_TRUST_EXPIRES` (`YYYY-MM-DD`) for
+//! `trust-expiring`; `ICLOUDPD_ERROR` (one line, empty when only some files failed) and
+//! `ICLOUDPD_FAILED_FILES` (a count) for `sync-failed`. A failed sync runs the script only:
+//! the e-mail stays icloudpd's MFA message.
 
 use std::fmt;
 use std::io;
@@ -36,31 +39,52 @@ const SECRET_VARIABLES: [&str; 3] = [
 ];
 
 /// What a notification is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
     /// A second factor is needed now.
     MfaRequired,
     /// Apple's trust of the session ends on this day (local date).
     TrustExpiring { expires: chrono::NaiveDate },
+    /// A run failed (`error`), or ended with `failed_files` files not mirrored.
+    SyncFailed {
+        error: Option<String>,
+        failed_files: usize,
+    },
 }
 
 impl Event {
     /// The value of `ICLOUDPD_EVENT`.
-    fn name(self) -> &'static str {
+    fn name(&self) -> &'static str {
         match self {
             Event::MfaRequired => "mfa-required",
             Event::TrustExpiring { .. } => "trust-expiring",
+            Event::SyncFailed { .. } => "sync-failed",
         }
     }
 
     /// The environment the script gets.
-    fn environment(self, username: &str) -> Vec<(&'static str, String)> {
+    fn environment(&self, username: &str) -> Vec<(&'static str, String)> {
         let mut env = vec![
             ("ICLOUDPD_EVENT", self.name().to_owned()),
             ("ICLOUDPD_USERNAME", username.to_owned()),
         ];
-        if let Event::TrustExpiring { expires } = self {
-            env.push(("ICLOUDPD_TRUST_EXPIRES", expires.to_string()));
+        match self {
+            Event::MfaRequired => {}
+            Event::TrustExpiring { expires } => {
+                env.push(("ICLOUDPD_TRUST_EXPIRES", expires.to_string()));
+            }
+            Event::SyncFailed {
+                error,
+                failed_files,
+            } => {
+                // One line: a script reads it with `$ICLOUDPD_ERROR` without surprises.
+                let line = error
+                    .as_deref()
+                    .unwrap_or_default()
+                    .replace(['\r', '\n'], " ");
+                env.push(("ICLOUDPD_ERROR", line));
+                env.push(("ICLOUDPD_FAILED_FILES", failed_files.to_string()));
+            }
         }
         env
     }
@@ -122,6 +146,18 @@ impl Notifications {
             .await
     }
 
+    /// Tells the script (not the e-mail, which is icloudpd's MFA message) that a run failed
+    /// with `error`, or ended with `failed_files` files not mirrored.
+    pub async fn sync_failed(&self, username: &str, error: Option<String>, failed_files: usize) {
+        if self.script.is_some() {
+            let event = Event::SyncFailed {
+                error,
+                failed_files,
+            };
+            self.notify(username, event).await;
+        }
+    }
+
     /// Returns `true` if there is anyone to tell.
     pub fn configured(&self) -> bool {
         self.script.is_some() || self.email.is_some()
@@ -133,7 +169,10 @@ impl Notifications {
         if let Some(script) = &self.script {
             debug!(target: APP, "Executing notification script...");
             let ran = run_script(script.clone(), event.environment(username)).await;
-            told |= report(event, ran);
+            told |= report(&event, ran);
+        }
+        if matches!(event, Event::SyncFailed { .. }) {
+            return told;
         }
         if let Some(email) = &self.email {
             match event {
@@ -143,15 +182,16 @@ impl Notifications {
                 Event::TrustExpiring { .. } => {
                     info!(target: APP, "Sending 'trust expiring' notification via email...");
                 }
+                Event::SyncFailed { .. } => {}
             }
-            told |= report(event, email.send(username, event).await);
+            told |= report(&event, email.send(username, &event).await);
         }
         told
     }
 }
 
 /// Logs a failed notification (ERROR, then DEBUG the cause); `true` when it worked.
-fn report(event: Event, result: Result<(), Failure>) -> bool {
+fn report(event: &Event, result: Result<(), Failure>) -> bool {
     let Err(failure) = result else {
         return true;
     };
@@ -160,6 +200,7 @@ fn report(event: Event, result: Result<(), Failure>) -> bool {
         Event::TrustExpiring { .. } => {
             error!(target: APP, "Notification of the expiring trust failed");
         }
+        Event::SyncFailed { .. } => error!(target: APP, "Notification of the failed run failed"),
     }
     debug!(target: APP, "{failure}");
     false
@@ -187,12 +228,14 @@ async fn run_script(script: PathBuf, env: Vec<(&'static str, String)>) -> Result
 impl Email {
     /// Sends the e-mail about `event` for Apple ID `username`: STARTTLS (unless disabled),
     /// AUTH (when credentials are given), one message, QUIT.
-    async fn send(&self, username: &str, event: Event) -> Result<(), Failure> {
+    async fn send(&self, username: &str, event: &Event) -> Result<(), Failure> {
         let date = chrono::Local::now().format("%d/%m/%Y %H:%M").to_string();
         let text = match event {
-            Event::MfaRequired => message(&self.from, &self.to, username, &date),
+            Event::MfaRequired | Event::SyncFailed { .. } => {
+                message(&self.from, &self.to, username, &date)
+            }
             Event::TrustExpiring { expires } => {
-                trust_message(&self.from, &self.to, username, &date, expires)
+                trust_message(&self.from, &self.to, username, &date, *expires)
             }
         };
         if !text.is_ascii() {

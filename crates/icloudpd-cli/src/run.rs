@@ -3,7 +3,7 @@
 //! failing user ends the run.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use icloud_auth::Session;
 use icloud_photos::{Library, PhotosClient};
@@ -14,6 +14,8 @@ use crate::error::{self, CliError};
 use crate::logging::{self, APP};
 use crate::login::{self, Answerers, Console, RefusedPasswords};
 use crate::report::{CliReporter, summary};
+use crate::service::Service;
+use crate::service::signals::{GRACE, Signals};
 use crate::settings::{Settings, UserSettings};
 use crate::webui::{Exchange, WebUi};
 use crate::{locks, trust};
@@ -38,10 +40,15 @@ pub fn main(settings: &Settings) -> Result<(), CliError> {
 
 /// Runs every user configuration. One user's failure does not stop the others: the run goes
 /// on with the next user and ends with the first failure's exit status (or, when only some
-/// files failed, status 1 after all users ran).
+/// files failed, status 1 after all users ran). SIGTERM or SIGINT ends it cleanly, status 0.
 async fn run(settings: &Settings) -> Result<(), CliError> {
+    let service = Service::start(settings).await?;
+    let signals = &service.signals;
     // One writer at a time, for the whole run (watch mode: the whole process).
-    let _locks = locks::acquire(settings).await?;
+    let _locks = match signals.guard(locks::acquire(settings)).await {
+        Ok(locks) => locks?,
+        Err(signal) => return stopped(signal),
+    };
     let users = &settings.users;
     let web = start_web_ui(settings).await?;
     let mut answerers = Answerers {
@@ -49,13 +56,21 @@ async fn run(settings: &Settings) -> Result<(), CliError> {
         web: web.as_ref().map(|w| w.exchange().clone()),
         refused: RefusedPasswords::new(),
     };
-    // Users whose failure only the account holder can fix are not tried again.
-    let mut stopped = vec![false; users.len()];
+    // Users whose failure only the account holder can fix are not tried again: why.
+    let mut stopped_users: Vec<Option<String>> = vec![None; users.len()];
     loop {
         let mut first_failure: Option<CliError> = None;
         let mut incomplete = false;
+        let mut pass = service.pass();
         for (i, user) in users.iter().enumerate() {
-            if stopped[i] {
+            let started = SystemTime::now();
+            if let Some(why) = &stopped_users[i] {
+                pass.account(
+                    &user.username,
+                    started,
+                    SyncReport::default(),
+                    Some(why.clone()),
+                );
                 first_failure.get_or_insert(CliError::stop(String::new()).logged());
                 continue;
             }
@@ -63,12 +78,40 @@ async fn run(settings: &Settings) -> Result<(), CliError> {
             if let Some(exchange) = &answerers.web {
                 exchange.set_current_user(&user.username);
             }
-            match run_user(settings, user, &mut answerers).await {
-                Ok(complete) => incomplete |= !complete,
+            let mut total = SyncReport::default();
+            let outcome = signals
+                .guard(run_user(
+                    settings,
+                    user,
+                    &mut answerers,
+                    &mut total,
+                    &service,
+                ))
+                .await
+                .unwrap_or_else(|signal| Ok(Outcome::Stopped(signal)));
+            match outcome {
+                Ok(Outcome::Stopped(signal)) => {
+                    let why = format!("stopped by {signal} before the run ended");
+                    pass.account(&user.username, started, total, Some(why));
+                    service.finish(pass)?;
+                    return stopped(signal);
+                }
+                Ok(Outcome::Done) => {
+                    if !total.failed.is_empty() {
+                        incomplete = true;
+                        user.notifications
+                            .sync_failed(&user.username, None, total.failed.len())
+                            .await;
+                    }
+                    pass.account(&user.username, started, total, None);
+                }
                 Err(e) => {
                     // The failure, at ERROR (shown at every --log-level), and its cause.
                     error::log(&e);
-                    stopped[i] |= e.stop;
+                    let why = failure_text(&e);
+                    if e.stop {
+                        stopped_users[i] = Some(why.clone());
+                    }
                     let more = (settings.watch.is_some() && !e.stop) || i + 1 < users.len();
                     if more {
                         error!(
@@ -76,35 +119,77 @@ async fn run(settings: &Settings) -> Result<(), CliError> {
                             "Error processing user {}, continuing with next user...", user.username
                         );
                     }
+                    let failed_files = total.failed.len();
+                    pass.account(&user.username, started, total, Some(why.clone()));
+                    // Not for a sign-in alone, nor when nobody could answer the MFA prompt:
+                    // `mfa-required` already told.
+                    if !user.auth_only && e.exit_code != error::EXIT_MFA_UNANSWERABLE {
+                        user.notifications
+                            .sync_failed(&user.username, Some(why), failed_files)
+                            .await;
+                    }
                     first_failure.get_or_insert(e.logged());
                 }
             }
         }
-        if settings.watch.is_some() && !stopped.is_empty() && stopped.iter().all(|s| *s) {
+        let written = service.finish(pass);
+        if settings.watch.is_some() && stopped_users.iter().all(Option::is_some) {
             error!(target: APP, "No user can be processed until the account holder acts; stopping");
             return Err(first_failure.unwrap_or_else(CliError::reported));
         }
         let Some(interval) = settings.watch else {
-            return match first_failure {
-                Some(e) => Err(e),
-                None if incomplete => Err(CliError::reported()),
-                None => Ok(()),
+            return match (first_failure, written) {
+                (Some(e), _) | (None, Err(e)) => Err(e),
+                (None, Ok(())) if incomplete => Err(CliError::reported()),
+                (None, Ok(())) => Ok(()),
             };
         };
         info!(target: APP, "Waiting for {interval} sec...");
         let wait = tokio::time::sleep(Duration::from_secs(interval));
-        match &answerers.web {
+        let waited = match &answerers.web {
             Some(exchange) => {
                 exchange.set_waiting(Some(Duration::from_secs(interval)));
-                tokio::select! {
-                    () = wait => {}
-                    () = exchange.resumed() => debug!(target: APP, "Resumed from the web UI"),
-                }
+                let waited = signals
+                    .guard(async {
+                        tokio::select! {
+                            () = wait => {}
+                            () = exchange.resumed() => debug!(target: APP, "Resumed from the web UI"),
+                        }
+                    })
+                    .await;
                 exchange.set_waiting(None);
+                waited
             }
-            None => wait.await,
+            None => signals.guard(wait).await,
+        };
+        if let Err(signal) = waited {
+            return stopped(signal);
         }
     }
+}
+
+/// A clean stop on `signal`: said at INFO, exit status 0.
+fn stopped(signal: &str) -> Result<(), CliError> {
+    info!(target: APP, "Stopped by {signal}");
+    Ok(())
+}
+
+/// The failure in one line for the report and the notification script.
+fn failure_text(e: &CliError) -> String {
+    if e.message.is_empty() {
+        "the run failed (the log says why)".to_owned()
+    } else {
+        e.message.lines().next().unwrap_or_default().to_owned()
+    }
+}
+
+/// How one user's run ended, short of a failure.
+#[derive(Debug)]
+enum Outcome {
+    /// It ran to its end (some files may have failed: see the report).
+    Done,
+    /// A stop signal ended it early.
+    Stopped(&'static str),
 }
 
 /// Starts the web UI when a provider needs it.
@@ -140,7 +225,7 @@ async fn start_web_ui(settings: &Settings) -> Result<Option<WebUi>, CliError> {
     }
 }
 
-/// One user's run. `Ok(false)` when some files could not be mirrored.
+/// One user's run, into `total`.
 ///
 /// When the session expires during the sync, the user signs in again and the sync goes on
 /// where it stopped (the same engine, bound to the new session), as long as each session gets
@@ -150,18 +235,20 @@ async fn run_user(
     settings: &Settings,
     user: &UserSettings,
     answerers: &mut Answerers,
-) -> Result<bool, CliError> {
+    total: &mut SyncReport,
+    service: &Service,
+) -> Result<Outcome, CliError> {
     let mut session = login::authenticate(settings, user, answerers).await?;
+    service.trust(&user.username, session.trust_expires());
     trust::check(&session, user, answerers.web.as_deref()).await;
     let mut stalled = 0;
     let mut rediscovered = false;
     let mut engine: Option<SyncEngine> = None;
     let mut progress = 0;
-    // One report over the passes of this user's run.
-    let mut total = SyncReport::default();
+    let signals = &service.signals;
     loop {
         let web = answerers.web.as_ref();
-        match run_session(&session, settings, user, web, &mut total, &mut engine).await {
+        match run_session(&session, settings, user, web, signals, total, &mut engine).await {
             Err(Failure::SessionExpired(e)) => {
                 let now = engine.as_ref().map_or(0, SyncEngine::progress);
                 stalled = if now > progress { 0 } else { stalled + 1 };
@@ -172,6 +259,7 @@ async fn run_user(
                 error!(target: APP, "Session error, re-authenticating...");
                 debug!(target: APP, "{}", e.message);
                 session = login::authenticate(settings, user, answerers).await?;
+                service.trust(&user.username, session.trust_expires());
             }
             Err(Failure::Rediscover(e)) if !rediscovered => {
                 rediscovered = true;
@@ -180,7 +268,8 @@ async fn run_user(
             Err(Failure::Rediscover(e) | Failure::LibraryGone(e) | Failure::Cli(e)) => {
                 return Err(e);
             }
-            Ok(complete) => return Ok(complete),
+            Err(Failure::Stopped(signal)) => return Ok(Outcome::Stopped(signal)),
+            Ok(()) => return Ok(Outcome::Done),
         }
     }
 }
@@ -190,6 +279,8 @@ async fn run_user(
 /// anything else.
 enum Failure {
     SessionExpired(CliError),
+    /// A stop signal ended the sync.
+    Stopped(&'static str),
     LibraryGone(CliError),
     /// The library the sync state named is gone; it was forgotten, look it up again.
     Rediscover(CliError),
@@ -234,18 +325,19 @@ async fn run_session(
     settings: &Settings,
     user: &UserSettings,
     web: Option<&Arc<Exchange>>,
+    signals: &Signals,
     total: &mut SyncReport,
     engine: &mut Option<SyncEngine>,
-) -> Result<bool, Failure> {
+) -> Result<(), Failure> {
     if user.auth_only {
         info!(target: APP, "Authentication completed successfully");
-        return Ok(true);
+        return Ok(());
     }
     let photos = PhotosClient::new(session)?;
     if let Some(engine) = engine {
         // Signed in again: go on where the sync stopped, without looking the library up.
         engine.rebind(photos);
-        return sync(engine, settings, web, total).await;
+        return sync(engine, settings, web, signals, total).await;
     }
     // Runs that write nothing (`--dry-run`, `--only-print-filenames`) leave the state alone:
     // they take no directory lock, and another process may be writing it.
@@ -264,11 +356,11 @@ async fn run_session(
         Some(handle) => photos.reopen(handle),
         None => match discover(&photos, user).await? {
             Some(library) => library,
-            None => return Ok(true),
+            None => return Ok(()),
         },
     };
     let Some(options) = user.download.clone() else {
-        return Ok(true);
+        return Ok(());
     };
     let reporter = Arc::new(CliReporter::new(&settings.display).with_web(web.cloned()));
     let mut built = SyncEngine::new(photos, library, options)
@@ -278,7 +370,7 @@ async fn run_session(
     if let Some(state) = &state {
         built = built.state(Arc::clone(state));
     }
-    let result = sync(engine.insert(built), settings, web, total).await;
+    let result = sync(engine.insert(built), settings, web, signals, total).await;
     match (result, &state) {
         // The library the state named is gone (made anew, say): look it up again.
         (Err(Failure::LibraryGone(e)), Some(state)) if known.is_some() => {
@@ -327,43 +419,67 @@ async fn discover(photos: &PhotosClient, user: &UserSettings) -> Result<Option<L
     Ok(Some(library))
 }
 
-/// Runs `engine` into `total`, stopping early when the web UI cancels.
+/// Runs `engine` into `total`, stopping early when the web UI cancels or a stop signal comes.
+///
+/// On a signal the engine starts no new file, and those in flight get [`GRACE`] to finish;
+/// dropping the run then abandons the rest, each leaving at most a resumable `.part` file.
 async fn sync(
     engine: &SyncEngine,
     settings: &Settings,
     web: Option<&Arc<Exchange>>,
+    signals: &Signals,
     total: &mut SyncReport,
-) -> Result<bool, Failure> {
-    let result = match web {
-        Some(exchange) => {
-            // `None`: cancelled. Dropping the run aborts its downloads; each leaves at most a
-            // `.part` file.
-            let finished = tokio::select! {
-                r = engine.run_into(total) => Some(r),
-                () = exchange.cancelled() => None,
-            };
-            // As icloudpd after each sync: a resume or cancel pressed during it is spent.
-            exchange.clear_requests();
-            match finished {
-                Some(result) => result,
-                None => {
-                    info!(target: APP, "Iteration was cancelled");
-                    return Ok(total.failed.is_empty());
+) -> Result<(), Failure> {
+    let _syncing = signals.syncing();
+    let cancelled = async {
+        match web {
+            Some(exchange) => exchange.cancelled().await,
+            None => std::future::pending().await,
+        }
+    };
+    let ended = {
+        let run = engine.run_into(total);
+        tokio::pin!(run);
+        tokio::select! {
+            result = &mut run => Ended::Finished(result),
+            () = cancelled => Ended::Cancelled,
+            signal = signals.wait() => {
+                info!(target: APP, "{signal} received: finishing the downloads in flight, then stopping");
+                engine.stop_handle().stop();
+                if tokio::time::timeout(GRACE, &mut run).await.is_err() {
+                    warn!(
+                        target: APP,
+                        "Downloads still in flight after {} s were abandoned: the next run resumes them",
+                        GRACE.as_secs()
+                    );
                 }
+                Ended::Stopped(signal)
             }
         }
-        None => engine.run_into(total).await,
     };
-    match result {
-        Ok(()) => Ok(finished(total, settings)),
-        Err(e) => Err(e.into()),
+    if let Some(exchange) = web {
+        // As icloudpd after each sync: a resume or cancel pressed during it is spent.
+        exchange.clear_requests();
+    }
+    match ended {
+        Ended::Finished(Ok(())) => {
+            if !settings.display.only_print_filenames {
+                info!(target: APP, "{}", summary(total));
+            }
+            Ok(())
+        }
+        Ended::Finished(Err(e)) => Err(e.into()),
+        Ended::Cancelled => {
+            info!(target: APP, "Iteration was cancelled");
+            Ok(())
+        }
+        Ended::Stopped(signal) => Err(Failure::Stopped(signal)),
     }
 }
 
-/// Logs the summary; `false` when some assets failed.
-fn finished(report: &SyncReport, settings: &Settings) -> bool {
-    if !settings.display.only_print_filenames {
-        info!(target: APP, "{}", summary(report));
-    }
-    report.failed.is_empty()
+/// How [`sync`]'s run ended.
+enum Ended {
+    Finished(Result<(), icloudpd_sync::Error>),
+    Cancelled,
+    Stopped(&'static str),
 }

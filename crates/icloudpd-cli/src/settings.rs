@@ -10,6 +10,8 @@ mod secrets;
 mod services;
 mod user;
 
+use std::path::PathBuf;
+
 use icloud_auth::{AuthClient, KeyringPasswordStore};
 
 use crate::args::{self, EnvArgs, GlobalArgs, LowArgs, Parsed, UserArgs};
@@ -50,6 +52,11 @@ pub struct Settings {
     pub watch: Option<u64>,
     /// `--wait-for-lock`.
     pub wait_for_lock: bool,
+    /// Where the JSON report of each run goes (`--report-json`).
+    pub report_json: Option<PathBuf>,
+    /// The address (host, port) of the metrics and health server (`--metrics-host`,
+    /// `--metrics-port`).
+    pub metrics: Option<(String, u16)>,
     /// How syncs are shown (progress bar, `--only-print-filenames`).
     pub display: Display,
     /// Every user configuration, in command-line order.
@@ -124,6 +131,10 @@ fn resolve_run(low: &LowArgs, env: &Environment) -> Result<Command, CliError> {
         web_ui,
         watch: global.watch_with_interval,
         wait_for_lock: global.wait_for_lock,
+        report_json: global.report_json.as_ref().map(PathBuf::from),
+        metrics: global
+            .metrics_port
+            .map(|port| (global.metrics_host.clone(), port)),
         display: Display {
             progress_bar: !global.no_progress_bar && !global.only_print_filenames,
             forced_columns: env.set("FORCE_TQDM").map(|_| {

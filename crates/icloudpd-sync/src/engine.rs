@@ -19,6 +19,7 @@ use crate::execute::Fetcher;
 use crate::options::SyncOptions;
 use crate::report::{FullScanReason, NoopReporter, Reporter, SyncEvent, SyncReport};
 use crate::state::{SyncState, key};
+use crate::stop::StopHandle;
 
 mod incremental;
 mod listing;
@@ -71,6 +72,8 @@ pub struct SyncEngine {
     downloaded: AtomicU64,
     /// The furthest rank a listing of this engine reached.
     furthest: AtomicU64,
+    /// Stops the runs early.
+    stop: StopHandle,
 }
 
 impl std::fmt::Debug for SyncEngine {
@@ -103,6 +106,7 @@ impl SyncEngine {
             resume: Mutex::new(None),
             downloaded: AtomicU64::new(0),
             furthest: AtomicU64::new(0),
+            stop: StopHandle::default(),
         }
     }
 
@@ -141,6 +145,11 @@ impl SyncEngine {
     pub fn full_scan_interval(mut self, interval: Duration) -> SyncEngine {
         self.full_scan_interval = interval;
         self
+    }
+
+    /// Returns a handle that stops this engine's runs early and cleanly (see [`StopHandle`]).
+    pub fn stop_handle(&self) -> StopHandle {
+        self.stop.clone()
     }
 
     /// Returns the library this engine mirrors.
@@ -224,6 +233,7 @@ impl SyncEngine {
             self.state.clone(),
             recorder.clone(),
             Arc::clone(report),
+            self.stop.clone(),
         );
         let resume = self
             .resume
@@ -265,6 +275,9 @@ impl SyncEngine {
         };
         if let Some(reason) = reason {
             self.full(reason, resume, &mut pipeline, report).await?;
+        }
+        if self.stop.is_stopped() {
+            return Err(Error::Cancelled);
         }
         // A clean pass over the whole library: what interrupted runs left behind is orphaned.
         let whole =

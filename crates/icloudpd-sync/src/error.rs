@@ -77,8 +77,9 @@ pub enum Error {
     /// [`crate::SyncOptions::check_safety`]); nothing was done.
     #[error("refusing to run: {0}")]
     Unsafe(#[from] crate::UnsafeOptions),
-    /// The run was cancelled.
-    #[error("cancelled")]
+    /// The run was stopped on request ([`crate::StopHandle::stop`]): the downloads in flight
+    /// finished, nothing was recorded as complete, and the next run goes on from there.
+    #[error("stopped on request")]
     Cancelled,
 }
 

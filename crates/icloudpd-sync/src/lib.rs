@@ -91,6 +91,7 @@ mod report;
 mod safety;
 mod select;
 mod state;
+mod stop;
 
 pub use disk::DiskProblem;
 pub use engine::{DEFAULT_FULL_SCAN_INTERVAL, SyncEngine};
@@ -107,3 +108,4 @@ pub use report::{
 };
 pub use safety::UnsafeOptions;
 pub use state::SyncState;
+pub use stop::StopHandle;

@@ -88,6 +88,12 @@ pub struct GlobalArgs {
     pub webui_allowed_hosts: Vec<String>,
     /// The web UI's token (`--webui-token` or `--webui-token-file`).
     pub webui_token: Option<Secret>,
+    /// Where the JSON report goes (`--report-json`).
+    pub report_json: Option<String>,
+    /// Port of the metrics server (`--metrics-port`); `None`: no server.
+    pub metrics_port: Option<u16>,
+    /// Address the metrics server binds to (`--metrics-host`, default `127.0.0.1`).
+    pub metrics_host: String,
 }
 
 impl Default for GlobalArgs {
@@ -107,6 +113,9 @@ impl Default for GlobalArgs {
             webui_port: 8080,
             webui_allowed_hosts: Vec::new(),
             webui_token: None,
+            report_json: None,
+            metrics_port: None,
+            metrics_host: "127.0.0.1".to_owned(),
         }
     }
 }

@@ -337,6 +337,27 @@ pub(crate) static SPECS: &[Spec] = &[
         |g, v| g.webui_token = Some(Secret::File(text(v))),
     )
     .metavar("PATH"),
+    global(
+        "--report-json",
+        FILE,
+        "After each run or watch pass, write a JSON report of what every account did to this file (replaced atomically; see the README)",
+        |g, v| g.report_json = Some(text(v)),
+    )
+    .metavar("PATH"),
+    global(
+        "--metrics-port",
+        Takes::Port,
+        "Serve Prometheus metrics on /metrics and a health check on /healthz at this port while running (0: any free port, logged)",
+        |g, v| g.metrics_port = Some(port(v)),
+    )
+    .metavar("PORT"),
+    global(
+        "--metrics-host",
+        Takes::Value,
+        "Address the metrics server listens on. Default: 127.0.0.1 (this computer only; use 0.0.0.0 in a container)",
+        |g, v| g.metrics_host = text(v),
+    )
+    .metavar("HOST"),
     common(
         "--directory",
         DIR,

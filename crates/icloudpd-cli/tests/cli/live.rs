@@ -50,6 +50,15 @@ impl Running {
         self.child.id()
     }
 
+    /// Sends SIGTERM (as `docker stop` and systemd do), through the shell's `kill`.
+    pub fn terminate(&self) {
+        let sent = Command::new("sh")
+            .args(["-c", &format!("kill -TERM {}", self.child.id())])
+            .status()
+            .expect("sh runs");
+        assert!(sent.success(), "kill -TERM failed");
+    }
+
     /// Kills the process (SIGKILL on Unix: no chance to clean up) and waits for it.
     pub fn kill(&mut self) {
         let _ = self.child.kill();

@@ -18,6 +18,7 @@ mod notify;
 mod providers;
 mod python;
 mod refused_passwords;
+mod service;
 mod webui;
 mod webui_network;
 

@@ -219,7 +219,7 @@ impl Incremental<'_> {
         }
         let state = &self.recorder.state;
         state.forget_assets(&self.recorder.config, &gone)?;
-        if !stopped && pipeline.is_clean() {
+        if !stopped && !pipeline.stop().is_stopped() && pipeline.is_clean() {
             state.set_all(
                 &self.recorder.config,
                 &[

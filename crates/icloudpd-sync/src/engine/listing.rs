@@ -96,6 +96,8 @@ impl SyncEngine {
             .run_albums(pipeline, start, at.anchor.as_ref(), at.listed)
             .await
         {
+            // Stopped on request: nothing is complete, the next run goes on.
+            Ok(_) if self.stop.is_stopped() => Err(Error::Cancelled),
             Ok(met) => {
                 let lost = at.lost || (at.anchor.is_some() && !met && !at.listed);
                 let clean = !lost && !at.failed && !failed_in(report);
@@ -282,7 +284,15 @@ impl SyncEngine {
         let mut last = None;
         let mut met = false;
         let mut fatal = None;
-        while let Some(item) = assets.next().await {
+        let stop = pipeline.stop().clone();
+        loop {
+            let item = tokio::select! {
+                item = assets.next() => item,
+                () = stop.stopped() => None,
+            };
+            let Some(item) = item else {
+                break;
+            };
             match item {
                 Ok(asset) => {
                     met |= anchor == Some(asset.id());
@@ -328,6 +338,9 @@ impl SyncEngine {
         let only_recorded =
             self.options.keep_icloud_recent_days.is_some() || self.options.delete_after_download;
         while let Some(item) = assets.next().await {
+            if self.stop.is_stopped() {
+                break;
+            }
             let mut asset = match item {
                 Ok(asset) => asset,
                 Err(icloud_photos::Error::Decode(_)) => continue,

@@ -21,6 +21,7 @@ use crate::report::{AssetFailure, FailureKind, Reporter, SyncEvent, SyncReport};
 use crate::safety;
 use crate::select::{Selection, age_days, created_local};
 use crate::state::{FileRow, SyncState};
+use crate::stop::StopHandle;
 
 /// Where a run records what it put on disk: the state and the configuration's fingerprint.
 #[derive(Debug, Clone)]
@@ -91,6 +92,8 @@ pub(crate) struct Pipeline {
     recorder: Option<Recorder>,
     /// Notes what this program moves to Recently Deleted, whether or not the run records.
     state: Option<Arc<SyncState>>,
+    /// Once stopped, no new asset is started.
+    stop: StopHandle,
     report: Arc<Mutex<SyncReport>>,
     slots: Arc<Semaphore>,
     tasks: JoinSet<AssetOutcome>,
@@ -107,6 +110,7 @@ impl Pipeline {
         state: Option<Arc<SyncState>>,
         recorder: Option<Recorder>,
         report: Arc<Mutex<SyncReport>>,
+        stop: StopHandle,
     ) -> Pipeline {
         let claims = Claims::default();
         Pipeline {
@@ -124,11 +128,17 @@ impl Pipeline {
             recorder,
             state,
             report,
+            stop,
         }
     }
 
     pub(crate) fn planner(&self) -> &Planner {
         &self.planner
+    }
+
+    /// Returns the handle that stops this run.
+    pub(crate) fn stop(&self) -> &StopHandle {
+        &self.stop
     }
 
     pub(crate) fn recorder(&self) -> Option<&Recorder> {
@@ -172,8 +182,8 @@ impl Pipeline {
         while let Some(done) = self.tasks.try_join_next() {
             merge(&self.report, done);
         }
-        // The disk refused a file for good: start no more downloads.
-        if self.fetcher.disk_problem().is_some() {
+        // The disk refused a file for good, or the run was stopped: start no more downloads.
+        if self.fetcher.disk_problem().is_some() || self.stop.is_stopped() {
             return Step::Stop;
         }
         let options = Arc::clone(&self.options);
@@ -217,7 +227,17 @@ impl Pipeline {
                 available,
             });
         }
-        let Ok(slot) = self.slots.clone().acquire_owned().await else {
+        let slot = tokio::select! {
+            slot = self.slots.clone().acquire_owned() => slot,
+            () = self.stop.stopped() => {
+                // Not started: it is planned again by the next run.
+                for task in &plan.downloads {
+                    self.claims.release(&task.path);
+                }
+                return Step::Stop;
+            }
+        };
+        let Ok(slot) = slot else {
             return Step::Stop;
         };
         let job = AssetJob {

@@ -103,6 +103,25 @@ pub async fn sync_with(
         .await
 }
 
+/// Signs in and runs one sync of PrimarySync with `state`.
+pub async fn sync_with_state(
+    fake: &FakeICloud,
+    options: SyncOptions,
+    state: Arc<icloudpd_sync::SyncState>,
+) -> SyncReport {
+    let session = sign_in(fake).await;
+    let photos = PhotosClient::builder(&session)
+        .retry(fast_retry())
+        .build()
+        .unwrap();
+    let library = photos.primary().await.unwrap();
+    SyncEngine::new(photos, library, options)
+        .state(state)
+        .run()
+        .await
+        .unwrap()
+}
+
 /// Records events as text lines.
 #[derive(Debug, Default)]
 pub struct Events(pub Mutex<Vec<String>>);

@@ -351,3 +351,54 @@ fn base32_of_base64(checksum: &str) -> String {
     }
     out
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_run_finishes_its_downloads_and_the_next_run_goes_on() {
+    use icloudpd_sync::SyncState;
+    // Downloads are slow enough that the stop lands mid-run.
+    let fake = crate::start(crate::account(FakeLibrary::generated(80, 9)));
+    fake.set_fault(icloud_fake::Fault::latency_for(
+        "$%7Bf%7D",
+        std::time::Duration::from_millis(150),
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let states = tempfile::tempdir().unwrap();
+    let state_path = states.path().join("s.sqlite");
+    let session = crate::sign_in(&fake).await;
+    let photos = icloud_photos::PhotosClient::builder(&session)
+        .retry(crate::fast_retry())
+        .build()
+        .unwrap();
+    let library = photos.primary().await.unwrap();
+    let mut o = crate::options(dir.path());
+    o.concurrency = 4;
+    let engine = icloudpd_sync::SyncEngine::new(photos, library, o)
+        .state(Arc::new(SyncState::open(&state_path).unwrap()));
+    let stop = engine.stop_handle();
+    tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+        stop.stop();
+    });
+    let mut report = icloudpd_sync::SyncReport::default();
+    let err = engine.run_into(&mut report).await.unwrap_err();
+    assert!(matches!(err, icloudpd_sync::Error::Cancelled), "{err}");
+    assert!(report.downloaded > 0, "some files came before the stop");
+    let files = crate::files_under(dir.path());
+    assert!(
+        files
+            .iter()
+            .all(|f| !f.to_string_lossy().ends_with(".part")),
+        "the downloads in flight finished: {files:?}"
+    );
+    let listed = fake
+        .expected_listing(crate::USER, "PrimarySync", None)
+        .len();
+    assert!(report.downloaded < listed as u64, "stopped early");
+    // Nothing was recorded as complete: the next run lists again and completes the tree.
+    fake.clear_faults();
+    let state = Arc::new(SyncState::open(&state_path).unwrap());
+    let next = crate::sync_with_state(&fake, crate::options(dir.path()), state).await;
+    assert!(next.failed.is_empty(), "{:?}", next.failed);
+    crate::assert_tree_is_clean(&fake, dir.path());
+    assert_eq!(next.present, report.downloaded);
+}
