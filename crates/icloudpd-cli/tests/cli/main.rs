@@ -112,6 +112,24 @@ pub fn is_bookkeeping(path: &Path) -> bool {
         .is_some_and(|n| n.to_string_lossy().starts_with(".icloudpd"))
 }
 
+/// The files under `dir` (not the program's bookkeeping) with their sizes, sorted by path.
+pub fn files_under(dir: &Path) -> Vec<(std::path::PathBuf, u64)> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if !is_bookkeeping(&p) {
+                found.push((p, entry.metadata().unwrap().len()));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
 pub fn cookie_dir(dir: &Path) -> String {
     dir.to_str().unwrap().to_owned()
 }

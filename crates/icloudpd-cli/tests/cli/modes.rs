@@ -15,19 +15,7 @@ const OTHER: &str = "other@example.com";
 const OTHER_PASSWORD: &str = "other password";
 
 fn count_files(dir: &Path) -> usize {
-    let mut n = 0;
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let p = entry.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if !crate::is_bookkeeping(&p) {
-                n += 1;
-            }
-        }
-    }
-    n
+    crate::files_under(dir).len()
 }
 
 #[test]

@@ -54,22 +54,8 @@ fn read_json(path: &Path) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
 }
 
-/// The files under `dir` (not the program's bookkeeping), with their sizes.
 fn files(dir: &Path) -> Vec<(PathBuf, u64)> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let p = entry.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if !crate::is_bookkeeping(&p) {
-                found.push((p.clone(), entry.metadata().unwrap().len()));
-            }
-        }
-    }
-    found.sort();
-    found
+    crate::files_under(dir)
 }
 
 /// Whether a name is a temporary file: a download's `.part`, the report's `.tmp`.
@@ -343,9 +329,10 @@ fn the_notification_script_hears_of_a_failed_sync_without_the_secrets() {
     let out = crate::run(cmd, None);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert_eq!(script.runs().len(), 1);
-    let env = script.environment();
     let var = |name: &str| {
-        env.iter()
+        script
+            .environment()
+            .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.to_string_lossy().into_owned())
     };
@@ -365,12 +352,7 @@ fn the_notification_script_hears_of_a_failed_sync_without_the_secrets() {
         .arg(&script.path);
     let out = crate::run(cmd, None);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let env = script.environment();
-    let error = env
-        .iter()
-        .find(|(k, _)| k == "ICLOUDPD_ERROR")
-        .map(|(_, v)| v.to_string_lossy().into_owned())
-        .unwrap();
+    let error = var("ICLOUDPD_ERROR").unwrap();
     assert!(!error.is_empty() && !error.contains('\n'), "{error:?}");
     assert!(!error.contains("not the password"));
 }
