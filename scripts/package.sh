@@ -35,6 +35,14 @@ libraries=(icloud-auth icloud-photos icloudpd-sync icloud-fake)
 packages=("${libraries[@]}" icloudpd-cli icloud-keyring-cli)
 
 start=$SECONDS
+# Cargo unpacks the overlay's .crate files under $CARGO_HOME/registry/src/-<hash>/ (a local
+# registry has no host name) and, finding a copy of the same name and version unpacked by an
+# earlier run, builds that stale copy instead: remove ours first.
+for unpacked in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/; do
+  for package in "${packages[@]}"; do
+    rm -rf "$unpacked$package-$version"
+  done
+done
 say "cargo package --workspace (builds every package from its .crate)"
 cargo package --workspace --exclude icloud-workspace --locked
 
