@@ -36,11 +36,22 @@ packages=("${libraries[@]}" icloudpd-cli icloud-keyring-cli)
 
 start=$SECONDS
 # Cargo unpacks the overlay's .crate files under $CARGO_HOME/registry/src/-<hash>/ (a local
-# registry has no host name) and, finding a copy of the same name and version unpacked by an
-# earlier run, builds that stale copy instead: remove ours first.
+# registry has no host name) and takes a copy of the same name and version unpacked by an
+# earlier run as it is; and since files come out of a .crate with a fixed date (2006), the
+# libraries an earlier run compiled from them look up to date. Both would verify the programs
+# against earlier sources: remove our unpacked copies, and the build records (fingerprints) of
+# what was compiled from them, so that this run's are unpacked and compiled.
 for unpacked in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/; do
   for package in "${packages[@]}"; do
     rm -rf "$unpacked$package-$version"
+  done
+done
+for package in "${libraries[@]}"; do
+  for depinfo in "$target"/debug/deps/"${package//-/_}"-*.d; do
+    if [ -f "$depinfo" ] && grep -q '/registry/src/-' "$depinfo"; then
+      unit=$(basename "$depinfo" .d)
+      rm -rf "$target/debug/.fingerprint/$package-${unit##*-}" "$depinfo"
+    fi
   done
 done
 say "cargo package --workspace (builds every package from its .crate)"
@@ -71,8 +82,10 @@ mkdir -p "$scratch"
     printf '%s = { path = "%s-%s" }\n' "$package" "$package" "$version"
   done
 } >"$scratch/Cargo.toml"
+# -m: dated now, not 2006, so that cargo compiles these sources instead of taking what it
+# compiled from an earlier run's as up to date.
 for package in "${libraries[@]}"; do
-  tar -xzf "$target/package/$package-$version.crate" -C "$scratch"
+  tar -xzmf "$target/package/$package-$version.crate" -C "$scratch"
 done
 # The workspace's lock as the starting point, so the same dependency versions are built.
 cp Cargo.lock "$scratch/"
