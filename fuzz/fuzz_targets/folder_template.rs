@@ -6,7 +6,6 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use chrono::{DateTime, FixedOffset};
 use icloudpd_fuzz::{AssetFields, asset};
 use icloudpd_sync::fuzzing::strftime;
 use icloudpd_sync::{FileMatchPolicy, FolderStructure, PathPolicy, SyncOptions, TimeNames};
@@ -72,12 +71,18 @@ fuzz_target!(|data: &[u8]| {
 });
 
 /// A creation time from year -9999 to 9999 with an offset under a day, from `hash`.
-fn created(hash: u64) -> Option<DateTime<FixedOffset>> {
+fn created(hash: u64) -> Option<time::OffsetDateTime> {
     let hash = i64::from_le_bytes(hash.to_le_bytes());
     let seconds = hash.rem_euclid(2 * 315_537_897_600) - 315_537_897_600 - 62_135_596_800;
-    let offset = FixedOffset::east_opt(i32::try_from(hash.rem_euclid(172_799)).ok()? - 86_399)?;
-    let nanos = u32::try_from((hash >> 20).rem_euclid(1_000_000_000)).ok()?;
-    Some(DateTime::from_timestamp(seconds, nanos)?.with_timezone(&offset))
+    let offset = time::UtcOffset::from_whole_seconds(
+        i32::try_from(hash.rem_euclid(172_799)).ok()? - 86_399,
+    )
+    .ok()?;
+    let nanos = i128::from((hash >> 20).rem_euclid(1_000_000_000));
+    let instant =
+        time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(seconds) * 1_000_000_000 + nanos)
+            .ok()?;
+    instant.checked_to_offset(offset)
 }
 
 /// English names, or the 24 given.

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 
-use crate::conn::Conn;
+use crate::conn::{ClientConfig, Conn};
 use crate::endpoints::{Endpoints, Region};
 use crate::error::{Error, Result};
 use crate::network::{Certificate, Network};
@@ -15,41 +15,48 @@ use crate::store::SessionStore;
 /// The User-Agent icloudpd 1.32 sends: a desktop Chrome.
 pub const DEFAULT_USER_AGENT: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/138.0.0.0 Safari/537.36";
 
-#[derive(Debug, Clone)]
-pub(crate) struct ClientConfig {
-    pub(crate) endpoints: Endpoints,
-    pub(crate) user_agent: String,
-    pub(crate) timeout: Duration,
-    pub(crate) client_id: Option<String>,
-    pub(crate) network: Network,
-}
-
 /// Signs Apple IDs in to iCloud. Cheap to clone.
 ///
+/// One client serves any number of Apple IDs: it holds only settings (the [`Endpoints`], the
+/// `User-Agent`, timeouts, the [`Network`]), and each call opens a connection for the Apple ID
+/// it is given, with that account's cookies and tokens loaded from the [`SessionStore`] it is
+/// handed. Clones share the settings.
+///
 /// The client never prompts: [`AuthClient::sign_in`] returns a [`SignIn`] that says whether a
-/// second factor is needed, and the caller decides how to obtain the code.
+/// second factor is needed, and the caller decides how to obtain the code. It never retries a
+/// sign-in either, since Apple locks accounts that sign in too often; what to do about a
+/// failure is the caller's decision ([`crate::Error::retry_class`]).
 ///
-/// ```no_run
-/// # async fn demo() -> icloud_auth::Result<()> {
+/// # Example
+///
+/// The usual start of a program: resume the stored session, and sign in with the password
+/// only when there is none. Here against the fake, with an account without two-factor
+/// authentication.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// use std::sync::Arc;
-/// use icloud_auth::{AuthClient, FileSessionStore, SecretString, SignIn};
+/// use icloud_auth::{AuthClient, Endpoints, MemorySessionStore, Region, SecretString, SignIn};
+/// use icloud_fake::{FakeAccount, FakeICloud};
 ///
-/// let client = AuthClient::builder().build()?;
-/// let store = Arc::new(FileSessionStore::new("/home/me/.pyicloud"));
-/// let signed_in = match client.resume("me@example.com", store.clone()).await? {
-///     Some(s) => s,
+/// let fake = FakeICloud::builder()
+///     .account(FakeAccount::new("jdoe@gmail.com", "password1").without_two_factor())
+///     .start()?;
+/// let client = AuthClient::builder()
+///     .endpoints(Endpoints::single_origin(Region::Global, &fake.base_url())?)
+///     .build()?;
+/// let store = Arc::new(MemorySessionStore::default());
+///
+/// let signed_in = match client.resume("jdoe@gmail.com", store.clone()).await? {
+///     Some(signed_in) => signed_in,
 ///     None => {
-///         let password = SecretString::from("correct horse".to_owned());
-///         client.sign_in("me@example.com", &password, store).await?
+///         let password = SecretString::from("password1".to_owned());
+///         client.sign_in("jdoe@gmail.com", &password, store).await?
 ///     }
 /// };
-/// let session = match signed_in {
-///     SignIn::Complete(session) => session,
-///     SignIn::TwoFactor(challenge) => {
-///         challenge.request_code().await?;
-///         challenge.submit_code("123456").await?
-///     }
-///     other => unimplemented!("{other:?}"),
+/// let SignIn::Complete(session) = signed_in else {
+///     return Err("this account asks for no second factor".into());
 /// };
 /// assert!(!session.account().dsid().is_empty());
 /// # Ok(()) }
@@ -60,7 +67,8 @@ pub struct AuthClient {
 }
 
 impl AuthClient {
-    /// Returns a builder with icloudpd's defaults.
+    /// Returns a builder with icloudpd's defaults: Apple's global endpoints, icloudpd's
+    /// `User-Agent`, a 30 s timeout per request, the system's network settings.
     pub fn builder() -> AuthClientBuilder {
         AuthClientBuilder::default()
     }
@@ -121,7 +129,27 @@ impl AuthClient {
     }
 }
 
-/// Builder of [`AuthClient`].
+/// Builder of [`AuthClient`], from [`AuthClient::builder`].
+///
+/// Every setting has icloudpd's default, so `AuthClient::builder().build()` is a client for
+/// Apple's global region as icloudpd is. The settings an embedder usually touches are the
+/// region (mainland China accounts), the endpoints (a fake server in tests, or the
+/// `ICLOUD_*_ENDPOINT` overrides through [`Endpoints::from_lookup`]) and the network (a
+/// private CA, host overrides). [`AuthClientBuilder::build`] checks the network settings at
+/// once, so a refused root certificate fails there rather than at the first request.
+///
+/// ```
+/// use std::time::Duration;
+/// use icloud_auth::{AuthClient, Region};
+///
+/// let client = AuthClient::builder()
+///     .region(Region::China)
+///     .timeout(Duration::from_secs(10))
+///     .user_agent("my-photo-frame/1.0")
+///     .build()?;
+/// assert_eq!(client.endpoints().setup(), "https://setup.icloud.com.cn/setup/ws/1");
+/// # Ok::<(), icloud_auth::Error>(())
+/// ```
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct AuthClientBuilder {
@@ -134,7 +162,8 @@ pub struct AuthClientBuilder {
 }
 
 impl AuthClientBuilder {
-    /// Sets the region (default [`Region::Global`]).
+    /// Sets the region (default [`Region::Global`]). Ignored when explicit endpoints are set
+    /// ([`AuthClientBuilder::endpoints`]), which carry their own region.
     pub fn region(mut self, region: Region) -> Self {
         self.region = region;
         self

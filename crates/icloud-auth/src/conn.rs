@@ -10,10 +10,9 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::Value;
 
-use crate::client::ClientConfig;
 use crate::cookies::CookieJar;
 use crate::endpoints::Endpoints;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, transport};
 use crate::network::Network;
 use crate::store::{SessionState, SessionStore};
 
@@ -29,6 +28,16 @@ pub(crate) const CLIENT_MASTERING_NUMBER: &str = "2522B2";
 /// body past it comes from a misbehaving server or proxy, and is refused with
 /// [`Error::ResponseTooLarge`] without being held in memory beyond the cap.
 pub const MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// What an [`crate::AuthClient`] hands each connection it opens: the settings of its builder.
+#[derive(Debug, Clone)]
+pub(crate) struct ClientConfig {
+    pub(crate) endpoints: Endpoints,
+    pub(crate) user_agent: String,
+    pub(crate) timeout: Duration,
+    pub(crate) client_id: Option<String>,
+    pub(crate) network: Network,
+}
 
 /// Response headers captured into the session data after every response (§2.1).
 const CAPTURED: [(&str, &str); 9] = [
@@ -112,7 +121,7 @@ impl Conn {
             .user_agent(config.user_agent.clone())
             .default_headers(default_headers(&config.endpoints)?)
             .build()
-            .map_err(Error::from)?;
+            .map_err(transport)?;
         Ok(Conn {
             http,
             jar,
@@ -187,7 +196,7 @@ impl Conn {
     /// Sends a request through the session layer: transport errors and 503 become errors,
     /// headers are captured and the state is persisted (§11.1 steps 1-3).
     pub(crate) async fn send(&self, req: RequestBuilder, endpoint: &'static str) -> Result<Reply> {
-        let resp = req.send().await.map_err(Error::from)?;
+        let resp = req.send().await.map_err(transport)?;
         let status = resp.status();
         let headers = resp.headers().clone();
         if status == StatusCode::SERVICE_UNAVAILABLE {
@@ -315,7 +324,7 @@ async fn read_capped(
     // An announced length is a hint, not a promise: reserve no more than 1 MiB up front.
     let hint = announced.unwrap_or(0).min(1 << 20);
     let mut body = Vec::with_capacity(usize::try_from(hint).unwrap_or(0));
-    while let Some(chunk) = resp.chunk().await.map_err(Error::from)? {
+    while let Some(chunk) = resp.chunk().await.map_err(transport)? {
         if body.len() as u64 + chunk.len() as u64 > limit {
             return Err(too_large());
         }

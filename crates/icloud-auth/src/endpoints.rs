@@ -3,6 +3,20 @@
 use crate::error::{Error, Result};
 
 /// Apple's regions, selected with icloudpd's `--domain {com,cn}`.
+///
+/// Accounts made in mainland China live on separate hosts (`*.icloud.com.cn`,
+/// `idmsa.apple.com.cn`); every other account uses the global ones. Apple says so when an
+/// account signs in at the wrong region: [`Error::WrongRegion`] names the domain to use.
+///
+/// ```
+/// use icloud_auth::{Endpoints, Region};
+///
+/// let region = Region::from_domain("cn")?;
+/// assert_eq!(region, Region::China);
+/// assert_eq!(Endpoints::for_region(region).home(), "https://www.icloud.com.cn");
+/// assert!(Region::from_domain("de").is_err());
+/// # Ok::<(), icloud_auth::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Region {
     /// `icloud.com` and `idmsa.apple.com` (the default).
@@ -14,6 +28,10 @@ pub enum Region {
 
 impl Region {
     /// Returns the region for an icloudpd `--domain` value (`com` or `cn`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for any other value, worded as icloudpd words it.
     pub fn from_domain(domain: &str) -> Result<Region> {
         match domain {
             "com" => Ok(Region::Global),
@@ -50,6 +68,33 @@ const SETUP_PATH: &str = "/setup/ws/1";
 /// An override is a base URL such as `http://127.0.0.1:8080`. Apple's fixed paths
 /// (`/appleauth/auth`, `/setup/ws/1`) are appended unless the URL already ends with them, so one
 /// fake server can stand in for every host.
+///
+/// Three services are involved in a sign-in, each on its own host at Apple: the sign-in
+/// service (idmsa, [`Endpoints::auth`]), the setup service that opens the web session and
+/// lists the account's web services ([`Endpoints::setup`]), and the iCloud home page, whose
+/// address Apple expects as `Origin` ([`Endpoints::home`]). The web services themselves are
+/// not here: their URLs come from Apple with the account data ([`crate::Session::webservice`]),
+/// so overriding these three points a whole client, photos included, at a fake server.
+///
+/// ```
+/// use icloud_auth::{Endpoints, Region};
+///
+/// let apple = Endpoints::for_region(Region::Global);
+/// assert_eq!(apple.auth(), "https://idmsa.apple.com/appleauth/auth");
+///
+/// // One fake server for every service, as `icloud-fake` serves them.
+/// let fake = Endpoints::single_origin(Region::Global, "http://127.0.0.1:8080")?;
+/// assert_eq!(fake.auth(), "http://127.0.0.1:8080/appleauth/auth");
+/// assert_eq!(fake.setup(), "http://127.0.0.1:8080/setup/ws/1");
+///
+/// // The overrides icloudpd reads from its environment, here from a fixed list.
+/// let vars = [("ICLOUD_SETUP_ENDPOINT", "http://localhost:9000")];
+/// let lookup = |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string());
+/// let mixed = Endpoints::from_lookup(Region::Global, lookup)?;
+/// assert_eq!(mixed.setup(), "http://localhost:9000/setup/ws/1");
+/// assert_eq!(mixed.home(), "https://www.icloud.com");
+/// # Ok::<(), icloud_auth::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoints {
     region: Region,
@@ -114,6 +159,14 @@ impl Endpoints {
     }
 
     /// Returns these endpoints with the given base URLs replacing Apple's (`http://` allowed).
+    ///
+    /// `None` keeps a service where it is. Apple's fixed paths are appended to the sign-in and
+    /// setup bases unless they already end with them; a trailing `/` is dropped.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when a value is not an `http://` or `https://` base URL; the message
+    /// names the service.
     pub fn with_overrides(
         mut self,
         auth: Option<&str>,
@@ -139,6 +192,10 @@ impl Endpoints {
     }
 
     /// Returns the same base URL for every service: what a single fake server needs.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when `base` is not an `http://` or `https://` base URL.
     pub fn single_origin(region: Region, base: &str) -> Result<Endpoints> {
         Endpoints::for_region(region).with_overrides(Some(base), Some(base), Some(base))
     }

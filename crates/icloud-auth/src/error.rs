@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::retry::RetryClass;
+use crate::retry::{RetryClass, Retryable};
 
 /// Result type of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -12,6 +12,36 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 ///
 /// Display texts are lowercase and never contain passwords, tokens, cookies or URLs with
 /// credentials. Callers that show messages to people (the CLIs) word them from the variant.
+///
+/// Three questions decide what a caller does with an error, and each has a method so that
+/// nobody has to list variants: may the operation be retried, and after how long
+/// ([`Error::retry_class`], which a [`crate::RetryPolicy`] turns into a wait)? Is the session
+/// gone, so that whoever holds the credentials must sign in again
+/// ([`Error::needs_reauth`])? Or is it something for the person to fix (a wrong password,
+/// a locked account, an action on icloud.com), which the variant names? The enum is
+/// `#[non_exhaustive]`: new failure modes Apple invents become new variants in minor
+/// releases, so match with a fallback arm.
+///
+/// ```
+/// use std::time::Duration;
+/// use icloud_auth::{Error, RetryClass};
+///
+/// fn advice(e: &Error) -> String {
+///     if e.needs_reauth() {
+///         return "sign in again".to_owned();
+///     }
+///     match e.retry_class() {
+///         RetryClass::Throttled { retry_after: Some(wait) } => format!("retry in {wait:?}"),
+///         RetryClass::Throttled { .. } | RetryClass::Transient => "retry later".to_owned(),
+///         _ => format!("give up: {e}"),
+///     }
+/// }
+///
+/// assert_eq!(advice(&Error::SessionExpired), "sign in again");
+/// let throttled = Error::Throttled { retry_after: Some(Duration::from_secs(30)) };
+/// assert_eq!(advice(&throttled), "retry in 30s");
+/// assert_eq!(advice(&Error::InvalidCredentials), "give up: invalid email/password combination");
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -215,40 +245,110 @@ impl Error {
     }
 }
 
-/// An HTTP transport failure. Opaque, so the HTTP client's types stay out of the public API;
-/// URLs are stripped from it.
+impl Retryable for Error {
+    fn retry_class(&self) -> RetryClass {
+        Error::retry_class(self)
+    }
+}
+
+/// An HTTP transport failure: the request did not reach Apple, or the answer did not arrive.
 ///
-/// Its [`std::error::Error::source`] chain says why (DNS, refused connection, TLS certificate,
-/// timeout), which is what a person needs to fix it.
+/// Opaque on purpose: the HTTP client this crate uses is an implementation detail, so its
+/// error type is not part of the API (upgrading it is not a breaking change of this crate).
+/// What an embedder needs is here: [`TransportError::is_timeout`] and
+/// [`TransportError::is_connect`] for retry decisions (both mean
+/// [`RetryClass::Transient`]), and the [`std::error::Error::source`] chain, which says why
+/// (DNS, refused connection, TLS certificate, timeout) in the words a person needs to fix it.
+/// URLs are stripped from it, since download URLs are capabilities.
+///
+/// ```
+/// use icloud_auth::{RetryClass, TransportError};
+///
+/// let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+/// let err = TransportError::new(refused);
+/// assert!(err.is_connect() && !err.is_timeout());
+/// assert_eq!(icloud_auth::Error::from(err).retry_class(), RetryClass::Transient);
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[error("cannot connect to apple icloud service")]
 pub struct TransportError {
     #[source]
-    inner: reqwest::Error,
+    inner: Box<dyn std::error::Error + Send + Sync>,
+    timeout: bool,
+    connect: bool,
 }
 
 impl TransportError {
+    /// Returns a transport error caused by `source`, the failure of an HTTP client or socket.
+    ///
+    /// For crates that make their own requests on behalf of a [`crate::Session`] (the photos
+    /// downloads, for example) and report failures as this crate does. The cause is kept as
+    /// the [`std::error::Error::source`]. A timeout or a failed connection is recognised in
+    /// errors of the HTTP client this crate uses (their URL is dropped) and in
+    /// [`std::io::Error`]s anywhere in the cause's chain (`TimedOut`; `ConnectionRefused`,
+    /// `ConnectionReset`, `ConnectionAborted`, `NotConnected`, `AddrNotAvailable`).
+    pub fn new<E>(source: E) -> TransportError
+    where
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        let boxed: Box<dyn std::error::Error + Send + Sync> = Box::new(source);
+        match boxed.downcast::<reqwest::Error>() {
+            Ok(e) => TransportError::from_http(*e),
+            Err(other) => {
+                let (timeout, connect) = io_kinds(other.as_ref());
+                TransportError {
+                    inner: other,
+                    timeout,
+                    connect,
+                }
+            }
+        }
+    }
+
+    /// Wraps an error of the HTTP client, without its URL.
+    pub(crate) fn from_http(e: reqwest::Error) -> TransportError {
+        let (timeout, connect) = (e.is_timeout(), e.is_connect());
+        TransportError {
+            inner: Box::new(e.without_url()),
+            timeout,
+            connect,
+        }
+    }
+
     /// Returns `true` if the request timed out.
     pub fn is_timeout(&self) -> bool {
-        self.inner.is_timeout()
+        self.timeout
     }
 
     /// Returns `true` if no connection could be made.
     pub fn is_connect(&self) -> bool {
-        self.inner.is_connect()
+        self.connect
     }
 }
 
-impl From<reqwest::Error> for TransportError {
-    fn from(e: reqwest::Error) -> Self {
-        TransportError {
-            inner: e.without_url(),
+/// Returns (timed out, connection failed) from the I/O errors in `e`'s chain.
+fn io_kinds(e: &(dyn std::error::Error + 'static)) -> (bool, bool) {
+    use std::io::ErrorKind as K;
+    let mut next = Some(e);
+    let (mut timeout, mut connect) = (false, false);
+    while let Some(err) = next {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            timeout |= io.kind() == K::TimedOut;
+            connect |= matches!(
+                io.kind(),
+                K::ConnectionRefused
+                    | K::ConnectionReset
+                    | K::ConnectionAborted
+                    | K::NotConnected
+                    | K::AddrNotAvailable
+            );
         }
+        next = err.source();
     }
+    (timeout, connect)
 }
 
-impl From<reqwest::Error> for Error {
-    fn from(e: reqwest::Error) -> Self {
-        Error::Transport(e.into())
-    }
+/// Returns the crate's error for a failure of the HTTP client: [`Error::Transport`].
+pub(crate) fn transport(e: reqwest::Error) -> Error {
+    Error::Transport(TransportError::from_http(e))
 }

@@ -92,6 +92,10 @@ impl KeyringBackend {
     /// `file` or `mock` (surrounding whitespace and case are ignored).
     ///
     /// This is the vocabulary the command-line tools accept in `ICLOUD_KEYRING_BACKEND`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for any other name; the message lists the accepted ones.
     pub fn from_name(name: &str) -> Result<Self> {
         match name.trim().to_ascii_lowercase().as_str() {
             "platform" => Ok(Self::Platform),
@@ -123,6 +127,11 @@ impl KeyringBackend {
     ///
     /// This also replaces the `keyring` crate's default credential builder, so it affects any
     /// other code in the process that uses that crate's `Entry::new`. Call it once at start-up.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Keyring`] when the backend does not exist on this operating system, or (for
+    /// [`KeyringBackend::File`]) `env` names no keyring file and has no home directory.
     pub fn install_as_default(self, env: &KeyringEnvironment) -> Result<()> {
         let store = Arc::new(Store::new(self, env)?);
         keyring::set_default_credential_builder(Box::new(Shared(Arc::clone(&store))));
@@ -324,8 +333,10 @@ impl KeyringPasswordStore {
     /// Returns a store that uses the given backend in `env`, whatever the process-wide default
     /// is.
     ///
-    /// Fails with [`Error::Keyring`] if the backend does not exist on this operating system
-    /// (or, for [`KeyringBackend::File`], if `env` has no keyring file).
+    /// # Errors
+    ///
+    /// [`Error::Keyring`] if the backend does not exist on this operating system (or, for
+    /// [`KeyringBackend::File`], if `env` has no keyring file).
     pub fn with_backend(backend: KeyringBackend, env: &KeyringEnvironment) -> Result<Self> {
         Ok(KeyringPasswordStore {
             store: Some(Arc::new(Store::new(backend, env)?)),
@@ -343,8 +354,10 @@ impl KeyringPasswordStore {
     /// Returns where this store keeps passwords. For [`KeyringBackend::Platform`] this makes
     /// the platform's choice if not made yet, which may ask the D-Bus session bus.
     ///
-    /// Fails with [`Error::Keyring`] if the platform store has nowhere to keep passwords (no
-    /// system store and no home directory).
+    /// # Errors
+    ///
+    /// [`Error::Keyring`] if the platform store has nowhere to keep passwords (no system
+    /// store and no home directory).
     pub fn location(&self) -> Result<KeyringLocation> {
         self.resolve().location()
     }
@@ -355,6 +368,11 @@ impl KeyringPasswordStore {
     /// Nothing is read or written yet, though the platform store makes its choice now. Use the
     /// entry when several operations must see the same credential, as tests with
     /// [`KeyringBackend::Mock`] must.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Keyring`] when the store has nowhere to keep passwords (as
+    /// [`KeyringPasswordStore::location`]) or refuses the name.
     pub fn entry(&self, username: &str) -> Result<KeyringEntry> {
         let entry = self
             .resolve()
@@ -370,6 +388,12 @@ impl KeyringPasswordStore {
 
     /// Returns the password stored for `username`, or `None` if there is none (an empty stored
     /// password counts as none).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Keyring`] when the store cannot be reached or read (a locked keyring, a
+    /// Secret Service that does not answer, an unreadable file); the message names the Apple
+    /// ID, never the password.
     pub fn get(&self, username: &str) -> Result<Option<SecretString>> {
         self.entry(username)?.get()
     }
@@ -377,11 +401,20 @@ impl KeyringPasswordStore {
     /// Stores `password` for `username`, replacing any password stored before.
     ///
     /// An empty password is refused: some stores cannot hold one and icloudpd would ignore it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Keyring`] for an empty password, or when the store cannot be reached or
+    /// written.
     pub fn set(&self, username: &str, password: &SecretString) -> Result<()> {
         self.entry(username)?.set(password)
     }
 
     /// Removes the password stored for `username`. Returns `false` if there was none.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Keyring`] when the store cannot be reached or written.
     pub fn delete(&self, username: &str) -> Result<bool> {
         self.entry(username)?.delete()
     }
@@ -425,6 +458,10 @@ impl KeyringEntry {
     }
 
     /// Returns the stored password, or `None` if there is none (or it is empty).
+    ///
+    /// # Errors
+    ///
+    /// As [`KeyringPasswordStore::get`].
     pub fn get(&self) -> Result<Option<SecretString>> {
         match off_runtime(|| self.entry.get_password()) {
             Ok(password) if password.is_empty() => Ok(None),
@@ -435,6 +472,10 @@ impl KeyringEntry {
     }
 
     /// Stores `password`, replacing any password stored before. An empty password is refused.
+    ///
+    /// # Errors
+    ///
+    /// As [`KeyringPasswordStore::set`].
     pub fn set(&self, password: &SecretString) -> Result<()> {
         if password.expose_secret().is_empty() {
             return Err(Error::Keyring(format!(
@@ -447,6 +488,10 @@ impl KeyringEntry {
     }
 
     /// Removes the stored password. Returns `false` if there was none.
+    ///
+    /// # Errors
+    ///
+    /// As [`KeyringPasswordStore::delete`].
     pub fn delete(&self) -> Result<bool> {
         match off_runtime(|| self.entry.delete_credential()) {
             Ok(()) => Ok(true),

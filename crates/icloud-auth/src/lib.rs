@@ -36,26 +36,70 @@
 //! are read into memory up to [`MAX_RESPONSE_BYTES`]; a larger one fails with
 //! [`Error::ResponseTooLarge`].
 //!
-//! ```no_run
-//! # async fn demo() -> icloud_auth::Result<()> {
-//! use std::sync::Arc;
-//! use icloud_auth::{AuthClient, FileSessionStore, SecretString, SignIn};
+//! # Signing in, step by step
 //!
-//! let client = AuthClient::builder().build()?;
-//! let store = Arc::new(FileSessionStore::new("/home/me/.pyicloud"));
-//! let password = SecretString::from("correct horse battery staple".to_owned());
-//! let session = match client.sign_in("me@example.com", &password, store).await? {
+//! The walk-through below runs as it stands against [`icloud-fake`], the fake of Apple's
+//! servers this workspace tests with (a dev-dependency: your own tests can do the same). The
+//! only difference from a real sign-in is the [`Endpoints`]: Apple's hosts by default, the
+//! fake's loopback address here.
+//!
+//! 1. Build one [`AuthClient`]; it is cheap to clone and holds no account.
+//! 2. Pick a [`SessionStore`]. [`FileSessionStore`] keeps each Apple ID's cookies and tokens
+//!    in a cookie directory, saved after every answer from Apple.
+//! 3. Try [`AuthClient::resume`] first: with a trusted session in the store it needs no
+//!    password at all.
+//! 4. Otherwise [`AuthClient::sign_in`] with the password. It returns a [`SignIn`], and the
+//!    type says what is left to do: nothing ([`SignIn::Complete`]), or a code.
+//! 5. For a [`TwoFactorChallenge`], ask Apple to show a code on the account's devices
+//!    ([`TwoFactorChallenge::request_code`]), ask the person for it, and submit it
+//!    ([`TwoFactorChallenge::submit_code`]). Submitting consumes the challenge and yields the
+//!    trusted [`Session`]; a wrong code is [`Error::TwoFactorRejected`] (clone the challenge
+//!    first to allow another try).
+//! 6. Use the [`Session`]: its account data, its web services, authenticated calls to them.
+//!    The next run resumes it from the store without a password or a code.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use icloud_auth::{AuthClient, Endpoints, FileSessionStore, Region, SecretString, SignIn};
+//! use icloud_fake::{FakeAccount, FakeICloud};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // A fake Apple with one account whose devices always show the code 123456.
+//! let fake = FakeICloud::builder()
+//!     .account(FakeAccount::new("jdoe@gmail.com", "password1").fixed_code("123456"))
+//!     .start()?;
+//! let client = AuthClient::builder()
+//!     .endpoints(Endpoints::single_origin(Region::Global, &fake.base_url())?)
+//!     .build()?;
+//! let dir = tempfile::tempdir()?; // in a program: the user's ~/.pyicloud
+//! let store = Arc::new(FileSessionStore::new(dir.path()));
+//!
+//! // Nothing stored yet, so there is nothing to resume.
+//! assert!(client.resume("jdoe@gmail.com", store.clone()).await?.is_none());
+//!
+//! let password = SecretString::from("password1".to_owned());
+//! let session = match client.sign_in("jdoe@gmail.com", &password, store.clone()).await? {
 //!     SignIn::Complete(session) => session,
 //!     SignIn::TwoFactor(challenge) => {
-//!         challenge.request_code().await?; // shows a code on the user's devices
-//!         let code = "123456"; // ask the user
+//!         challenge.request_code().await?; // Apple shows a code on the trusted devices
+//!         let code = "123456"; // a program asks the person here
 //!         challenge.submit_code(code).await?
 //!     }
-//!     other => panic!("unsupported: {other:?}"),
+//!     other => return Err(format!("not handled here: {other:?}").into()),
 //! };
+//! println!("signed in as {}", session.account().apple_id());
 //! let photos = session.webservice("ckdatabasews")?.url(); // where iCloud Photos lives
+//! assert!(photos.starts_with(&fake.base_url()));
+//!
+//! // The store now holds a trusted session: the next run needs neither password nor code.
+//! assert!(store.session_path("jdoe@gmail.com").exists());
+//! let resumed = client.resume("jdoe@gmail.com", store).await?;
+//! assert!(matches!(resumed, Some(SignIn::Complete(_))));
 //! # Ok(()) }
 //! ```
+//!
+//! [`icloud-fake`]: https://docs.rs/icloud-fake
 //!
 //! Endpoints: Apple's hosts for [`Region::Global`] (`--domain com`) and [`Region::China`]
 //! (`--domain cn`); [`Endpoints::from_lookup`] applies the `ICLOUD_AUTH_ENDPOINT`,
@@ -84,27 +128,42 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
-mod client;
-mod conn;
+// The modules stand in layers: each group below uses only itself and the groups above it,
+// never one further down (`scripts/check-layers.py crates/icloud-auth/src` prints the layers
+// and fails on an import loop).
+//
+// Foundations, no I/O of their own: retry classes, the error type, SRP arithmetic, cookies,
+// endpoints, network settings, files.
 mod cookies;
 mod endpoints;
 mod error;
-#[cfg(fuzzing)]
-#[doc(hidden)]
-pub mod fuzzing;
 #[cfg(feature = "keyring")]
 mod keyring;
 mod lock;
 mod network;
-mod pcs;
 mod private_fs;
 mod retry;
-mod session;
-mod signin;
 mod srp;
 mod store;
+// The connection: one HTTP client per Apple ID, Apple's headers, capture and persistence of
+// the session data after every answer, the classification of Apple's replies.
+mod conn;
+// What Apple says about the account, and the calls several sign-in states make.
+mod account;
+mod calls;
+// The product of a sign-in, and what it can do (web-service calls, the ADP keys).
+mod pcs;
+mod session;
+// The sign-in states: a pending second factor, and where a sign-in stands.
+mod signin;
 mod two_factor;
+// The entry point.
+mod client;
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing;
 
+pub use account::{AccountInfo, Webservice};
 pub use client::{AuthClient, AuthClientBuilder, DEFAULT_USER_AGENT};
 pub use conn::MAX_RESPONSE_BYTES;
 pub use cookies::Cookie;
@@ -121,7 +180,7 @@ pub use network::{Certificate, Network};
 pub use pcs::{PcsEvent, PcsOutcome, PcsPolicy, WebAccessState};
 pub use retry::{RetryClass, RetryPolicy, Retryable};
 pub use secrecy::{ExposeSecret, SecretString};
-pub use session::{AccountInfo, Session, Webservice};
+pub use session::Session;
 pub use signin::SignIn;
 pub use store::{FileSessionStore, MemorySessionStore, SessionState, SessionStore};
 pub use two_factor::{TrustedPhone, TwoFactorChallenge, TwoStepChallenge, TwoStepDevice};

@@ -141,6 +141,44 @@ impl HostOverride {
 /// # let _ = client;
 /// # Ok::<(), icloud_auth::Error>(())
 /// ```
+///
+/// # Example: a fake Apple under Apple's own names
+///
+/// `icloud-fake` can serve HTTPS under Apple's host names with a certificate from a private
+/// CA. A client with Apple's real [`crate::Endpoints`] reaches it when it trusts that CA and
+/// resolves the hosts to the fake: the test then covers what a loopback URL hides (cookie
+/// domains, `Secure` cookies, the hosts Apple announces for web services).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use std::sync::Arc;
+/// use icloud_auth::{AuthClient, Certificate, MemorySessionStore, Network, SecretString, SignIn};
+/// use icloud_fake::{FakeAccount, FakeICloud};
+///
+/// let fake = FakeICloud::builder()
+///     .account(FakeAccount::new("jdoe@gmail.com", "password1").without_two_factor())
+///     .https()
+///     .start()?;
+/// // Straight to the fake: a proxy from the environment would resolve Apple's names itself.
+/// let mut network = Network::default().no_proxy();
+/// for cert in Certificate::from_pem_bundle(&fake.ca_certificate_pem().ok_or("no CA")?)? {
+///     network = network.add_root_certificate(cert);
+/// }
+/// for (host, addr) in fake.host_overrides() {
+///     network = network.resolve(host, addr);
+/// }
+/// let client = AuthClient::builder().network(network).build()?; // Apple's endpoints
+/// let password = SecretString::from("password1".to_owned());
+/// let store = Arc::new(MemorySessionStore::default());
+/// let SignIn::Complete(session) = client.sign_in("jdoe@gmail.com", &password, store).await?
+/// else {
+///     return Err("expected a complete sign-in".into());
+/// };
+/// let photos = session.webservice("ckdatabasews")?.url();
+/// assert!(photos.starts_with("https://p61-ckdatabasews.icloud.com:"));
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[must_use]
 pub struct Network {

@@ -14,10 +14,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde_json::{Value, json};
 
 use crate::error::{Error, Result};
-use crate::session::Session;
-
-/// The cookies `requestPCS` sets for photos, and that a 423 invalidates.
-pub(crate) const COOKIES: [&str; 2] = ["X-APPLE-WEBAUTH-PCS-Photos", "X-APPLE-WEBAUTH-PCS-Sharing"];
+use crate::session::{PCS_COOKIES, Session};
 
 /// `requestPCS` messages that mean "not yet, ask again" (pyicloud and icloud-photos-sync).
 const PENDING: [&str; 3] = [
@@ -113,7 +110,7 @@ impl Session {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
         let cookies = self.conn().cookies();
-        COOKIES.iter().all(|name| {
+        PCS_COOKIES.iter().all(|name| {
             cookies
                 .iter()
                 .any(|c| c.name() == *name && !c.is_expired_at(now))

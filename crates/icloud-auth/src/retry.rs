@@ -25,16 +25,49 @@ pub trait Retryable {
     fn retry_class(&self) -> RetryClass;
 }
 
-impl Retryable for crate::Error {
-    fn retry_class(&self) -> RetryClass {
-        crate::Error::retry_class(self)
-    }
-}
-
 /// Exponential backoff with full jitter and a cap.
 ///
 /// Sign-in requests are never retried by this crate: Apple rate-limits repeated sign-ins, so a
 /// retry storm makes things worse. The policy is for data requests (photos, downloads).
+///
+/// The policy only computes waits; the loop belongs to the caller, in one place per
+/// operation (never nest two loops, or the attempts multiply). Each wait is drawn between
+/// half and all of `base × 2^(attempt-1)`, capped at [`RetryPolicy::max_delay`]; a
+/// `Retry-After` from Apple is honoured up to the cap. [`RetryClass::Reauthenticate`] and
+/// [`RetryClass::Permanent`] are never retried: the first goes to whoever holds the
+/// credentials, the second cannot succeed.
+///
+/// ```
+/// use std::time::Duration;
+/// use icloud_auth::{Error, RetryClass, RetryPolicy, Retryable};
+///
+/// let policy = RetryPolicy::default()
+///     .max_attempts(3)
+///     .base_delay(Duration::from_millis(100));
+///
+/// // A typical loop around one data request; `attempt` counts from 1.
+/// let mut attempt = 1;
+/// let result: Result<&str, Error> = loop {
+///     let outcome = if attempt < 3 {
+///         Err(Error::Throttled { retry_after: Some(Duration::from_millis(1)) })
+///     } else {
+///         Ok("page 1")
+///     };
+///     match outcome {
+///         Err(e) => match policy.delay(attempt, e.retry_class()) {
+///             Some(wait) => {
+///                 std::thread::sleep(wait); // `tokio::time::sleep(wait).await` in async code
+///                 attempt += 1;
+///             }
+///             None => break Err(e),
+///         },
+///         ok => break ok,
+///     }
+/// };
+/// assert_eq!(result.unwrap(), "page 1");
+/// assert_eq!(policy.delay(1, RetryClass::Permanent), None);
+/// assert_eq!(policy.delay(3, RetryClass::Transient), None); // attempts used up
+/// ```
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
     max_attempts: u32,

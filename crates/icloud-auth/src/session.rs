@@ -9,196 +9,65 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::account::{AccountData, AccountInfo, Webservice};
 use crate::conn::{Conn, Kind};
 use crate::cookies::Cookie;
 use crate::endpoints::Endpoints;
 use crate::error::{Error, Result};
 
-/// The account data of `accountLogin` / `validate` (§9), with the decisions made from it.
-#[derive(Clone)]
-pub(crate) struct AccountData {
-    raw: Value,
-}
-
-impl AccountData {
-    pub(crate) fn new(raw: Value) -> Result<AccountData> {
-        if !raw.is_object() {
-            return Err(Error::UnexpectedResponse {
-                endpoint: "accountLogin",
-                detail: "account data is not a JSON object".to_owned(),
-            });
-        }
-        Ok(AccountData { raw })
-    }
-
-    fn ds(&self, key: &str) -> Option<&Value> {
-        self.raw.get("dsInfo")?.get(key)
-    }
-
-    fn flag(&self, key: &str) -> bool {
-        self.raw.get(key).and_then(Value::as_bool).unwrap_or(false)
-    }
-
-    fn hsa_version(&self) -> i64 {
-        self.ds("hsaVersion").and_then(Value::as_i64).unwrap_or(0)
-    }
-
-    fn challenge_needed(&self) -> bool {
-        self.flag("hsaChallengeRequired") || !self.flag("hsaTrustedBrowser")
-    }
-
-    /// `hsaVersion == 2 && (challenge required || browser untrusted) && qualifying device`.
-    pub(crate) fn requires_2fa(&self) -> bool {
-        self.hsa_version() == 2
-            && self.challenge_needed()
-            && self
-                .ds("hasICloudQualifyingDevice")
-                .and_then(Value::as_bool)
-                .unwrap_or(false)
-    }
-
-    /// `hsaVersion >= 1 && (challenge required || browser untrusted)`.
-    pub(crate) fn requires_2sa(&self) -> bool {
-        self.hsa_version() >= 1 && self.challenge_needed()
-    }
-
-    pub(crate) fn dsid(&self) -> String {
-        match self.ds("dsid") {
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Number(n)) => n.to_string(),
-            _ => String::new(),
-        }
-    }
-
-    fn info(&self) -> AccountInfo {
-        let s = |k: &str| self.ds(k).and_then(Value::as_str).map(str::to_owned);
-        AccountInfo {
-            dsid: self.dsid(),
-            apple_id: s("appleId").unwrap_or_default(),
-            full_name: s("fullName"),
-            country_code: s("countryCode"),
-            hsa_version: self.hsa_version(),
-            adp_enabled: self.flag("iCDPEnabled")
-                || self.ds("iCDPEnabled").and_then(Value::as_bool) == Some(true),
-            web_access_allowed: self
-                .ds("isWebAccessAllowed")
-                .and_then(Value::as_bool)
-                .unwrap_or(true),
-        }
-    }
-
-    fn webservices(&self) -> BTreeMap<String, Webservice> {
-        let Some(Value::Object(map)) = self.raw.get("webservices") else {
-            return BTreeMap::new();
-        };
-        map.iter()
-            .filter_map(|(name, v)| {
-                let url = v.get("url")?.as_str()?.to_owned();
-                Some((
-                    name.clone(),
-                    Webservice {
-                        url,
-                        status: v.get("status").and_then(Value::as_str).map(str::to_owned),
-                        pcs_required: v
-                            .get("pcsRequired")
-                            .and_then(Value::as_bool)
-                            .unwrap_or(false),
-                    },
-                ))
-            })
-            .collect()
-    }
-}
-
-impl fmt::Debug for AccountData {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AccountData")
-            .field("dsid", &self.dsid())
-            .finish_non_exhaustive()
-    }
-}
-
-/// What Apple says about the signed-in account.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct AccountInfo {
-    dsid: String,
-    apple_id: String,
-    full_name: Option<String>,
-    country_code: Option<String>,
-    hsa_version: i64,
-    adp_enabled: bool,
-    web_access_allowed: bool,
-}
-
-impl AccountInfo {
-    /// Returns the directory services id, which later iCloud calls send as `dsid`.
-    pub fn dsid(&self) -> &str {
-        &self.dsid
-    }
-
-    /// Returns the Apple ID as Apple spells it.
-    pub fn apple_id(&self) -> &str {
-        &self.apple_id
-    }
-
-    /// Returns the account holder's full name, if Apple sent it.
-    pub fn full_name(&self) -> Option<&str> {
-        self.full_name.as_deref()
-    }
-
-    /// Returns the account's country code (e.g. `USA`), if Apple sent it.
-    pub fn country_code(&self) -> Option<&str> {
-        self.country_code.as_deref()
-    }
-
-    /// Returns the security version: 0 none, 1 two-step (2SA), 2 two-factor (HSA2).
-    pub fn hsa_version(&self) -> i64 {
-        self.hsa_version
-    }
-
-    /// Returns `true` if Advanced Data Protection is on (`iCDPEnabled`), which stops web access
-    /// to photos unless the account allows it.
-    pub fn adp_enabled(&self) -> bool {
-        self.adp_enabled
-    }
-
-    /// Returns `false` if "Access iCloud Data on the Web" is switched off.
-    pub fn web_access_allowed(&self) -> bool {
-        self.web_access_allowed
-    }
-}
-
-/// One entry of the account's web services map, e.g. `ckdatabasews`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Webservice {
-    url: String,
-    status: Option<String>,
-    pcs_required: bool,
-}
-
-impl Webservice {
-    /// Returns the service's base URL.
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-
-    /// Returns the service status Apple reported (e.g. `active`).
-    pub fn status(&self) -> Option<&str> {
-        self.status.as_deref()
-    }
-
-    /// Returns `true` if the service needs PCS cookies (ADP accounts).
-    pub fn pcs_required(&self) -> bool {
-        self.pcs_required
-    }
-}
+/// The cookies that carry an Advanced Data Protection account's photos keys: `requestPCS` sets
+/// them ([`Session::ensure_pcs`]), and a web service's 423 answer invalidates them.
+pub(crate) const PCS_COOKIES: [&str; 2] =
+    ["X-APPLE-WEBAUTH-PCS-Photos", "X-APPLE-WEBAUTH-PCS-Sharing"];
 
 /// A signed-in, trusted iCloud web session. Cheap to clone; `Send + Sync`.
 ///
+/// A session is what a sign-in ends with ([`crate::SignIn::Complete`], or the answer to a
+/// second factor), and the only way to reach an account's data: it holds the account's
+/// cookies (the `X-APPLE-WEBAUTH-*` web token among them), Apple's account data
+/// ([`Session::account`]) and the map of the account's web services ([`Session::webservices`]),
+/// whose URLs differ from account to account (`ckdatabasews` is iCloud Photos' CloudKit
+/// database, for example). Crates for one service, such as `icloud-photos`, take a session
+/// and make their calls through [`Session::post_json`] and its siblings, which send the
+/// cookies and classify Apple's errors.
+///
 /// Its cookies and tokens are persisted to the [`crate::SessionStore`] it was created with
-/// after every response, so the next run can [`crate::AuthClient::resume`] it.
+/// after every response, so the next run can [`crate::AuthClient::resume`] it. A session
+/// does not renew itself: when Apple ends it, calls fail with [`Error::SessionExpired`]
+/// ([`Error::needs_reauth`]), and whoever holds the credentials signs in again.
+///
+/// # Example
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # use std::sync::Arc;
+/// # use icloud_auth::{AuthClient, Endpoints, MemorySessionStore, Region, SecretString, SignIn};
+/// # use icloud_fake::{FakeAccount, FakeICloud};
+/// # let fake = FakeICloud::builder()
+/// #     .account(FakeAccount::new("jdoe@gmail.com", "password1").without_two_factor())
+/// #     .start()?;
+/// # let client = AuthClient::builder()
+/// #     .endpoints(Endpoints::single_origin(Region::Global, &fake.base_url())?)
+/// #     .build()?;
+/// # let password = SecretString::from("password1".to_owned());
+/// # let store = Arc::new(MemorySessionStore::default());
+/// # let SignIn::Complete(session) = client.sign_in("jdoe@gmail.com", &password, store).await?
+/// # else { unreachable!() };
+/// use serde_json::json;
+///
+/// // `session` came from a sign-in (here against the fake).
+/// let account = session.account();
+/// println!("{} (dsid {})", account.apple_id(), account.dsid());
+/// session.validate().await?; // Apple still accepts it
+///
+/// // An authenticated call to a web service: CloudKit's list of photo zones.
+/// let ck = session.webservice("ckdatabasews")?.url();
+/// let url = format!("{ck}/database/1/com.apple.photos.cloud/production/private/zones/list");
+/// let zones = session.post_json(&url, &json!({})).await?;
+/// assert!(zones["zones"].is_array());
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct Session {
     inner: Arc<SessionInner>,
@@ -250,8 +119,12 @@ impl Session {
         &self.inner.webservices
     }
 
-    /// Returns one web service, or [`Error::WebserviceUnavailable`] when the account has none
-    /// of that name (or it has no URL).
+    /// Returns one web service by its name in Apple's map, e.g. `ckdatabasews`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WebserviceUnavailable`] when the account has no service of that name (or Apple
+    /// gave it no URL): the account does not use that iCloud app, or cannot on the web.
     pub fn webservice(&self, name: &str) -> Result<&Webservice> {
         self.inner
             .webservices
@@ -263,8 +136,14 @@ impl Session {
 
     /// Asks Apple whether the web session is still valid.
     ///
-    /// Returns [`Error::SessionExpired`] when it is not; transport errors and throttling are
-    /// returned as such.
+    /// A cheap call (`validate`) that renews nothing; use it to find out before a long run
+    /// whether a sign-in is needed.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::SessionExpired`] when Apple no longer accepts the session; transport errors
+    /// and throttling ([`Error::Transport`], [`Error::Throttled`]) as such, since they say
+    /// nothing about the session; [`Error::Store`] when the answer's cookies cannot be saved.
     pub async fn validate(&self) -> Result<()> {
         let reply = self.inner.conn.validate().await?;
         match reply.api_error() {
@@ -280,6 +159,18 @@ impl Session {
     /// errors are classified: [`Error::SessionExpired`] (sign in again),
     /// [`Error::Throttled`], [`Error::WebAccessDisabled`], [`Error::ServiceNotActivated`],
     /// [`Error::NotReady`], or [`Error::Api`].
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::SessionExpired`] (421, 450, `Invalid global session`): sign in again;
+    /// - [`Error::PcsRequired`] (423): an Advanced Data Protection account's keys are missing
+    ///   or expired; [`Session::ensure_pcs`] asks for them again;
+    /// - [`Error::Throttled`] (429, 503), [`Error::ServerError`] (500): retry later;
+    /// - [`Error::WebAccessDisabled`], [`Error::ServiceNotActivated`], [`Error::NotReady`],
+    ///   [`Error::Api`]: what Apple's answer said;
+    /// - [`Error::UnexpectedResponse`] for an answer that is not JSON,
+    ///   [`Error::ResponseTooLarge`] past [`crate::MAX_RESPONSE_BYTES`];
+    /// - [`Error::Transport`], and [`Error::Store`] when the session cannot be saved.
     pub async fn post_json(&self, url: &str, body: &Value) -> Result<Value> {
         self.post_json_as(url, body, "text/plain").await
     }
@@ -287,6 +178,10 @@ impl Session {
     /// Like [`Session::post_json`], with an explicit `Content-Type` for the body. iCloud's web
     /// client labels most JSON bodies `text/plain`; a few endpoints (CloudKit's
     /// `records/modify`) are sent as `application/json`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Session::post_json`].
     pub async fn post_json_as(&self, url: &str, body: &Value, content_type: &str) -> Result<Value> {
         let conn = &self.inner.conn;
         let req = conn
@@ -302,6 +197,11 @@ impl Session {
     /// ([`serde_json::value::RawValue`]). Errors are classified as by
     /// [`Session::post_json`]; an answer that does not fit `T` is
     /// [`Error::UnexpectedResponse`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Session::post_json`], plus [`Error::UnexpectedResponse`] when the answer is JSON
+    /// but not of the shape of `T`.
     pub async fn post_json_into<T: DeserializeOwned>(
         &self,
         url: &str,
@@ -333,6 +233,10 @@ impl Session {
 
     /// Sends an authenticated `GET` to one of the account's web services and returns the JSON
     /// answer; errors as [`Session::post_json`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Session::post_json`].
     pub async fn get_json(&self, url: &str) -> Result<Value> {
         let conn = &self.inner.conn;
         let req = conn.request(Kind::Plain, Method::GET, url);
@@ -344,7 +248,7 @@ impl Session {
     fn api_failure(&self, err: crate::conn::ApiError) -> Error {
         let err = err.into_error();
         if matches!(err, Error::PcsRequired)
-            && let Err(e) = self.inner.conn.forget_cookies(&crate::pcs::COOKIES)
+            && let Err(e) = self.inner.conn.forget_cookies(&PCS_COOKIES)
         {
             // The refusal matters more: it asks for new keys, which replace these.
             tracing::warn!("cannot drop the refused PCS cookies: {e}");
@@ -424,60 +328,5 @@ fn unexpected(status: u16, e: &serde_json::Error) -> Error {
     Error::UnexpectedResponse {
         endpoint: "webservice",
         detail,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn data(v: Value) -> AccountData {
-        AccountData::new(v).unwrap()
-    }
-
-    #[test]
-    fn two_factor_needs_hsa2_an_untrusted_browser_and_a_device() {
-        let d = data(
-            json!({"dsInfo": {"hsaVersion": 2, "hasICloudQualifyingDevice": true},
-            "hsaChallengeRequired": true, "hsaTrustedBrowser": false}),
-        );
-        assert!(d.requires_2fa());
-        let d = data(
-            json!({"dsInfo": {"hsaVersion": 2, "hasICloudQualifyingDevice": true},
-            "hsaChallengeRequired": false, "hsaTrustedBrowser": true}),
-        );
-        assert!(!d.requires_2fa() && !d.requires_2sa());
-    }
-
-    #[test]
-    fn hsa2_without_a_qualifying_device_falls_back_to_two_step() {
-        let d = data(
-            json!({"dsInfo": {"hsaVersion": 2, "hasICloudQualifyingDevice": false},
-            "hsaChallengeRequired": true}),
-        );
-        assert!(!d.requires_2fa());
-        assert!(d.requires_2sa());
-    }
-
-    #[test]
-    fn accounts_without_hsa_need_nothing() {
-        let d = data(json!({"dsInfo": {"dsid": 42}}));
-        assert!(!d.requires_2fa() && !d.requires_2sa());
-        assert_eq!(d.dsid(), "42");
-    }
-
-    #[test]
-    fn webservices_without_url_are_not_available() {
-        let d = data(json!({"webservices": {
-            "ckdatabasews": {"url": "https://p61-ckdatabasews.icloud.com:443", "pcsRequired": true, "status": "active"},
-            "schoolwork": {}
-        }}));
-        let ws = d.webservices();
-        assert_eq!(
-            ws["ckdatabasews"].url(),
-            "https://p61-ckdatabasews.icloud.com:443"
-        );
-        assert!(!ws.contains_key("schoolwork"));
     }
 }

@@ -39,11 +39,69 @@ impl fmt::Debug for SessionState {
 
 /// Where sessions are kept between runs. Deliberately synchronous: loads and saves are small
 /// local writes.
+///
+/// A store is what makes a sign-in last: the cookies and tokens Apple hands out (the trust
+/// token that spares the second factor for about a month among them) are saved after every
+/// answer that changes them, and loaded when a sign-in or [`crate::AuthClient::resume`]
+/// starts. The crate provides [`FileSessionStore`] (Python icloudpd's files, so both programs
+/// share a session) and [`MemorySessionStore`] (tests, or a program that does not want to
+/// remember sessions). An embedder that keeps its state elsewhere (a database, a secrets
+/// service) implements the two methods; treat [`SessionState`] as a secret, since it holds
+/// the account's session cookies.
+///
+/// # Example
+///
+/// A store that keeps one account's state in memory behind a `Mutex`, and counts saves:
+///
+/// ```
+/// use std::sync::Mutex;
+/// use icloud_auth::{Result, SessionState, SessionStore};
+///
+/// #[derive(Debug, Default)]
+/// struct Counting {
+///     state: Mutex<SessionState>,
+///     saves: Mutex<usize>,
+/// }
+///
+/// impl SessionStore for Counting {
+///     fn load(&self, _apple_id: &str) -> Result<SessionState> {
+///         Ok(self.state.lock().unwrap().clone())
+///     }
+///
+///     fn save(&self, _apple_id: &str, state: &SessionState) -> Result<()> {
+///         *self.state.lock().unwrap() = state.clone();
+///         *self.saves.lock().unwrap() += 1;
+///         Ok(())
+///     }
+/// }
+///
+/// let store = Counting::default();
+/// let mut state = SessionState::default();
+/// state.data.insert("client_id".to_owned(), "auth-1234".to_owned());
+/// store.save("jdoe@gmail.com", &state)?;
+/// assert_eq!(store.load("jdoe@gmail.com")?, state);
+/// assert_eq!(*store.saves.lock().unwrap(), 1);
+/// # Ok::<(), icloud_auth::Error>(())
+/// ```
 pub trait SessionStore: Send + Sync + fmt::Debug {
     /// Returns the stored session of `apple_id`, or an empty state if there is none.
+    ///
+    /// # Errors
+    ///
+    /// An implementation returns [`Error::Store`] when what is stored cannot be read at all;
+    /// the sign-in that called it fails with that error. Prefer an empty state for what is
+    /// merely missing or unusable, as a fresh sign-in repairs it.
     fn load(&self, apple_id: &str) -> Result<SessionState>;
 
     /// Replaces the stored session of `apple_id` with `state`.
+    ///
+    /// Called after every answer from Apple that changed the state, so it should be cheap
+    /// and atomic (a reader never sees half a state).
+    ///
+    /// # Errors
+    ///
+    /// An implementation returns [`Error::Store`] when the state cannot be kept; the request
+    /// whose answer was being saved then fails with it.
     fn save(&self, apple_id: &str, state: &SessionState) -> Result<()>;
 }
 
@@ -53,6 +111,28 @@ pub trait SessionStore: Send + Sync + fmt::Debug {
 ///
 /// Saving creates the directory (and its parents) with mode 0700 and replaces both files
 /// atomically with mode 0600. Several Apple IDs can share one directory.
+///
+/// Two processes saving the same account's session would overwrite each other's tokens; a
+/// program that may run twice holds [`FileSessionStore::try_lock`] while it works.
+///
+/// ```
+/// use std::sync::Arc;
+/// use icloud_auth::{FileSessionStore, SessionState, SessionStore};
+///
+/// let dir = tempfile::tempdir()?;
+/// let store = FileSessionStore::new(dir.path().join("pyicloud"));
+/// let _lock = store.try_lock("jdoe@gmail.com")?; // a second run would fail here
+///
+/// let mut state = SessionState::default();
+/// state.data.insert("client_id".to_owned(), "auth-1234".to_owned());
+/// store.save("jdoe@gmail.com", &state)?;
+/// assert!(store.session_path("jdoe@gmail.com").ends_with("pyicloud/jdoegmailcom.session"));
+/// assert_eq!(store.load("jdoe@gmail.com")?.data["client_id"], "auth-1234");
+///
+/// // What an AuthClient takes:
+/// let _shared: Arc<dyn SessionStore> = Arc::new(store);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct FileSessionStore {
     dir: PathBuf,
@@ -203,6 +283,10 @@ impl SessionStore for FileSessionStore {
 }
 
 /// Keeps sessions in memory, for tests and for embedders that persist elsewhere.
+///
+/// Sessions live as long as the store: a program using it signs in (and answers a second
+/// factor) at every start. Several accounts can share one store; clones are not provided,
+/// share it through the `Arc` the client takes.
 #[derive(Default)]
 pub struct MemorySessionStore {
     sessions: Mutex<HashMap<String, SessionState>>,

@@ -8,10 +8,11 @@ use reqwest::Method;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
+use crate::account::AccountData;
+use crate::calls::{account_login, escrow, escrow_asked};
 use crate::conn::{Conn, Kind, Reply};
 use crate::error::{Error, Result};
-use crate::session::{AccountData, Session};
-use crate::signin::{account_login, escrow, escrow_asked};
+use crate::session::Session;
 
 /// A trusted phone number that can receive a two-factor code by SMS.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,10 +42,54 @@ impl TrustedPhone {
     }
 }
 
-/// A pending two-factor (HSA2) challenge.
+/// A pending two-factor (HSA2) challenge: Apple accepted the password and wants a six-digit
+/// code before it trusts this browser.
+///
+/// The code comes one of two ways. By default from the account's trusted devices: call
+/// [`TwoFactorChallenge::request_code`] (since 2026 Apple shows a code only when asked), then
+/// [`TwoFactorChallenge::submit_code`]. Or by SMS: pick one of
+/// [`TwoFactorChallenge::trusted_phones`], [`TwoFactorChallenge::send_sms`] to it, then
+/// [`TwoFactorChallenge::submit_sms_code`]. A code accepted, the session is trusted (Apple
+/// sets a trust token that spares the second factor at later sign-ins, for about a month)
+/// and the challenge turns into the [`Session`].
 ///
 /// Cheap to clone: clone it before [`TwoFactorChallenge::submit_code`] to try another code if
 /// the first is rejected.
+///
+/// # Example
+///
+/// A code by SMS, against a fake account with two trusted phone numbers. The fake's
+/// [`current_code`](https://docs.rs/icloud-fake) plays the person reading the text message.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # use std::sync::Arc;
+/// use icloud_auth::{AuthClient, Endpoints, MemorySessionStore, Region, SecretString, SignIn};
+/// use icloud_fake::{FakeAccount, FakeICloud};
+///
+/// let account = FakeAccount::new("jdoe@gmail.com", "password1")
+///     .trusted_phones(&[(1, "(•••) •••-••81"), (2, "+44 •••• 22")]);
+/// let fake = FakeICloud::builder().account(account).start()?;
+/// let client = AuthClient::builder()
+///     .endpoints(Endpoints::single_origin(Region::Global, &fake.base_url())?)
+///     .build()?;
+/// let password = SecretString::from("password1".to_owned());
+/// let store = Arc::new(MemorySessionStore::default());
+/// let SignIn::TwoFactor(challenge) = client.sign_in("jdoe@gmail.com", &password, store).await?
+/// else {
+///     return Err("expected a two-factor challenge".into());
+/// };
+///
+/// let phones = challenge.trusted_phones().await?;
+/// let shown: Vec<String> = phones.iter().map(|p| p.display()).collect();
+/// assert_eq!(shown, ["(***) ***-**81", "+44 **** 22"]);
+/// challenge.send_sms(&phones[1]).await?;
+/// let code = fake.current_code("jdoe@gmail.com").ok_or("no code sent")?;
+/// let session = challenge.submit_sms_code(&phones[1], &code).await?;
+/// assert!(session.trust_expires().is_some());
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct TwoFactorChallenge {
     conn: Arc<Conn>,
@@ -330,7 +375,42 @@ impl TwoStepDevice {
     }
 }
 
-/// A pending legacy two-step (2SA) challenge.
+/// A pending legacy two-step (2SA) challenge: the verification Apple IDs had before
+/// two-factor authentication, still met on a few old accounts.
+///
+/// The code goes to a device the caller picks from [`TwoStepChallenge::devices`] (a trusted
+/// device, or a phone number by SMS) with [`TwoStepChallenge::send_code`];
+/// [`TwoStepChallenge::submit_code`] answers it, asks Apple to trust this browser, and signs
+/// in again to yield the [`Session`]. Cheap to clone, like [`TwoFactorChallenge`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # use std::sync::Arc;
+/// # use icloud_auth::{AuthClient, Endpoints, MemorySessionStore, Region, SecretString};
+/// use icloud_auth::SignIn;
+/// use icloud_fake::{FakeAccount, FakeICloud};
+///
+/// let fake = FakeICloud::builder()
+///     .account(FakeAccount::new("jdoe@gmail.com", "password1").two_step())
+///     .start()?;
+/// # let client = AuthClient::builder()
+/// #     .endpoints(Endpoints::single_origin(Region::Global, &fake.base_url())?)
+/// #     .build()?;
+/// # let password = SecretString::from("password1".to_owned());
+/// # let store = Arc::new(MemorySessionStore::default());
+/// let SignIn::TwoStep(challenge) = client.sign_in("jdoe@gmail.com", &password, store).await?
+/// else {
+///     return Err("expected a two-step challenge".into());
+/// };
+/// let devices = challenge.devices().await?;
+/// println!("sending a code to {}", devices[0].display());
+/// challenge.send_code(&devices[0]).await?;
+/// let code = fake.current_code("jdoe@gmail.com").ok_or("no code sent")?;
+/// let session = challenge.submit_code(&devices[0], &code).await?;
+/// assert_eq!(session.apple_id(), "jdoe@gmail.com");
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct TwoStepChallenge {
     conn: Arc<Conn>,
@@ -361,7 +441,13 @@ impl TwoStepChallenge {
             .map_err(|e| Error::Config(e.to_string()))
     }
 
-    /// Returns the devices that can receive a code.
+    /// Returns the devices that can receive a code, in Apple's order; show them with
+    /// [`TwoStepDevice::display`] and let the person pick one.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnexpectedResponse`] when Apple's answer reports an error; transport,
+    /// throttling and store errors as every request.
     pub async fn devices(&self) -> Result<Vec<TwoStepDevice>> {
         let url = self.setup_url("listDevices")?;
         let req = self.conn.request(Kind::Plain, Method::GET, url.as_str());
@@ -381,7 +467,13 @@ impl TwoStepChallenge {
             .collect())
     }
 
-    /// Sends a code to `device`.
+    /// Sends a code to `device` (one of [`TwoStepChallenge::devices`]); a new code replaces
+    /// the previous one.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CodeDeliveryFailed`] when Apple does not confirm the delivery; transport,
+    /// throttling and store errors.
     pub async fn send_code(&self, device: &TwoStepDevice) -> Result<()> {
         let url = self.setup_url("sendVerificationCode")?;
         let req = self
@@ -401,6 +493,15 @@ impl TwoStepChallenge {
     }
 
     /// Submits the code that `device` received, then signs in again with the trusted browser.
+    ///
+    /// Consumes the challenge; clone it first to allow another try after a wrong code.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TwoFactorRejected`] for a wrong code (or when Apple still does not trust the
+    /// browser after it); the errors of `accountLogin` as [`crate::AuthClient::sign_in`]
+    /// ([`Error::InvalidAuthToken`], [`Error::AccountActionRequired`], …); transport,
+    /// throttling and store errors.
     pub async fn submit_code(self, device: &TwoStepDevice, code: &str) -> Result<Session> {
         let url = self.setup_url("validateVerificationCode")?;
         let mut body = device.raw.clone();

@@ -44,6 +44,12 @@ pub(crate) enum SecondFactor {
 
 /// Which header asks for the escrow password proof (auth.md §16.3): Apple has been seen
 /// sending either.
+///
+/// The header comes with a 409 where a client expects success: on `signin/complete` with a
+/// valid trust token, or on an accepted security code. A client that knows the step then
+/// proves the password a second time, to `escrow/init` and `escrow/complete`, with SRP for an
+/// *empty* account name and `k` = the SRP session key; one that does not ends up with a
+/// session token that `accountLogin` treats as untrusted. See [`FakeAccount::escrow`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Escrow {
     /// `X-Apple-EDP: true`.
@@ -109,6 +115,35 @@ pub(crate) struct TwoStepDevice {
 /// `hasICloudQualifyingDevice` true), SRP protocol `s2k` with 20064 PBKDF2 iterations, one trusted
 /// phone (id 1, `(•••) •••-••81`), a dsid derived deterministically from the Apple ID, country
 /// `USA`, random 6-digit codes delivered only when the client asks for them (`push_required`).
+///
+/// Each builder method changes one behaviour, named after what Apple does: how the password
+/// step goes ([`FakeAccount::locked`], [`FakeAccount::fido`], [`FakeAccount::needs_repair`],
+/// [`FakeAccount::wrong_region`]), which second factor is asked for and how its answers look
+/// ([`FakeAccount::without_two_factor`], [`FakeAccount::two_step`],
+/// [`FakeAccount::fixed_code`], [`FakeAccount::trusted_phones`], the 2026 variants such as
+/// [`FakeAccount::code_409`] and [`FakeAccount::escrow`]), what the web session allows
+/// ([`FakeAccount::adp`], [`FakeAccount::web_access_disabled`],
+/// [`FakeAccount::needs_web_repair`]) and which photos it holds ([`FakeAccount::library`],
+/// [`FakeAccount::shared_library`]). Apple IDs are matched case-insensitively, as Apple does.
+///
+/// ```
+/// use icloud_fake::{FakeAccount, FakeICloud, FakeLibrary};
+///
+/// // A two-factor account whose devices always show 123456 and whose library holds 50
+/// // generated photos and videos.
+/// let jane = FakeAccount::new("jane@example.com", "correct horse")
+///     .fixed_code("123456")
+///     .library(FakeLibrary::generated(50, 7));
+/// // An older account without a second factor, and one that Apple has locked.
+/// let old = FakeAccount::new("old@me.com", "password1").without_two_factor();
+/// let locked = FakeAccount::new("locked@me.com", "password2").locked();
+/// assert_eq!(jane.apple_id(), "jane@example.com");
+/// assert!(!jane.dsid_value().is_empty());
+///
+/// let fake = FakeICloud::builder().account(jane).account(old).account(locked).start()?;
+/// assert_eq!(fake.library_names("jane@example.com"), ["PrimarySync"]);
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct FakeAccount {
     pub(crate) apple_id: String,
@@ -248,6 +283,13 @@ impl FakeAccount {
     /// Chooses when trusted-device codes are delivered (default `true`, the 2026 behaviour: only
     /// on `PUT verify/trusteddevice/securitycode` or `PUT verify/phone`). `false` also pushes a
     /// code automatically when `signin/complete` answers 409 (pre-2026 Apple).
+    ///
+    /// With the default, a client written for the old behaviour, which prompts for a code
+    /// without asking for one, never gets one: the failure icloudpd 1.32 met with iOS 26.4
+    /// (auth.md §7.3, §16 item 1). Each request delivers a new code that replaces the pending
+    /// one, so a client that asks again after the person read the first code submits a stale
+    /// code and gets the wrong-code answer, as with Apple (unless
+    /// [`FakeAccount::fixed_code`] makes every code the same).
     #[must_use]
     pub fn push_required(mut self, yes: bool) -> Self {
         self.push_required = yes;
@@ -256,6 +298,11 @@ impl FakeAccount {
 
     /// Moves the trusted numbers in the boot args to the 2026 location
     /// `direct.twoSV.bridgeInitiateData.phoneNumberVerification` (default `false`).
+    ///
+    /// The page then also says `authInitialRoute: auth/bridge/step` and offers
+    /// `web_piggybacking` instead of `generatedcode`, as Apple's does for accounts on the
+    /// trusted-device bridge (auth.md §7.2, §16 item 2). A client that reads only the old
+    /// location finds no phone and cannot offer SMS.
     #[must_use]
     pub fn phones_in_bridge(mut self, yes: bool) -> Self {
         self.phones_in_bridge = yes;
@@ -264,6 +311,12 @@ impl FakeAccount {
 
     /// Answers a valid code with 409, `securityCode.valid: true` and a new
     /// `X-Apple-Session-Token` (2026) instead of 204/200 (default `false`).
+    ///
+    /// Applies to both code checks, on trusted devices and by SMS. A correct client treats a
+    /// 409 as success when `securityCode.valid` is true **or** a new session token came with it
+    /// (auth.md §7.4, §16 item 10); [`FakeAccount::code_409_valid_only`] and
+    /// [`FakeAccount::code_409_token_only`] send only one of the two signs, to check that a
+    /// client accepts either alone. A wrong code still answers 400 `-21669`.
     #[must_use]
     pub fn code_409(mut self, yes: bool) -> Self {
         self.code_409 = yes.then_some(CodeConflict {
@@ -313,6 +366,19 @@ impl FakeAccount {
     /// answers 409 with `kind`'s header instead of 200, and a valid code comes with that header;
     /// `escrow/init` + `escrow/complete` (SRP with an empty account name) must follow before the
     /// session is trusted (default: off).
+    ///
+    /// The two places it is owed lead on differently, as the reports describe:
+    ///
+    /// - at a sign-in with a trust token, a correct `escrow/complete` answers 200 with a new,
+    ///   trusted session token, and `accountLogin` with it follows directly;
+    /// - after a code, the proof comes before `2sv/trust` (which refuses the session until it
+    ///   is given); then `2sv/trust` issues the trust token as usual.
+    ///
+    /// `escrow/init` wants `{"a", "accountName": "", "protocols"}` and answers like
+    /// `signin/init`; `escrow/complete` wants `{"m1", "m2", "c", "k"}` with `k` the base64 SRP
+    /// session key, and answers a wrong proof like a wrong password. Until then every session
+    /// token the session issued is untrusted at `accountLogin`, trust token or not. Accounts
+    /// without two-factor authentication, or that need a repair, are never asked.
     #[must_use]
     pub fn escrow(mut self, kind: Escrow) -> Self {
         self.escrow = Some(kind);
@@ -322,6 +388,12 @@ impl FakeAccount {
     /// Makes a trusted `accountLogin` set `X-APPLE-WEBAUTH-REPAIR` instead of
     /// `X-APPLE-WEBAUTH-TOKEN` (an action is pending on icloud.com: terms, repair); every call
     /// that needs the web session then fails (default `false`).
+    ///
+    /// The sign-in itself succeeds and the account data looks trusted, so only a client that
+    /// checks which cookie came back can tell the person what to do; the others fail later,
+    /// for example at `requestPCS` with 500 "Missing X-APPLE-WEBAUTH-TOKEN cookie" or at
+    /// CloudKit with 421 (auth.md §16 item 10). The only remedy is a sign-in at icloud.com,
+    /// which the fake does not model: the state lasts as long as the server.
     #[must_use]
     pub fn needs_web_repair(mut self) -> Self {
         self.web_repair = true;
@@ -333,6 +405,16 @@ impl FakeAccount {
     /// 423 until the PCS consent flow (`requestWebAccessState`, `enableDeviceConsentForPCS`,
     /// `requestPCS`) handed out `X-APPLE-WEBAUTH-PCS-Photos` and `-Sharing`; with it off,
     /// CloudKit answers 403 `ACCESS_DENIED` (default: ADP off).
+    ///
+    /// The flow as a client meets it (auth.md §16 items 5 and 10): `requestWebAccessState`
+    /// reports `isICDRSDisabled: true`; `enableDeviceConsentForPCS` puts a prompt on the
+    /// person's devices; `requestPCS` answers "pending" [`FakeAccount::pcs_polls_before_consent`]
+    /// times and then sets the two cookies; asked before any consent prompt, it answers 500
+    /// "Issue requesting IDMS for arming.". Consent is remembered for the server's lifetime:
+    /// after a new sign-in, `requestPCS` hands out cookies at once (or after
+    /// [`FakeAccount::pcs_polls_after_consent`] polls) without a new prompt. PCS cookies
+    /// expire after [`FakeAccount::pcs_cookie_lifetime`], and CloudKit answers 423 again, which
+    /// a long-running client must handle by asking for new ones.
     #[must_use]
     pub fn adp(mut self, web_access: bool) -> Self {
         self.adp = Some(Adp {
@@ -387,6 +469,10 @@ impl FakeAccount {
     }
 
     /// Locks the account: `signin/complete` answers 403 with service error `-20209`.
+    ///
+    /// The answer comes whatever the password (the proof is not checked) and carries
+    /// `X-Apple-I-Rscd: 403`; a client should say the account is locked rather than that the
+    /// password is wrong (auth.md §5.4).
     #[must_use]
     pub fn locked(mut self) -> Self {
         self.locked = true;
@@ -395,6 +481,11 @@ impl FakeAccount {
 
     /// Registers FIDO security keys: the 409 of `signin/complete` carries `fsaChallenge` and
     /// `keyNames`.
+    ///
+    /// The fake does not implement the WebAuthn step (`verify/security/key`), and neither do
+    /// the clients it is tested against: the point is that a client detects the keys on the
+    /// 409 and reports that it cannot sign in, instead of waiting for a code that never comes
+    /// (auth.md §5.4, §16 item 8).
     #[must_use]
     pub fn fido(mut self, key_names: &[&str]) -> Self {
         self.fido_keys = key_names.iter().map(|s| (*s).to_owned()).collect();
@@ -403,6 +494,10 @@ impl FakeAccount {
 
     /// Makes `signin/complete` answer 412 `{"authType":"sa"}`; the client must then call
     /// `repair/complete` before `accountLogin` accepts the session token.
+    ///
+    /// `repair/complete` (auth.md §5.5) needs the session id and `scnt` of the 412 and answers
+    /// 200 with a new session token, as trusted as the sign-in would have been without the
+    /// repair; the token of the 412 stays refused (421 "Invalid global session").
     #[must_use]
     pub fn needs_repair(mut self) -> Self {
         self.needs_repair = true;

@@ -27,6 +27,12 @@ pub(crate) fn now_secs() -> u64 {
 }
 
 /// Signs download URLs for one rendered response.
+///
+/// Made from the state by `State::signer` for each response that renders records, so all
+/// URLs of one answer share one expiry (`now + url_lifetime`) and the current URL generation.
+/// A URL stays valid until that expiry unless the generation is bumped
+/// ([`crate::FakeICloud::expire_download_urls`]) or its asset is revised, which changes the
+/// resource's checksum and so the token no longer names it.
 #[derive(Debug, Clone)]
 pub(crate) struct UrlSigner {
     /// The CDN's origin (`http://127.0.0.1:PORT`, or `https://cvws.icloud-content.com:PORT`).
@@ -50,6 +56,11 @@ impl UrlSigner {
     }
 
     /// Returns the download URL of resource `r` of asset `asset` in zone `zone`.
+    ///
+    /// The shape is Apple's (photos.md §6.8): the literal `${f}` segment, which clients send
+    /// unsubstituted, and Apple's query parameters in Apple's order. `o`, `a`, `k` and `r` are
+    /// filler derived from the resource (stable across renderings, meaningless to the fake);
+    /// only the path token, `e` and `s` are read back.
     pub(crate) fn url(&self, zone: u16, asset: u32, r: &Res, zone_name: &str) -> String {
         let token = token(zone, asset, r);
         let s = self.signature(&token, self.expires);
@@ -68,6 +79,11 @@ impl UrlSigner {
 }
 
 /// Returns the path token of a resource: url-safe checksum + url-safe locator.
+///
+/// The locator (8 bytes: zone index, asset number, prefix, whether the resource sits on the
+/// CPLAsset) lets the CDN find the resource without an index of every URL; the checksum in
+/// front of it, as in Apple's tokens, lets [`locate`] refuse a token whose resource has since
+/// been replaced.
 fn token(zone: u16, asset: u32, r: &Res) -> String {
     let mut loc = [0u8; 8];
     loc[..2].copy_from_slice(&zone.to_be_bytes());
@@ -114,6 +130,11 @@ pub(crate) fn locate(state: &State, path: &str) -> Option<(Res, String)> {
 }
 
 /// Writes the bytes of a resource starting at `offset` into `buf`.
+///
+/// Random access: byte `p` is the type's magic at `p` while that lasts, else byte `p % 8` of
+/// `mix(seed, p / 8)`. Any slice can be produced without the bytes before it, which is what
+/// lets ranges, resumed downloads and truncation work on a 100k-asset library without storing
+/// a file.
 pub(crate) fn fill(seed: u64, magic: &[u8], offset: u64, buf: &mut [u8]) {
     let mut word_index = u64::MAX;
     let mut word = [0u8; 8];
@@ -131,7 +152,8 @@ pub(crate) fn fill(seed: u64, magic: &[u8], offset: u64, buf: &mut [u8]) {
     }
 }
 
-/// Returns every byte of resource `r`.
+/// Returns every byte of resource `r`: what a complete, correct download must have written
+/// (behind [`crate::FakeICloud::resource_bytes`]).
 pub(crate) fn bytes(r: &Res) -> Vec<u8> {
     let mut out = vec![0u8; usize::try_from(r.size).unwrap_or_default()];
     fill(r.seed, r.uti.magic(), 0, &mut out);
@@ -139,6 +161,11 @@ pub(crate) fn bytes(r: &Res) -> Vec<u8> {
 }
 
 /// A response body generated on the fly, outside the state lock.
+///
+/// [`handle`] describes the body (seed, magic and byte range); the server streams it in
+/// chunks and applies the download faults recorded here: a cut after `truncate_after` bytes
+/// (the connection closes short of the promised `Content-Length`) and a silence of the given
+/// length after `stall.0` bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Generated {
     /// Byte seed.
@@ -249,6 +276,13 @@ pub(crate) fn misrange(reply: &mut Reply, how: Misrange) {
 
 /// `GET /B/<token>/${f}?…`: the resource's bytes (200, or 206 for a range), 400 `{}` for an
 /// unknown, tampered, expired or revoked URL. No cookies needed.
+///
+/// As photos.md §6.8 has it: the URL is the only capability (Apple's CDN sits on another
+/// domain and sees no iCloud cookies); `Range: bytes=N-` with N > 0 answers 206 with
+/// `Content-Range`, while `bytes=0-` answers 200 with the whole file; a range past the end
+/// answers 416 with `bytes */size`. The headers copy the recorded answer
+/// (`application/octet-stream`, `Accept-Ranges`, the `${f}` `Content-Disposition`). `HEAD` gets
+/// the headers without a body; other methods 405.
 pub(crate) fn handle(state: &mut State, req: &Req) -> Reply {
     if req.method != "GET" && req.method != "HEAD" {
         return error(405);

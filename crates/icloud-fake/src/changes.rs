@@ -1,5 +1,36 @@
 //! Incremental sync feeds: `changes/database` (which zones changed) and `changes/zone` (record
 //! deltas of one zone). Tokens are opaque base64 of a per-zone (or per-database) change counter.
+//!
+//! These are the feeds of photos.md §6.9, which icloudpd 1.32 never calls but incremental
+//! clients do. What the fake keeps of Apple's contract:
+//!
+//! - `changes/database` with `{}` lists every zone of the database with its zone token; with a
+//!   database token it lists only the zones changed since, and an empty `zones` means nothing
+//!   changed. Its `moreComing` is always `false`.
+//! - `changes/zone` without a `syncToken` returns the zone's whole history, with `""` nothing
+//!   (the caller says it is caught up), with a token what changed after it. Pages hold at most
+//!   `resultsLimit` records (200 by default) and end with `moreComing`; the client pages on
+//!   with the returned token until `moreComing` is `false`.
+//! - Zone-level errors come back with HTTP 200 inside the zone's entry: `ZONE_NOT_FOUND`, and
+//!   `BAD_REQUEST` with Apple's reasons `Invalid continuation format` (not base64, or
+//!   truncated) and `Unknown sync continuation type` (a database token given to
+//!   `changes/zone`, or a zone token of another zone). Only a body without `zones` fails the
+//!   whole request (400); `changes/database` refuses a bad token the same way.
+//! - The `syncToken` of a `records/query` answer is a zone token valid here, so a full listing
+//!   hands the client its bootstrap token.
+//!
+//! How the feed is kept (in [`crate::zone::Zone`]): every album and asset holds one change
+//! sequence number, the zone counter when it last changed; the feed maps sequence numbers to
+//! items and keeps each item once, at its latest number. A change therefore moves the item to
+//! the end of the feed: a client sees the record's current state once, not every intermediate
+//! one, which is what CloudKit promises too. A zone token is the sequence number of the last
+//! change the client has seen; a database token is the account's database counter, which
+//! every asset change bumps and stamps on the zone (`db_seq`).
+//!
+//! Two simplifications against Apple: an asset travels as its CPLMaster and CPLAsset together
+//! on one page (Apple may split them, so clients must buffer; a page never starts a pair it
+//! cannot finish, unless the limit is 1), and deletions are soft (`isDeleted` = 1 on the
+//! records), never hard tombstones.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -19,6 +50,8 @@ const DB_MAGIC: &[u8; 3] = b"FKD";
 /// Records per `changes/zone` page without a `resultsLimit`.
 const DEFAULT_LIMIT: usize = 200;
 
+/// Encodes a token: the three-byte magic, the zone index (or database number) and the counter,
+/// big-endian, in standard base64 (15 bytes, 20 characters).
 fn encode(magic: &[u8; 3], id: u32, counter: u64) -> String {
     let mut raw = Vec::with_capacity(15);
     raw.extend_from_slice(magic);
@@ -27,7 +60,11 @@ fn encode(magic: &[u8; 3], id: u32, counter: u64) -> String {
     STANDARD.encode(raw)
 }
 
-/// Why a token was refused (CloudKit's reasons).
+/// Decodes a token of the kind `magic` into its id and counter.
+///
+/// The error is the `reason` CloudKit gives for the refusal: `Invalid continuation format`
+/// when the text is not a token at all, `Unknown sync continuation type` when it is a token of
+/// the other kind.
 fn decode(magic: &[u8; 3], token: &str) -> Result<(u32, u64), &'static str> {
     let raw = STANDARD
         .decode(token.trim())
@@ -55,6 +92,9 @@ pub(crate) fn db_token(db: Db, counter: u64) -> String {
 }
 
 /// `changes/database`: `{}` lists every zone; `{"syncToken"}` only zones changed since.
+///
+/// A token that does not decode, or belongs to the other database, answers 400 `BAD_REQUEST`
+/// for the whole request: unlike `changes/zone` there is no per-zone entry to carry the error.
 pub(crate) fn database(state: &mut State, account: &str, db: Db, body: &Value) -> Reply {
     let since = match body["syncToken"].as_str() {
         None => 0,
@@ -92,6 +132,10 @@ pub(crate) fn database(state: &mut State, account: &str, db: Db, body: &Value) -
 
 /// `changes/zone`: the records changed after each requested zone's token, oldest change first,
 /// paged by `resultsLimit` with `moreComing`. A master and its asset travel together.
+///
+/// `resultsLimit` may be given per zone or for the whole body (the zone's wins). The token
+/// returned after an empty page is the zone's current counter, so a caught-up client keeps a
+/// token that stays valid however long it waits.
 pub(crate) fn zone(state: &mut State, account: &str, db: Db, body: &Value) -> Reply {
     let Some(requests) = body["zones"].as_array() else {
         return ck_error(400, "BAD_REQUEST", "missing zones");

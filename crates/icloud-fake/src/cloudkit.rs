@@ -1,6 +1,25 @@
 //! CloudKit (`/database/1/com.apple.photos.cloud/production/{private,shared}/…`): zones,
 //! record queries with rank paging, record lookups by name, item counts, record modification,
 //! and the auth checks in front of them.
+//!
+//! Every CloudKit request first passes the checks a real web session meets ([`handle`]): a
+//! known container and database, `POST`, the `X-APPLE-WEBAUTH-USER` and a live
+//! `X-APPLE-WEBAUTH-TOKEN` cookie of the same account (421 otherwise, as when Apple ends a
+//! session), the account's web access (403 `ACCESS_DENIED` when "Access iCloud Data on the
+//! Web" is off), and for Advanced Data Protection accounts the PCS cookies of the consent
+//! flow (423 while they are missing or expired). Only then is the endpoint dispatched:
+//!
+//! - `zones/list`: the zones of the database, with a sync token;
+//! - `records/query`: the indexing state (`CheckIndexingState`), the album list, and every
+//!   listing index (whole collection, smart folders, albums), paged by `startRank` and
+//!   `resultsLimit` as [`crate::zone`] describes;
+//! - `records/lookup`: CPLAssets and CPLMasters by record name, with fresh download URLs;
+//! - `internal/records/query/batch`: item counts, which always equal what a listing returns;
+//! - `records/modify`: deleting, hiding and favouriting, which shifts later ranks at once;
+//! - `changes/database` and `changes/zone`: the incremental feeds of [`crate::changes`].
+//!
+//! Errors use CloudKit's JSON shape (`serverErrorCode`, `reason`) through [`ck_error`], which
+//! is what clients classify; unknown endpoints answer 404 `NOT_FOUND`.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -149,7 +168,11 @@ fn check_pcs(state: &State, req: &Req, account: &str) -> Result<(), Reply> {
     Err(Reply::json(423, "application/json; charset=UTF-8", &body))
 }
 
-/// `zones/list`.
+/// `zones/list` (photos.md §6.1): the account's zones in database `db`, each as a `zoneID`,
+/// with the database's sync token (valid for `changes/database`).
+///
+/// PrimarySync comes first in the private database; a shared library appears in the database
+/// its [`crate::SharedPlacement`] names. `moreComing` is always `false`.
 fn zones_list(state: &State, account: &str, db: Db) -> Reply {
     let counter = state
         .db_counters
@@ -197,7 +220,15 @@ fn filters(query: &Value) -> Vec<(&str, &Value)> {
     }
 }
 
-/// `records/query`.
+/// `records/query`: the indexing state (photos.md §6.2), the album list
+/// (`CPLAlbumByPositionLive`, §6.3) or one page of a listing index (§6.5, with the list types
+/// and filters of §6.6).
+///
+/// Listings read `startRank` from the filters (a number or a numeric string, 0 if absent)
+/// and take `resultsLimit / 2` ranks (100 without a limit), because each rank is a
+/// CPLMaster/CPLAsset pair. A list type or filter combination the fake does not know answers
+/// 400 `BAD_REQUEST` rather than an empty page, so a client's typo is not mistaken for an
+/// empty album. Every answer carries the zone's current sync token, valid for `changes/zone`.
 fn query(state: &mut State, account: &str, db: Db, body: &Value) -> Reply {
     let zi = match zone_of(state, account, db, body) {
         Ok(zi) => zi,
@@ -382,7 +413,12 @@ enum Found {
     Master(usize),
 }
 
-/// `internal/records/query/batch`: `HyperionIndexCountLookup` counts.
+/// `internal/records/query/batch`: `HyperionIndexCountLookup` counts (photos.md §6.4).
+///
+/// Each count is what a complete listing of the same index returns, rank anomalies excluded,
+/// so a client that compares its listing with the count can trust a mismatch to be its own.
+/// An `indexCountID` the fake does not know counts 0; an unknown zone fails the whole batch
+/// with 404 `ZONE_NOT_FOUND`.
 fn batch(state: &mut State, account: &str, db: Db, body: &Value) -> Reply {
     let Some(entries) = body["batch"].as_array() else {
         return ck_error(400, "BAD_REQUEST", "missing batch");
@@ -426,6 +462,15 @@ fn flag_value(v: &Value) -> Option<bool> {
 }
 
 /// `records/modify`: updates `isDeleted`, `isHidden` and `isFavorite` of CPLAssets.
+///
+/// This is how a client moves an asset to Recently Deleted (photos.md §6.7): `isDeleted` = 1
+/// sets an expiry 30 days ahead and the answer carries `expirationTime`; 0 restores it. The
+/// change is visible at once: later ranks of every index shift, counts follow, the record
+/// gets a new change tag, and the change feeds report it. Operations are answered one by one
+/// in the order sent; a bad one (another operation type, another record type, an unknown
+/// record) gets a per-record error inside `records` with HTTP 200, which icloudpd does not
+/// notice (§4 item 5). The `recordChangeTag` a client sends is not compared, so the fake
+/// never answers `CONFLICT`.
 fn modify(state: &mut State, account: &str, db: Db, body: &Value) -> Reply {
     let zi = match zone_of(state, account, db, body) {
         Ok(zi) => zi,

@@ -1,5 +1,21 @@
 //! Injected failures: throttling, error statuses (fixed or random), expiring sessions, latency,
 //! broken or slow downloads, listings that ignore `startRank`, oversized answers.
+//!
+//! Each fault reproduces a failure a client meets in the wild, with Apple's bodies where they
+//! are known, so that the client's reaction can be tested:
+//!
+//! - throttling: 503 `Service Temporary Unavailable` as `text/html` (auth.md §10.5, photos.md
+//!   §4 item 1), and CloudKit's 429 `THROTTLED` / 503 `TRY_AGAIN_LATER` with `Retry-After`
+//!   (photos.md §4);
+//! - a library not ready yet: the non-JSON 400 `Bad Request` of a first run (auth.md §10.5);
+//! - ended sessions: web sessions or PCS cookies that expire after a number of CloudKit calls,
+//!   which CloudKit then answers 421 or 423 as for a session Apple ended;
+//! - transport failures on downloads: truncated bodies, resets mid-transfer, stalls, servers
+//!   that ignore or misread `Range`, CDN errors, a bandwidth cap;
+//! - misbehaving listings and answers: `startRank` ignored, endless bodies.
+//!
+//! How several faults combine, which are used up when, and how random faults stay
+//! reproducible is described in [`decide`]; [`Fault`] sums it up for users of the crate.
 
 use std::time::Duration;
 
@@ -30,6 +46,37 @@ pub(crate) const CT_CLOUDKIT: &str = "application/json; charset=UTF-8";
 /// body, not the query string, whose download expiry changes) and how many identical requests
 /// came before it. The same client behaviour therefore meets the same faults in every run,
 /// however its concurrent requests interleave, and a retried request rolls again.
+///
+/// Build faults with the constructors ([`Fault::status`], [`Fault::throttle`],
+/// [`Fault::truncate_download`], …), which fill in the usual defaults; the variants are
+/// public so that a test can also write one out in full or match on it.
+///
+/// # Example
+///
+/// A client's retry of a throttled request, seen from the fake: the first `records/query`
+/// answers 429 with `Retry-After: 2`, the retry goes through.
+///
+/// ```
+/// use icloud_fake::{FakeAccount, FakeICloud, Fault};
+///
+/// let fake = FakeICloud::builder()
+///     .account(FakeAccount::new("jdoe@gmail.com", "password1"))
+///     .start()?;
+/// fake.set_fault(Fault::throttle("/records/query", 429, Some(2), Some(1)));
+///
+/// let http = reqwest::blocking::Client::new();
+/// let url = format!(
+///     "{}/database/1/com.apple.photos.cloud/production/private/records/query",
+///     fake.base_url()
+/// );
+/// let first = http.post(&url).body("{}").send().map_err(std::io::Error::other)?;
+/// assert_eq!(first.status().as_u16(), 429);
+/// assert_eq!(first.headers()["retry-after"], "2");
+/// // Used up: the next request meets the real server (which wants a signed-in session).
+/// let second = http.post(&url).body("{}").send().map_err(std::io::Error::other)?;
+/// assert_ne!(second.status().as_u16(), 429);
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Fault {

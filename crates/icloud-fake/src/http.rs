@@ -2,6 +2,25 @@
 //!
 //! Handlers are synchronous functions from [`Req`] to [`Reply`]; the axum layer in `server.rs`
 //! only converts to and from these, which keeps every Apple behaviour unit-testable.
+//!
+//! A request is read whole before a handler sees it (Apple's bodies are small JSON), and a
+//! handler's [`Reply`] is sent as built, except for downloads: their body is a
+//! [`Generated`] description that the server layer turns into bytes while sending, outside
+//! the state lock, so that the fault engine can cut, stall or throttle it mid-body.
+//!
+//! The helpers here are lenient where Apple is and exact where clients are not:
+//!
+//! - bodies parse as JSON whatever their `Content-Type`, because icloudpd sends none on setup
+//!   and `text/plain` to CloudKit (auth.md §17 rule 10, photos.md §3.2 and §3.4);
+//! - header names match case-insensitively (HTTP/2 sends them in lower case), cookie values
+//!   come back exactly as sent, double quotes included, because Apple's tokens carry them and
+//!   a client that strips them is broken;
+//! - responses spell their `Content-Type` as each Apple service does (`CT_*` below: idmsa
+//!   writes `;charset` without a space, setup with one, and `signin/init` answers JSON as
+//!   `text/html`), so a client that compares the header exactly meets what it meets in the
+//!   wild;
+//! - `Set-Cookie` lines follow Apple's attribute order and separators ([`Cookie::render`]),
+//!   with `Expires` dates in Apple's format, not `Max-Age`, as the recorded answers have them.
 
 use std::time::Duration;
 
@@ -22,6 +41,9 @@ pub(crate) const CT_IDMSA_HTML: &str = "text/html;charset=UTF-8";
 pub(crate) const CT_HTML: &str = "text/html; charset=UTF-8";
 
 /// One incoming request, fully read.
+///
+/// Built by the server layer from the HTTP request (and by unit tests directly); handlers
+/// only read it.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Req {
     /// Upper-case method.
@@ -110,6 +132,10 @@ pub(crate) fn percent_decode(s: &str) -> String {
 }
 
 /// One outgoing response.
+///
+/// Built with the chained constructors ([`Reply::body`], [`Reply::json`], then
+/// [`Reply::header`] and [`Reply::cookie`]); the fault engine may still replace or alter it
+/// after the handler ran.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Reply {
     /// HTTP status.

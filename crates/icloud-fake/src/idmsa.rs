@@ -1,5 +1,35 @@
 //! idmsa (`/appleauth/auth/...`): SRP sign-in with a real server-side verifier, repair, boot
 //! args, 2FA code delivery and validation, and session trust.
+//!
+//! A sign-in walks through these steps, each a function below:
+//!
+//! 1. `signin/init` ([`init`]) takes the client's SRP public key `A` and answers with the salt,
+//!    iteration count and protocol of the account, the server key `B` and a context `c`. An
+//!    unknown Apple ID gets a made-up but stable salt, so that the answer does not tell
+//!    whether the account exists; the attempt is remembered under `c`.
+//! 2. `signin/complete` ([`complete`]) checks the client's proof `M1` against the verifier
+//!    (a wrong password, an unknown account and a mismatched name all answer the same 401),
+//!    then decides from the account and the trust tokens sent along what comes next:
+//!    200 for a trusted browser, 409 when a second factor is due (with `fsaChallenge` for
+//!    FIDO accounts), 412 when the account needs `repair/complete` first, and the 2026 409
+//!    with `X-Apple-EDP`/`X-Apple-PDP` when a trusted sign-in still owes the escrow proof.
+//!    Every outcome but a refusal opens an idmsa session, identified by
+//!    `X-Apple-ID-Session-Id` and a rotating `scnt`, and issues a session token whose level
+//!    (untrusted, trusted, needs repair, escrow pending) decides what `accountLogin` will say.
+//! 3. With a second factor due, the client reads the trusted phones from the boot page
+//!    ([`boot_page`]), asks for a code on the devices ([`push_device_code`]) or by SMS
+//!    ([`send_sms`]), and submits it ([`verify_device_code`], [`verify_sms_code`]). Codes are
+//!    six digits sent as a string; after too many wrong ones the session's codes are locked.
+//! 4. `2sv/trust` ([`trust`]) turns the session into a trusted one and hands out the trust
+//!    token that spares the second factor at later sign-ins, for the account's
+//!    [`FakeAccount::trust_lifetime`](crate::FakeAccount::trust_lifetime).
+//!
+//! Every step after the first checks the OAuth headers of Apple's web client (widget key,
+//! client id, state) and, from the second on, the session id with a `scnt` the session
+//! handed out; a request without them is refused as Apple refuses it. The 2026 variants an
+//! account can be configured with (codes only on request, 409 answers for accepted codes,
+//! phones at the `bridgeInitiateData` location, the escrow proof) change the answers of these
+//! same steps, never the order.
 
 use std::collections::HashSet;
 use std::time::Instant;

@@ -28,8 +28,29 @@
 //! of the project's crates, so it stays an independent oracle: the SRP math here is a separate
 //! implementation of the spec, checked against its test vectors.
 //!
-//! ```no_run
-//! use icloud_fake::{FakeAccount, FakeAsset, FakeICloud, FakeLibrary};
+//! # Using the fake in a test, step by step
+//!
+//! 1. Describe the accounts: [`FakeAccount::new`] with an Apple ID and a password is a
+//!    two-factor account as Apple serves them in 2026; its builder methods change one
+//!    behaviour each (a fixed code, no second factor, a locked account, Advanced Data
+//!    Protection, …). Give it photos with [`FakeAccount::library`].
+//! 2. Add the [`Fault`]s the test is about, from the start ([`FakeICloudBuilder::fault`]) or
+//!    at any point while it runs ([`FakeICloud::set_fault`]).
+//! 3. [`FakeICloudBuilder::start`] binds an ephemeral port on 127.0.0.1 and serves on a
+//!    thread of its own, so the same code works in plain and in async tests.
+//! 4. Point the client under test at [`FakeICloud::base_url`]: it is the sign-in, setup and
+//!    home URL at once, and the fake announces it again as the photos web service and in
+//!    download URLs.
+//! 5. Check what the client did against the recorded requests ([`FakeICloud::requests`],
+//!    [`FakeICloud::count`]) and what it found against the truth queries
+//!    ([`FakeICloud::expected_listing`] and its siblings).
+//!
+//! The example below plays the client with a bare HTTP client; a test of a real client (such
+//! as `icloud-auth`'s examples, which sign in with a password and a code) does the same with
+//! its own calls.
+//!
+//! ```
+//! use icloud_fake::{FakeAccount, FakeAsset, FakeICloud, FakeLibrary, Fault};
 //!
 //! let library = FakeLibrary::generated(300, 42)
 //!     .asset(FakeAsset::live("IMG_0001.HEIC").favorite().in_album("Bilderrahmen"));
@@ -39,12 +60,23 @@
 //!             .fixed_code("123456")
 //!             .library(library),
 //!     )
+//!     // Apple throttles the first sign-in attempt.
+//!     .fault(Fault::status("/signin/init", 503, Some(1)))
 //!     .start()?;
-//! let base = fake.base_url(); // point the client's idmsa, setup and home URLs here
-//! # let _ = base;
-//! assert_eq!(fake.count("POST", "/signin/init"), 0);
+//! let base = fake.base_url(); // the client's idmsa, setup and home URL
+//!
+//! let http = reqwest::blocking::Client::new();
+//! let init = format!("{base}/appleauth/auth/signin/init");
+//! let answer = http.post(&init).body("{}").send().map_err(std::io::Error::other)?;
+//! assert_eq!(answer.status().as_u16(), 503);
+//! assert_eq!(fake.count("POST", "/signin/init"), 1);
+//! let recorded = &fake.requests()[0];
+//! assert_eq!((recorded.method.as_str(), recorded.status), ("POST", 503));
+//!
+//! // What a correct client must list: the favourite is among the favourites.
 //! let favorites = fake.expected_listing("jdoe@gmail.com", "PrimarySync", Some("Favorites"));
 //! assert!(favorites.iter().any(|a| a.filename.as_deref() == Some("IMG_0001.HEIC")));
+//! assert!(fake.album_names("jdoe@gmail.com", "PrimarySync").contains(&"Bilderrahmen".to_owned()));
 //! # Ok::<(), std::io::Error>(())
 //! ```
 //!

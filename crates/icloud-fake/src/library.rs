@@ -33,6 +33,37 @@ pub(crate) enum AlbumKind {
 ///
 /// Albums list their members newest first; folders hold albums, not assets. Names may contain
 /// anything (`Garage vorher/nachher`); clients list folders and nested albums flat.
+///
+/// An album is served as a `CPLAlbum` record (photos.md §6.3) and listed through its own
+/// index, `CPLContainerRelationLiveByAssetDate` filtered by the album's record name (§6.6).
+/// Assets join an album with [`FakeAsset::in_album`], which creates the album when the library
+/// has none of that name yet, so `FakeLibrary::album` is only needed for folders, empty or
+/// deleted albums, nesting and fixed record names. When two albums share a name, clients keep
+/// the later one (icloudpd's name map), and so do the fake's truth queries.
+///
+/// ```
+/// use icloud_fake::{FakeAccount, FakeAlbum, FakeAsset, FakeICloud, FakeLibrary};
+///
+/// let library = FakeLibrary::new()
+///     .album(FakeAlbum::folder("Reisen"))
+///     .album(FakeAlbum::new("Rom 2019").in_folder("Reisen"))
+///     .album(FakeAlbum::new("Leer"))
+///     .album(FakeAlbum::new("Alt").deleted())
+///     .asset(FakeAsset::photo("IMG_0001.JPG").in_album("Rom 2019"))
+///     .asset(FakeAsset::photo("IMG_0002.JPG").in_album("Rom 2019"));
+/// let fake = FakeICloud::builder()
+///     .account(FakeAccount::new("jdoe@gmail.com", "password1").library(library))
+///     .start()?;
+///
+/// // `--list-albums`: the smart folders, then the folder and the live albums; not "Alt".
+/// let names = fake.album_names("jdoe@gmail.com", "PrimarySync");
+/// assert_eq!(names[..2], ["Time-lapse", "Videos"]);
+/// assert!(names.ends_with(&["Reisen".to_owned(), "Rom 2019".to_owned(), "Leer".to_owned()]));
+/// let rome = fake.expected_listing("jdoe@gmail.com", "PrimarySync", Some("Rom 2019"));
+/// assert_eq!(rome.len(), 2);
+/// assert!(fake.expected_listing("jdoe@gmail.com", "PrimarySync", Some("Leer")).is_empty());
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct FakeAlbum {
     pub(crate) name: String,
@@ -124,6 +155,30 @@ pub(crate) struct Anomaly {
 ///
 /// Build it by hand with [`FakeLibrary::new`] and [`FakeLibrary::asset`], or generate a
 /// deterministic mix of every kind with [`FakeLibrary::generated`].
+///
+/// A hand-built library is for tests about particular assets (a live photo's two files, a
+/// RAW+JPEG pair, an album name with a slash); a generated one for tests about volume and
+/// variety (paging, every file type, benchmarks). Both can be combined, and both can be
+/// made hostile: [`FakeLibrary::malformed`] adds records a client must survive,
+/// [`FakeLibrary::empty_pages`] and [`FakeLibrary::deleted_blocks`] break the rank space the
+/// way Apple's does, [`FakeLibrary::indexing`] keeps the library "not ready". The library
+/// is the zone `PrimarySync` of the account it is given to ([`crate::FakeAccount::library`]).
+///
+/// ```
+/// use icloud_fake::{FakeAlbum, FakeAsset, FakeLibrary};
+///
+/// let library = FakeLibrary::new()
+///     .album(FakeAlbum::folder("Reisen"))
+///     .album(FakeAlbum::new("Rom 2019").in_folder("Reisen"))
+///     .asset(FakeAsset::photo("IMG_0001.JPG").in_album("Rom 2019"))
+///     .asset(FakeAsset::live("IMG_0002.HEIC").favorite())
+///     .asset(FakeAsset::photo("IMG_0003.JPG").deleted());
+/// assert_eq!(library.len(), 3);
+/// assert_eq!(library.visible_len(), 2); // the deleted one is in Recently Deleted only
+///
+/// let big = FakeLibrary::generated(1_000, 42);
+/// assert_eq!(big.len(), 1_000);
+/// ```
 #[derive(Clone, Debug)]
 pub struct FakeLibrary {
     pub(crate) seed: u64,
@@ -263,7 +318,8 @@ impl FakeLibrary {
         self
     }
 
-    /// Caps every resource at `bytes` bytes (default: no cap; generated sizes are 64 B – 1 MiB).
+    /// Caps every resource at `bytes` bytes, at least 64 (default: no cap; generated sizes are
+    /// 256 B – 1 MiB).
     #[must_use]
     pub fn max_resource_size(mut self, bytes: u64) -> Self {
         self.max_size = Some(bytes.max(64));
@@ -314,6 +370,35 @@ impl FakeLibrary {
 }
 
 /// One asset as a correct client lists it.
+///
+/// The truth queries ([`crate::FakeICloud::expected_listing`]) return these, computed from the
+/// library rather than from the records on the wire, so a test can compare what its client
+/// found, named and downloaded with what it should have: record names to match listings,
+/// the decoded file name, every version with its size and checksum (photos.md §8.3, with the
+/// CPLAsset's edited renderings taking precedence over the master's), and the capture date
+/// that folder structures and `--skip-created-*` filters use.
+///
+/// ```
+/// use icloud_fake::{FakeAccount, FakeAsset, FakeICloud, FakeLibrary};
+///
+/// let library = FakeLibrary::new().asset(FakeAsset::live("IMG_0001.HEIC"));
+/// let fake = FakeICloud::builder()
+///     .account(FakeAccount::new("jdoe@gmail.com", "password1").library(library))
+///     .start()?;
+///
+/// let listing = fake.expected_listing("jdoe@gmail.com", "PrimarySync", None);
+/// let live = &listing[0];
+/// assert_eq!(live.filename.as_deref(), Some("IMG_0001.HEIC"));
+/// assert_eq!(live.item_type.as_deref(), Some("public.heic"));
+/// // A live photo: the still and its motion part, each with size and checksum.
+/// assert_eq!(live.file_type("resOriginal"), Some("public.heic"));
+/// assert_eq!(live.file_type("resOriginalVidCompl"), Some("com.apple.quicktime-movie"));
+/// let (size, checksum) = live.version("resOriginal").expect("an original");
+/// assert!(size > 0);
+/// // A master is named after its original's checksum, as Apple's are.
+/// assert_eq!(checksum, live.master_record_name);
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExpectedAsset {
     /// CPLAsset record name.

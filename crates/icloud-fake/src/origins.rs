@@ -4,6 +4,28 @@
 //! not looked at. In HTTPS mode the fake announces Apple's own host names (the client maps them
 //! to the fake's address) in the region of the request's host: a request to a `….cn` host sees
 //! `….icloud.com.cn` webservices and cookie domains, any other the global names.
+//!
+//! The hosts in HTTPS mode, as auth.md §1 and photos.md §2 give them (each also with `.cn`):
+//!
+//! | paths | host |
+//! |---|---|
+//! | `/appleauth/auth…` (sign-in, 2FA, trust) | `idmsa.apple.com` |
+//! | `/setup/ws/1/…` (`accountLogin`, `validate`, 2SA, PCS) | `setup.icloud.com` |
+//! | `/database/…` (CloudKit) | `p61-ckdatabasews.icloud.com` |
+//! | `/B/…` (downloads) | `cvws.icloud-content.com` |
+//! | `/` (the client's `{HOME}`) | `www.icloud.com` |
+//! | `/__fake/…` (test routes) | any |
+//!
+//! A request for one of these paths on another host is answered 421 "Misdirected Request",
+//! the status Apple's front ends give a connection reused for the wrong host (clients such as
+//! kei reset their connection pool on it, auth.md §16 item 8); the body names the expected
+//! hosts so that a misconfigured test says what is wrong. Both regions serve every path:
+//! newer clients sign in on `idmsa.apple.com` for China accounts too (auth.md §1).
+//!
+//! Announced URLs keep Apple's explicit port, as `webservices` has `…icloud.com:443` and a
+//! client must use the URL exactly as given (photos.md §2 item 2); here the port is the
+//! fake's own. The CDN lives on another registrable domain than setup and CloudKit, so no
+//! `.icloud.com` cookie reaches a download (photos.md §3.3), as with Apple.
 
 use std::net::SocketAddr;
 

@@ -1,5 +1,28 @@
 //! CloudKit records rendered straight into JSON text (no `Value` trees: a 200-record page is
 //! rendered in well under a millisecond in release builds).
+//!
+//! Every record the fake sends is written here, in the shapes of photos.md §1 and §7:
+//!
+//! - the envelope of every record (`recordName`, `recordType`, `fields`, `pluginFields: {}`,
+//!   `recordChangeTag`, `created`/`modified` stamps, `deleted: false`, `zoneID`), written once
+//!   by `record` so that no record type can forget a member a strict client looks for;
+//! - fields as typed values `{"value": …, "type": "…"}` (photos.md §1): `INT64` flags,
+//!   `TIMESTAMP` milliseconds, `ENCRYPTED_BYTES` as standard base64 of the plaintext (what
+//!   Apple sends for accounts without Advanced Data Protection), `ASSETID` resources and
+//!   `REFERENCE`s;
+//! - the record types a listing meets: [`master`] (CPLMaster, §7.1, the files), [`asset`]
+//!   (CPLAsset, §7.2, the metadata and edited renderings), [`album`] (CPLAlbum, §6.3),
+//!   [`relation`] (CPLContainerRelation, an album's membership), [`indexing_state`]
+//!   (`CheckIndexingState`, §6.2), [`count_result`] (`IndexCountResult`, §6.4) and the
+//!   anomalies of [`deleted_slot`].
+//!
+//! A field the library has no value for is left out, never written as `null` (§1). Which
+//! fields appear follows the asset's flags and [`crate::FakeAsset`]'s malformed-record
+//! variants, so the same code renders the well-formed and the broken records tests ask for.
+//!
+//! Rendering is a pure function of the zone and the asset number: two renderings of one
+//! record are the same text except for download URLs, which carry a fresh expiry and the
+//! current URL generation of the [`UrlSigner`] in [`Ctx`].
 
 use std::fmt::Write as _;
 
@@ -49,6 +72,10 @@ pub(crate) fn push_str(out: &mut String, s: &str) {
 }
 
 /// Writes the members of one JSON object, handling commas.
+///
+/// The writer borrows the output buffer, so nested values are written in place through
+/// [`Obj::key`]; the caller must [`close`](Obj::close) every object it opens, or the text is
+/// not JSON.
 pub(crate) struct Obj<'a> {
     out: &'a mut String,
     first: bool,
@@ -129,6 +156,9 @@ pub(crate) fn stamp(out: &mut String, ms: i64, owner: &str) {
 }
 
 /// Formats a change counter as a 4-character `recordChangeTag` (`49lh`).
+///
+/// Base 36 in lower case, as Apple's tags look; the tag is opaque to clients, which may only
+/// compare it with an earlier one, so all that matters is that it changes with the counter.
 pub(crate) fn change_tag(n: u32) -> String {
     const DIGITS: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
     let mut n = n;
@@ -145,6 +175,9 @@ pub(crate) fn change_tag(n: u32) -> String {
 }
 
 /// Writes the record envelope around `fields`.
+///
+/// `created` and `modified` are milliseconds since the epoch; both stamps name the zone's owner
+/// and the fake's one [`DEVICE_ID`].
 #[allow(
     clippy::too_many_arguments,
     reason = "the envelope has this many parts"
@@ -176,7 +209,11 @@ fn record(
     o.close();
 }
 
-/// Appends the `CheckIndexingState` record.
+/// Appends the `CheckIndexingState` record (photos.md §6.2).
+///
+/// `state` is the library's indexing state (`FINISHED` unless a test set another) and
+/// `progress` 100 when finished, 42 otherwise; icloudpd refuses to list a library whose
+/// state is not `FINISHED`.
 pub(crate) fn indexing_state(out: &mut String, zone: &Zone) {
     let state = zone.lib.indexing.as_str();
     let name = format!("_{}", mix(zone.lib.seed, 99) % 1_000_000_007);
@@ -190,14 +227,20 @@ pub(crate) fn indexing_state(out: &mut String, zone: &Zone) {
     });
 }
 
-/// Appends an `IndexCountResult` record.
+/// Appends an `IndexCountResult` record (photos.md §6.4): the record is named after the
+/// requested `indexCountID` and `itemCount` is what a listing of that index returns.
 pub(crate) fn count_result(out: &mut String, zone: &Zone, id: &str, count: usize) {
     record(out, zone, id, "IndexCountResult", "0", 0, 0, |f| {
         f.field("itemCount", "INT64", count);
     });
 }
 
-/// Appends one CPLAlbum record.
+/// Appends one CPLAlbum record (photos.md §6.3).
+///
+/// User albums have `albumType` 0, folders and the other kinds 3; only albums and folders carry
+/// their name (`albumNameEnc`). An album inside a folder points at it with `parentId`, the
+/// record name of the last folder of that name (as icloudpd's name map keeps the later one).
+/// Deleted albums stay in the answer with `isDeleted` = 1, which a client must skip.
 pub(crate) fn album(out: &mut String, zone: &Zone, i: usize, a: &FakeAlbum) {
     let ms = 1_539_074_340_364 + (mix(zone.lib.seed, i as u64) % 10_000_000) as i64;
     let tag = change_tag(36u32.pow(3) + i as u32 * 7);
@@ -249,7 +292,11 @@ fn contributors(f: &mut Obj<'_>, zone: &Zone) {
     out.push_str("],\"type\":\"REFERENCE_LIST\"}");
 }
 
-/// Adds the five `res<P>…` fields of one resource.
+/// Adds the five `res<P>…` fields of one resource (photos.md §7.1).
+///
+/// `res<P>Res` is the `ASSETID` value: checksum, size, a wrapping key and reference checksum
+/// derived from the resource's seed, and a freshly signed `downloadURL` unless the asset was
+/// made without one ([`crate::FakeAsset::without_download_url`], the case of cli.md §6.5).
 fn resource(f: &mut Obj<'_>, ctx: &Ctx<'_>, zone: &Zone, asset: u32, r: &Res) {
     let p = r.prefix.name();
     let checksum = r.checksum_b64();
@@ -285,7 +332,11 @@ fn resource(f: &mut Obj<'_>, ctx: &Ctx<'_>, zone: &Zone, asset: u32, r: &Res) {
     f.field_str(&format!("{p}Fingerprint"), "STRING", &checksum);
 }
 
-/// Appends the CPLMaster record of asset `i`.
+/// Appends the CPLMaster record of asset `i` (photos.md §7.1): the file name, item type and
+/// the original resources (those not rendered on the CPLAsset).
+///
+/// Its record name is the master name of the library, which several assets may share; a
+/// deleted asset's master carries `isDeleted` and `dateExpunged` too, as Apple mirrors them.
 pub(crate) fn master(out: &mut String, ctx: &Ctx<'_>, zone: &Zone, i: usize) {
     let lib = &zone.lib;
     let a = &lib.assets[i];
@@ -337,7 +388,11 @@ pub(crate) fn master(out: &mut String, ctx: &Ctx<'_>, zone: &Zone, i: usize) {
     );
 }
 
-/// Appends the CPLAsset record of asset `i`.
+/// Appends the CPLAsset record of asset `i` (photos.md §7.2): dates, flags, subtypes,
+/// `masterRef` to its master, and the edited renderings of an edited photo, which take
+/// precedence over the master's fields of the same name.
+///
+/// Its change tag is the asset's own, so every `records/modify` of the asset changes it.
 pub(crate) fn asset(out: &mut String, ctx: &Ctx<'_>, zone: &Zone, i: usize) {
     let lib = &zone.lib;
     let a = &lib.assets[i];
@@ -428,6 +483,9 @@ pub(crate) fn asset(out: &mut String, ctx: &Ctx<'_>, zone: &Zone, i: usize) {
 }
 
 /// Appends the CPLContainerRelation linking asset `i` to album `album_id`.
+///
+/// The record is named `<asset record name>-IN-<album record name>` (photos.md §6.9) and the
+/// first position is the album's key asset.
 pub(crate) fn relation(out: &mut String, zone: &Zone, i: usize, album_id: &str, position: usize) {
     let item = zone.lib.asset_name(i);
     let name = format!("{item}-IN-{album_id}");

@@ -99,6 +99,28 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// Builds a [`FakeICloud`]: accounts, initial faults and port.
+///
+/// From [`FakeICloud::builder`]. Everything about Apple's behaviour for one account lives on
+/// its [`FakeAccount`]; the builder holds what concerns the whole server: which accounts
+/// exist, the faults active from the first request, the transport (plain HTTP from one
+/// origin, or HTTPS under Apple's host names), the port, how long download URLs stay valid,
+/// and whether requests are recorded. [`FakeICloudBuilder::start`] turns it into a running
+/// server.
+///
+/// ```
+/// use std::time::Duration;
+/// use icloud_fake::{FakeAccount, FakeICloud, Fault};
+///
+/// let fake = FakeICloud::builder()
+///     .account(FakeAccount::new("jdoe@gmail.com", "password1"))
+///     .account(FakeAccount::new("old@me.com", "password2").two_step())
+///     .fault(Fault::latency(Duration::from_millis(5)))
+///     .download_url_lifetime(Duration::from_secs(60))
+///     .start()?;
+/// assert!(fake.base_url().starts_with("http://127.0.0.1:"));
+/// assert!(fake.host_overrides().is_empty()); // plain HTTP: one origin, no host names
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[must_use]
 pub struct FakeICloudBuilder {
     accounts: Vec<FakeAccount>,
@@ -265,6 +287,41 @@ impl FakeICloudBuilder {
 ///
 /// Dropping it stops the server; the drop panics (unless the thread is already panicking) if a
 /// handler panicked while serving, so bugs in the fake cannot hide behind a client's retry.
+///
+/// A test holds it for as long as the client under test runs, and uses it three ways:
+///
+/// - as the server: hand [`FakeICloud::base_url`] (or, in HTTPS mode, Apple's own URLs with
+///   [`FakeICloud::host_overrides`] and [`FakeICloud::ca_certificate_pem`]) to the client;
+/// - as the other side of the test: play the account holder ([`FakeICloud::current_code`]
+///   reads the code "shown" on a device), or Apple changing its mind while the client runs
+///   ([`FakeICloud::expire_web_sessions`], [`FakeICloud::set_fault`],
+///   [`FakeICloud::add_asset`], [`FakeICloud::delete_asset`], …);
+/// - as the oracle: [`FakeICloud::requests`] and [`FakeICloud::count`] say what the client
+///   sent, [`FakeICloud::expected_listing`], [`FakeICloud::album_names`] and
+///   [`FakeICloud::version_bytes`] what it should have found.
+///
+/// All methods take `&self` and are safe to call from any thread while requests are served.
+///
+/// ```
+/// use icloud_fake::{FakeAccount, FakeAsset, FakeICloud, FakeLibrary};
+///
+/// let fake = FakeICloud::builder()
+///     .account(
+///         FakeAccount::new("jdoe@gmail.com", "password1")
+///             .library(FakeLibrary::new().asset(FakeAsset::photo("IMG_0001.JPG"))),
+///     )
+///     .start()?;
+///
+/// // Apple's side changes while a client would be running: a new photo arrives.
+/// let added = fake.add_asset("jdoe@gmail.com", "PrimarySync", FakeAsset::photo("IMG_0002.JPG"));
+/// assert!(added.is_some());
+/// let listing = fake.expected_listing("jdoe@gmail.com", "PrimarySync", None);
+/// let names: Vec<_> = listing.iter().filter_map(|a| a.filename.as_deref()).collect();
+/// assert_eq!(names.len(), 2);
+/// assert!(names.contains(&"IMG_0002.JPG"));
+/// assert!(fake.requests().is_empty()); // no client has called yet
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub struct FakeICloud {
     addr: SocketAddr,
     ca_pem: Option<String>,
@@ -459,7 +516,8 @@ impl FakeICloud {
     /// Replaces the resources of the asset whose CPLAsset record is `asset_record_name` in zone
     /// `zone` of `apple_id`, as an edit or a re-upload in iCloud does: every version gets a new
     /// checksum, size and bytes, the record a new change tag, and download URLs handed out
-    /// before answer 404. Returns `false` when there is no such asset.
+    /// before answer 400 `{}`, as any URL the CDN cannot serve does. Returns `false` when there
+    /// is no such asset.
     pub fn revise_asset(&self, apple_id: &str, zone: &str, asset_record_name: &str) -> bool {
         let mut state = lock(&self.shared.state);
         let Some(zi) = state.find_zone(apple_id, zone) else {

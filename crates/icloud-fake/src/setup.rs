@@ -1,6 +1,38 @@
 //! setup (`/setup/ws/1/...`): `accountLogin`, `validate`, and the legacy 2SA endpoints.
 //!
 //! Bodies are parsed as JSON whatever the Content-Type (icloudpd sends none).
+//!
+//! setup turns an idmsa session token into a web session, the `X-APPLE-WEBAUTH-*` cookies
+//! CloudKit then requires. What each endpoint mirrors of Apple:
+//!
+//! - `accountLogin` (auth.md §5.6, §17 rule 3): the `dsWebAuthToken` of a sign-in buys the
+//!   account data of §9 and the cookies of §10.4. Only a *trusted* login (a session token
+//!   from a trusted sign-in, a valid `trustToken` in the body, or an account without a second
+//!   factor) gets `X-APPLE-WEBAUTH-TOKEN`; an untrusted one gets `hsaChallengeRequired: true`
+//!   and the `X-APPLE-WEBAUTH-HSA-LOGIN` cookie the legacy 2SA endpoints find it by. A token
+//!   issued while an escrow proof is owed stays untrusted even with a trust token. An account
+//!   in the wrong region answers 302 `{"domainToUse": …}` without a `Location`, and one with a
+//!   pending action on icloud.com (the `web_repair` knob) a trusted body with
+//!   `X-APPLE-WEBAUTH-REPAIR` instead of a web session (§16 item 10).
+//! - `validate` (§5.1): 200 with the same account data while the web session lives, which
+//!   slides its expiry; 421 `Missing X-APPLE-WEBAUTH-TOKEN cookie` or `Failed to validate the
+//!   credentials from cookie` once it is gone, which sends a client back to a full sign-in.
+//! - `listDevices`, `sendVerificationCode` and `validateVerificationCode` (§8): two-step
+//!   authentication of `hsaVersion` 1 accounts. A wrong code answers **200** with
+//!   `success: false` and `errorCode` -21669, as Apple does; a right one upgrades the session
+//!   token of the untrusted login, so the next `accountLogin` with it is trusted.
+//! - `logout`: ends the web session (§16 item 7).
+//! - `requestWebAccessState`, `enableDeviceConsentForPCS` and `requestPCS`: the consent flow
+//!   of Advanced Data Protection accounts, in [`pcs`] (§16 item 5).
+//!
+//! Errors have setup's shape, `{"success": false, "error": "…"}`, with the statuses clients
+//! read as "authenticate again" (§10.5: 421, or 500 for a call without a web session); an
+//! unknown endpoint answers 404.
+//!
+//! Cookie lifetimes follow the cassettes (§10.5): `X-APPLE-WEBAUTH-USER` and
+//! `X-APPLE-DS-WEB-SESSION-TOKEN` 30 days, `X_APPLE_WEB_KB-*` 60 days, the web session
+//! [`WEB_SESSION_TTL`], and the HSA trust cookie exactly as long as the account's latest trust
+//! token, so a client reading its expiry learns the real one.
 
 use std::time::Duration;
 
@@ -35,6 +67,8 @@ pub(crate) fn handle(state: &mut State, req: &Req, rest: &str) -> Reply {
 }
 
 /// A setup-style error: `{"success":false,"error":…}`.
+///
+/// Clients match on the `error` text (auth.md §11.1), so callers pass Apple's own wording.
 fn setup_error(status: u16, error: &str) -> Reply {
     Reply::json(
         status,

@@ -1,4 +1,27 @@
 //! Apple's response bodies, rebuilt with the recorded shapes: error bodies, boot args, account data.
+//!
+//! Each body here copies the shape of an answer recorded from Apple (icloudpd's cassettes and
+//! the reports the specs cite), key for key where clients read keys, so that a client that
+//! passes against the fake reads Apple's real answers too:
+//!
+//! - sign-in errors in idmsa's `serviceErrors` shape (auth.md §11.2): a wrong password 401
+//!   `-20101`, a locked account 403 `-20209`, a wrong code 400 `-21669`, and the same code with
+//!   `securityCodeLocked` after too many wrong ones (§7.4);
+//! - the 2FA page of `GET /appleauth/auth` (§7.2): HTML with a decoy `pre` script holding
+//!   another phone number, the real `boot_args`, and a `post` script, so a client that takes
+//!   the first JSON script it finds picks the wrong number. The trusted numbers sit where
+//!   Apple put them before 2026 (`direct.twoSV.phoneNumberVerification`) or, for accounts
+//!   set to the 2026 bridge, under `bridgeInitiateData` with `authInitialRoute`
+//!   `auth/bridge/step` (§16 item 2);
+//! - the account data of `accountLogin` and `validate` (§9): `dsInfo`, `webservices` (every
+//!   service Apple lists, each pointing back at the fake, with `pcsRequired` where Apple sets
+//!   it), the trust flags `hsaTrustedBrowser` and `hsaChallengeRequired`, and the switches a
+//!   test can turn (`hsaVersion` 2, 1 or absent, `isWebAccessAllowed`, `iCDPEnabled` for
+//!   Advanced Data Protection, and no `ckdatabasews` at all when photos are off, which
+//!   clients report as "Webservice not available", photos.md §2).
+//!
+//! Where Apple's exact answer is unknown, [`fake_error`] says so in both error spellings
+//! clients look for, rather than inventing a plausible Apple code.
 
 use serde_json::{Value, json};
 

@@ -1,4 +1,39 @@
 //! The fake's memory: accounts, sign-in attempts, idmsa sessions, tokens and web sessions.
+//!
+//! One [`State`] holds everything a server remembers, behind a single mutex in the server;
+//! handlers take `&mut State` and run to completion, so no request ever sees another half
+//! done. Download bodies are generated after the lock is released (see [`crate::http`]).
+//!
+//! The sign-in leaves a chain of credentials, each bought with the one before, as in the
+//! model of auth.md §17:
+//!
+//! 1. `signin/init` stores an [`Attempt`] under its context `c` (15 minutes);
+//! 2. a right password at `signin/complete` opens an [`AuthSession`] (the
+//!    `X-Apple-ID-Session-Id`, with its `scnt`s, stage, pending code, wrong-code count and any
+//!    repair or escrow step still owed) and issues a [`SessionToken`] whose [`Level`] decides
+//!    what `accountLogin` gives;
+//! 3. a verified code and `2sv/trust` issue a trust token (60 days unless
+//!    [`FakeAccount::trust_lifetime`] says otherwise), which lets a later sign-in skip the
+//!    second factor;
+//! 4. a trusted `accountLogin` opens a web session, the `X-APPLE-WEBAUTH-TOKEN` every CloudKit
+//!    call must carry; it lasts [`WEB_SESSION_TTL`] from its last use.
+//!
+//! Invariants:
+//!
+//! - accounts are keyed by the lower-cased Apple ID, and every session, token and zone names
+//!   its account by that key, so `JDoe@gmail.com` and `jdoe@gmail.com` are one person;
+//! - credentials are checked, never trusted for their shape: a value the state did not issue
+//!   (or issued to another account) is as good as none, and expiry is checked when a
+//!   credential is used (there is no sweeper), so a credential is either usable or refused;
+//! - expiring web sessions also drops every session token and untrusted web login (as Apple
+//!   does when it ends a session), while trust tokens survive, so the client's next sign-in
+//!   needs the password but no code;
+//! - zones are indexed by position, which never changes while the server runs: download URLs
+//!   and sync tokens carry that index.
+//!
+//! Codes are 6 digits, the account's fixed code if it has one; each delivery gets a global
+//! sequence number, so [`State::current_code`] (behind `GET /__fake/code`) returns the one
+//! delivered last.
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};

@@ -1,5 +1,25 @@
 //! One served library zone: its [`FakeLibrary`], the indexes CloudKit queries walk (with
 //! paging by rank), counts, change sequence numbers and the truth queries built on them.
+//!
+//! CloudKit lists a photo library through indexes: one for the whole collection, one per
+//! smart folder (Favorites, Videos, Hidden, Recently Deleted, …) and one per user album.
+//! Each index is an ordered rank space, newest first. A page asked for with `startRank = k`
+//! and `resultsLimit = 2n` holds the assets at ranks `[k, k + n)`: first all their CPLMaster
+//! records, then their CPLAsset records, because every asset is a pair. A `startRank` past
+//! the end answers an empty page with a sync token, which is how a client knows it is done.
+//!
+//! The ranks of an index ([`Slot`]s) are computed when first asked for and cached
+//! ([`Zone::slots`]) rather than per page, so a client paging through 100k assets costs a
+//! slice per page. A modification (delete, hide, favourite, an asset added or revised by the
+//! test) bumps the zone's change counter and drops the cache: later ranks shift at once, as
+//! they do at Apple, which is what makes a client that pages by rank while the library
+//! changes miss or repeat assets.
+//!
+//! Rank anomalies configured on the [`FakeLibrary`] (empty pages, blocks of deleted records)
+//! occupy ranks in the rank space without counting as assets: they reproduce Apple's
+//! listings that have holes, and the truth queries
+//! ([`crate::FakeICloud::expected_listing`]) skip them, because they describe what a correct
+//! client ends up with, not what the wire says.
 
 use std::collections::{BTreeMap, HashMap};
 

@@ -34,7 +34,7 @@ pub(crate) fn http_client(session: &Session, timeout: Duration) -> Result<reqwes
         .connect_timeout(timeout)
         .read_timeout(timeout)
         .build()
-        .map_err(Error::from)
+        .map_err(Error::transport)
 }
 
 /// `GET url` with `Range: bytes=<offset>-`.
@@ -43,7 +43,8 @@ pub(crate) async fn get(http: &reqwest::Client, url: &str, offset: u64) -> Resul
         .get(url)
         .header(header::RANGE, format!("bytes={offset}-"))
         .send()
-        .await?;
+        .await
+        .map_err(Error::transport)?;
     let status = resp.status();
     if status == StatusCode::OK || status == StatusCode::PARTIAL_CONTENT {
         return Ok(ByteStream::new(resp));
@@ -172,7 +173,7 @@ impl Stream for ByteStream {
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         self.body
             .poll_next_unpin(cx)
-            .map(|item| item.map(|r| r.map_err(Error::from)))
+            .map(|item| item.map(|r| r.map_err(Error::transport)))
     }
 }
 

@@ -212,9 +212,11 @@ impl From<TransportError> for Error {
     }
 }
 
-impl From<reqwest::Error> for Error {
-    fn from(e: reqwest::Error) -> Self {
-        Error::Transport(TransportError::from(e))
+impl Error {
+    /// Returns the error for a failure of the download client: [`Error::Transport`]. Not a
+    /// `From` impl, so that the HTTP client's types stay out of the public API.
+    pub(crate) fn transport(e: reqwest::Error) -> Error {
+        Error::Transport(TransportError::new(e))
     }
 }
 

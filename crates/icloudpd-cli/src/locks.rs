@@ -112,7 +112,7 @@ fn wanted(only_print_filenames: bool, users: &[UserSettings]) -> Vec<Wanted> {
         let lists = user.auth_only || user.list_albums || user.list_libraries;
         if let Some(options) = &user.download
             && !lists
-            && !options.dry_run
+            && options.mode.writes()
             && !only_print_filenames
         {
             wanted.push(Wanted::Directory(options.directory.clone()));

@@ -2,14 +2,14 @@
 //! file list of `--only-print-filenames`, a progress bar over assets, and a closing summary.
 
 use std::io::{self, IsTerminal, Write};
-use std::path::{Component, Path};
+use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use icloud_photos::VersionKind;
 use icloudpd_sync::{
-    FailureKind, FullScanReason, MediaScope, Reporter, Size, SkipReason, SyncEvent, SyncReport,
-    truncate_middle,
+    FailureKind, FullScanReason, KeptSidecar, Rendition, Reporter, Size, SkipReason, SyncEvent,
+    SyncOptions, SyncReport,
 };
 use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle, TermLike};
 use tracing::Level;
@@ -31,9 +31,53 @@ pub struct Display {
     pub only_print_filenames: bool,
 }
 
+/// Which media a sync takes (from `--skip-videos` / `--skip-photos`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MediaScope {
+    /// Photos and videos.
+    Both,
+    /// Photos only (`--skip-videos`).
+    Photos,
+    /// Videos only (`--skip-photos`).
+    Videos,
+}
+
+/// What icloudpd's messages say about a sync that its events leave out: the options of the
+/// run and the library's name.
+#[derive(Debug, Clone)]
+struct Context {
+    scope: MediaScope,
+    albums: Vec<String>,
+    sizes: Vec<Size>,
+    directory: PathBuf,
+    keep_days: Option<u32>,
+    until_found: Option<u64>,
+    library: String,
+}
+
+impl Context {
+    fn new(options: &SyncOptions, library: &str) -> Context {
+        Context {
+            scope: match (options.skip_videos, options.skip_photos) {
+                (true, false) => MediaScope::Photos,
+                (false, true) => MediaScope::Videos,
+                _ => MediaScope::Both,
+            },
+            albums: options.albums.clone(),
+            sizes: options.sizes.clone(),
+            directory: options.directory.clone(),
+            keep_days: options.keep_icloud_recent_days,
+            until_found: options.until_found,
+            library: library.to_owned(),
+        }
+    }
+}
+
 /// Writes icloudpd's messages for a sync and draws the progress bar. Create one per user run.
 #[derive(Debug)]
 pub struct CliReporter {
+    /// The run's options and library, which the messages name.
+    context: Context,
     bar_wanted: bool,
     /// `FORCE_TQDM`: draw on stderr even when it is not a terminal, this many columns wide.
     forced: Option<u16>,
@@ -45,12 +89,13 @@ pub struct CliReporter {
 }
 
 impl CliReporter {
-    /// Returns a reporter that shows syncs as `display` says. The progress bar is drawn on
-    /// stderr when stdout is a terminal or `FORCE_TQDM` is set, and never with
-    /// `--no-progress-bar` or `--only-print-filenames`.
-    pub fn new(display: &Display) -> CliReporter {
+    /// Returns a reporter that shows a sync of `library` with `options` as `display` says.
+    /// The progress bar is drawn on stderr when stdout is a terminal or `FORCE_TQDM` is set,
+    /// and never with `--no-progress-bar` or `--only-print-filenames`.
+    pub fn new(display: &Display, options: &SyncOptions, library: &str) -> CliReporter {
         let forced = display.forced_columns;
         CliReporter {
+            context: Context::new(options, library),
             bar_wanted: display.progress_bar && (forced.is_some() || io::stdout().is_terminal()),
             forced,
             bar: Mutex::new(None),
@@ -135,7 +180,7 @@ impl Reporter for CliReporter {
             }
             _ => {}
         }
-        for output in render(event) {
+        for output in render(event, &self.context) {
             match output {
                 Output::Stdout(line) => logging::print_line(&line),
                 Output::Log(level, text) => log(level, &text),
@@ -179,17 +224,84 @@ fn short(path: &Path) -> String {
     truncate_middle(&path.display().to_string(), 96)
 }
 
-/// Returns the lines icloudpd writes for `event`, in order.
-fn render(event: &SyncEvent<'_>) -> Vec<Output> {
+/// `s` unchanged up to `max` characters; otherwise its first and last 46 characters joined by
+/// `...` (icloudpd's `truncate_middle(s, 96)`).
+///
+/// For other limits it follows icloudpd's formula: the end keeps `max / 2 - 2` characters (at
+/// least 1), the start `max - (max / 2 - 2) - 4`; a limit of 3 or less gives that many dots.
+fn truncate_middle(s: &str, max: usize) -> String {
+    let len = s.chars().count();
+    if len <= max {
+        return s.to_owned();
+    }
+    if max <= 3 {
+        return ".".repeat(max);
+    }
+    let end = (max / 2).saturating_sub(2);
+    let start = max - end - 4;
+    let end = end.max(1);
+    let head: String = s.chars().take(start).collect();
+    let tail: String = s.chars().skip(len - end).collect();
+    format!("{head}...{tail}")
+}
+
+/// `Could not find URL to download <file> for size <size>`: icloudpd names a live photo's
+/// video there by the photo's display name with a `.MOV` extension (Python's `splitext`),
+/// whatever the file is called, and the size by its word.
+fn missing_url(name: &str, file_name: &str, rendition: Rendition) -> String {
+    let (file, size) = match rendition {
+        Rendition::LiveVideo(size) => (python_live_name(name), size.as_str()),
+        Rendition::Size(size) => (file_name.to_owned(), size.as_str()),
+        _ => (file_name.to_owned(), ""),
+    };
+    format!("Could not find URL to download {file} for size {size}")
+}
+
+/// `<stem>.MOV` of a display name, the stem as Python's `os.path.splitext` finds it (leading
+/// dots belong to the stem); a name without extension is kept.
+fn python_live_name(name: &str) -> String {
+    match name.rfind('.') {
+        Some(dot) if name[..dot].bytes().any(|b| b != b'.') => format!("{}.MOV", &name[..dot]),
+        _ => name.to_owned(),
+    }
+}
+
+/// Why a full listing runs, in the words of `Listing the whole library: <reason>`.
+fn full_scan_reason(reason: FullScanReason) -> &'static str {
+    match reason {
+        FullScanReason::NoState => "no sync state",
+        FullScanReason::NewState => "no earlier run recorded in the sync state",
+        FullScanReason::NewConfiguration => {
+            "no complete run with these options yet (first run, or an option changed)"
+        }
+        FullScanReason::Forced => "a full scan was asked for",
+        FullScanReason::Due => "the periodic full scan is due",
+        FullScanReason::OptionsNeedListing => {
+            "--keep-icloud-recent-days and day-relative --skip-created-* bounds need every asset"
+        }
+        FullScanReason::NotWholeLibrary => {
+            "this run does not mirror the whole library, or does not write"
+        }
+        FullScanReason::TokenRefused => "Apple refused the stored sync token",
+        FullScanReason::LibraryChanged => "the library was made anew",
+        FullScanReason::TooManyChanges => "too many changes to hold in memory",
+        FullScanReason::ListingDisturbed => "the library changed while the last full listing ran",
+        FullScanReason::Resumed => "continuing the interrupted listing",
+        FullScanReason::Planned => "planning ahead of executing",
+        _ => "the engine asked for it",
+    }
+}
+
+/// Returns the lines icloudpd writes for `event` of a sync described by `run`, in order.
+fn render(event: &SyncEvent<'_>, run: &Context) -> Vec<Output> {
     match event {
-        SyncEvent::LookingUp { scope, albums } => vec![debug(looking_up(*scope, albums))],
-        SyncEvent::AlbumStarted {
-            count,
-            sizes,
-            scope,
-            directory,
-            ..
-        } => vec![info(downloading(*count, sizes, *scope, directory))],
+        SyncEvent::LookingUp => vec![debug(looking_up(run.scope, &run.albums))],
+        SyncEvent::AlbumStarted { count, .. } => vec![info(downloading(
+            *count,
+            &run.sizes,
+            run.scope,
+            &run.directory,
+        ))],
         SyncEvent::AssetSkipped { name, reason } => vec![debug(skipped(name, reason))],
         SyncEvent::SizeMissing { size, name } => vec![error(format!(
             "{} size does not exist for {name}. Skipping...",
@@ -226,21 +338,21 @@ fn render(event: &SyncEvent<'_>) -> Vec<Output> {
         SyncEvent::DownloadFailed {
             name,
             path,
+            file_name,
+            rendition,
             error: cause,
-            missing_url,
             kind,
         } => {
-            let first = match (missing_url, kind) {
+            let first = match kind {
                 // `Could not create folder <dir>` said it all, as in icloudpd.
-                (_, FailureKind::Folder) => return vec![debug(cause.to_string())],
-                (Some((file, size)), _) => {
-                    format!("Could not find URL to download {file} for size {size}")
-                }
-                (None, FailureKind::Disk) => format!(
+                FailureKind::Folder => return vec![debug(cause.to_string())],
+                // Apple answered the download with an error status.
+                FailureKind::Refused => missing_url(name, file_name, *rendition),
+                FailureKind::Disk => format!(
                     "IOError while writing file to {}. You might have run out of disk space, or the file might be too large for your OS. Skipping this file...",
                     path.display()
                 ),
-                (None, _) => format!("Error downloading {}: {cause}", path.display()),
+                _ => format!("Error downloading {}: {cause}", path.display()),
             };
             vec![
                 error(first),
@@ -256,8 +368,16 @@ fn render(event: &SyncEvent<'_>) -> Vec<Output> {
         SyncEvent::SettingExif { path, when } => vec![debug(format!(
             "Setting EXIF timestamp for {}: {}{}",
             path.display(),
-            when.format("%Y-%m-%d %H:%M:%S"),
-            python_offset(when.offset().local_minus_utc(), false)
+            format_args!(
+                "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+                when.year(),
+                u8::from(when.month()),
+                when.day(),
+                when.hour(),
+                when.minute(),
+                when.second()
+            ),
+            python_offset(when.offset().whole_seconds(), false)
         ))],
         SyncEvent::ExifFailed { path, read } => {
             let verb = if *read { "fetching" } else { "setting" };
@@ -270,20 +390,30 @@ fn render(event: &SyncEvent<'_>) -> Vec<Output> {
             "Could not write the XMP sidecar of {}: {e}",
             path.display()
         ))],
-        SyncEvent::XmpKept { path, why } => vec![info(format!(
-            "Not overwriting XMP file {} {why}",
-            path.display()
-        ))],
-        SyncEvent::UntilFound { count } => vec![info(format!(
-            "Found {count} consecutive previously downloaded photos. Exiting"
+        SyncEvent::XmpKept { path, reason } => {
+            let why = match reason {
+                KeptSidecar::OtherTool(tool) => {
+                    format!("created by {}", tool.as_deref().unwrap_or("None"))
+                }
+                KeptSidecar::Unreadable(error) => format!("due to parser error: {error}"),
+                _ => "created by another tool".to_owned(),
+            };
+            vec![info(format!(
+                "Not overwriting XMP file {} {why}",
+                path.display()
+            ))]
+        }
+        SyncEvent::UntilFound => vec![info(format!(
+            "Found {} consecutive previously downloaded photos. Exiting",
+            run.until_found.unwrap_or_default()
         ))],
         SyncEvent::AgeChecked {
             name,
             created,
-            keep_days,
             age_days,
             kept,
         } => {
+            let keep_days = run.keep_days.unwrap_or_default();
             let mut lines = vec![
                 debug(format!("Created date: {}", python_str(created))),
                 debug(format!("Keep iCloud recent days: {keep_days}")),
@@ -300,8 +430,9 @@ fn render(event: &SyncEvent<'_>) -> Vec<Output> {
             vec![debug(format!("Deleting {name} in iCloud..."))]
         }
         SyncEvent::DeletedInIcloud { name } => vec![info(format!("Deleted {name} in iCloud"))],
-        SyncEvent::WouldDeleteInIcloud { name, library } => vec![info(format!(
-            "[DRY RUN] Would delete {name} in iCloud library {library}"
+        SyncEvent::WouldDeleteInIcloud { name } => vec![info(format!(
+            "[DRY RUN] Would delete {name} in iCloud library {}",
+            run.library
         ))],
         SyncEvent::IcloudDeleteSkipped { name, missing } => {
             let what = match missing {
@@ -317,9 +448,9 @@ fn render(event: &SyncEvent<'_>) -> Vec<Output> {
                 "Not deleting {name} in iCloud because {what} is not on disk"
             ))]
         }
-        SyncEvent::AlbumFinished { scope, .. } => vec![info(format!(
+        SyncEvent::AlbumFinished { .. } => vec![info(format!(
             "All {} have been downloaded",
-            plural_what(*scope)
+            plural_what(run.scope)
         ))],
         SyncEvent::AutoDeleteStarted => vec![info(
             "Deleting any files found in 'Recently Deleted'...".to_owned(),
@@ -329,17 +460,13 @@ fn render(event: &SyncEvent<'_>) -> Vec<Output> {
         SyncEvent::WouldDeleteLocal { path } => {
             vec![info(format!("[DRY RUN] Would delete {}", path.display()))]
         }
-        SyncEvent::LowDiskSpace {
-            directory,
-            needed,
-            available,
-        } => vec![Output::Log(
+        SyncEvent::LowDiskSpace { needed, available } => vec![Output::Log(
             Level::WARN,
             format!(
                 "The files to download need {} but only {} are free on the disk of {}; the run stops cleanly when the disk is full",
                 indicatif::HumanBytes(*needed),
                 indicatif::HumanBytes(*available),
-                directory.display()
+                run.directory.display()
             ),
         )],
         SyncEvent::TempRemoved { path } => vec![debug(format!(
@@ -366,10 +493,14 @@ fn render(event: &SyncEvent<'_>) -> Vec<Output> {
         ))],
         SyncEvent::ListingAll { reason } => match reason {
             FullScanReason::NoState => Vec::new(),
-            FullScanReason::NotWholeLibrary => {
-                vec![debug(format!("Listing the whole library: {reason}"))]
-            }
-            _ => vec![info(format!("Listing the whole library: {reason}"))],
+            FullScanReason::NotWholeLibrary => vec![debug(format!(
+                "Listing the whole library: {}",
+                full_scan_reason(*reason)
+            ))],
+            _ => vec![info(format!(
+                "Listing the whole library: {}",
+                full_scan_reason(*reason)
+            ))],
         },
         SyncEvent::ListingResumed { rank } => vec![info(format!(
             "Continuing the interrupted listing at asset {rank}"
@@ -447,6 +578,7 @@ fn skipped(name: &str, reason: &SkipReason) -> String {
             python_str(created),
             python_str(bound)
         ),
+        _ => format!("Skipping {name}"),
     }
 }
 

@@ -342,7 +342,7 @@ async fn run_session(
     // Runs that write nothing (`--dry-run`, `--only-print-filenames`) leave the state alone:
     // they take no directory lock, and another process may be writing it.
     let state = match (&user.state_file, &user.download) {
-        (Some(path), Some(o)) if !o.dry_run && !o.only_print_filenames => Some(Arc::new(
+        (Some(path), Some(o)) if o.mode.writes() => Some(Arc::new(
             SyncState::open(path).map_err(|e| Failure::Cli(e.into()))?,
         )),
         _ => None,
@@ -362,7 +362,9 @@ async fn run_session(
     let Some(options) = user.download.clone() else {
         return Ok(());
     };
-    let reporter = Arc::new(CliReporter::new(&settings.display).with_web(web.cloned()));
+    let reporter = Arc::new(
+        CliReporter::new(&settings.display, &options, library.name()).with_web(web.cloned()),
+    );
     let mut built = SyncEngine::new(photos, library, options)
         .reporter(reporter)
         .full_scan(user.full_scan)

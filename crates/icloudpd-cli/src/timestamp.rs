@@ -1,11 +1,43 @@
 //! Dates as icloudpd reads and prints them: `--skip-created-before/after` values (an interval
-//! `20d`, or anything Python 3.11's `datetime.fromisoformat` accepts) and Python's `str(datetime)`.
+//! `20d`, or anything Python 3.11's `datetime.fromisoformat` accepts), Python's
+//! `str(datetime)`, and the machine's time zone for the sync engine.
+//!
+//! The engine's API speaks `time` (re-exported as `icloudpd_sync::time`); this module keeps
+//! chrono inside the CLI because chrono's `Local` reads the system's zone rules (`TZ`,
+//! `/etc/localtime`) safely in a multi-threaded program, with daylight saving per instant,
+//! while `time` refuses local offsets once a second thread exists on Unix.
 
 use chrono::{
-    DateTime, Datelike, FixedOffset, Local, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone,
-    Timelike, Weekday,
+    DateTime, FixedOffset, Local, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Weekday,
 };
 use icloudpd_sync::DateBound;
+use icloudpd_sync::time::{OffsetDateTime, UtcOffset};
+
+/// Returns the machine's time zone (its rules, daylight saving included), in which icloudpd
+/// names folders and reads naive dates.
+pub fn local_zone() -> icloudpd_sync::TimeZone {
+    icloudpd_sync::TimeZone::from_fn(|instant: OffsetDateTime| {
+        let seconds = DateTime::from_timestamp(instant.unix_timestamp(), 0)
+            .map(|utc| {
+                Local
+                    .offset_from_utc_datetime(&utc.naive_utc())
+                    .fix()
+                    .local_minus_utc()
+            })
+            .unwrap_or(0);
+        UtcOffset::from_whole_seconds(seconds).unwrap_or(UtcOffset::UTC)
+    })
+}
+
+/// The same instant and offset as a `time` value (`None` out of its range, years ±9999).
+fn to_time(dt: &DateTime<FixedOffset>) -> Option<OffsetDateTime> {
+    let nanos =
+        i128::from(dt.timestamp()) * 1_000_000_000 + i128::from(dt.timestamp_subsec_nanos());
+    let offset = UtcOffset::from_whole_seconds(dt.offset().local_minus_utc()).ok()?;
+    OffsetDateTime::from_unix_timestamp_nanos(nanos)
+        .ok()?
+        .checked_to_offset(offset)
+}
 
 /// Parses a `--skip-created-*` value: `<digits>d` (or `D`) at the start means that many days
 /// ago (the rest is ignored, as icloudpd's `re.match` does); anything else must be an ISO
@@ -20,7 +52,7 @@ pub fn parse_date_bound(value: &str) -> Option<DateBound> {
         Some(offset) => offset.from_local_datetime(&naive).single()?,
         None => local(&naive)?,
     };
-    Some(DateBound::At(at))
+    Some(DateBound::At(to_time(&at)?))
 }
 
 /// A naive local time in the machine's zone: the earlier instant when the clock was turned
@@ -209,8 +241,8 @@ fn hh_mm_ss_ff(s: &str) -> Option<[u32; 4]> {
 }
 
 /// Python's `str(datetime)` of an aware datetime: `YYYY-MM-DD HH:MM:SS[.ffffff]±HH:MM[:SS]`.
-pub fn python_str(dt: &DateTime<FixedOffset>) -> String {
-    let micros = dt.nanosecond() / 1000 % 1_000_000;
+pub fn python_str(dt: &OffsetDateTime) -> String {
+    let micros = dt.microsecond();
     let fraction = if micros == 0 {
         String::new()
     } else {
@@ -219,12 +251,12 @@ pub fn python_str(dt: &DateTime<FixedOffset>) -> String {
     format!(
         "{:04}-{:02}-{:02} {:02}:{:02}:{:02}{fraction}{}",
         dt.year(),
-        dt.month(),
+        u8::from(dt.month()),
         dt.day(),
         dt.hour(),
         dt.minute(),
         dt.second(),
-        python_offset(dt.offset().local_minus_utc(), true)
+        python_offset(dt.offset().whole_seconds(), true)
     )
 }
 
@@ -247,7 +279,7 @@ mod tests {
 
     fn iso(s: &str) -> Option<String> {
         from_iso_format(s).map(|(naive, offset)| match offset {
-            Some(o) => python_str(&o.from_local_datetime(&naive).unwrap()),
+            Some(o) => python_str(&to_time(&o.from_local_datetime(&naive).unwrap()).unwrap()),
             None => naive.format("%Y-%m-%d %H:%M:%S%.6f").to_string(),
         })
     }
@@ -351,6 +383,7 @@ mod tests {
             .with_ymd_and_hms(2025, 1, 2, 0, 0, 0)
             .unwrap()
             .fixed_offset();
+        let expected = to_time(&expected).unwrap();
         assert_eq!(at, expected);
         assert_eq!(at.offset(), expected.offset());
         let Some(DateBound::At(at)) = parse_date_bound("2025-01-02T10:00:00+02:00") else {
@@ -361,13 +394,15 @@ mod tests {
 
     #[test]
     fn python_str_shows_microseconds_only_when_present() {
-        let utc = FixedOffset::east_opt(0).unwrap();
-        let dt = utc.with_ymd_and_hms(2018, 7, 31, 7, 22, 24).unwrap();
+        let at = |s: &str| {
+            let (naive, offset) = from_iso_format(s).unwrap();
+            to_time(&offset.unwrap().from_local_datetime(&naive).unwrap()).unwrap()
+        };
+        let dt = at("2018-07-31T07:22:24Z");
         assert_eq!(python_str(&dt), "2018-07-31 07:22:24+00:00");
-        let dt = dt + chrono::Duration::milliseconds(816);
+        let dt = dt + icloudpd_sync::time::Duration::milliseconds(816);
         assert_eq!(python_str(&dt), "2018-07-31 07:22:24.816000+00:00");
-        let west = FixedOffset::west_opt(7 * 3600 + 1800).unwrap();
-        let dt = west.with_ymd_and_hms(5, 1, 1, 0, 0, 0).unwrap();
+        let dt = at("0005-01-01T00:00-07:30");
         assert_eq!(python_str(&dt), "0005-01-01 00:00:00-07:30");
         assert_eq!(python_offset(0, false), "+0000");
         assert_eq!(python_offset(-3600, false), "-0100");

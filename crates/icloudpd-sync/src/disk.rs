@@ -6,6 +6,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+use time::OffsetDateTime;
 use tokio::io::AsyncWriteExt;
 
 /// What stops a run's downloads for good: the disk is full, read-only, or out of file
@@ -194,6 +195,30 @@ fn remove_orphans(directory: &Path, before: SystemTime, removed: &mut Vec<PathBu
             removed.push(path);
         }
     }
+}
+
+/// Whether the name ends in `.jpg` or `.jpeg`, any case (the files `--set-exif-datetime`
+/// touches).
+pub(crate) fn is_jpeg_name(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("jpg") || e.eq_ignore_ascii_case("jpeg"))
+}
+
+/// Whether a file is a JPEG that `--set-exif-datetime` changed after download: its size no
+/// longer matches Apple's, but its modification time is the asset's creation second, which we
+/// set (icloudpd would download it again under a `-<size>` name on every run).
+pub(crate) fn dated_by_us(path: &Path, meta: &std::fs::Metadata, created: &OffsetDateTime) -> bool {
+    is_jpeg_name(path) && mtime_secs(meta) == Some(created.unix_timestamp())
+}
+
+/// The modification time in whole seconds since the epoch (negative before 1970).
+fn mtime_secs(meta: &std::fs::Metadata) -> Option<i64> {
+    let modified = meta.modified().ok()?;
+    Some(match modified.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_secs()).ok()?,
+        Err(e) => -i64::try_from(e.duration().as_secs()).ok()?,
+    })
 }
 
 #[cfg(test)]

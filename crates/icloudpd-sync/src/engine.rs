@@ -17,18 +17,21 @@ use crate::disk::RunMarker;
 use crate::error::{Error, Result};
 use crate::execute::Fetcher;
 use crate::options::SyncOptions;
-use crate::report::{FullScanReason, NoopReporter, Reporter, SyncEvent, SyncReport};
+use crate::outcome::SyncReport;
+use crate::plan::Plan;
+use crate::report::{FullScanReason, NoopReporter, Reporter, SyncEvent};
 use crate::state::{SyncState, key};
 use crate::stop::StopHandle;
 
 mod incremental;
 mod listing;
 mod pipeline;
+mod planner;
 mod scope;
 
 use incremental::{Incremental, Outcome, Tokens};
 use listing::Resume;
-use pipeline::{Pipeline, Recorder};
+use pipeline::{Pipeline, Recorder, Step};
 
 /// How often a run with a [`SyncState`] lists the whole library even though the change feed
 /// could answer: every 7 days. The feed is the fast path, the listing the check of it. It
@@ -38,6 +41,21 @@ use pipeline::{Pipeline, Recorder};
 pub const DEFAULT_FULL_SCAN_INTERVAL: Duration = Duration::from_secs(7 * 86_400);
 
 /// One sync of one library into a directory.
+///
+/// Built from a [`PhotosClient`], the [`Library`] to mirror and the [`SyncOptions`], then
+/// configured with builder methods ([`SyncEngine::reporter`], [`SyncEngine::state`], …),
+/// each of which states its default. An engine can run many times: in a watch loop, keep it
+/// and call [`SyncEngine::run`] again, so that an interrupted listing goes on where it
+/// stopped and [`SyncEngine::progress`] can tell a stuck loop from a slow one.
+///
+/// Three ways to use it:
+///
+/// - [`SyncEngine::run`]: list, plan and download asset by asset, with bounded memory and
+///   concurrency; with a [`SyncState`], later runs read only the change feed.
+/// - [`SyncEngine::plan`], then [`SyncEngine::execute`]: the whole [`Plan`] first, to show,
+///   confirm or narrow, then carried out.
+/// - [`crate::RunMode::DryRun`] or [`crate::RunMode::OnlyPrintFilenames`] in the options:
+///   a run that only reports.
 ///
 /// ```no_run
 /// # async fn demo(session: icloud_auth::Session) -> Result<(), Box<dyn std::error::Error>> {
@@ -119,7 +137,7 @@ impl SyncEngine {
 
     /// Keeps what runs put on disk in `state`, so that later runs ask Apple only for what
     /// changed (see [`SyncState`]). Runs that do not mirror the whole library or do not
-    /// write (albums, `recent`, `until_found`, `dry_run`, `only_print_filenames`) list as
+    /// write (albums, `recent`, `until_found`, a [`crate::RunMode`] other than `Download`) list as
     /// without a state and leave its files and tokens alone.
     ///
     /// With a state, every asset this program moves to Recently Deleted is noted first (in
@@ -211,7 +229,7 @@ impl SyncEngine {
 
     async fn run_with(&self, report: &Arc<Mutex<SyncReport>>) -> Result<()> {
         let options = &self.options;
-        let writes = !options.dry_run && !options.only_print_filenames;
+        let writes = options.mode.writes();
         // A run that writes nothing deletes nothing: only the refusals that say so apply.
         let safe = if self.state.is_some() || !writes {
             options.check_safety_with_state()
@@ -221,20 +239,7 @@ impl SyncEngine {
         safe.map_err(Error::Unsafe)?;
         let marker = writes.then(|| RunMarker::begin(&options.directory));
         let recorder = self.recorder();
-        let fetcher = Fetcher::new(
-            self.photos.clone(),
-            self.library.clone(),
-            options,
-            self.reporter.clone(),
-        );
-        let mut pipeline = Pipeline::new(
-            fetcher,
-            Arc::clone(&self.options),
-            self.state.clone(),
-            recorder.clone(),
-            Arc::clone(report),
-            self.stop.clone(),
-        );
+        let mut pipeline = self.pipeline(recorder.clone(), report);
         let resume = self
             .resume
             .lock()
@@ -289,6 +294,116 @@ impl SyncEngine {
             }
         }
         Ok(())
+    }
+
+    /// Lists the library and plans every asset without changing anything: no file is
+    /// written or deleted, nothing is moved to Recently Deleted, and the state is left alone.
+    /// Inspect the [`Plan`], narrow it if need be, then carry it out with
+    /// [`SyncEngine::execute`].
+    ///
+    /// The reporter sees the listing as in a run ([`SyncEvent::AlbumStarted`],
+    /// [`SyncEvent::FileExists`], [`SyncEvent::Planned`] for each asset, …), but no download
+    /// or deletion event.
+    ///
+    /// Planning always lists the whole library (or the albums asked for), never only the
+    /// change feed: a plan is executed later, and the feed's tokens could only be committed
+    /// once the files are on disk. Use [`SyncEngine::run`] for incremental mirroring of a
+    /// large library; it plans and executes asset by asset in constant memory.
+    ///
+    /// # Errors
+    ///
+    /// As [`SyncEngine::run`], except the errors of writing ([`Error::Disk`]).
+    pub async fn plan(&self) -> Result<Plan> {
+        let options = &self.options;
+        let safe = if self.state.is_some() {
+            options.check_safety_with_state()
+        } else {
+            options.check_safety()
+        };
+        safe.map_err(Error::Unsafe)?;
+        let report = Arc::new(Mutex::new(SyncReport::default()));
+        let mut pipeline = self.pipeline(None, &report).planning();
+        let listed = self
+            .full(FullScanReason::Planned, None, &mut pipeline, &report)
+            .await;
+        // Nothing was downloaded: a later run must not go on where this listing stopped.
+        *self.resume.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        listed?;
+        let mut plan = pipeline.take_plan();
+        plan.report = report.lock().map(|r| r.clone()).unwrap_or_default();
+        Ok(plan)
+    }
+
+    /// Carries out a [`Plan`] made by [`SyncEngine::plan`] of this engine, as this engine's
+    /// [`crate::RunMode`] says: downloads its files with bounded concurrency, writes sidecars
+    /// and EXIF dates, moves assets to Recently Deleted where the plan says so (after the
+    /// same safety checks as a run), then deletes the planned local files. Returns the
+    /// report, which includes what planning counted ([`Plan::report`]).
+    ///
+    /// The plan is carried out as it was made: a file that appeared at a planned path since
+    /// is replaced. Files downloaded are not recorded in the state, and its tokens are not
+    /// advanced; the next [`SyncEngine::run`] lists the library and finds them present.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsafe`] before anything happens when the options could delete in iCloud
+    /// what is not kept; [`Error::Disk`] when the disk refused a file for good (the files in
+    /// flight are finished first); [`Error::Io`] when a planned deletion failed. Per-asset
+    /// failures are in the report.
+    pub async fn execute(&self, plan: Plan) -> Result<SyncReport> {
+        let started = Instant::now();
+        let options = &self.options;
+        let safe = if self.state.is_some() || !options.mode.writes() {
+            options.check_safety_with_state()
+        } else {
+            options.check_safety()
+        };
+        safe.map_err(Error::Unsafe)?;
+        let Plan {
+            assets,
+            deletions,
+            report: planned,
+        } = plan;
+        let report = Arc::new(Mutex::new(planned));
+        let mut pipeline = self.pipeline(None, &report);
+        let mut result = Ok(());
+        for asset in assets {
+            if pipeline.start(asset).await == Step::Stop {
+                break;
+            }
+        }
+        result = result.and(pipeline.finish().await);
+        if result.is_ok() && options.mode != crate::RunMode::OnlyPrintFilenames {
+            for deletion in &deletions {
+                if let Err(e) = self.delete_local(&deletion.path, &pipeline) {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        let mut done = report.lock().map(|r| r.clone()).unwrap_or_default();
+        done.elapsed = started.elapsed();
+        self.downloaded
+            .fetch_add(done.downloaded, Ordering::Relaxed);
+        result.map(|()| done)
+    }
+
+    /// A pipeline of this engine that records into `recorder` and counts into `report`.
+    fn pipeline(&self, recorder: Option<Recorder>, report: &Arc<Mutex<SyncReport>>) -> Pipeline {
+        let fetcher = Fetcher::new(
+            self.photos.clone(),
+            self.library.clone(),
+            &self.options,
+            self.reporter.clone(),
+        );
+        Pipeline::new(
+            fetcher,
+            Arc::clone(&self.options),
+            self.state.clone(),
+            recorder,
+            Arc::clone(report),
+            self.stop.clone(),
+        )
     }
 
     /// Where this run records what it puts on disk, if it keeps the state.

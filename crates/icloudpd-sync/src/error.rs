@@ -6,6 +6,25 @@ use std::path::PathBuf;
 use crate::disk::DiskProblem;
 
 /// Why a sync could not continue.
+///
+/// Per-asset problems are not errors: they are [`crate::AssetFailure`]s in the report. An
+/// `Error` means the run stopped: the files downloaded so far are complete and recorded, the
+/// downloads in flight were finished first, and running again continues where it stopped.
+/// [`Error::needs_reauth`] tells the one case a caller should handle itself: the session
+/// expired, so sign in again, [`crate::SyncEngine::rebind`], and run again.
+///
+/// ```no_run
+/// # async fn demo(engine: &mut icloudpd_sync::SyncEngine, auth: impl Fn() -> icloud_photos::PhotosClient) {
+/// let mut total = icloudpd_sync::SyncReport::default();
+/// while let Err(e) = engine.run_into(&mut total).await {
+///     if !e.needs_reauth() {
+///         eprintln!("sync stopped: {e}");
+///         break;
+///     }
+///     engine.rebind(auth()); // a fresh session's client
+/// }
+/// # }
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {

@@ -9,16 +9,17 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use chrono::{DateTime, FixedOffset};
 use futures_util::StreamExt;
 use icloud_auth::RetryPolicy;
 use icloud_photos::{Asset, AssetVersion, Library, PhotosClient, RawPolicy};
+use time::{OffsetDateTime, PrimitiveDateTime};
 use tokio::io::AsyncWriteExt;
 
-use crate::disk::{DiskProblem, open_temp, write_new_file};
+use crate::disk::{DiskProblem, is_jpeg_name, open_temp, write_new_file};
 use crate::metadata::{exif, xmp};
+use crate::options::RunMode;
 use crate::paths::temp_file_name;
-use crate::plan::FileTask;
+use crate::plan::PlannedDownload;
 use crate::report::{Reporter, SyncEvent};
 
 /// Size of the write buffer between the network and the disk.
@@ -103,7 +104,7 @@ impl Fetcher {
             library,
             retry: options.download_retry.clone(),
             align_raw: options.align_raw,
-            set_exif: options.set_exif_datetime && !options.dry_run,
+            set_exif: options.set_exif_datetime && options.mode != RunMode::DryRun,
             reporter,
             stall: Stall {
                 window: options.stall_window,
@@ -131,8 +132,8 @@ impl Fetcher {
     pub(crate) async fn fetch(
         &self,
         asset: &Asset,
-        task: &FileTask,
-        created: &DateTime<FixedOffset>,
+        task: &PlannedDownload,
+        created: &OffsetDateTime,
     ) -> Result<u64, FetchError> {
         if let Some(problem) = self.disk_problem() {
             return Err(FetchError::NotTried(problem));
@@ -166,9 +167,9 @@ impl Fetcher {
     async fn fetch_versions(
         &self,
         asset: &Asset,
-        task: &FileTask,
+        task: &PlannedDownload,
         dir: &Path,
-        created: &DateTime<FixedOffset>,
+        created: &OffsetDateTime,
     ) -> Result<u64, FetchError> {
         let path = &task.path;
         let mut version = task.version.clone();
@@ -349,13 +350,13 @@ impl Fetcher {
         temp: &Path,
         path: &Path,
         size: u64,
-        created: &DateTime<FixedOffset>,
+        created: &OffsetDateTime,
     ) -> io::Result<u64> {
         if self.set_exif && is_jpeg_name(path) {
             self.write_exif(temp, path, created).await?;
         }
         let temp_owned = temp.to_path_buf();
-        let when = system_time(created.timestamp());
+        let when = system_time(created.unix_timestamp());
         tokio::task::spawn_blocking(move || -> io::Result<()> {
             let file = std::fs::OpenOptions::new().write(true).open(&temp_owned)?;
             file.set_times(
@@ -379,7 +380,7 @@ impl Fetcher {
         &self,
         temp: &Path,
         path: &Path,
-        created: &DateTime<FixedOffset>,
+        created: &OffsetDateTime,
     ) -> io::Result<()> {
         let bytes = tokio::fs::read(temp).await?;
         match exif::date_time_original(&bytes) {
@@ -393,7 +394,10 @@ impl Fetcher {
             path,
             when: created,
         });
-        let Ok(patched) = exif::with_date_time(&bytes, created.naive_local()) else {
+        let Ok(patched) = exif::with_date_time(
+            &bytes,
+            PrimitiveDateTime::new(created.date(), created.time()),
+        ) else {
             self.reporter
                 .event(&SyncEvent::ExifFailed { path, read: false });
             return Ok(());
@@ -525,34 +529,6 @@ fn classify(e: icloud_photos::Error) -> Next {
     }
 }
 
-/// Whether the name ends in `.jpg` or `.jpeg`, any case (the files `--set-exif-datetime`
-/// touches).
-pub(crate) fn is_jpeg_name(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("jpg") || e.eq_ignore_ascii_case("jpeg"))
-}
-
-/// Whether a file is a JPEG that `--set-exif-datetime` changed after download: its size no
-/// longer matches Apple's, but its modification time is the asset's creation second, which we
-/// set (icloudpd would download it again under a `-<size>` name on every run).
-pub(crate) fn dated_by_us(
-    path: &Path,
-    meta: &std::fs::Metadata,
-    created: &DateTime<FixedOffset>,
-) -> bool {
-    is_jpeg_name(path) && mtime_secs(meta) == Some(created.timestamp())
-}
-
-/// The modification time in whole seconds since the epoch (negative before 1970).
-fn mtime_secs(meta: &std::fs::Metadata) -> Option<i64> {
-    let modified = meta.modified().ok()?;
-    Some(match modified.duration_since(SystemTime::UNIX_EPOCH) {
-        Ok(d) => i64::try_from(d.as_secs()).ok()?,
-        Err(e) => -i64::try_from(e.duration().as_secs()).ok()?,
-    })
-}
-
 /// `secs` since the epoch (negative before 1970) as a `SystemTime`.
 pub(crate) fn system_time(secs: i64) -> SystemTime {
     let magnitude = Duration::from_secs(secs.unsigned_abs());
@@ -578,11 +554,11 @@ pub(crate) async fn write_sidecar(
     name.push(".xmp");
     let sidecar = PathBuf::from(name);
     if let Ok(existing) = tokio::fs::read(&sidecar).await
-        && let xmp::Existing::Keep(why) = xmp::check_existing(&existing)
+        && let xmp::Existing::Keep(reason) = xmp::check_existing(&existing)
     {
         reporter.event(&SyncEvent::XmpKept {
             path: &sidecar,
-            why: &why,
+            reason: &reason,
         });
         return Ok(());
     }

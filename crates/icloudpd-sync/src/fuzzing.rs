@@ -5,8 +5,8 @@
 
 use std::ops::Range;
 
-use chrono::{DateTime, FixedOffset, NaiveDateTime};
 use icloud_photos::Asset;
+use time::{OffsetDateTime, PrimitiveDateTime};
 
 use crate::TimeNames;
 use crate::metadata::{exif, xmp};
@@ -17,7 +17,7 @@ pub fn date_time_original(jpeg: &[u8]) -> Result<Option<String>, String> {
 }
 
 /// Returns the JPEG with `when` written as its EXIF dates, as `--set-exif-datetime` writes it.
-pub fn with_date_time(jpeg: &[u8], when: NaiveDateTime) -> Result<Vec<u8>, String> {
+pub fn with_date_time(jpeg: &[u8], when: PrimitiveDateTime) -> Result<Vec<u8>, String> {
     exif::with_date_time(jpeg, when).map_err(|e| e.0)
 }
 
@@ -36,11 +36,16 @@ pub fn render_xmp(asset: &Asset, toolkit: &str) -> String {
 pub fn existing_sidecar(bytes: &[u8]) -> Option<String> {
     match xmp::check_existing(bytes) {
         xmp::Existing::Replace => None,
-        xmp::Existing::Keep(why) => Some(why),
+        xmp::Existing::Keep(kept) => Some(match kept {
+            crate::KeptSidecar::OtherTool(tool) => {
+                format!("created by {}", tool.as_deref().unwrap_or("None"))
+            }
+            crate::KeptSidecar::Unreadable(error) => format!("due to parser error: {error}"),
+        }),
     }
 }
 
 /// Formats `created` with a strftime pattern, as a field of a folder template does.
-pub fn strftime(pattern: &str, created: &DateTime<FixedOffset>, names: &TimeNames) -> String {
+pub fn strftime(pattern: &str, created: &OffsetDateTime, names: &TimeNames) -> String {
     crate::paths::format_time(pattern, created, names)
 }

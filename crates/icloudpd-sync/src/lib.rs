@@ -19,13 +19,100 @@
 //! size Apple announced (error pages are rejected), dated, and renamed into place. An
 //! interrupted file is resumed with `Range` on the next run.
 //!
+//! # Overview
+//!
+//! | Type | Role |
+//! |---|---|
+//! | [`SyncOptions`] | what to mirror and how: sizes, naming, folders, filters, deletions, [`RunMode`], [`TimeZone`] |
+//! | [`SyncEngine`] | one library mirrored into one directory: [`SyncEngine::run`], or [`SyncEngine::plan`] then [`SyncEngine::execute`] |
+//! | [`Plan`] | what a run would do, as a value: [`PlannedAsset`]s with their [`PlannedDownload`]s, and [`PlannedDeletion`]s |
+//! | [`Reporter`], [`SyncEvent`] | what happens, as it happens (facts only: the wording is yours) |
+//! | [`SyncReport`] | what a run did; [`AssetFailure`]s are data, not errors |
+//! | [`SyncState`] | memory between runs, so a run asks Apple only for what changed |
+//! | [`DirectoryLock`] | one writer per download directory |
+//! | [`PathPolicy`], [`FolderStructure`] | icloudpd's file and folder names, usable offline |
+//! | [`Error`] | why a run could not go on (see [`Error::needs_reauth`]) |
+//!
+//! # Mirroring a library
+//!
+//! Sign in with [`icloud_auth`], open the library with [`icloud_photos`], and run an engine.
+//! This example runs against `icloud-fake`, the fake Apple the tests use; with a real account
+//! only the [`icloud_auth::AuthClient`] differs (no endpoint override, and perhaps a
+//! two-factor step).
+//!
+//! ```
+//! use std::sync::Arc;
+//!
+//! use icloud_auth::{AuthClient, Endpoints, MemorySessionStore, Region, SecretString, SignIn};
+//! use icloud_fake::{FakeAccount, FakeICloud, FakeLibrary};
+//! use icloud_photos::PhotosClient;
+//! use icloudpd_sync::{FolderStructure, RunMode, SyncEngine, SyncOptions};
+//!
+//! # #[tokio::main]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // A fake Apple with 20 photos and videos (some live photos) for jdoe.
+//! let fake = FakeICloud::builder()
+//!     .account(
+//!         FakeAccount::new("jdoe@example.com", "secret")
+//!             .without_two_factor()
+//!             .library(FakeLibrary::generated(20, 7)),
+//!     )
+//!     .start()?;
+//! let auth = AuthClient::builder()
+//!     .endpoints(Endpoints::single_origin(Region::Global, &fake.base_url())?)
+//!     .build()?;
+//! let password = SecretString::from("secret".to_owned());
+//! let store = Arc::new(MemorySessionStore::default());
+//! let SignIn::Complete(session) = auth.sign_in("jdoe@example.com", &password, store).await?
+//! else {
+//!     unreachable!("this account has no two-factor authentication");
+//! };
+//! let photos = PhotosClient::new(&session)?;
+//! let library = photos.primary().await?;
+//!
+//! let dir = tempfile::tempdir()?;
+//! let mut options = SyncOptions::new(dir.path());
+//! options.folder_structure = FolderStructure::parse("{:%Y/%m}")?;
+//!
+//! // First look: what would a run do? Nothing is written while planning.
+//! let engine = SyncEngine::new(photos, library, options);
+//! let plan = engine.plan().await?;
+//! assert!(plan.downloads().count() >= 20); // live photos add their videos
+//! assert!(std::fs::read_dir(dir.path())?.next().is_none());
+//!
+//! // Then do it, exactly as planned.
+//! let report = engine.execute(plan).await?;
+//! assert!(report.is_complete(), "{:?}", report.failed);
+//! assert!(report.downloaded >= 20);
+//!
+//! // A second run finds everything present and downloads nothing.
+//! let again = engine.run().await?;
+//! assert_eq!((again.downloaded, again.present), (0, report.downloaded));
+//! # let _ = RunMode::DryRun;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! [`SyncEngine::run`] does the same in one go, asset by asset: it plans an asset, starts its
+//! downloads and goes on listing while they run, so memory stays flat for 100 000 assets,
+//! and each asset's plan reaches the [`Reporter`] as [`SyncEvent::Planned`]. A dry run is
+//! [`RunMode::DryRun`]: the plan is reported as `Would…` events and nothing changes.
+//!
+//! # Events, not messages
+//!
+//! The engine never prints and never words a message: a [`Reporter`] receives
+//! [`SyncEvent`]s carrying facts (paths, names, sizes, reasons as enums), and the embedder
+//! decides what to show. The `icloudpd` binary turns them into Python icloudpd's log lines;
+//! a GUI would update a progress bar. A reporter must be quick: it is called from the
+//! download tasks.
+//!
 //! ```no_run
 //! use std::sync::Arc;
 //! use std::sync::atomic::{AtomicU64, Ordering};
 //!
 //! use icloud_photos::PhotosClient;
 //! use icloudpd_sync::{
-//!     DirectoryLock, Reporter, Size, SyncEngine, SyncEvent, SyncOptions, SyncState,
+//!     DirectoryLock, Reporter, Size, SyncEngine, SyncEvent, SyncOptions, SyncState, TimeZone,
 //! };
 //!
 //! /// Counts the bytes of finished files (a GUI would update its progress here).
@@ -47,6 +134,8 @@
 //! let library = photos.primary().await?;
 //! let mut options = SyncOptions::new("/srv/photos");
 //! options.sizes = vec![Size::Original, Size::Medium];
+//! // Folders by the date in Paris in winter (the engine reads no time zone itself).
+//! options.time_zone = TimeZone::fixed(icloudpd_sync::time::UtcOffset::from_hms(1, 0, 0)?);
 //! let bytes = Arc::new(Bytes::default());
 //! // Next to the session files: one state per Apple ID, library and download directory.
 //! let name = SyncState::file_name("jdoe@example.com", library.name(), "/srv/photos".as_ref());
@@ -63,11 +152,20 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Dates and times
+//!
+//! Every date in this API is a [`time::OffsetDateTime`], the type `icloud-photos` uses for
+//! an asset's dates; the crate is re-exported as [`icloudpd_sync::time`](time) so that an
+//! embedder names the same version. Which zone creation times are read in (for folder names,
+//! EXIF dates and date filters) is [`SyncOptions::time_zone`], UTC unless you say otherwise.
+//!
 //! # Features
 //!
 //! - `rustls` (default): TLS with rustls, passed through to `icloud-photos` and `icloud-auth`.
 //! - `native-tls`: TLS with the platform's library, passed through likewise. With
 //!   `default-features = false` and only this feature, rustls is not compiled in.
+//!
+//! EXIF and XMP writing are built in and chosen per run in [`SyncOptions`].
 #![deny(missing_docs)]
 // docs.rs builds with `--cfg docsrs` (package.metadata.docs.rs) and shows which feature
 // or platform an item needs.
@@ -85,6 +183,7 @@ pub mod fuzzing;
 mod lock;
 mod metadata;
 mod options;
+mod outcome;
 mod paths;
 mod plan;
 mod report;
@@ -92,6 +191,7 @@ mod safety;
 mod select;
 mod state;
 mod stop;
+mod zone;
 
 pub use disk::DiskProblem;
 pub use engine::{DEFAULT_FULL_SCAN_INTERVAL, SyncEngine};
@@ -99,13 +199,17 @@ pub use error::{Error, Result};
 pub use lock::{DirectoryLock, LOCK_FILE_NAME};
 pub use options::{
     DEFAULT_CONCURRENCY, DateBound, FileMatchPolicy, FolderStructure, LiveMovPolicy, LiveSize,
-    Size, SyncOptions,
+    RunMode, Size, SyncOptions, TimeNames,
 };
-pub use paths::{PathPolicy, TemplateError, TimeNames, truncate_middle};
-pub use report::{
-    AssetFailure, FailureKind, FullScanReason, MediaScope, NoopReporter, Reporter, SkipReason,
-    SyncEvent, SyncReport,
-};
+pub use outcome::{AssetFailure, FailureKind, SyncReport};
+pub use paths::{PathPolicy, TemplateError};
+pub use plan::{IcloudDeletion, Plan, PlannedAsset, PlannedDeletion, PlannedDownload, Rendition};
+pub use report::{FullScanReason, KeptSidecar, NoopReporter, Reporter, SyncEvent};
 pub use safety::UnsafeOptions;
+pub use select::SkipReason;
 pub use state::SyncState;
 pub use stop::StopHandle;
+/// The date-time crate of this API ([`time::OffsetDateTime`] in [`SyncOptions`],
+/// [`SkipReason`], [`PlannedAsset`]), re-exported so that an embedder uses the same version.
+pub use time;
+pub use zone::TimeZone;

@@ -3,11 +3,79 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use chrono::{DateTime, FixedOffset};
 use icloud_auth::RetryPolicy;
 use icloud_photos::RawPolicy;
+use time::OffsetDateTime;
 
-use crate::paths::TimeNames;
+use crate::zone::TimeZone;
+
+/// Month, weekday and format names used by `%B`, `%a`, `%c`, … in folder templates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimeNames {
+    /// `January` … `December`.
+    pub months: [String; 12],
+    /// `Jan` … `Dec`.
+    pub months_abbr: [String; 12],
+    /// `Sunday` … `Saturday`.
+    pub weekdays: [String; 7],
+    /// `Sun` … `Sat`.
+    pub weekdays_abbr: [String; 7],
+    /// `AM`, `PM`.
+    pub am_pm: [String; 2],
+    /// `%c` (`%a %b %e %H:%M:%S %Y` in the C locale).
+    pub date_time_format: String,
+    /// `%x` (`%m/%d/%y`).
+    pub date_format: String,
+    /// `%X` (`%H:%M:%S`).
+    pub time_format: String,
+}
+
+impl TimeNames {
+    /// The C/POSIX locale's names (what icloudpd uses without `--use-os-locale`).
+    pub fn english() -> TimeNames {
+        let owned = |names: &[&str]| names.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let months = owned(&[
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ]);
+        let weekdays = owned(&[
+            "Sunday",
+            "Monday",
+            "Tuesday",
+            "Wednesday",
+            "Thursday",
+            "Friday",
+            "Saturday",
+        ]);
+        let abbr = |names: &[String]| names.iter().map(|s| s[..3].to_owned()).collect::<Vec<_>>();
+        TimeNames {
+            months_abbr: array(abbr(&months)),
+            months: array(months),
+            weekdays_abbr: array(abbr(&weekdays)),
+            weekdays: array(weekdays),
+            am_pm: ["AM".to_owned(), "PM".to_owned()],
+            date_time_format: "%a %b %e %H:%M:%S %Y".to_owned(),
+            date_format: "%m/%d/%y".to_owned(),
+            time_format: "%H:%M:%S".to_owned(),
+        }
+    }
+}
+
+/// A vector of known length as an array (`Default` values if it is short).
+fn array<const N: usize>(items: Vec<String>) -> [String; N] {
+    let mut items = items.into_iter();
+    std::array::from_fn(|_| items.next().unwrap_or_default())
+}
 
 /// A rendition requested with `--size`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -130,13 +198,65 @@ impl Default for FolderStructure {
 /// One end of the `--skip-created-before/after` range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DateBound {
-    /// A fixed instant.
-    At(DateTime<FixedOffset>),
+    /// A fixed instant (its offset is how messages show the bound).
+    At(OffsetDateTime),
     /// That many days before the moment each asset is considered.
     DaysAgo(u32),
 }
 
+/// What a run does with its plan.
+///
+/// The plan (which files to download, which to delete) is the same in every mode; the mode
+/// says what happens to it. [`crate::SyncEngine::plan`] gives the plan itself, to inspect
+/// before [`crate::SyncEngine::execute`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum RunMode {
+    /// Download the planned files, write sidecars and EXIF dates, delete as asked.
+    #[default]
+    Download,
+    /// Change nothing locally or in iCloud; report each planned action as a `Would…`
+    /// [`crate::SyncEvent`] (`--dry-run`).
+    DryRun,
+    /// Report each file that would be downloaded as [`crate::SyncEvent::FileListed`] and do
+    /// nothing else: no deletions, no sidecars (`--only-print-filenames`).
+    OnlyPrintFilenames,
+}
+
+impl RunMode {
+    /// Returns whether runs in this mode change anything on disk or in iCloud.
+    pub fn writes(self) -> bool {
+        self == RunMode::Download
+    }
+}
+
 /// What to mirror and how. Start from [`SyncOptions::new`] and set fields.
+///
+/// The fields are icloudpd's download options as plain data (the flag each one stands for is
+/// named in its documentation), with icloudpd's defaults: originals only, folders
+/// `{:%Y/%m/%d}`, plain file names de-duplicated by size, live-photo videos included,
+/// nothing deleted anywhere, 16 downloads at a time. The struct is `#[non_exhaustive]`: new
+/// options arrive as new fields with defaults, so set the ones you care about on the value
+/// [`SyncOptions::new`] returns rather than building it literally.
+///
+/// Options that shape where files go (sizes, naming, folders, filters, [`TimeZone`]) are
+/// part of the [`crate::SyncState`]'s configuration: changing one makes the next run list
+/// the whole library once. Options that only tune downloading (`concurrency`, retries,
+/// stall detection) do not.
+///
+/// ```
+/// use icloudpd_sync::{FolderStructure, RunMode, Size, SyncOptions, TimeZone};
+///
+/// let mut options = SyncOptions::new("/srv/photos");
+/// options.sizes = vec![Size::Original, Size::Adjusted];
+/// options.folder_structure = FolderStructure::parse("{:%Y/%B}")?; // 2018/July
+/// options.skip_videos = true;
+/// options.recent = Some(100); // only the 100 newest assets
+/// options.mode = RunMode::DryRun; // report, change nothing
+/// options.time_zone = TimeZone::UTC;
+/// assert!(options.check_safety().is_ok());
+/// # Ok::<(), icloudpd_sync::TemplateError>(())
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct SyncOptions {
@@ -159,6 +279,10 @@ pub struct SyncOptions {
     pub folder_structure: FolderStructure,
     /// Month and day names for the folder template (`--use-os-locale`); English by default.
     pub time_names: TimeNames,
+    /// The zone creation times are read in for folder names, EXIF dates and the
+    /// `skip_created_*` bounds; [`TimeZone::UTC`] by default (the engine reads no
+    /// environment: pass the machine's zone to file photos by local date, as icloudpd does).
+    pub time_zone: TimeZone,
     /// Keep non-ASCII characters in file names (`--keep-unicode-in-filenames`).
     pub keep_unicode_in_filenames: bool,
     /// Skip videos (`--skip-videos`); live-photo videos are not affected.
@@ -183,11 +307,9 @@ pub struct SyncOptions {
     pub xmp_sidecar: bool,
     /// The `x:xmptk` value of sidecars, e.g. `icloudpd 1.32.2+abcdefgh`.
     pub xmp_toolkit: String,
-    /// Change nothing locally or in iCloud; report what would be done (`--dry-run`).
-    pub dry_run: bool,
-    /// Report the files that would be downloaded and do nothing else
-    /// (`--only-print-filenames`).
-    pub only_print_filenames: bool,
+    /// Whether the run downloads, only reports what it would do, or only lists the files
+    /// it would download (`--dry-run`, `--only-print-filenames`).
+    pub mode: RunMode,
     /// Delete local files of assets found in Recently Deleted (`--auto-delete`).
     pub auto_delete: bool,
     /// Move each downloaded asset to Recently Deleted in iCloud (`--delete-after-download`).
@@ -224,6 +346,7 @@ impl SyncOptions {
             live_mov_policy: LiveMovPolicy::default(),
             folder_structure: FolderStructure::default(),
             time_names: TimeNames::english(),
+            time_zone: TimeZone::UTC,
             keep_unicode_in_filenames: false,
             skip_videos: false,
             skip_photos: false,
@@ -236,8 +359,7 @@ impl SyncOptions {
             set_exif_datetime: false,
             xmp_sidecar: false,
             xmp_toolkit: format!("icloudpd-rs {}", env!("CARGO_PKG_VERSION")),
-            dry_run: false,
-            only_print_filenames: false,
+            mode: RunMode::Download,
             auto_delete: false,
             delete_after_download: false,
             keep_icloud_recent_days: None,

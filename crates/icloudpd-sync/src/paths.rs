@@ -26,84 +26,16 @@ mod tests;
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
-use chrono::{DateTime, FixedOffset};
 use icloud_photos::{Asset, MediaType, VersionKind};
+use time::OffsetDateTime;
 
 use folder::confine;
 
 use crate::options::{
-    FileMatchPolicy, FolderStructure, LiveMovPolicy, LiveSize, Size, SyncOptions,
+    FileMatchPolicy, FolderStructure, LiveMovPolicy, LiveSize, Size, SyncOptions, TimeNames,
 };
 use names::{NAME_MAX, WINDOWS};
 use versions::{Namer, auto_delete_candidates, live_kind, live_suffix, select};
-
-/// Month, weekday and format names used by `%B`, `%a`, `%c`, … in folder templates.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TimeNames {
-    /// `January` … `December`.
-    pub months: [String; 12],
-    /// `Jan` … `Dec`.
-    pub months_abbr: [String; 12],
-    /// `Sunday` … `Saturday`.
-    pub weekdays: [String; 7],
-    /// `Sun` … `Sat`.
-    pub weekdays_abbr: [String; 7],
-    /// `AM`, `PM`.
-    pub am_pm: [String; 2],
-    /// `%c` (`%a %b %e %H:%M:%S %Y` in the C locale).
-    pub date_time_format: String,
-    /// `%x` (`%m/%d/%y`).
-    pub date_format: String,
-    /// `%X` (`%H:%M:%S`).
-    pub time_format: String,
-}
-
-impl TimeNames {
-    /// The C/POSIX locale's names (what icloudpd uses without `--use-os-locale`).
-    pub fn english() -> TimeNames {
-        let owned = |names: &[&str]| names.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
-        let months = owned(&[
-            "January",
-            "February",
-            "March",
-            "April",
-            "May",
-            "June",
-            "July",
-            "August",
-            "September",
-            "October",
-            "November",
-            "December",
-        ]);
-        let weekdays = owned(&[
-            "Sunday",
-            "Monday",
-            "Tuesday",
-            "Wednesday",
-            "Thursday",
-            "Friday",
-            "Saturday",
-        ]);
-        let abbr = |names: &[String]| names.iter().map(|s| s[..3].to_owned()).collect::<Vec<_>>();
-        TimeNames {
-            months_abbr: array(abbr(&months)),
-            months: array(months),
-            weekdays_abbr: array(abbr(&weekdays)),
-            weekdays: array(weekdays),
-            am_pm: ["AM".to_owned(), "PM".to_owned()],
-            date_time_format: "%a %b %e %H:%M:%S %Y".to_owned(),
-            date_format: "%m/%d/%y".to_owned(),
-            time_format: "%H:%M:%S".to_owned(),
-        }
-    }
-}
-
-/// A vector of known length as an array (`Default` values if it is short).
-fn array<const N: usize>(items: Vec<String>) -> [String; N] {
-    let mut items = items.into_iter();
-    std::array::from_fn(|_| items.next().unwrap_or_default())
-}
 
 /// A folder template that Python's `str.format` would reject.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -117,6 +49,10 @@ impl FolderStructure {
     /// Parses `--folder-structure`: `none` (any case) is [`FolderStructure::Flat`]; anything
     /// else must render (checked by formatting the current time).
     ///
+    /// # Errors
+    ///
+    /// Returns [`TemplateError`] when Python's `str.format` would reject the template.
+    ///
     /// The template is Python's `str.format` with the creation datetime as its one argument:
     /// `{}`/`{0}` fields whose spec is a glibc `strftime` pattern (`{:%Y/%m/%d}`, `{:%-d}`),
     /// `{{`/`}}` for braces, and `{}` alone for `str(datetime)`. Named fields, a second field
@@ -129,7 +65,7 @@ impl FolderStructure {
         let invalid = || TemplateError {
             template: value.to_owned(),
         };
-        let now = chrono::Utc::now().fixed_offset();
+        let now = OffsetDateTime::now_utc();
         template::Template::parse(value)
             .and_then(|t| t.render(&now, &TimeNames::english()))
             .map_err(|_| invalid())?;
@@ -141,7 +77,7 @@ impl FolderStructure {
     ///
     /// A template [`FolderStructure::parse`] would reject (or one whose spec only fails for
     /// this date, where Python would crash) renders as its literal text.
-    pub fn render(&self, created: &DateTime<FixedOffset>, names: &TimeNames) -> String {
+    pub fn render(&self, created: &OffsetDateTime, names: &TimeNames) -> String {
         match self {
             FolderStructure::Flat => String::new(),
             FolderStructure::Template(text) => template::Template::parse(text)
@@ -152,6 +88,22 @@ impl FolderStructure {
 }
 
 /// The naming rules of one sync: directory, folders, cleaning and policies.
+///
+/// Pure and offline: it tells where icloudpd would put an asset's files without touching
+/// the disk or the network, so an embedder can show or check paths before any run (the
+/// engine uses the same rules).
+///
+/// ```
+/// use icloudpd_sync::{FolderStructure, PathPolicy, SyncOptions};
+/// use icloudpd_sync::time::OffsetDateTime;
+///
+/// let mut options = SyncOptions::new("photos");
+/// options.folder_structure = FolderStructure::parse("{:%Y/%m/%d}")?;
+/// let policy = PathPolicy::new(&options);
+/// let taken = OffsetDateTime::from_unix_timestamp(1_533_021_744)?; // 2018-07-31 07:22 UTC
+/// assert_eq!(policy.folder(&taken), std::path::Path::new("photos/2018/07/31"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct PathPolicy {
     directory: PathBuf,
@@ -211,7 +163,7 @@ impl PathPolicy {
     /// confined: a leading `/` is ignored, `..` never climbs above the directory, empty and
     /// `.` components are dropped, and NUL (on Windows also `:`) becomes `_`; on Windows a
     /// device name (`CON`, …) gains a `_` prefix.
-    pub fn folder(&self, created: &DateTime<FixedOffset>) -> PathBuf {
+    pub fn folder(&self, created: &OffsetDateTime) -> PathBuf {
         confine(&self.directory, &self.folder.render(created, &self.names))
     }
 
@@ -329,12 +281,6 @@ impl PathPolicy {
         })
     }
 
-    /// The live-video name under the `original` policy without size suffix, used in
-    /// `Could not find URL to download <name> for size <size>`.
-    pub(crate) fn live_name_for_messages(&self, display_name: &str) -> String {
-        names::live_original_policy(display_name)
-    }
-
     /// Every file name `--auto-delete` removes for an asset found in Recently Deleted
     /// (cli.md §8.3), each with and without `.xmp`.
     ///
@@ -447,33 +393,8 @@ fn base32(bytes: &[u8]) -> String {
     out
 }
 
-/// `s` unchanged up to `max` characters; otherwise its first and last 46 characters joined by
-/// `...` (icloudpd's `truncate_middle(s, 96)`).
-///
-/// For other limits it follows icloudpd's formula: the end keeps `max / 2 - 2` characters (at
-/// least 1), the start `max - (max / 2 - 2) - 4`; a limit of 3 or less gives that many dots.
-pub fn truncate_middle(s: &str, max: usize) -> String {
-    let len = s.chars().count();
-    if len <= max {
-        return s.to_owned();
-    }
-    if max <= 3 {
-        return ".".repeat(max);
-    }
-    let end = (max / 2).saturating_sub(2);
-    let start = max - end - 4;
-    let end = end.max(1);
-    let head: String = s.chars().take(start).collect();
-    let tail: String = s.chars().skip(len - end).collect();
-    format!("{head}...{tail}")
-}
-
 /// Formats `created` with a strftime pattern, as a field of a folder template does.
 #[cfg(fuzzing)]
-pub(crate) fn format_time(
-    pattern: &str,
-    created: &DateTime<FixedOffset>,
-    names: &TimeNames,
-) -> String {
+pub(crate) fn format_time(pattern: &str, created: &OffsetDateTime, names: &TimeNames) -> String {
     strftime::strftime(pattern, &strftime::Tm::new(created), names)
 }

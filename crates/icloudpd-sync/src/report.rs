@@ -1,61 +1,18 @@
 //! What a sync tells its caller while it runs ([`Reporter`], [`SyncEvent`]) and when it ends
 //! ([`SyncReport`]).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
-use chrono::{DateTime, FixedOffset};
 use icloud_photos::VersionKind;
+use time::OffsetDateTime;
 
 use crate::options::Size;
-
-/// Which media a sync takes (from `--skip-videos` / `--skip-photos`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MediaScope {
-    /// Photos and videos.
-    Both,
-    /// Photos only (`--skip-videos`).
-    Photos,
-    /// Videos only (`--skip-photos`).
-    Videos,
-}
-
-/// Why an asset was not considered.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SkipReason {
-    /// A video while only photos are wanted.
-    Video,
-    /// A photo while only videos are wanted.
-    Photo,
-    /// Created before `bound`.
-    CreatedBefore {
-        /// Local creation time.
-        created: DateTime<FixedOffset>,
-        /// The instant it was compared with.
-        bound: DateTime<FixedOffset>,
-    },
-    /// Created after `bound`.
-    CreatedAfter {
-        /// Local creation time.
-        created: DateTime<FixedOffset>,
-        /// The instant it was compared with.
-        bound: DateTime<FixedOffset>,
-    },
-}
-
-/// Where a file's download went wrong.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum FailureKind {
-    /// The folder could not be created (already reported by [`SyncEvent::FolderFailed`]).
-    Folder,
-    /// Writing to the local disk failed.
-    Disk,
-    /// Apple refused the download, even with a fresh URL.
-    Refused,
-    /// The network or the server failed, after the retries.
-    Network,
-}
+use crate::outcome::FailureKind;
+#[cfg(doc)]
+use crate::plan::PlannedDownload;
+use crate::plan::{PlannedAsset, Rendition};
+use crate::select::SkipReason;
 
 /// Why a run lists the whole library instead of asking only for changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,36 +44,23 @@ pub enum FullScanReason {
     /// The library changed while the last full listing ran, in a way that may have moved
     /// assets past it.
     ListingDisturbed,
+    /// A plan is being made ([`crate::SyncEngine::plan`]): it lists everything and keeps no
+    /// state.
+    Planned,
     /// An earlier listing of this run was interrupted (the session expired): it goes on
     /// where it stopped.
     Resumed,
 }
 
-impl std::fmt::Display for FullScanReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            FullScanReason::NoState => "no sync state",
-            FullScanReason::NewState => "no earlier run recorded in the sync state",
-            FullScanReason::NewConfiguration => {
-                "no complete run with these options yet (first run, or an option changed)"
-            }
-            FullScanReason::Forced => "a full scan was asked for",
-            FullScanReason::Due => "the periodic full scan is due",
-            FullScanReason::OptionsNeedListing => {
-                "--keep-icloud-recent-days and day-relative --skip-created-* bounds need every asset"
-            }
-            FullScanReason::NotWholeLibrary => {
-                "this run does not mirror the whole library, or does not write"
-            }
-            FullScanReason::TokenRefused => "Apple refused the stored sync token",
-            FullScanReason::LibraryChanged => "the library was made anew",
-            FullScanReason::TooManyChanges => "too many changes to hold in memory",
-            FullScanReason::ListingDisturbed => {
-                "the library changed while the last full listing ran"
-            }
-            FullScanReason::Resumed => "continuing the interrupted listing",
-        })
-    }
+/// Why an existing XMP sidecar was left alone ([`SyncEvent::XmpKept`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeptSidecar {
+    /// Another tool wrote it: the `x:xmptk` of its root element (`None` when it has none),
+    /// which does not start with `icloudpd`.
+    OtherTool(Option<String>),
+    /// It could not be parsed as XML; what the parser said.
+    Unreadable(String),
 }
 
 /// Something that happened during a sync, in the order it happened. Paths are full paths
@@ -124,25 +68,23 @@ impl std::fmt::Display for FullScanReason {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum SyncEvent<'a> {
-    /// Albums are about to be looked up.
-    LookingUp {
-        /// Which media are wanted.
-        scope: MediaScope,
-        /// The `--album` names (empty: the whole library).
-        albums: &'a [String],
-    },
+    /// The albums of [`crate::SyncOptions::albums`] (or the whole library) are about to be
+    /// looked up.
+    LookingUp,
     /// An album is about to be processed.
     AlbumStarted {
         /// Album name (`All Photos` for the whole library).
         album: &'a str,
-        /// Assets to consider; `None` when `--until-found` makes it unknown.
+        /// Assets to consider: the album's count, or `recent` when that is set; `None` when
+        /// `until_found` makes it unknown.
         count: Option<u64>,
-        /// The requested sizes.
-        sizes: &'a [Size],
-        /// Which media are wanted.
-        scope: MediaScope,
-        /// The download directory.
-        directory: &'a Path,
+    },
+    /// An asset passed the filters and was planned: what it needs on disk, which of its
+    /// files are there already, which will be downloaded. Sent in every [`crate::RunMode`],
+    /// before the asset's downloads start.
+    Planned {
+        /// The plan of the asset.
+        asset: &'a PlannedAsset,
     },
     /// An asset was filtered out.
     AssetSkipped {
@@ -168,17 +110,17 @@ pub enum SyncEvent<'a> {
         /// The new path.
         path: &'a Path,
     },
-    /// `--only-print-filenames`: this file would be downloaded.
+    /// [`crate::RunMode::OnlyPrintFilenames`]: this file would be downloaded.
     FileListed {
         /// Its path.
         path: &'a Path,
     },
-    /// `--dry-run`: the folder does not exist and would be created.
+    /// [`crate::RunMode::DryRun`]: the folder does not exist and would be created.
     WouldCreateFolder {
         /// The folder.
         path: &'a Path,
     },
-    /// `--dry-run`: the file would be downloaded.
+    /// [`crate::RunMode::DryRun`]: the file would be downloaded.
     WouldDownload {
         /// Its path.
         path: &'a Path,
@@ -220,13 +162,14 @@ pub enum SyncEvent<'a> {
     DownloadFailed {
         /// Display name of the asset.
         name: &'a str,
-        /// Final path it would have had.
+        /// The final path it would have had.
         path: &'a Path,
+        /// Its file name before de-duplication ([`PlannedDownload::file_name`]).
+        file_name: &'a str,
+        /// What the file stands for.
+        rendition: Rendition,
         /// What went wrong.
         error: &'a str,
-        /// Apple answered the download with an error status: `Could not find URL to download
-        /// <file> for size <size>`.
-        missing_url: Option<(&'a str, &'a str)>,
         /// Where it went wrong.
         kind: FailureKind,
     },
@@ -241,8 +184,9 @@ pub enum SyncEvent<'a> {
     SettingExif {
         /// The file.
         path: &'a Path,
-        /// The local creation time written.
-        when: &'a DateTime<FixedOffset>,
+        /// The creation time whose wall-clock reading is written (in
+        /// [`crate::SyncOptions::time_zone`]).
+        when: &'a OffsetDateTime,
     },
     /// EXIF could not be read (`read`) or written.
     ExifFailed {
@@ -262,23 +206,19 @@ pub enum SyncEvent<'a> {
     XmpKept {
         /// The sidecar.
         path: &'a Path,
-        /// `created by <tool>` or `due to parser error: <error>`.
-        why: &'a str,
+        /// Why.
+        reason: &'a KeptSidecar,
     },
-    /// `--until-found` stopped the album.
-    UntilFound {
-        /// The limit.
-        count: u64,
-    },
-    /// `--keep-icloud-recent-days` looked at an asset's age.
+    /// [`crate::SyncOptions::until_found`] consecutive files were present: the album
+    /// stops here.
+    UntilFound,
+    /// [`crate::SyncOptions::keep_icloud_recent_days`] looked at an asset's age.
     AgeChecked {
         /// Display name.
         name: &'a str,
-        /// Local creation time.
-        created: &'a DateTime<FixedOffset>,
-        /// The configured N.
-        keep_days: u32,
-        /// Whole days since creation.
+        /// Creation time, in [`crate::SyncOptions::time_zone`].
+        created: &'a OffsetDateTime,
+        /// Whole days since creation, counted from the start of the album.
         age_days: i64,
         /// Whether it stays in iCloud.
         kept: bool,
@@ -293,12 +233,10 @@ pub enum SyncEvent<'a> {
         /// Display name.
         name: &'a str,
     },
-    /// `--dry-run`: the asset would be moved to Recently Deleted.
+    /// [`crate::RunMode::DryRun`]: the asset would be moved to Recently Deleted.
     WouldDeleteInIcloud {
         /// Display name.
         name: &'a str,
-        /// Library (zone) name.
-        library: &'a str,
     },
     /// An asset was not moved to Recently Deleted because a version that makes it up is not
     /// on disk (see [`crate::SyncOptions::check_safety`] for the rules).
@@ -313,10 +251,8 @@ pub enum SyncEvent<'a> {
     AlbumFinished {
         /// Album name.
         album: &'a str,
-        /// Which media were wanted.
-        scope: MediaScope,
     },
-    /// `--auto-delete` begins.
+    /// [`crate::SyncOptions::auto_delete`] begins.
     AutoDeleteStarted,
     /// A local file is being deleted.
     LocalDeleting {
@@ -328,7 +264,7 @@ pub enum SyncEvent<'a> {
         /// The file.
         path: &'a Path,
     },
-    /// `--dry-run`: the local file would be deleted.
+    /// [`crate::RunMode::DryRun`]: the local file would be deleted.
     WouldDeleteLocal {
         /// The file.
         path: &'a Path,
@@ -338,8 +274,6 @@ pub enum SyncEvent<'a> {
     /// The files planned so far need more space than the disk has free: the run goes on, and
     /// stops cleanly ([`crate::Error::Disk`]) if the disk fills up.
     LowDiskSpace {
-        /// The download directory.
-        directory: &'a Path,
         /// Bytes of the downloads planned so far.
         needed: u64,
         /// Bytes free on its disk when the run started.
@@ -383,6 +317,29 @@ pub enum SyncEvent<'a> {
 /// Receives [`SyncEvent`]s. Called from the engine's tasks, so it must be quick and must not
 /// block; it is never called concurrently with itself for one album's planning, but download
 /// events come from several tasks.
+///
+/// The trait is synchronous and object-safe on purpose: an event is a borrowed view of the
+/// engine's data (`SyncEvent<'_>`), valid only during the call, so nothing is cloned for a
+/// reporter that ignores it. Keep what you need by copying it out. A reporter that talks to
+/// a slow consumer (a socket, a GUI thread) should hand the facts to a channel and return.
+///
+/// ```
+/// use std::sync::Mutex;
+///
+/// use icloudpd_sync::{Reporter, SyncEvent};
+///
+/// /// Collects the paths written, for a summary at the end.
+/// #[derive(Default)]
+/// struct Written(Mutex<Vec<std::path::PathBuf>>);
+///
+/// impl Reporter for Written {
+///     fn event(&self, event: &SyncEvent<'_>) {
+///         if let SyncEvent::Downloaded { path, .. } = event {
+///             self.0.lock().unwrap().push(path.to_path_buf());
+///         }
+///     }
+/// }
+/// ```
 pub trait Reporter: Send + Sync {
     /// One event.
     fn event(&self, event: &SyncEvent<'_>);
@@ -394,56 +351,4 @@ pub struct NoopReporter;
 
 impl Reporter for NoopReporter {
     fn event(&self, _: &SyncEvent<'_>) {}
-}
-
-/// One asset that could not be mirrored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AssetFailure {
-    /// Display name (or the record name when the record could not be decoded).
-    pub name: String,
-    /// The file concerned, if any.
-    pub path: Option<PathBuf>,
-    /// What went wrong.
-    pub error: String,
-}
-
-/// The outcome of one sync.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct SyncReport {
-    /// Files downloaded (or, in a dry run, that would have been).
-    pub downloaded: u64,
-    /// Bytes written.
-    pub bytes: u64,
-    /// Files that were already on disk.
-    pub present: u64,
-    /// Assets filtered out.
-    pub skipped: u64,
-    /// Assets moved to Recently Deleted in iCloud.
-    pub deleted_in_icloud: u64,
-    /// Local files removed by `--auto-delete`.
-    pub deleted_locally: u64,
-    /// Assets that failed.
-    pub failed: Vec<AssetFailure>,
-    /// Wall time.
-    pub elapsed: Duration,
-}
-
-impl SyncReport {
-    /// Whether every asset was mirrored.
-    pub fn is_complete(&self) -> bool {
-        self.failed.is_empty()
-    }
-
-    /// Adds another report's counts (several albums or users).
-    pub fn merge(&mut self, other: SyncReport) {
-        self.downloaded += other.downloaded;
-        self.bytes += other.bytes;
-        self.present += other.present;
-        self.skipped += other.skipped;
-        self.deleted_in_icloud += other.deleted_in_icloud;
-        self.deleted_locally += other.deleted_locally;
-        self.failed.extend(other.failed);
-        self.elapsed += other.elapsed;
-    }
 }

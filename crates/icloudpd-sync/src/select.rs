@@ -1,33 +1,54 @@
 //! Which assets a sync considers: item-type filters and the creation-date range (cli.md §7).
 //! Pure: the current time is an argument.
 
-use chrono::{DateTime, FixedOffset, Local, NaiveDate, TimeDelta, TimeZone, Utc};
 use icloud_photos::{Asset, MediaType};
+use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
 
 use crate::options::{DateBound, SyncOptions};
-use crate::report::{MediaScope, SkipReason};
+use crate::zone::TimeZone;
 
-/// The asset's creation time in the machine's time zone (`created` of photos.md §8.6). An
-/// asset without a usable date gets the Unix epoch read as local time, as icloudpd does.
-pub(crate) fn created_local(asset: &Asset) -> DateTime<FixedOffset> {
-    let utc = asset
-        .asset_date()
-        .and_then(|d| DateTime::<Utc>::from_timestamp(d.unix_timestamp(), d.nanosecond()));
-    match utc {
-        Some(utc) => utc.with_timezone(&Local).fixed_offset(),
-        None => epoch_local(),
+/// The asset's creation time in `zone` (`created` of photos.md §8.6). An asset without a
+/// usable date gets the Unix epoch read as local time (1970-01-01 00:00 on the zone's
+/// clock), as icloudpd does.
+pub(crate) fn created_local(asset: &Asset, zone: &TimeZone) -> OffsetDateTime {
+    match asset.asset_date() {
+        Some(date) => zone.local(date),
+        None => epoch_local(zone),
     }
 }
 
-fn epoch_local() -> DateTime<FixedOffset> {
-    let naive = NaiveDate::from_ymd_opt(1970, 1, 1)
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .unwrap_or_default();
-    Local
-        .from_local_datetime(&naive)
-        .earliest()
-        .map(|d| d.fixed_offset())
-        .unwrap_or_else(|| Utc.from_utc_datetime(&naive).fixed_offset())
+fn epoch_local(zone: &TimeZone) -> OffsetDateTime {
+    let offset = zone.offset_at(OffsetDateTime::UNIX_EPOCH);
+    let midnight = Date::from_calendar_date(1970, Month::January, 1)
+        .map(|d| PrimitiveDateTime::new(d, Time::MIDNIGHT))
+        .unwrap_or(PrimitiveDateTime::MIN);
+    midnight.assume_offset(offset)
+}
+
+/// Why an asset was not considered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SkipReason {
+    /// A video while only photos are wanted.
+    Video,
+    /// A photo while only videos are wanted.
+    Photo,
+    /// Created before `bound`.
+    CreatedBefore {
+        /// Creation time, in [`crate::SyncOptions::time_zone`].
+        created: OffsetDateTime,
+        /// The instant it was compared with (a bound in days counts back from the moment the
+        /// asset was considered, in the same zone).
+        bound: OffsetDateTime,
+    },
+    /// Created after `bound`.
+    CreatedAfter {
+        /// Creation time, in [`crate::SyncOptions::time_zone`].
+        created: OffsetDateTime,
+        /// The instant it was compared with (a bound in days counts back from the moment the
+        /// asset was considered, in the same zone).
+        bound: OffsetDateTime,
+    },
 }
 
 /// The filters of one sync.
@@ -49,21 +70,12 @@ impl Selection {
         }
     }
 
-    /// Which media the sync takes.
-    pub(crate) fn scope(&self) -> MediaScope {
-        match (self.skip_videos, self.skip_photos) {
-            (true, false) => MediaScope::Photos,
-            (false, true) => MediaScope::Videos,
-            _ => MediaScope::Both,
-        }
-    }
-
     /// Why `asset` (created at `created`) is skipped, if it is; `now` resolves "N days ago".
     pub(crate) fn skip_reason(
         &self,
         asset: &Asset,
-        created: &DateTime<FixedOffset>,
-        now: &DateTime<FixedOffset>,
+        created: &OffsetDateTime,
+        now: &OffsetDateTime,
     ) -> Option<SkipReason> {
         match asset.media_type() {
             Some(MediaType::Movie) if self.skip_videos => return Some(SkipReason::Video),
@@ -90,24 +102,24 @@ impl Selection {
     }
 }
 
-fn resolve(bound: DateBound, now: &DateTime<FixedOffset>) -> DateTime<FixedOffset> {
+fn resolve(bound: DateBound, now: &OffsetDateTime) -> OffsetDateTime {
     match bound {
         DateBound::At(at) => at,
-        DateBound::DaysAgo(days) => *now - TimeDelta::days(i64::from(days)),
+        DateBound::DaysAgo(days) => *now - time::Duration::days(i64::from(days)),
     }
 }
 
 /// Whole days from `created` to `now`, rounded down (`--keep-icloud-recent-days`).
-pub(crate) fn age_days(created: &DateTime<FixedOffset>, now: &DateTime<FixedOffset>) -> i64 {
-    (*now - *created).num_seconds().div_euclid(86_400)
+pub(crate) fn age_days(created: &OffsetDateTime, now: &OffsetDateTime) -> i64 {
+    (*now - *created).whole_seconds().div_euclid(86_400)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn at(s: &str) -> DateTime<FixedOffset> {
-        DateTime::parse_from_rfc3339(s).unwrap()
+    fn at(s: &str) -> OffsetDateTime {
+        OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).unwrap()
     }
 
     #[test]

@@ -1,5 +1,37 @@
 //! What the active faults do to one request: the order they are checked in, their counters
 //! and their seeded random choices.
+//!
+//! [`Faults::decide_for`] turns the active faults into one [`Decision`] per request, under the
+//! faults' own lock and before the state is touched. The server then sleeps off the delay
+//! (outside every lock), runs the handler unless a fault answers, and shapes the download
+//! body. The faults are walked in a fixed order, which is how they interact:
+//!
+//! 1. **Side effects**, every matching fault: latencies (the longest one wins, and each
+//!    matching latency fault uses up one of its `times`), and on CloudKit requests the
+//!    session and PCS expiries. These happen whatever else the request meets, so a delayed
+//!    request can also be answered by a fault.
+//! 2. **Answers**, in the order the faults were added: the first fault that matches the
+//!    request answers it in place of the server and uses up one of its `times`. A
+//!    `RandomStatus` that rolls a miss does not count as a match and is not used up, so
+//!    faults added after it still get their chance. A request a fault answers never reaches
+//!    the handler: it changes no state (a `records/modify` it answers deletes nothing), and
+//!    the session or PCS expiry that step 1 decided for it does not happen either, although
+//!    an `ExpireSessionAfter` or `ExpirePcsAfter` that fired is removed all the same. Only
+//!    successful answers (below 300) count towards `ExpireSessionEvery`.
+//! 3. **Download shaping**, only for CDN requests nobody answered: the newest `Bandwidth`
+//!    cap, the first `StallDownload`, then either the first `TruncateDownload` or else the
+//!    first `ResetDownloads` whose roll hits. Stall and cut combine: the body pauses, then
+//!    ends early at the smaller of the two cut points.
+//! 4. **Request rewriting**, again only when nobody answered: a resumed download (a `Range`
+//!    that does not start at 0) uses up the first `IgnoreRange` or `WrongRange`, and a
+//!    `records/query` the first `IgnoreStartRank`, whose rewritten body asks for rank 0.
+//!
+//! Test routes (`/__fake/…`) and requests for the wrong host in HTTPS mode (answered 421 by
+//! [`crate::origins`]) never reach the faults and use up none of them.
+//!
+//! Random choices come from [`mix`] over the fault's seed, the request's identity
+//! ([`request_key`]) and how often that identity was seen by the fault, never from a clock or
+//! a thread's timing; so a run's faults depend only on what the client sent.
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -1,4 +1,37 @@
 //! The deterministic library generator and the malformed-record variants.
+//!
+//! [`generate`] makes a library of any size that looks like a real one from 2012 to 2025 and
+//! holds, in small proportions, every case a downloader must get right: a library is a pure
+//! function of `(n, seed)`, so a test that fails on seed 42 fails the same way on every
+//! machine, and the first `n` assets of a larger library equal a smaller one's of the same
+//! seed (asset `i` only rolls dice seeded with `mix(seed, i)`, apart from the twin and burst
+//! runs below, which look at the previous asset).
+//!
+//! What a generated library contains, roughly by share of assets:
+//!
+//! - media kinds ([`pick_kind`]): about 55 % still JPEG/HEIC, 20 % live photos, 9 % videos
+//!   (a fifth slow-motion, a tenth time-lapse, a few MP4), 4 % RAW+JPEG pairs of seven camera
+//!   formats, single CR2 and DNG files, 6 % screenshots (a third of them edited), and one
+//!   each of HEIF, GIF (with the GIF item type) and PNG in a hundred;
+//! - file names that break naive code, one in 23 assets ([`special_names`]): non-ASCII and
+//!   decomposed Unicode, emoji, path traversal, characters Windows forbids, control
+//!   characters, a name over 190 bytes, leading spaces and dots, and two `IMG_0001.JPG`;
+//! - a duplicate name one minute after its twin, one in 31 (same name, other bytes: the
+//!   de-duplication case of cli.md §5.5);
+//! - `filenameEnc` as a plain `STRING` instead of base64 bytes, one in 29 (photos.md §7.1);
+//! - flags by chance: favourites 8 %, edits 7 % of photos, captions 5 %, bursts of four and
+//!   panoramas about 2 % of photos each (videos are never either), hidden 2 %, in Recently Deleted 3 % (with an expiry
+//!   in the month after the newest capture date);
+//! - capture dates spread uniformly over [`FROM_MS`]..[`TO_MS`], added dates up to 30 days
+//!   later, and one of ten time zones, some with half- and three-quarter-hour offsets;
+//! - eight album records: the folder `Reisen` with two albums in it, four more user albums
+//!   (names with decomposed Unicode and a slash; `Leer` stays empty), and a deleted album
+//!   that still has members.
+//!
+//! [`malformed`] appends records that are broken the ways Apple's sometimes are, cycling
+//! through seven variants: no file name, a plain-text file name, base64 that is truncated or
+//! not UTF-8, no item type, an item type without a value, and resources without a download
+//! URL. Each is a case of cli.md §6.5 or photos.md §8.1 that a client must survive.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -38,7 +71,9 @@ fn special_names() -> Vec<String> {
     ]
 }
 
-/// A cheap deterministic stream of numbers for one asset.
+/// A cheap deterministic stream of numbers for one asset: the `n`-th number is
+/// `mix(seed, n)`, so the rolls of one asset do not depend on how many rolls earlier assets
+/// made.
 struct Dice {
     seed: u64,
     n: u64,
@@ -61,6 +96,8 @@ impl Dice {
 }
 
 /// Picks the media kind of a regular generated asset.
+///
+/// The shares are percentages of one roll of a hundred; unlisted rolls give plain JPEGs.
 fn pick_kind(d: &mut Dice, filename_stem: &str) -> FakeAsset {
     let r = d.below(100);
     let name = |ext: &str| format!("{filename_stem}.{ext}");
@@ -95,7 +132,8 @@ fn pick_kind(d: &mut Dice, filename_stem: &str) -> FakeAsset {
     }
 }
 
-/// Builds [`FakeLibrary::generated`].
+/// Builds [`FakeLibrary::generated`]: `n` assets from `seed`, in the order they are generated
+/// (listings sort them by capture date).
 pub(super) fn generate(n: usize, seed: u64) -> FakeLibrary {
     let mut lib = FakeLibrary::with_seed(seed)
         .album(FakeAlbum::new("Bilderrahmen"))
@@ -184,7 +222,8 @@ pub(super) fn generate(n: usize, seed: u64) -> FakeLibrary {
     lib
 }
 
-/// Builds [`FakeLibrary::malformed`].
+/// Builds [`FakeLibrary::malformed`]: appends `count` assets named `BROKEN_000.JPG`, … to
+/// `lib`, the `k`-th broken in way `k % 7`.
 pub(super) fn malformed(mut lib: FakeLibrary, count: usize) -> FakeLibrary {
     let invalid_utf8 = STANDARD.encode(b"IMG_\xff\xfe\xfd.JPG");
     for k in 0..count {

@@ -1,4 +1,32 @@
 //! Derived data of an asset: UTIs, resources (prefix, size, checksum), ids and hashing.
+//!
+//! A [`FakeAsset`] stores only what a test chose (kind, names, dates, flags) and a numeric id
+//! (`uid`). Everything a client sees beyond that is computed here on demand, from the id
+//! alone, so a 100k-asset library stays small and two servers started with the same library
+//! serve the same records and bytes:
+//!
+//! - record names: the CPLAsset's is a UUID made by [`uuid()`], the CPLMaster's the base64 of
+//!   the original's checksum (photos.md §7.1 says Apple names masters after
+//!   `resOriginalFingerprint`);
+//! - the resources of [`resources`]: which prefixes an asset of each kind has, their UTI,
+//!   size, pixel dimensions and checksum (photos.md §7.1 for the prefixes, §8.3 for how a
+//!   client turns them into versions);
+//! - the bytes of a resource, from its seed (in [`crate::cdn`]), starting with the
+//!   [`Uti::magic`] of its type so that tools which sniff file types see the right one.
+//!
+//! The UTIs and their extensions follow photos.md §8.2, the table icloudpd types assets and
+//! names files with; GIF and MPEG-4 are deliberately outside that table, so that they take the
+//! client's fallback by file name.
+//!
+//! Invariants the rest of the fake relies on:
+//!
+//! - a resource's checksum is unique across the library (it hashes the asset id, the prefix,
+//!   whether it sits on the CPLAsset, and the revision), and the bytes' seed is taken from
+//!   it: the checksum is the resource's identity, which the CDN uses to find it again;
+//! - revising an asset ([`crate::FakeICloud::revise_asset`]) gives its resources new
+//!   checksums and therefore new bytes, as a re-edited photo has on iCloud;
+//! - [`mix`] is the only source of variation: nothing depends on the clock, thread timing or
+//!   a random generator.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -17,6 +45,9 @@ pub(crate) fn mix(a: u64, b: u64) -> u64 {
 }
 
 /// Formats an upper-case UUID-shaped record name from `seed`.
+///
+/// The version nibble is 4 and the variant bits `10`, so the name passes a strict UUID parser
+/// as Apple's CPLAsset record names do (photos.md §7.2).
 pub(crate) fn uuid(seed: u64) -> String {
     let (a, b) = (mix(seed, 1), mix(seed, 2));
     format!(
@@ -30,6 +61,10 @@ pub(crate) fn uuid(seed: u64) -> String {
 }
 
 /// The UTIs the fake uses, with the extension icloudpd maps them to.
+///
+/// Most of the table in photos.md §8.2 (the still formats a phone or camera uploads, with the
+/// RAW formats whose UTIs contain `raw`, which `--align-raw` looks for, §8.4, and QuickTime),
+/// plus GIF and MPEG-4, which the table lacks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Uti {
     Jpeg,
@@ -143,6 +178,9 @@ impl Uti {
 }
 
 /// A resource prefix (`res<P>…` fields), in the order [`super::ExpectedAsset`] lists them.
+///
+/// The discriminant is also the byte a download URL's locator carries to name the resource
+/// ([`Prefix::ALL`] turns it back); `Sidecar` from photos.md §7.1 is not modelled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[repr(u8)]
 pub(crate) enum Prefix {
@@ -190,6 +228,10 @@ impl Prefix {
     }
 
     /// Returns the size range (bytes) of generated resources with this prefix.
+    ///
+    /// Far smaller than Apple's files (a few kilobytes to a megabyte) so that tests of large
+    /// libraries download quickly; the ranges keep the order of Apple's (original above
+    /// medium above thumbnail), which is what size fallbacks depend on.
     fn size_range(self, video: bool) -> (u64, u64) {
         match self {
             Prefix::Original if video => (64 * 1024, 1024 * 1024),
@@ -215,7 +257,8 @@ impl Prefix {
     }
 }
 
-/// One downloadable resource of an asset.
+/// One downloadable resource of an asset: what its `res<P>Res` field announces and what the
+/// CDN serves for it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Res {
     /// Prefix.
@@ -273,6 +316,18 @@ fn revised_checksum(uid: u64, prefix: Prefix, on_asset: bool, revision: u32) -> 
 }
 
 /// Lists the resources of `a`: the master's, then the CPLAsset's (edited renderings).
+///
+/// By kind, as Apple's records have them (photos.md §7.1, §8.3):
+///
+/// - a still photo: original, medium and thumbnail JPEGs, plus the JPEG of a RAW+JPEG pair
+///   as `resOriginalAlt`;
+/// - a live photo: the still's three, then the motion part (`resOriginalVidCompl`) and the
+///   medium and small videos;
+/// - a video: original, medium and small videos and the two JPEG renderings.
+///
+/// An edited still adds a full-size JPEG and its own thumbnail on the CPLAsset. Prefixes the
+/// asset was told to omit are left out; `cap` (the library's maximum size) bounds every size,
+/// and an explicit original size of the asset replaces the generated one.
 pub(crate) fn resources(a: &FakeAsset, cap: Option<u64>) -> Vec<Res> {
     let video = a.is_video();
     let mut out = Vec::with_capacity(8);
@@ -344,7 +399,8 @@ pub(crate) fn resources(a: &FakeAsset, cap: Option<u64>) -> Vec<Res> {
     out
 }
 
-/// Returns the UTI the master's `itemType` naturally has.
+/// Returns the UTI the master's `itemType` naturally has: the original's, which for a live
+/// photo is the still's (icloudpd decides "image" or "movie" from it, photos.md §8.2).
 pub(crate) fn natural_item_type(a: &FakeAsset) -> Uti {
     match a.kind {
         Kind::Still(u) | Kind::Live(u) | Kind::Video(u) => u,

@@ -1,4 +1,4 @@
-use chrono::{FixedOffset, TimeZone};
+use chrono::TimeZone;
 use icloud_photos::RawPolicy;
 use icloudpd_sync::{
     DEFAULT_CONCURRENCY, DateBound, FileMatchPolicy, FolderStructure, LiveMovPolicy, LiveSize, Size,
@@ -266,7 +266,14 @@ fn skip_created_dates_and_intervals() {
         .with_ymd_and_hms(2025, 1, 2, 0, 0, 0)
         .unwrap()
         .fixed_offset();
-    assert_eq!(u.skip_created_before, Some(DateBound::At(local)));
+    let Some(DateBound::At(before)) = u.skip_created_before else {
+        panic!("{:?}", u.skip_created_before)
+    };
+    assert_eq!(before.unix_timestamp(), local.timestamp());
+    assert_eq!(
+        before.offset().whole_seconds(),
+        local.offset().local_minus_utc()
+    );
     assert_eq!(u.skip_created_after, Some(DateBound::DaysAgo(2)));
     for value in [
         "20250102",
@@ -283,11 +290,13 @@ fn skip_created_dates_and_intervals() {
         );
     }
     let u = user("-u a --skip-created-before 2025-01-02T10:00:00+02:00");
-    let at = FixedOffset::east_opt(7200)
-        .unwrap()
-        .with_ymd_and_hms(2025, 1, 2, 10, 0, 0)
-        .unwrap();
-    assert_eq!(u.skip_created_before, Some(DateBound::At(at)));
+    let Some(DateBound::At(at)) = u.skip_created_before else {
+        panic!("{:?}", u.skip_created_before)
+    };
+    assert_eq!(
+        crate::timestamp::python_str(&at),
+        "2025-01-02 10:00:00+02:00"
+    );
     // Space-separated forms arrive as one argument.
     let argv = vec![
         "-u".to_owned(),

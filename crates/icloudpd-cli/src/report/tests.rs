@@ -1,11 +1,24 @@
 use std::path::PathBuf;
 
-use chrono::{FixedOffset, TimeZone};
+use icloudpd_sync::LiveSize;
+use icloudpd_sync::time::{Duration as TimeDuration, OffsetDateTime};
 
 use super::*;
 
+/// The run the messages below describe: the whole library of PrimarySync into `/data`.
+fn context() -> Context {
+    let mut options = SyncOptions::new("/data");
+    options.keep_icloud_recent_days = Some(100);
+    options.until_found = Some(3);
+    Context::new(&options, "PrimarySync")
+}
+
 fn lines(event: SyncEvent<'_>) -> Vec<String> {
-    render(&event)
+    lines_in(event, &context())
+}
+
+fn lines_in(event: SyncEvent<'_>, run: &Context) -> Vec<String> {
+    render(&event, run)
         .into_iter()
         .map(|o| match o {
             Output::Log(level, text) => format!("{level} {text}"),
@@ -20,11 +33,10 @@ fn line(event: SyncEvent<'_>) -> String {
     all.remove(0)
 }
 
-fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> chrono::DateTime<FixedOffset> {
-    FixedOffset::east_opt(0)
-        .unwrap()
-        .with_ymd_and_hms(y, mo, d, h, mi, s)
-        .unwrap()
+fn utc(y: i32, mo: u8, d: u8, h: u8, mi: u8, s: u8) -> OffsetDateTime {
+    use icloudpd_sync::time::{Date, Month, PrimitiveDateTime, Time};
+    let date = Date::from_calendar_date(y, Month::try_from(mo).unwrap(), d).unwrap();
+    PrimitiveDateTime::new(date, Time::from_hms(h, mi, s).unwrap()).assume_utc()
 }
 
 #[test]
@@ -103,20 +115,21 @@ fn looking_up_and_album_finished() {
         looking_up(MediaScope::Videos, &["A".to_owned(), "B".to_owned()]),
         "Looking up all videos from albums A,B..."
     );
-    let albums = ["A".to_owned()];
+    let mut options = SyncOptions::new("/data");
+    options.albums = vec!["A".to_owned()];
     assert_eq!(
-        line(SyncEvent::LookingUp {
-            scope: MediaScope::Both,
-            albums: &albums
-        }),
-        "DEBUG Looking up all photos and videos from album A..."
+        lines_in(SyncEvent::LookingUp, &Context::new(&options, "PrimarySync")),
+        ["DEBUG Looking up all photos and videos from album A..."]
     );
+    options.skip_videos = true;
     assert_eq!(
-        line(SyncEvent::AlbumFinished {
-            album: "All Photos",
-            scope: MediaScope::Photos
-        }),
-        "INFO All photos have been downloaded"
+        lines_in(
+            SyncEvent::AlbumFinished {
+                album: "All Photos",
+            },
+            &Context::new(&options, "PrimarySync")
+        ),
+        ["INFO All photos have been downloaded"]
     );
 }
 
@@ -130,7 +143,7 @@ fn skip_messages() {
         skipped("IMG_7409.JPG", &SkipReason::Photo),
         "Skipping IMG_7409.JPG, only downloading videos. (Item type was: IMAGE)"
     );
-    let created = utc(2018, 7, 30, 11, 44, 5) + chrono::Duration::milliseconds(108);
+    let created = utc(2018, 7, 30, 11, 44, 5) + TimeDuration::milliseconds(108);
     assert_eq!(
         skipped(
             "IMG_7407.JPG",
@@ -141,7 +154,7 @@ fn skip_messages() {
         ),
         "Skipping IMG_7407.JPG, as it was created 2018-07-30 11:44:05.108000+00:00, before 2018-07-31 00:00:00+00:00."
     );
-    let created = utc(2018, 7, 31, 7, 22, 24) + chrono::Duration::milliseconds(816);
+    let created = utc(2018, 7, 31, 7, 22, 24) + TimeDuration::milliseconds(816);
     assert_eq!(
         skipped(
             "IMG_7409.JPG",
@@ -211,8 +224,9 @@ fn failure_messages() {
         lines(SyncEvent::DownloadFailed {
             name: "IMG_7409.HEIC",
             path,
+            file_name: "IMG_7409_HEVC.MOV",
+            rendition: Rendition::LiveVideo(LiveSize::Original),
             error: "HTTP 400",
-            missing_url: Some(("IMG_7409.MOV", "original")),
             kind: FailureKind::Refused,
         }),
         [
@@ -225,7 +239,8 @@ fn failure_messages() {
             name: "IMG_7409.HEIC",
             path,
             error: "connection reset",
-            missing_url: None,
+            file_name: "IMG_7409_HEVC.MOV",
+            rendition: Rendition::LiveVideo(LiveSize::Original),
             kind: FailureKind::Network,
         }),
         [
@@ -238,7 +253,8 @@ fn failure_messages() {
             name: "IMG_7409.HEIC",
             path,
             error: "No space left on device",
-            missing_url: None,
+            file_name: "IMG_7409_HEVC.MOV",
+            rendition: Rendition::LiveVideo(LiveSize::Original),
             kind: FailureKind::Disk,
         }),
         [
@@ -251,7 +267,8 @@ fn failure_messages() {
             name: "IMG_7409.HEIC",
             path,
             error: "File exists",
-            missing_url: None,
+            file_name: "IMG_7409_HEVC.MOV",
+            rendition: Rendition::LiveVideo(LiveSize::Original),
             kind: FailureKind::Folder,
         }),
         ["DEBUG File exists"]
@@ -300,24 +317,37 @@ fn exif_xmp_and_until_found() {
     assert_eq!(
         line(SyncEvent::XmpKept {
             path: xmp,
-            why: "created by Adobe XMP Core"
+            reason: &KeptSidecar::OtherTool(Some("Adobe XMP Core".to_owned()))
         }),
         "INFO Not overwriting XMP file /d/x.JPG.xmp created by Adobe XMP Core"
     );
     assert_eq!(
-        line(SyncEvent::UntilFound { count: 3 }),
+        line(SyncEvent::XmpKept {
+            path: xmp,
+            reason: &KeptSidecar::OtherTool(None)
+        }),
+        "INFO Not overwriting XMP file /d/x.JPG.xmp created by None"
+    );
+    assert_eq!(
+        line(SyncEvent::XmpKept {
+            path: xmp,
+            reason: &KeptSidecar::Unreadable("no root".to_owned())
+        }),
+        "INFO Not overwriting XMP file /d/x.JPG.xmp due to parser error: no root"
+    );
+    assert_eq!(
+        line(SyncEvent::UntilFound),
         "INFO Found 3 consecutive previously downloaded photos. Exiting"
     );
 }
 
 #[test]
 fn deletion_messages() {
-    let created = utc(2018, 7, 31, 7, 22, 24) + chrono::Duration::milliseconds(816);
+    let created = utc(2018, 7, 31, 7, 22, 24) + TimeDuration::milliseconds(816);
     assert_eq!(
         lines(SyncEvent::AgeChecked {
             name: "IMG_7409.JPG",
             created: &created,
-            keep_days: 100,
             age_days: 89,
             kept: true
         }),
@@ -332,7 +362,6 @@ fn deletion_messages() {
         lines(SyncEvent::AgeChecked {
             name: "IMG_7409.JPG",
             created: &created,
-            keep_days: 0,
             age_days: 9,
             kept: false
         })
@@ -354,7 +383,6 @@ fn deletion_messages() {
     assert_eq!(
         line(SyncEvent::WouldDeleteInIcloud {
             name: "IMG_7409.JPG",
-            library: "PrimarySync"
         }),
         "INFO [DRY RUN] Would delete IMG_7409.JPG in iCloud library PrimarySync"
     );
@@ -414,28 +442,26 @@ fn no_bar_without_a_terminal_or_when_disabled() {
         forced_columns: Some(80),
         only_print_filenames: false,
     };
-    assert!(!CliReporter::new(&display).bar_wanted);
+    let options = SyncOptions::new("/d");
+    assert!(!CliReporter::new(&display, &options, "PrimarySync").bar_wanted);
     let display = Display {
         progress_bar: true,
         forced_columns: Some(120),
         only_print_filenames: false,
     };
-    assert!(CliReporter::new(&display).bar_wanted);
+    assert!(CliReporter::new(&display, &options, "PrimarySync").bar_wanted);
     // With a bar wanted, events still flow (the bar is drawn, then cleared).
     let reporter = CliReporter {
+        context: context(),
         bar_wanted: true,
         forced: None,
         bar: Mutex::new(None),
         errors_to_stderr: false,
         web: None,
     };
-    let sizes = [Size::Original];
     reporter.event(&SyncEvent::AlbumStarted {
         album: "All Photos",
         count: Some(2),
-        sizes: &sizes,
-        scope: MediaScope::Both,
-        directory: Path::new("/d"),
     });
     reporter.event(&SyncEvent::AssetDone);
     assert_eq!(
@@ -449,7 +475,38 @@ fn no_bar_without_a_terminal_or_when_disabled() {
     );
     reporter.event(&SyncEvent::AlbumFinished {
         album: "All Photos",
-        scope: MediaScope::Both,
     });
     assert!(reporter.bar.lock().unwrap().is_none());
+}
+
+#[test]
+fn truncate_middle_is_icloudpds() {
+    let s: String = ('a'..='z').cycle().take(100).collect();
+    assert_eq!(truncate_middle(&s[..96], 96), &s[..96]);
+    let cut = truncate_middle(&s, 96);
+    assert_eq!(cut, format!("{}...{}", &s[..46], &s[54..]));
+    assert_eq!(cut.chars().count(), 95);
+    assert_eq!(truncate_middle("abcdef", 5), "a...f");
+    assert_eq!(truncate_middle("abcdef", 4), "...f");
+    assert_eq!(truncate_middle("abcdef", 3), "...");
+    assert_eq!(truncate_middle("abcdef", 0), "");
+    assert_eq!(truncate_middle("中文中文中文", 5), "中...文");
+}
+
+#[test]
+fn a_missing_url_names_files_as_icloudpd_does() {
+    let size = Rendition::Size(Size::Medium);
+    assert_eq!(
+        missing_url("IMG_0514.HEIC", "IMG_0514-medium.JPG", size),
+        "Could not find URL to download IMG_0514-medium.JPG for size medium"
+    );
+    // The live video goes by the photo's name with `.MOV`, whatever its own name.
+    let live = Rendition::LiveVideo(LiveSize::Medium);
+    assert_eq!(
+        missing_url("IMG_0514.HEIC", "IMG_0514_HEVC-medium.MOV", live),
+        "Could not find URL to download IMG_0514.MOV for size medium"
+    );
+    assert_eq!(python_live_name("IMG_0514.HEIC"), "IMG_0514.MOV");
+    assert_eq!(python_live_name(".hidden"), ".hidden");
+    assert_eq!(python_live_name("noext"), "noext");
 }

@@ -2,7 +2,9 @@ use std::path::PathBuf;
 
 use icloud_auth::ExposeSecret;
 use icloud_photos::RawPolicy;
-use icloudpd_sync::{DateBound, FileMatchPolicy, FolderStructure, LiveMovPolicy, LiveSize, Size};
+use icloudpd_sync::{
+    DateBound, FileMatchPolicy, FolderStructure, LiveMovPolicy, LiveSize, RunMode, Size,
+};
 
 use super::*;
 use crate::error::{EXIT_FAILED, EXIT_USAGE, Shown};
@@ -159,7 +161,7 @@ fn sync_options_carry_every_download_option() {
     assert_eq!(o.albums, ["A", "B"]);
     assert!(o.skip_videos && !o.skip_photos && o.skip_live_photos);
     assert!(o.xmp_sidecar && o.force_size && o.auto_delete && o.set_exif_datetime);
-    assert!(o.dry_run && o.keep_unicode_in_filenames && o.only_print_filenames);
+    assert!(o.mode == RunMode::OnlyPrintFilenames && o.keep_unicode_in_filenames);
     assert!(!o.delete_after_download);
     assert_eq!(o.keep_icloud_recent_days, Some(7));
     assert_eq!(o.live_mov_policy, LiveMovPolicy::Original);
@@ -210,7 +212,7 @@ fn sync_options_defaults() {
     let o = s.users[0].download.clone().unwrap();
     assert_eq!(o.sizes, [Size::Original]);
     assert_eq!(o.concurrency, icloudpd_sync::DEFAULT_CONCURRENCY);
-    assert!(!o.only_print_filenames && !o.dry_run);
+    assert_eq!(o.mode, RunMode::Download);
     assert_eq!(o.keep_icloud_recent_days, None);
     assert_eq!(
         s.log,

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use icloud_auth::SecretString;
-use icloudpd_sync::{SyncOptions, TimeNames};
+use icloudpd_sync::{RunMode, SyncOptions, TimeNames};
 
 use super::environment::Environment;
 use super::secrets;
@@ -143,8 +143,12 @@ pub(super) fn sync_options(
     o.set_exif_datetime = u.set_exif_datetime;
     o.xmp_sidecar = u.xmp_sidecar;
     o.xmp_toolkit = args::xmp_toolkit();
-    o.dry_run = u.dry_run;
-    o.only_print_filenames = global.only_print_filenames;
+    o.mode = match (global.only_print_filenames, u.dry_run) {
+        (true, _) => RunMode::OnlyPrintFilenames,
+        (false, true) => RunMode::DryRun,
+        (false, false) => RunMode::Download,
+    };
+    o.time_zone = crate::timestamp::local_zone();
     o.auto_delete = u.auto_delete;
     o.delete_after_download = u.delete_after_download;
     o.keep_icloud_recent_days = u.keep_icloud_recent_days;

@@ -33,7 +33,8 @@ use icloud_photos::{Asset, AssetId, Change, Library, Lookup, PhotosClient, SyncT
 use super::pipeline::{Pipeline, Recorder, Step};
 use crate::error::{Error, Result};
 use crate::options::SyncOptions;
-use crate::report::{AssetFailure, FullScanReason, Reporter, SyncEvent};
+use crate::outcome::AssetFailure;
+use crate::report::{FullScanReason, Reporter, SyncEvent};
 use crate::state::{ACCOUNT, FileRow, key, unix_now};
 
 /// Changed assets a run holds in memory before it prefers a full listing (which streams).
@@ -186,15 +187,11 @@ impl Incremental<'_> {
             deleted: feed.deleted.len() as u64,
             missing: restored,
         });
-        let scope = crate::select::Selection::new(self.options).scope();
         let mut stopped = false;
         if !assets.is_empty() {
             reporter.event(&SyncEvent::AlbumStarted {
                 album: ALL_PHOTOS,
                 count: Some(assets.len() as u64),
-                sizes: &self.options.sizes,
-                scope,
-                directory: &self.options.directory,
             });
             for asset in assets {
                 if pipeline.take(asset).await == Step::Stop {
@@ -203,10 +200,7 @@ impl Incremental<'_> {
                 }
             }
             pipeline.finish().await?;
-            reporter.event(&SyncEvent::AlbumFinished {
-                album: ALL_PHOTOS,
-                scope,
-            });
+            reporter.event(&SyncEvent::AlbumFinished { album: ALL_PHOTOS });
         }
         if self.options.auto_delete && !feed.deleted.is_empty() {
             reporter.event(&SyncEvent::AutoDeleteStarted);

@@ -17,9 +17,11 @@ use icloud_photos::{Album, AssetId, ListOptions};
 use super::incremental::{self, Tokens};
 use super::pipeline::{Pipeline, Step};
 use super::{SyncEngine, scope};
+use crate::disk::dated_by_us;
 use crate::error::{Error, Result};
-use crate::execute::dated_by_us;
-use crate::report::{FullScanReason, SyncEvent, SyncReport};
+use crate::options::RunMode;
+use crate::outcome::SyncReport;
+use crate::report::{FullScanReason, SyncEvent};
 
 /// The name of the smart folder `--auto-delete` reads.
 const RECENTLY_DELETED: &str = "Recently Deleted";
@@ -179,7 +181,7 @@ impl SyncEngine {
         if !listed {
             met |= self.list_albums(pipeline, start, anchor, whole).await?;
         }
-        if options.auto_delete && !options.only_print_filenames {
+        if options.auto_delete && options.mode != RunMode::OnlyPrintFilenames {
             let progress = if whole {
                 Progress::Listed
             } else {
@@ -202,11 +204,7 @@ impl SyncEngine {
         whole: bool,
     ) -> std::result::Result<bool, (Error, Progress)> {
         let options = &self.options;
-        let scope = crate::select::Selection::new(options).scope();
-        self.reporter.event(&SyncEvent::LookingUp {
-            scope,
-            albums: &options.albums,
-        });
+        self.reporter.event(&SyncEvent::LookingUp);
         let nowhere = |e: Error| (e, Progress::Nowhere);
         let albums = self.albums().await.map_err(nowhere)?;
         let mut counts = Vec::with_capacity(albums.len());
@@ -228,9 +226,6 @@ impl SyncEngine {
             self.reporter.event(&SyncEvent::AlbumStarted {
                 album: album.name(),
                 count: shown,
-                sizes: &options.sizes,
-                scope,
-                directory: &options.directory,
             });
             pipeline.start_album();
             let start = if whole { start } else { 0 };
@@ -240,7 +235,6 @@ impl SyncEngine {
                 .map_err(|(e, progress)| (e, if whole { progress } else { Progress::Nowhere }))?;
             self.reporter.event(&SyncEvent::AlbumFinished {
                 album: album.name(),
-                scope,
             });
         }
         Ok(met)
@@ -329,12 +323,15 @@ impl SyncEngine {
     /// there itself are left alone; and when the options make this program move assets there
     /// (`--keep-icloud-recent-days`), only files the state recorded are removed, so that a
     /// state lost since cannot make the files of those assets look like anyone's.
-    async fn auto_delete(&self, pipeline: &Pipeline) -> Result<()> {
+    async fn auto_delete(&self, pipeline: &mut Pipeline) -> Result<()> {
         let reporter = self.reporter.as_ref();
         reporter.event(&SyncEvent::AutoDeleteStarted);
         let album = self.library.album(RECENTLY_DELETED).await?;
         let mut assets = self.library.assets(&album);
-        let recorder = pipeline.recorder();
+        let recorder = pipeline.recorder().cloned();
+        let recorder = recorder.as_ref();
+        // What a dry run or a plan deletes is still there: sidecars go with their media.
+        let keeps_media = self.options.mode == RunMode::Download && !pipeline.is_planning();
         let only_recorded =
             self.options.keep_icloud_recent_days.is_some() || self.options.delete_after_download;
         while let Some(item) = assets.next().await {
@@ -365,7 +362,7 @@ impl SyncEngine {
                 continue;
             }
             asset.align_raw(self.options.align_raw);
-            let created = crate::select::created_local(&asset);
+            let created = crate::select::created_local(&asset, &self.options.time_zone);
             let policy = pipeline.planner().policy();
             let folder = policy.folder(&created);
             let names = policy.auto_delete_names(&asset, &self.options.sizes);
@@ -382,13 +379,15 @@ impl SyncEngine {
                 let ours = sizes.contains(&meta.len()) || dated_by_us(&path, &meta, &created);
                 if sidecar {
                     let media = folder.join(name.trim_end_matches(".xmp"));
-                    if media.exists() && !self.options.dry_run {
+                    if media.exists() && keeps_media {
                         continue;
                     }
                 } else if !ours {
                     continue;
                 }
-                self.delete_local(&path, pipeline)?;
+                if !pipeline.plan_deletion(asset.id(), &path) {
+                    self.delete_local(&path, pipeline)?;
+                }
             }
             if let Some(recorder) = recorder {
                 recorder.state.forget_asset(&recorder.config, asset.id())?;
@@ -397,8 +396,9 @@ impl SyncEngine {
         Ok(())
     }
 
-    fn delete_local(&self, path: &Path, pipeline: &Pipeline) -> Result<()> {
-        if self.options.dry_run {
+    /// Deletes one local file (reports it under [`RunMode::DryRun`]).
+    pub(super) fn delete_local(&self, path: &Path, pipeline: &Pipeline) -> Result<()> {
+        if self.options.mode == RunMode::DryRun {
             self.reporter.event(&SyncEvent::WouldDeleteLocal { path });
             return Ok(());
         }

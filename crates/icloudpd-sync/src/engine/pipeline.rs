@@ -7,17 +7,19 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, FixedOffset, Local};
-use icloud_photos::{Asset, VersionKind};
+use icloud_photos::{Asset, AssetId, VersionKind};
+use time::OffsetDateTime;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+use super::planner::{Claims, Planner};
 use crate::disk::available_space;
 use crate::error::{Error, Result};
 use crate::execute::{FetchError, Fetcher, write_sidecar};
-use crate::options::SyncOptions;
-use crate::plan::{AssetPlan, Claims, Planner};
-use crate::report::{AssetFailure, FailureKind, Reporter, SyncEvent, SyncReport};
+use crate::options::{RunMode, SyncOptions};
+use crate::outcome::{AssetFailure, FailureKind, SyncReport};
+use crate::plan::{Plan, PlannedAsset, PlannedDeletion};
+use crate::report::{Reporter, SyncEvent};
 use crate::safety;
 use crate::select::{Selection, age_days, created_local};
 use crate::state::{FileRow, SyncState};
@@ -98,9 +100,12 @@ pub(crate) struct Pipeline {
     slots: Arc<Semaphore>,
     tasks: JoinSet<AssetOutcome>,
     /// When the current album started (`--keep-icloud-recent-days` ages count from it).
-    album_now: DateTime<FixedOffset>,
+    album_now: OffsetDateTime,
     /// icloudpd's `--until-found` counter for the current album.
     until_found: u64,
+    /// Planning only ([`crate::SyncEngine::plan`]): what would be done is collected here
+    /// instead of being done.
+    sink: Option<Plan>,
 }
 
 impl Pipeline {
@@ -120,8 +125,9 @@ impl Pipeline {
             space: Space::new(&options.directory),
             slots: Arc::new(Semaphore::new(options.concurrency.max(1))),
             tasks: JoinSet::new(),
-            album_now: Local::now().fixed_offset(),
+            album_now: OffsetDateTime::now_utc(),
             until_found: 0,
+            sink: None,
             options,
             fetcher,
             claims,
@@ -129,6 +135,37 @@ impl Pipeline {
             state,
             report,
             stop,
+        }
+    }
+
+    /// Collects what the run would do instead of doing it.
+    pub(crate) fn planning(mut self) -> Pipeline {
+        self.sink = Some(Plan::default());
+        self
+    }
+
+    /// Returns whether this pipeline only plans.
+    pub(crate) fn is_planning(&self) -> bool {
+        self.sink.is_some()
+    }
+
+    /// Returns the collected plan (empty unless [`Pipeline::planning`]).
+    pub(crate) fn take_plan(&mut self) -> Plan {
+        self.sink.take().unwrap_or_default()
+    }
+
+    /// Plans the deletion of a local file; `false` when this pipeline does not plan (the
+    /// caller then deletes).
+    pub(crate) fn plan_deletion(&mut self, asset: &AssetId, path: &Path) -> bool {
+        match &mut self.sink {
+            Some(plan) => {
+                plan.deletions.push(PlannedDeletion {
+                    asset: asset.clone(),
+                    path: path.to_path_buf(),
+                });
+                true
+            }
+            None => false,
         }
     }
 
@@ -148,7 +185,7 @@ impl Pipeline {
     /// Starts a new album: `--until-found` counts again, and ages count from now.
     pub(crate) fn start_album(&mut self) {
         self.until_found = 0;
-        self.album_now = Local::now().fixed_offset();
+        self.album_now = OffsetDateTime::now_utc();
     }
 
     /// Returns whether no asset has failed so far.
@@ -191,12 +228,13 @@ impl Pipeline {
         if let Some(limit) = options.until_found
             && self.until_found >= limit
         {
-            reporter.event(&SyncEvent::UntilFound { count: limit });
+            reporter.event(&SyncEvent::UntilFound);
             return Step::Stop;
         }
         asset.align_raw(options.align_raw);
-        let created = created_local(&asset);
-        let now = Local::now().fixed_offset();
+        let zone = &options.time_zone;
+        let created = created_local(&asset, zone);
+        let now = zone.local(OffsetDateTime::now_utc());
         if let Some(reason) = self.selection.skip_reason(&asset, &created, &now) {
             let name = self.planner.policy().display_name(&asset);
             reporter.event(&SyncEvent::AssetSkipped {
@@ -207,25 +245,44 @@ impl Pipeline {
             reporter.event(&SyncEvent::AssetDone);
             return Step::Next;
         }
-        let plan = self
-            .planner
-            .plan(&asset, created, reporter.as_ref(), &mut self.until_found);
-        self.update(|r| r.present += plan.present);
-        if options.only_print_filenames {
-            for task in &plan.downloads {
+        let plan = self.planner.plan(
+            asset,
+            created,
+            self.album_now,
+            reporter.as_ref(),
+            &mut self.until_found,
+        );
+        let present = plan.on_disk().len() as u64;
+        self.update(|r| r.present += present);
+        reporter.event(&SyncEvent::Planned { asset: &plan });
+        if let Some(sink) = &mut self.sink {
+            // Claims stay: later assets of the plan see these files as present.
+            if !plan.downloads().is_empty() || plan.icloud_deletion().is_some() {
+                sink.assets.push(plan);
+            }
+            reporter.event(&SyncEvent::AssetDone);
+            return Step::Next;
+        }
+        self.start(plan).await
+    }
+
+    /// Starts the downloads of a planned asset (waiting for a free slot first, so that at
+    /// most `concurrency` assets are in flight), or lists them under
+    /// [`RunMode::OnlyPrintFilenames`].
+    pub(crate) async fn start(&mut self, plan: PlannedAsset) -> Step {
+        let options = Arc::clone(&self.options);
+        let reporter = Arc::clone(&self.reporter);
+        if options.mode == RunMode::OnlyPrintFilenames {
+            for task in plan.downloads() {
                 reporter.event(&SyncEvent::FileListed { path: &task.path });
                 self.claims.release(&task.path);
             }
             reporter.event(&SyncEvent::AssetDone);
             return Step::Next;
         }
-        let planned: u64 = plan.downloads.iter().map(|t| t.version.size()).sum();
+        let planned: u64 = plan.downloads().iter().map(|t| t.size()).sum();
         if let Some((needed, available)) = self.space.plan(planned) {
-            reporter.event(&SyncEvent::LowDiskSpace {
-                directory: &options.directory,
-                needed,
-                available,
-            });
+            reporter.event(&SyncEvent::LowDiskSpace { needed, available });
         }
         let slot = tokio::select! {
             slot = self.slots.clone().acquire_owned() => slot,
@@ -247,9 +304,8 @@ impl Pipeline {
             recorder: self.recorder.clone(),
             state: self.state.clone(),
         };
-        let album_now = self.album_now;
         self.tasks.spawn(async move {
-            let outcome = job.run(asset, plan, album_now).await;
+            let outcome = job.run(plan).await;
             drop(slot);
             outcome
         });
@@ -320,20 +376,18 @@ struct AssetJob {
 }
 
 impl AssetJob {
-    async fn run(
-        self,
-        asset: Asset,
-        plan: AssetPlan,
-        album_now: DateTime<FixedOffset>,
-    ) -> AssetOutcome {
+    async fn run(self, plan: PlannedAsset) -> AssetOutcome {
         let reporter = self.fetcher.reporter.clone();
         let reporter = reporter.as_ref();
         let options = &self.options;
+        let dry_run = options.mode == RunMode::DryRun;
         let mut out = AssetOutcome::default();
+        let name = plan.name();
+        let asset = plan.asset();
         // What is on disk under its final name: the files found present and the downloads.
-        let mut on_disk = plan.on_disk.clone();
-        for task in &plan.downloads {
-            if options.dry_run {
+        let mut on_disk = plan.on_disk().to_vec();
+        for task in plan.downloads() {
+            if dry_run {
                 if let Some(dir) = task.path.parent().filter(|d| !d.is_dir()) {
                     reporter.event(&SyncEvent::WouldCreateFolder { path: dir });
                 }
@@ -344,7 +398,7 @@ impl AssetJob {
                 self.claims.release(&task.path);
                 continue;
             }
-            match self.fetcher.fetch(&asset, task, &plan.created).await {
+            match self.fetcher.fetch(asset, task, &plan.created()).await {
                 Ok(bytes) => {
                     reporter.event(&SyncEvent::Downloaded {
                         path: &task.path,
@@ -356,8 +410,6 @@ impl AssetJob {
                 }
                 Err(e) => {
                     let error = e.to_string();
-                    let missing = matches!(e, FetchError::MissingUrl(_))
-                        .then_some((task.url_name.as_str(), task.size_word));
                     let kind = match e {
                         FetchError::Folder(_) => FailureKind::Folder,
                         FetchError::Io(..) | FetchError::NotTried(_) => FailureKind::Disk,
@@ -365,14 +417,15 @@ impl AssetJob {
                         FetchError::Failed(_) => FailureKind::Network,
                     };
                     reporter.event(&SyncEvent::DownloadFailed {
-                        name: &plan.name,
+                        name,
                         path: &task.path,
+                        file_name: &task.file_name,
+                        rendition: task.rendition,
                         error: &error,
-                        missing_url: missing,
                         kind,
                     });
                     out.failures.push(AssetFailure {
-                        name: plan.name.clone(),
+                        name: name.to_owned(),
                         path: Some(task.path.clone()),
                         error,
                     });
@@ -380,21 +433,21 @@ impl AssetJob {
             }
             self.claims.release(&task.path);
         }
-        if options.xmp_sidecar && !options.dry_run {
+        if options.xmp_sidecar && !dry_run {
             let on_disk = plan
-                .primaries
+                .primaries()
                 .iter()
                 .filter(|(path, present)| *present || path.is_file())
                 .map(|(path, _)| path);
             for media in on_disk {
-                if let Err(e) = write_sidecar(media, &asset, &options.xmp_toolkit, reporter).await {
+                if let Err(e) = write_sidecar(media, asset, &options.xmp_toolkit, reporter).await {
                     let error = format!("could not write the XMP sidecar: {e}");
                     reporter.event(&SyncEvent::XmpFailed {
                         path: media,
                         error: &error,
                     });
                     out.failures.push(AssetFailure {
-                        name: plan.name.clone(),
+                        name: name.to_owned(),
                         path: Some(media.clone()),
                         error,
                     });
@@ -402,32 +455,30 @@ impl AssetJob {
             }
         }
         if let Some(recorder) = &self.recorder
-            && let Err(e) = recorder.record(&asset, &on_disk, out.failures.is_empty())
+            && let Err(e) = recorder.record(asset, &on_disk, out.failures.is_empty())
         {
             out.failures.push(AssetFailure {
-                name: plan.name.clone(),
+                name: name.to_owned(),
                 path: None,
                 error: e.to_string(),
             });
         }
         if options.delete_after_download {
             if out.downloaded > 0 && out.failures.is_empty() {
-                self.delete_if_safe(&asset, &plan.name, &on_disk, &mut out)
-                    .await;
+                self.delete_if_safe(asset, name, &on_disk, &mut out).await;
             }
-        } else if let Some(keep) = options.keep_icloud_recent_days {
-            let age = age_days(&plan.created, &album_now);
-            let kept = age < i64::from(keep);
+        } else if options.keep_icloud_recent_days.is_some() {
+            let created = plan.created();
+            let age = age_days(&created, &plan.album_now);
+            let kept = plan.icloud_deletion().is_none();
             reporter.event(&SyncEvent::AgeChecked {
-                name: &plan.name,
-                created: &plan.created,
-                keep_days: keep,
+                name,
+                created: &created,
                 age_days: age,
                 kept,
             });
             if !kept && out.failures.is_empty() {
-                self.delete_if_safe(&asset, &plan.name, &on_disk, &mut out)
-                    .await;
+                self.delete_if_safe(asset, name, &on_disk, &mut out).await;
             }
         }
         reporter.event(&SyncEvent::AssetDone);
@@ -452,7 +503,7 @@ impl AssetJob {
             reporter.event(&SyncEvent::IcloudDeleteSkipped { name, missing });
             return;
         }
-        if !self.options.dry_run {
+        if self.options.mode != RunMode::DryRun {
             let files: Vec<PathBuf> = on_disk.iter().map(|(_, path)| path.clone()).collect();
             let flushed = tokio::task::spawn_blocking(move || safety::make_durable(&files)).await;
             let failure = match flushed {
@@ -476,11 +527,8 @@ impl AssetJob {
 
     async fn delete_in_icloud(&self, asset: &Asset, name: &str, out: &mut AssetOutcome) {
         let reporter = self.fetcher.reporter.as_ref();
-        if self.options.dry_run {
-            reporter.event(&SyncEvent::WouldDeleteInIcloud {
-                name,
-                library: self.fetcher.library.name(),
-            });
+        if self.options.mode == RunMode::DryRun {
+            reporter.event(&SyncEvent::WouldDeleteInIcloud { name });
             return;
         }
         // Noted before the request: `--auto-delete` must never take this for the user's.

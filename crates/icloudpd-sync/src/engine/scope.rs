@@ -2,6 +2,7 @@
 //! fingerprint that keeps configurations apart in it.
 
 use icloud_photos::Library;
+use time::macros::datetime;
 
 use crate::options::{DateBound, SyncOptions};
 use crate::report::FullScanReason;
@@ -27,6 +28,7 @@ pub(crate) fn configuration(options: &SyncOptions, library: &Library) -> String 
         live_mov_policy,
         folder_structure,
         time_names,
+        time_zone,
         keep_unicode_in_filenames,
         skip_videos,
         skip_photos,
@@ -41,8 +43,7 @@ pub(crate) fn configuration(options: &SyncOptions, library: &Library) -> String 
         xmp_sidecar,
         // A sidecar names its writer; it changes with every version of the program.
         xmp_toolkit: _,
-        dry_run: _,
-        only_print_filenames: _,
+        mode: _,
         auto_delete,
         // Acts on what was downloaded in the same run; the files stay the same.
         delete_after_download: _,
@@ -54,18 +55,21 @@ pub(crate) fn configuration(options: &SyncOptions, library: &Library) -> String 
         min_download_speed: _,
     } = options;
     // Folder names come from local time: a machine moved to another time zone plans anew.
-    let offsets: Vec<i32> = ["2020-01-01T00:00:00Z", "2020-07-01T00:00:00Z"]
-        .iter()
-        .filter_map(|t| t.parse::<chrono::DateTime<chrono::Utc>>().ok())
-        .map(|t| t.with_timezone(&chrono::Local).offset().local_minus_utc())
-        .collect();
+    let offsets: Vec<i32> = [
+        datetime!(2020-01-01 0:00 UTC),
+        datetime!(2020-07-01 0:00 UTC),
+    ]
+    .into_iter()
+    .map(|t| time_zone.offset_at(t).whole_seconds())
+    .collect();
+    let (before, after) = (bound(skip_created_before), bound(skip_created_after));
     format!(
         "rules={PLAN_RULES}\nlibrary={} {}\nsizes={sizes:?}\nlive={live_photo_size:?}\n\
          force_size={force_size}\nalign_raw={align_raw:?}\nmatch={file_match_policy:?}\n\
          live_mov={live_mov_policy:?}\nfolders={folder_structure:?}\ntime_names={time_names:?}\n\
          unicode={keep_unicode_in_filenames}\nskip_videos={skip_videos}\n\
          skip_photos={skip_photos}\nskip_live={skip_live_photos}\n\
-         before={skip_created_before:?}\nafter={skip_created_after:?}\n\
+         before={before}\nafter={after}\n\
          exif={set_exif_datetime}\nxmp={xmp_sidecar}\nauto_delete={auto_delete}\n\
          keep_days={keep_icloud_recent_days:?}\ntz={offsets:?}",
         library.database().as_str(),
@@ -73,13 +77,57 @@ pub(crate) fn configuration(options: &SyncOptions, library: &Library) -> String 
     )
 }
 
+/// A `skip_created_*` bound as the fingerprint has always written it (`None`,
+/// `Some(DaysAgo(3))`, `Some(At(2025-01-02T00:00:00+02:00))`), so that states written before
+/// keep their tokens.
+fn bound(bound: &Option<DateBound>) -> String {
+    match bound {
+        None => "None".to_owned(),
+        Some(DateBound::DaysAgo(days)) => format!("Some(DaysAgo({days}))"),
+        Some(DateBound::At(at)) => {
+            let fraction = match at.nanosecond() {
+                0 => String::new(),
+                nanos => fraction(nanos),
+            };
+            let offset = at.offset().whole_seconds();
+            let sign = if offset < 0 { '-' } else { '+' };
+            let abs = offset.unsigned_abs();
+            let seconds = match abs % 60 {
+                0 => String::new(),
+                s => format!(":{s:02}"),
+            };
+            format!(
+                "Some(At({:04}-{:02}-{:02}T{:02}:{:02}:{:02}{fraction}{sign}{:02}:{:02}{seconds}))",
+                at.year(),
+                u8::from(at.month()),
+                at.day(),
+                at.hour(),
+                at.minute(),
+                at.second(),
+                abs / 3600,
+                abs / 60 % 60,
+            )
+        }
+    }
+}
+
+/// chrono's `.f` fraction: 3, 6 or 9 digits, as few as hold the value.
+fn fraction(nanos: u32) -> String {
+    if nanos.is_multiple_of(1_000_000) {
+        format!(".{:03}", nanos / 1_000_000)
+    } else if nanos.is_multiple_of(1_000) {
+        format!(".{:06}", nanos / 1_000)
+    } else {
+        format!(".{nanos:09}")
+    }
+}
+
 /// Whether runs with `options` list the whole library and write: only those keep the state.
 pub(crate) fn records(options: &SyncOptions) -> bool {
     options.albums.is_empty()
         && options.recent.is_none()
         && options.until_found.is_none()
-        && !options.dry_run
-        && !options.only_print_filenames
+        && options.mode.writes()
 }
 
 /// Why runs with `options` cannot use the change feed although they keep the state, if so:

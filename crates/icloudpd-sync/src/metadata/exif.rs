@@ -11,7 +11,7 @@ mod tiff;
 
 use std::ops::Range;
 
-use chrono::{Datelike as _, NaiveDateTime, Timelike as _};
+use time::PrimitiveDateTime;
 
 use tiff::{Patch, Tiff};
 
@@ -48,7 +48,7 @@ pub(crate) fn date_time_original(jpeg: &[u8]) -> Result<Option<String>, ExifErro
 
 /// The JPEG with `when` (`YYYY:MM:DD HH:MM:SS`) written as DateTimeOriginal and
 /// DateTimeDigitized (Exif IFD) and DateTime (IFD0), everything else kept.
-pub(crate) fn with_date_time(jpeg: &[u8], when: NaiveDateTime) -> Result<Vec<u8>, ExifError> {
+pub(crate) fn with_date_time(jpeg: &[u8], when: PrimitiveDateTime) -> Result<Vec<u8>, ExifError> {
     let layout = scan(jpeg)?;
     let replaced = layout.replaced();
     let mut patch = match &layout.exif {
@@ -58,7 +58,7 @@ pub(crate) fn with_date_time(jpeg: &[u8], when: NaiveDateTime) -> Result<Vec<u8>
     let text = format!(
         "{:04}:{:02}:{:02} {:02}:{:02}:{:02}\0",
         when.year(),
-        when.month(),
+        u8::from(when.month()),
         when.day(),
         when.hour(),
         when.minute(),

@@ -19,6 +19,8 @@ use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
 use decode::PyScalar;
 
+use crate::report::KeptSidecar;
+
 /// The sidecar for `asset`: `<?xml version='1.0' encoding='utf-8'?>\n<x:xml_doc …>` without a
 /// trailing newline. `toolkit` is the `x:xmptk` value.
 pub(crate) fn render(asset: &Asset, toolkit: &str) -> String {
@@ -30,8 +32,8 @@ pub(crate) fn render(asset: &Asset, toolkit: &str) -> String {
 pub(crate) enum Existing {
     /// Empty, or written by icloudpd (`x:xmptk` starts with `icloudpd`).
     Replace,
-    /// Written by another tool: `created by <xmptk>`, or `due to parser error: <error>`.
-    Keep(String),
+    /// Written by another tool, or unreadable.
+    Keep(KeptSidecar),
 }
 
 /// Decides about an existing sidecar from its bytes.
@@ -40,11 +42,11 @@ pub(crate) fn check_existing(bytes: &[u8]) -> Existing {
         return Existing::Replace;
     }
     match root_xmptk(bytes) {
-        Err(error) => Existing::Keep(format!("due to parser error: {error}")),
+        Err(error) => Existing::Keep(KeptSidecar::Unreadable(error)),
         // Python's `not xmptk_value`: a missing or empty value is "not ours".
         Ok(Some(xmptk)) if xmptk.starts_with("icloudpd") => Existing::Replace,
-        Ok(Some(xmptk)) => Existing::Keep(format!("created by {xmptk}")),
-        Ok(None) => Existing::Keep("created by None".to_owned()),
+        Ok(Some(xmptk)) => Existing::Keep(KeptSidecar::OtherTool(Some(xmptk))),
+        Ok(None) => Existing::Keep(KeptSidecar::OtherTool(None)),
     }
 }
 

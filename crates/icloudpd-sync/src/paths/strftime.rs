@@ -13,9 +13,9 @@
 //! `CEST`. `%z` and `%Z` written with flags or a width reach glibc in CPython, which then knows
 //! no offset (giving `""` or `+0`); here they format the real one.
 
-use chrono::{DateTime, Datelike, FixedOffset, Timelike};
+use time::OffsetDateTime;
 
-use super::TimeNames;
+use crate::options::TimeNames;
 
 /// The broken-down time `strftime` reads.
 #[derive(Debug, Clone)]
@@ -37,19 +37,19 @@ pub(super) struct Tm {
 }
 
 impl Tm {
-    pub(super) fn new(dt: &DateTime<FixedOffset>) -> Tm {
+    pub(super) fn new(dt: &OffsetDateTime) -> Tm {
         Tm {
             year: i64::from(dt.year()),
-            month0: dt.month0() as usize,
+            month0: usize::from(u8::from(dt.month()) - 1),
             mday: i64::from(dt.day()),
             hour: i64::from(dt.hour()),
             min: i64::from(dt.minute()),
             sec: i64::from(dt.second()),
-            yday: i64::from(dt.ordinal0()),
-            wday: dt.weekday().num_days_from_sunday() as usize,
-            micro: (dt.nanosecond() / 1000).min(999_999),
-            offset: dt.offset().local_minus_utc(),
-            timestamp: dt.timestamp(),
+            yday: i64::from(dt.ordinal()) - 1,
+            wday: usize::from(dt.weekday().number_days_from_sunday()),
+            micro: dt.microsecond().min(999_999),
+            offset: dt.offset().whole_seconds(),
+            timestamp: dt.unix_timestamp(),
         }
     }
 

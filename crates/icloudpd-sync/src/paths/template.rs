@@ -10,10 +10,10 @@
 //! (`{0.tzinfo}`), integer specs other than fill, align, sign, `#`, `0`, width and type `d`,
 //! and widths over 4096.
 
-use chrono::{DateTime, Datelike, FixedOffset, Timelike};
+use time::OffsetDateTime;
 
-use super::TimeNames;
 use super::strftime::{Tm, strftime};
+use crate::options::TimeNames;
 
 /// A template Python would reject (or one using what is not supported here).
 #[derive(Debug)]
@@ -61,7 +61,7 @@ impl Template {
     /// Formats the template with `created`.
     pub(super) fn render(
         &self,
-        created: &DateTime<FixedOffset>,
+        created: &OffsetDateTime,
         names: &TimeNames,
     ) -> Result<String, Invalid> {
         let mut out = String::new();
@@ -245,10 +245,10 @@ enum Value {
 }
 
 impl Value {
-    fn attr(self, name: &str, dt: &DateTime<FixedOffset>) -> Result<Value, Invalid> {
+    fn attr(self, name: &str, dt: &OffsetDateTime) -> Result<Value, Invalid> {
         let int = match (&self, name) {
             (Value::DateTime, "year") => i64::from(dt.year()),
-            (Value::DateTime, "month") => i64::from(dt.month()),
+            (Value::DateTime, "month") => i64::from(u8::from(dt.month())),
             (Value::DateTime, "day") => i64::from(dt.day()),
             (Value::DateTime, "hour") => i64::from(dt.hour()),
             (Value::DateTime, "minute") => i64::from(dt.minute()),
@@ -263,7 +263,7 @@ impl Value {
         Ok(Value::Int(int))
     }
 
-    fn str(&self, dt: &DateTime<FixedOffset>) -> String {
+    fn str(&self, dt: &OffsetDateTime) -> String {
         match self {
             Value::DateTime => python_str(dt),
             Value::Int(v) => v.to_string(),
@@ -271,7 +271,7 @@ impl Value {
         }
     }
 
-    fn repr(&self, dt: &DateTime<FixedOffset>) -> String {
+    fn repr(&self, dt: &OffsetDateTime) -> String {
         match self {
             Value::DateTime => python_repr(dt),
             other => other.str(dt),
@@ -281,7 +281,7 @@ impl Value {
     fn format(
         &self,
         spec: &str,
-        dt: &DateTime<FixedOffset>,
+        dt: &OffsetDateTime,
         names: &TimeNames,
     ) -> Result<String, Invalid> {
         match self {
@@ -297,17 +297,17 @@ impl Value {
     }
 }
 
-fn micros(dt: &DateTime<FixedOffset>) -> u32 {
-    (dt.nanosecond() / 1000).min(999_999)
+fn micros(dt: &OffsetDateTime) -> u32 {
+    dt.microsecond().min(999_999)
 }
 
 /// Python's `str(datetime)`: `2018-07-31 07:22:24.816000+00:00` (microseconds only when not
 /// zero; offset seconds only when not zero).
-pub(super) fn python_str(dt: &DateTime<FixedOffset>) -> String {
+pub(super) fn python_str(dt: &OffsetDateTime) -> String {
     let mut s = format!(
         "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
         dt.year(),
-        dt.month(),
+        u8::from(dt.month()),
         dt.day(),
         dt.hour(),
         dt.minute(),
@@ -316,7 +316,7 @@ pub(super) fn python_str(dt: &DateTime<FixedOffset>) -> String {
     if micros(dt) != 0 {
         s.push_str(&format!(".{:06}", micros(dt)));
     }
-    let offset = dt.offset().local_minus_utc();
+    let offset = dt.offset().whole_seconds();
     let abs = offset.unsigned_abs();
     let sign = if offset < 0 { '-' } else { '+' };
     s.push_str(&format!("{sign}{:02}:{:02}", abs / 3600, abs / 60 % 60));
@@ -327,10 +327,10 @@ pub(super) fn python_str(dt: &DateTime<FixedOffset>) -> String {
 }
 
 /// Python's `repr(datetime)` for a datetime with a fixed-offset `datetime.timezone`.
-fn python_repr(dt: &DateTime<FixedOffset>) -> String {
+fn python_repr(dt: &OffsetDateTime) -> String {
     let mut fields = vec![
         i64::from(dt.year()),
-        i64::from(dt.month()),
+        i64::from(u8::from(dt.month())),
         i64::from(dt.day()),
         i64::from(dt.hour()),
         i64::from(dt.minute()),
@@ -343,7 +343,7 @@ fn python_repr(dt: &DateTime<FixedOffset>) -> String {
         }
     }
     let fields: Vec<String> = fields.iter().map(i64::to_string).collect();
-    let offset = i64::from(dt.offset().local_minus_utc());
+    let offset = i64::from(dt.offset().whole_seconds());
     let tz = if offset == 0 {
         "datetime.timezone.utc".to_owned()
     } else {

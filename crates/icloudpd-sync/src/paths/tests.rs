@@ -7,9 +7,9 @@ mod folders;
 mod helpers;
 mod strftime;
 
-use chrono::{DateTime, FixedOffset, TimeZone};
 use icloud_photos::{Asset, RawPolicy};
 use serde_json::{Value, json};
+use time::UtcOffset;
 
 use super::*;
 
@@ -118,13 +118,11 @@ fn policy(change: impl FnOnce(&mut SyncOptions)) -> PathPolicy {
 }
 
 /// 2018-07-31 07:22:24.816 at `offset` seconds east of UTC.
-fn at(offset: i32) -> DateTime<FixedOffset> {
-    let zone = FixedOffset::east_opt(offset).expect("offset");
-    let utc = chrono::Utc
-        .timestamp_millis_opt(1_533_021_744_816)
-        .single()
-        .expect("time");
-    utc.with_timezone(&zone)
+fn at(offset: i32) -> OffsetDateTime {
+    let zone = UtcOffset::from_whole_seconds(offset).expect("offset");
+    OffsetDateTime::from_unix_timestamp_nanos(1_533_021_744_816_000_000)
+        .expect("time")
+        .to_offset(zone)
 }
 
 /// Options for [`planned`].

@@ -2,6 +2,7 @@
 
 mod faults;
 mod incremental;
+mod plan;
 mod safety;
 mod sync;
 
@@ -84,6 +85,21 @@ pub async fn sync_at(base: &str, options: SyncOptions) -> icloudpd_sync::Result<
         .unwrap();
     let library = photos.primary().await?;
     SyncEngine::new(photos, library, options).run().await
+}
+
+/// Signs in and returns an engine for PrimarySync with `options`, reporting to `reporter`.
+pub async fn engine(
+    fake: &FakeICloud,
+    options: SyncOptions,
+    reporter: Arc<dyn Reporter>,
+) -> SyncEngine {
+    let session = sign_in(fake).await;
+    let photos = PhotosClient::builder(&session)
+        .retry(fast_retry())
+        .build()
+        .unwrap();
+    let library = photos.primary().await.unwrap();
+    SyncEngine::new(photos, library, options).reporter(reporter)
 }
 
 pub async fn sync_with(

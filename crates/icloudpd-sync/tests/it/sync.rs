@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use icloud_fake::{FakeAsset, FakeICloud, FakeLibrary, Fault};
-use icloudpd_sync::{FolderStructure, Size};
+use icloudpd_sync::{FolderStructure, RunMode, Size};
 
 use crate::{Events, account, assert_tree_is_clean, files_under, options, start, sync, sync_with};
 
@@ -248,11 +248,11 @@ async fn dry_run_and_only_print_write_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("never");
     let mut o = options(&target);
-    o.dry_run = true;
+    o.mode = RunMode::DryRun;
     let report = sync(&fake, o).await.unwrap();
     assert!(report.downloaded >= 40);
     let mut o = options(&target);
-    o.only_print_filenames = true;
+    o.mode = RunMode::OnlyPrintFilenames;
     let events = Arc::new(Events::default());
     sync_with(&fake, o, events.clone()).await.unwrap();
     assert!(

@@ -1,8 +1,6 @@
 //! EXIF dates on hand-made JPEGs: none, EXIF without a date (both byte orders, with thumbnail
 //! and maker note), EXIF with a date, and corrupt files.
 
-use chrono::NaiveDate;
-
 use super::tiff::{Entry, Ifd, Tiff};
 use super::*;
 
@@ -15,10 +13,8 @@ const THUMBNAIL_LENGTH: u16 = 0x0202;
 const THUMBNAIL: &[u8] = b"\xFF\xD8\xFF\xDBthumbnail\xFF\xD9";
 const MAKER_NOTE_BYTES: &[u8] = b"Nikon\0\x02\x10";
 
-fn when() -> NaiveDateTime {
-    NaiveDate::from_ymd_opt(2018, 7, 31)
-        .and_then(|d| d.and_hms_opt(7, 22, 24))
-        .unwrap()
+fn when() -> PrimitiveDateTime {
+    time::macros::datetime!(2018-07-31 7:22:24)
 }
 
 fn segment(marker: u8, payload: &[u8]) -> Vec<u8> {

@@ -385,18 +385,20 @@ fn existing_sidecars() {
   <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>
 </x:xmpmeta>
 "#;
-    let kept = Existing::Keep("created by Adobe XMP Core 5.6-c140 & co".to_owned());
+    let kept = Existing::Keep(KeptSidecar::OtherTool(Some(
+        "Adobe XMP Core 5.6-c140 & co".to_owned(),
+    )));
     assert_eq!(check_existing(foreign), kept);
     // No namespaced xmptk: Python prints `None`; an empty one prints nothing.
     let plain = br#"<x:xmpmeta xmlns:x="adobe:ns:meta/" xmptk="icloudpd"></x:xmpmeta>"#;
     assert_eq!(
         check_existing(plain),
-        Existing::Keep("created by None".to_owned())
+        Existing::Keep(KeptSidecar::OtherTool(None))
     );
     let empty = br#"<x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk=""/>"#;
     assert_eq!(
         check_existing(empty),
-        Existing::Keep("created by ".to_owned())
+        Existing::Keep(KeptSidecar::OtherTool(Some(String::new())))
     );
     // A UTF-8 byte-order mark, comments and a doctype before the root are fine.
     let bom = b"\xEF\xBB\xBF<?xml version='1.0'?><!-- c --><!DOCTYPE x>\n<x:a xmlns:x=\"adobe:ns:meta/\" x:xmptk=\"icloudpd\"/>\n";
@@ -405,7 +407,7 @@ fn existing_sidecars() {
     let nested = br#"<a><x:b xmlns:x="adobe:ns:meta/" x:xmptk="icloudpd"/></a>"#;
     assert_eq!(
         check_existing(nested),
-        Existing::Keep("created by None".to_owned())
+        Existing::Keep(KeptSidecar::OtherTool(None))
     );
 }
 
@@ -424,7 +426,7 @@ fn unparsable_sidecars_are_kept() {
     ];
     for case in cases {
         match check_existing(case) {
-            Existing::Keep(why) => assert!(why.starts_with("due to parser error: "), "{why}"),
+            Existing::Keep(why) => assert!(matches!(why, KeptSidecar::Unreadable(_)), "{why:?}"),
             Existing::Replace => panic!("replaced {:?}", String::from_utf8_lossy(case)),
         }
     }

@@ -363,10 +363,6 @@ fn live_photo_video_names() {
         .live_file(&asset, &name, LiveSize::Original)
         .map(|f| f.name);
     assert_eq!(video.as_deref(), Some("IMG_0514_QVZtSTE_HEVC.MOV"));
-    assert_eq!(
-        default.live_name_for_messages("IMG_0514.HEIC"),
-        "IMG_0514.MOV"
-    );
 
     // A rendition without the original video is still downloaded, as in Python.
     let medium_only = heic.clone().without("resOriginalVidCompl").build();

@@ -2,7 +2,7 @@
 
 use super::*;
 
-fn render(template: &str, created: &DateTime<FixedOffset>) -> String {
+fn render(template: &str, created: &OffsetDateTime) -> String {
     let folder = FolderStructure::parse(template).expect(template);
     folder.render(created, &TimeNames::english())
 }
@@ -43,28 +43,22 @@ fn templates_render_like_python_format() {
     for (template, want) in cases {
         assert_eq!(render(template, &utc), want, "{template}");
     }
-    let whole_minute = at(-7200) - chrono::Duration::milliseconds(24_816);
+    let whole_minute = at(-7200) - time::Duration::milliseconds(24_816);
     assert_eq!(render("{}", &whole_minute), "2018-07-31 05:22:00-02:00");
     assert_eq!(
         render("{!r}", &whole_minute),
         "datetime.datetime(2018, 7, 31, 5, 22, \
          tzinfo=datetime.timezone(datetime.timedelta(days=-1, seconds=79200)))"
     );
-    let zone = FixedOffset::east_opt(19_800).expect("offset");
-    let five = zone
-        .with_ymd_and_hms(2018, 7, 31, 7, 0, 5)
-        .single()
-        .expect("time");
+    let zone = UtcOffset::from_whole_seconds(19_800).expect("offset");
+    let five = time::macros::datetime!(2018-07-31 7:00:05).assume_offset(zone);
     assert_eq!(
         render("{!r}", &five),
         "datetime.datetime(2018, 7, 31, 7, 0, 5, \
          tzinfo=datetime.timezone(datetime.timedelta(seconds=19800)))"
     );
     assert_eq!(render("{}", &five), "2018-07-31 07:00:05+05:30");
-    let year5 = zone
-        .with_ymd_and_hms(5, 1, 1, 0, 0, 0)
-        .single()
-        .expect("time");
+    let year5 = time::macros::datetime!(0005-01-01 0:00).assume_offset(zone);
     assert_eq!(render("{:%Y/%m/%d}", &year5), "5/01/01");
 }
 
@@ -128,7 +122,7 @@ fn names_of_another_locale() {
     let folder = FolderStructure::parse("{:%Y/%B}").expect("template");
     assert_eq!(folder.render(&at(0), &german), "2018/Juli");
     german.months[2] = "März".to_owned();
-    let march = at(0) - chrono::Duration::days(140);
+    let march = at(0) - time::Duration::days(140);
     let folder = FolderStructure::parse("{:%^B|%10B}").expect("template");
     assert_eq!(folder.render(&march, &german), "MÄRZ|      März");
 }

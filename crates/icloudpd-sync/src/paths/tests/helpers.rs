@@ -1,4 +1,4 @@
-//! `splitext`, de-duplication, legacy and temporary names, `truncate_middle`.
+//! `splitext`, de-duplication, legacy and temporary names.
 
 use super::*;
 
@@ -76,18 +76,4 @@ fn legacy_and_temporary_names() {
     ] {
         assert_eq!(base32(bytes), want);
     }
-}
-
-#[test]
-fn truncate_middle_is_icloudpds() {
-    let s: String = ('a'..='z').cycle().take(100).collect();
-    assert_eq!(truncate_middle(&s[..96], 96), &s[..96]);
-    let cut = truncate_middle(&s, 96);
-    assert_eq!(cut, format!("{}...{}", &s[..46], &s[54..]));
-    assert_eq!(cut.chars().count(), 95);
-    assert_eq!(truncate_middle("abcdef", 5), "a...f");
-    assert_eq!(truncate_middle("abcdef", 4), "...f");
-    assert_eq!(truncate_middle("abcdef", 3), "...");
-    assert_eq!(truncate_middle("abcdef", 0), "");
-    assert_eq!(truncate_middle("中文中文中文", 5), "中...文");
 }

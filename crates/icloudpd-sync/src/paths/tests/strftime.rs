@@ -4,15 +4,15 @@
 use super::*;
 use crate::paths::strftime::{Tm, strftime};
 
-fn format(pattern: &str, created: &DateTime<FixedOffset>) -> String {
+fn format(pattern: &str, created: &OffsetDateTime) -> String {
     strftime(pattern, &Tm::new(created), &TimeNames::english())
 }
 
-fn utc(y: i32, m: u32, d: u32, h: u32, min: u32, s: u32) -> DateTime<FixedOffset> {
-    let zone = FixedOffset::east_opt(0).expect("offset");
-    zone.with_ymd_and_hms(y, m, d, h, min, s)
-        .single()
-        .expect("time")
+fn utc(y: i32, m: u8, d: u8, h: u8, min: u8, s: u8) -> OffsetDateTime {
+    let month = time::Month::try_from(m).expect("month");
+    let date = time::Date::from_calendar_date(y, month, d).expect("date");
+    let time = time::Time::from_hms(h, min, s).expect("time");
+    time::PrimitiveDateTime::new(date, time).assume_utc()
 }
 
 #[test]
