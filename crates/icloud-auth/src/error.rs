@@ -214,6 +214,7 @@ pub enum Error {
     Config(String),
     /// A keyring backend failed.
     #[cfg(feature = "keyring")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "keyring")))]
     #[error("keyring: {0}")]
     Keyring(String),
 }

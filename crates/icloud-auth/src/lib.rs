@@ -122,6 +122,9 @@
 //!   what Python finds, the caller hands in `HOME`, `XDG_DATA_HOME` and
 //!   `DBUS_SESSION_BUS_ADDRESS` as a `KeyringEnvironment`.
 #![deny(missing_docs)]
+// docs.rs builds with `--cfg docsrs` (package.metadata.docs.rs) and shows which feature
+// or platform an item needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
@@ -167,6 +170,7 @@ pub use cookies::Cookie;
 pub use endpoints::{AUTH_ENDPOINT_ENV, Endpoints, HOME_ENDPOINT_ENV, Region, SETUP_ENDPOINT_ENV};
 pub use error::{Error, Result, TransportError};
 #[cfg(feature = "keyring")]
+#[cfg_attr(docsrs, doc(cfg(feature = "keyring")))]
 pub use keyring::{
     KEYRING_SERVICE, KeyringBackend, KeyringEntry, KeyringEnvironment, KeyringLocation,
     KeyringPasswordStore,

@@ -121,8 +121,14 @@
 //! peak RSS, and the summary of verdicts.
 
 #![deny(missing_docs)]
+// docs.rs builds with `--cfg docsrs` (package.metadata.docs.rs) and shows which feature
+// or platform an item needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod bench;
+// Runs the repository's scripts/python-icloudpd.sh: usable from a clone only, so not part of
+// the published API.
+#[doc(hidden)]
 pub mod python;
 
 mod account;

@@ -143,8 +143,13 @@
 //!
 //! # Features
 //!
-//! None. TLS is what `icloud-auth` is built with (rustls by default).
+//! - `rustls` (default): TLS with rustls, passed through to `icloud-auth/rustls`.
+//! - `native-tls`: TLS with the platform's library, passed through to `icloud-auth/native-tls`.
+//!   With `default-features = false` and only this feature, rustls is not compiled in.
 #![deny(missing_docs)]
+// docs.rs builds with `--cfg docsrs` (package.metadata.docs.rs) and shows which feature
+// or platform an item needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 

@@ -165,8 +165,15 @@
 //!
 //! # Features
 //!
-//! None: EXIF and XMP writing are built in and chosen per run in [`SyncOptions`].
+//! - `rustls` (default): TLS with rustls, passed through to `icloud-photos` and `icloud-auth`.
+//! - `native-tls`: TLS with the platform's library, passed through likewise. With
+//!   `default-features = false` and only this feature, rustls is not compiled in.
+//!
+//! EXIF and XMP writing are built in and chosen per run in [`SyncOptions`].
 #![deny(missing_docs)]
+// docs.rs builds with `--cfg docsrs` (package.metadata.docs.rs) and shows which feature
+// or platform an item needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
