@@ -10,6 +10,25 @@ use time::OffsetDateTime;
 use crate::zone::TimeZone;
 
 /// Month, weekday and format names used by `%B`, `%a`, `%c`, … in folder templates.
+///
+/// icloudpd formats folders with the C locale unless `--use-os-locale`, so `{:%Y/%B}` is
+/// `2018/July` everywhere by default. The engine reads no locale: an embedder that wants
+/// local names fills these fields itself (the `icloudpd` binary does so from the OS locale
+/// under `--use-os-locale`). The names are part of the state's configuration, so changing
+/// them makes the next run list the whole library and download the files that land in new
+/// folders.
+///
+/// ```
+/// use icloudpd_sync::{FolderStructure, TimeNames};
+/// use icloudpd_sync::time::OffsetDateTime;
+///
+/// let mut french = TimeNames::english();
+/// french.months[6] = "juillet".to_owned();
+/// let taken = OffsetDateTime::from_unix_timestamp(1_533_021_744)?; // 2018-07-31
+/// let folders = FolderStructure::parse("{:%Y/%B}")?;
+/// assert_eq!(folders.render(&taken, &french), "2018/juillet");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TimeNames {
     /// `January` … `December`.
@@ -242,6 +261,27 @@ impl Default for FolderStructure {
 }
 
 /// One end of the `--skip-created-before/after` range.
+///
+/// A bound is inclusive: an asset created exactly at it is kept. A fixed instant is compared
+/// as an instant (its offset only says how messages show it); a bound in days counts back
+/// from the moment each asset is considered and makes every run a full listing, since
+/// assets cross it without changing.
+///
+/// ```
+/// use icloudpd_sync::time::{Date, Month, UtcOffset};
+/// use icloudpd_sync::{DateBound, SyncOptions};
+///
+/// let paris = UtcOffset::from_hms(1, 0, 0)?;
+/// let mut options = SyncOptions::new("/srv/photos");
+/// // Only 2024 in Paris: from its first second to its last.
+/// let first = Date::from_calendar_date(2024, Month::January, 1)?.midnight();
+/// let last = Date::from_calendar_date(2024, Month::December, 31)?.with_hms(23, 59, 59)?;
+/// options.skip_created_before = Some(DateBound::At(first.assume_offset(paris)));
+/// options.skip_created_after = Some(DateBound::At(last.assume_offset(paris)));
+/// // Or: only the last 30 days (`--skip-created-before 30d`).
+/// options.skip_created_before = Some(DateBound::DaysAgo(30));
+/// # Ok::<(), icloudpd_sync::time::error::ComponentRange>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DateBound {
     /// A fixed instant (its offset is how messages show the bound).
