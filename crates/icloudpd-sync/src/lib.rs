@@ -103,11 +103,12 @@
 //! A run goes through five stages, whatever the [`RunMode`]:
 //!
 //! 1. **Listing.** The engine gets assets from Apple one page at a time, newest first: the
-//!    whole library, or each album of [`SyncOptions::albums`] in turn. With a [`SyncState`]
-//!    it may read the library's *change feed* instead (see [Incremental runs](#incremental-runs)).
+//!    whole library, or each album of [`SyncOptions::albums`] in turn, each stopping after
+//!    [`SyncOptions::recent`] assets if set. With a [`SyncState`] it may read the library's
+//!    *change feed* instead (see [Incremental runs](#incremental-runs)).
 //! 2. **Selection.** Each asset goes through the filters of [`SyncOptions`]: media type
-//!    (`skip_videos`, `skip_photos`), creation date (`skip_created_before/after`, read in
-//!    [`SyncOptions::time_zone`]), `recent`. An asset filtered out is a
+//!    (`skip_videos`, `skip_photos`) and creation date (`skip_created_before/after`, read in
+//!    [`SyncOptions::time_zone`]). An asset filtered out is a
 //!    [`SyncEvent::AssetSkipped`] with its [`SkipReason`], and nothing else happens to it.
 //! 3. **Planning.** The [`PathPolicy`] turns the asset into files (one per size asked for,
 //!    plus a live photo's video), each under a folder from the creation date; the planner

@@ -137,9 +137,9 @@ pub enum SyncEvent<'a> {
         /// Display name.
         name: &'a str,
     },
-    /// The file is on disk already, with Apple's size (or, for a JPEG this program dated,
-    /// with the asset's creation time as its modification time): it is not downloaded.
-    /// Sent while planning, so also by [`crate::SyncEngine::plan`].
+    /// The file is on disk already (what counts is [`crate::FileMatchPolicy`]'s rule), or
+    /// an earlier asset of this run is downloading it: it is not downloaded again. Sent while
+    /// planning, so also by [`crate::SyncEngine::plan`].
     FileExists {
         /// Its path.
         path: &'a Path,
