@@ -100,7 +100,7 @@
 //!
 //! # How a run works
 //!
-//! A run goes through five stages, whatever the [`RunMode`]:
+//! A run goes through five stages; the [`RunMode`] decides what the last one does:
 //!
 //! 1. **Listing.** The engine gets assets from Apple one page at a time, newest first: the
 //!    whole library, or each album of [`SyncOptions::albums`] in turn, each stopping after
@@ -125,8 +125,9 @@
 //!    After the listing, `auto_delete` removes the local files of assets found in Recently
 //!    Deleted.
 //!
-//! [`SyncEngine::plan`] stops after stage 3 and hands the planned assets back as a [`Plan`];
-//! [`SyncEngine::execute`] does stages 4 and 5 for such a plan.
+//! [`SyncEngine::plan`] stops after stage 3 and hands the planned assets back as a [`Plan`],
+//! with the local files `auto_delete` would remove; [`SyncEngine::execute`] does stages 4 and
+//! 5 for such a plan.
 //!
 //! # What is written, and when
 //!
