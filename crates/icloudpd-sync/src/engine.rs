@@ -6,6 +6,38 @@
 //! at most `concurrency` assets at a time. The listing waits for a free slot, so memory stays
 //! bounded whatever the library size, and the first download starts as soon as the first page
 //! is in. An incremental run (see [`incremental`]) asks only for what changed.
+//!
+//! # One run, step by step ([`SyncEngine::run_with`])
+//!
+//! 1. The option mixes that could lose photos are refused ([`SyncOptions::check_safety`], or
+//!    the laxer [`SyncOptions::check_safety_with_state`] when a state tells this program's
+//!    deletions from the user's, or when nothing is written).
+//! 2. A run that writes sets the run marker ([`RunMarker`]).
+//! 3. With a state and options that mirror the whole library ([`scope::records`]), the run
+//!    gets a [`Recorder`]: the state and the fingerprint of the options that shape the plan
+//!    ([`scope::configuration`]). A state that knows files for it has them `stat`ed
+//!    ([`incremental::missing_files`]); most of them gone stops the run unless a full scan
+//!    was forced.
+//! 4. [`SyncEngine::choose`] picks the scan: a listing interrupted by an expired session goes
+//!    on ([`FullScanReason::Resumed`]); otherwise the change feed if the state holds fresh
+//!    tokens for this configuration, else a full listing with its [`FullScanReason`].
+//! 5. An incremental run may still end in a full listing (a refused token, too many changes).
+//! 6. After a stop request the run ends with [`Error::Cancelled`]. After a clean pass over the
+//!    whole library (no failure, not resumed) the marker is cleared and the temporary files
+//!    of earlier interrupted runs removed.
+//!
+//! [`SyncEngine::plan`] and [`SyncEngine::execute`] use the same [`Pipeline`], the first in
+//! planning mode (it collects [`PlannedAsset`](crate::PlannedAsset)s instead of starting
+//! them) and without a recorder, the second fed with planned assets directly.
+//!
+//! # Expired sessions
+//!
+//! An error for which [`Error::needs_reauth`] holds leaves [`SyncEngine::resume`] set: the
+//! rank the whole-library listing reached and the last asset it took (the anchor). The next
+//! run (after [`SyncEngine::rebind`]) lists from one page before that rank; see [`listing`]
+//! for how the anchor tells whether assets may have slipped past. Any other end clears it.
+//! [`SyncEngine::progress`] lets a caller that signs in again and again see whether each
+//! session gets further than the last.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};

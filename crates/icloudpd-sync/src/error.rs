@@ -1,5 +1,26 @@
 //! Errors that stop a sync. One asset's failure is not one of them: it is an
 //! [`crate::AssetFailure`] in the [`crate::SyncReport`].
+//!
+//! The rule for what is an [`Error`] and what is a failure in the report: an error is what
+//! no later asset can avoid (the listing failed, the session expired, the disk is full, the
+//! options are unsafe), so going on would only produce the same failure for every asset.
+//! Anything particular to one asset (its download failed after the retries, its record
+//! cannot be decoded, its sidecar cannot be written) is reported and the run goes on.
+//!
+//! | Variant | Retry the run? | What the caller does |
+//! |---|---|---|
+//! | [`Error::Photos`] with [`Error::needs_reauth`] | after signing in | sign in, [`crate::SyncEngine::rebind`], run again |
+//! | [`Error::Photos`], otherwise | later | report; the next run goes on where this stopped |
+//! | [`Error::UnknownAlbum`] | no | fix the album name |
+//! | [`Error::UnknownSharedAlbum`], [`Error::AmbiguousSharedAlbum`] | no | name the shared album by its GUID |
+//! | [`Error::NotForSharedAlbums`] | no | drop the deletion mode or `align_raw` for shared albums |
+//! | [`Error::Io`] | after a fix | make the path writable |
+//! | [`Error::Disk`] | after a fix | free space, remount read-write, raise the file limit |
+//! | [`Error::Locked`] | when the holder is done | wait, or stop the other process |
+//! | [`Error::State`] | after a fix | make the state's folder writable (or drop the state) |
+//! | [`Error::FilesMissing`] | after a fix | mount the disk, or force a full scan |
+//! | [`Error::Unsafe`] | no | change the options |
+//! | [`Error::Cancelled`] | when wanted | nothing: it was asked for |
 
 use std::path::PathBuf;
 
@@ -33,7 +54,9 @@ pub enum Error {
     /// already on disk are not downloaded twice.
     #[error(transparent)]
     Photos(#[from] icloud_photos::Error),
-    /// An `--album` name that the library does not have.
+    /// An `--album` name that the library does not have. The albums are looked up before
+    /// any is listed, so nothing was downloaded. Album names are matched exactly (case
+    /// included), as in icloudpd.
     #[error("Album not found: {0}")]
     UnknownAlbum(String),
     /// An `--album` text that is neither the name nor the GUID of a shared album.
@@ -51,7 +74,9 @@ pub enum Error {
     /// only read, and hold no RAW pairs. Nothing was done.
     #[error("{0} cannot be used with shared albums")]
     NotForSharedAlbums(&'static str),
-    /// The local disk refused something that every asset needs (e.g. the download directory).
+    /// The local disk refused something that every asset needs (e.g. the download directory),
+    /// or a local file [`crate::SyncEngine::execute`] was to delete. A file that only one
+    /// asset needs fails that asset instead ([`crate::FailureKind::Disk`]).
     #[error("{path}: {source}")]
     Io {
         /// The path concerned.
@@ -70,7 +95,9 @@ pub enum Error {
         /// The download directory.
         directory: PathBuf,
     },
-    /// Another process holds the download directory's [`crate::DirectoryLock`].
+    /// Another process holds the download directory's [`crate::DirectoryLock`]. Returned by
+    /// [`crate::DirectoryLock::try_acquire`], not by a run (the engine takes no lock itself):
+    /// try again once the holder is done (the `icloudpd` binary's `--wait-for-lock` polls).
     #[error(
         "download directory {} is in use by another process (pid {})",
         .directory.display(),

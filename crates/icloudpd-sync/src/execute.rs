@@ -2,6 +2,33 @@
 //! `Range` when a previous run left one, checked against the size Apple announced, dated,
 //! optionally EXIF-dated, flushed to disk and renamed into place. Transient failures are
 //! retried with jittered backoff; an expired or refused URL is replaced by a fresh one.
+//!
+//! # One file, step by step ([`Fetcher::fetch`])
+//!
+//! 1. If the disk already refused a file of this run for good, the file is not tried
+//!    ([`FetchError::NotTried`]); otherwise its folder is created.
+//! 2. A temporary name is reserved: `<BASE32(checksum)>.part` in the target folder, or
+//!    `<BASE32>.<n>.part` when another download of this run uses that name (two files with
+//!    the same bytes in one folder). Named by content, a temporary file is resumable by any
+//!    later run that wants the same bytes there, and never resumed onto other bytes.
+//! 3. [`Fetcher::attempt`]: whatever is at the temporary name is looked at without following
+//!    links. Bytes already there are resumed with `Range`; more bytes than expected start
+//!    the file over. The answer must announce the expected total, and a partial answer must
+//!    start where asked; a body longer than announced is an error page, not a photo.
+//! 4. Each failure is classified ([`Next`]): transient (connection cut, 5xx, a stall: the
+//!    bytes so far are kept and the next attempt resumes), throttled (Apple's `Retry-After`),
+//!    refresh (another 4xx, or a wrong size: the URL expired or the asset changed; one fresh
+//!    URL is fetched from the asset's current records, and a version with another checksum
+//!    starts over in its own temporary file), disk, or fatal. The loop's delays come from
+//!    the options' [`RetryPolicy`]; a second refused URL makes the file missing.
+//! 5. [`Fetcher::finish`]: EXIF date if asked (a second temporary file, `<temp>.exif`,
+//!    renamed over the first), modification time set to the creation time, `fsync`, and the
+//!    rename to the final name. A failure before the rename leaves the temporary file whole,
+//!    so the next run finishes it without downloading again.
+//!
+//! A download is also cut when it stalls: [`Window`] requires
+//! `min_download_speed × stall_window` bytes in every `stall_window`, and silence for a
+//! whole window counts as a stall. A cut download is a transient failure and resumes.
 
 use std::collections::HashSet;
 use std::io;

@@ -102,6 +102,95 @@
 //! and each asset's plan reaches the [`Reporter`] as [`SyncEvent::Planned`]. A dry run is
 //! [`RunMode::DryRun`]: the plan is reported as `Would…` events and nothing changes.
 //!
+//! # How a run works
+//!
+//! A run goes through five stages; the [`RunMode`] decides what the last one does:
+//!
+//! 1. **Listing.** The engine gets assets from Apple one page at a time, newest first: the
+//!    whole library, or each album of [`SyncOptions::albums`] in turn, each stopping after
+//!    [`SyncOptions::recent`] assets if set. With a [`SyncState`] it may read the library's
+//!    *change feed* instead (see [Incremental runs](#incremental-runs)).
+//! 2. **Selection.** Each asset goes through the filters of [`SyncOptions`]: media type
+//!    (`skip_videos`, `skip_photos`) and creation date (`skip_created_before/after`, read in
+//!    [`SyncOptions::time_zone`]). An asset filtered out is a
+//!    [`SyncEvent::AssetSkipped`] with its [`SkipReason`], and nothing else happens to it.
+//! 3. **Planning.** The [`PathPolicy`] turns the asset into files (one per size asked for,
+//!    plus a live photo's video), each under a folder from the creation date; the planner
+//!    looks on disk for each of them. A file with the right size is present; a same-named file
+//!    of another size makes the new one `<stem>-<size>.<ext>`. Planning is sequential, in
+//!    listing order, so that "first come, first named" holds as in icloudpd even though
+//!    downloads overlap: a file being downloaded counts as present for later assets. The
+//!    result is a [`PlannedAsset`] ([`SyncEvent::Planned`]).
+//! 4. **Pipeline.** The planned asset waits for one of [`SyncOptions::concurrency`] slots,
+//!    then its downloads run on a task of their own while the listing goes on. A full slot
+//!    set makes the listing wait, which is what keeps memory flat on any library size.
+//! 5. **Execution.** Each file is downloaded (see below), its XMP sidecar written, the asset
+//!    recorded in the state, and, if the options say so, moved to Recently Deleted in iCloud.
+//!    After the listing, `auto_delete` removes the local files of assets found in Recently
+//!    Deleted.
+//!
+//! [`SyncEngine::plan`] stops after stage 3 and hands the planned assets back as a [`Plan`],
+//! with the local files `auto_delete` would remove; [`SyncEngine::execute`] does stages 4 and
+//! 5 for such a plan.
+//!
+//! # What is written, and when
+//!
+//! A file never appears under its final name half-written. Its bytes go to a temporary file
+//! in the same folder, named after Apple's checksum of the version (`<BASE32>.part`), so the
+//! next run that plans that file finds and resumes it with an HTTP `Range` request. When the
+//! body is complete and exactly the size Apple announced (an error page or a short body is
+//! rejected), the EXIF date is patched in if asked (through a second temporary file, so even
+//! that rewrite is atomic), the modification time is set to the creation time, the file is
+//! flushed to disk, and only then renamed into place. A rename within one folder is atomic:
+//! a reader, a crash or a power cut sees either no file or the whole file. XMP sidecars go
+//! the same way (`.<hash>.xmp.part`, then renamed).
+//!
+//! While a run that writes is going on, the download directory holds a marker,
+//! `.icloudpd-unfinished`. A run that starts and finds it knows an earlier one was cut short;
+//! after its own clean pass over the whole library it removes the temporary files the earlier
+//! run left ([`SyncEvent::TempRemoved`]), and then the marker. Until such a pass, leftover
+//! temporary files stay where they are, to be resumed.
+//!
+//! # Incremental runs
+//!
+//! Give the engine a [`SyncState`] and the first run lists the whole library as usual; it
+//! records every file it put (or found) on disk and CloudKit's sync tokens taken *before* the
+//! listing, so that what changed during it is read next time. A later run then
+//!
+//! - `stat`s every recorded file, and stops with [`Error::FilesMissing`] when most are gone
+//!   (an unmounted disk must not be filled with a second copy of the library);
+//! - asks `changes/database` whether the library changed at all (one request when it did
+//!   not), and if so reads the zone's change feed from the stored token;
+//! - takes the assets the feed added or changed, and those whose recorded files are missing,
+//!   through the same selection, planning and pipeline as a listing;
+//! - stores the new tokens only when every asset went well, so a failure means the next run
+//!   reads the same changes again.
+//!
+//! A run lists the whole library instead when the feed cannot be trusted or cannot answer;
+//! [`SyncEvent::ListingAll`] says why ([`FullScanReason`]). Every
+//! [`DEFAULT_FULL_SCAN_INTERVAL`] (7 days) it lists anyway: the listing is the check on the
+//! feed, and it catches what a feed cannot tell (a file changed on disk to the same size).
+//!
+//! When the session expires mid-listing, [`SyncEngine::run`] returns an error for which
+//! [`Error::needs_reauth`] is true. Sign in again, [`SyncEngine::rebind`] the engine to the
+//! new session's client and run again: the listing goes on one page before where it stopped
+//! ([`SyncEvent::ListingResumed`]), and files already on disk are found present.
+//!
+//! # Deletions
+//!
+//! Nothing is deleted unless an option asks for it, and the rules that keep a photo from
+//! existing nowhere are checked in one place:
+//!
+//! - In iCloud (`delete_after_download`, `keep_icloud_recent_days`), an asset is moved to
+//!   Recently Deleted only once its original and every version asked for are on disk under
+//!   their final names and flushed; otherwise [`SyncEvent::IcloudDeleteSkipped`] names the
+//!   missing version. Options that would delete originals never downloaded are refused
+//!   before the run starts ([`UnsafeOptions`], [`SyncOptions::check_safety`]).
+//! - Locally (`auto_delete`), only files whose size is Apple's (or, from the state, the size
+//!   recorded when it was written) are removed; a same-named file of the user's stays. With
+//!   a state, an asset this program moves to Recently Deleted is noted *before* the request
+//!   and never counts as the user's deletion, so the two kinds may be combined.
+//!
 //! # Events, not messages
 //!
 //! The engine never prints and never words a message: a [`Reporter`] receives

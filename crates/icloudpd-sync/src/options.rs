@@ -10,6 +10,25 @@ use time::OffsetDateTime;
 use crate::zone::TimeZone;
 
 /// Month, weekday and format names used by `%B`, `%a`, `%c`, … in folder templates.
+///
+/// icloudpd formats folders with the C locale unless `--use-os-locale`, so `{:%Y/%B}` is
+/// `2018/July` everywhere by default. The engine reads no locale: an embedder that wants
+/// local names fills these fields itself (the `icloudpd` binary does so from the OS locale
+/// under `--use-os-locale`). The names are part of the state's configuration, so changing
+/// them makes the next run list the whole library and download the files that land in new
+/// folders.
+///
+/// ```
+/// use icloudpd_sync::{FolderStructure, TimeNames};
+/// use icloudpd_sync::time::OffsetDateTime;
+///
+/// let mut french = TimeNames::english();
+/// french.months[6] = "juillet".to_owned();
+/// let taken = OffsetDateTime::from_unix_timestamp(1_533_021_744)?; // 2018-07-31
+/// let folders = FolderStructure::parse("{:%Y/%B}")?;
+/// assert_eq!(folders.render(&taken, &french), "2018/juillet");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TimeNames {
     /// `January` … `December`.
@@ -78,6 +97,12 @@ fn array<const N: usize>(items: Vec<String>) -> [String; N] {
 }
 
 /// A rendition requested with `--size`.
+///
+/// Each size asked for is one file per asset. `Medium` and `Thumb` files get a `-medium` /
+/// `-thumb` suffix; `Adjusted` (the edited photo) and `Alternative` get `-adjusted` /
+/// `-alternative` only where the name would otherwise clash with the original's. A size the
+/// asset does not have falls back to the original, unless [`SyncOptions::force_size`] (or
+/// the original is asked for too, which makes the fallback a duplicate and skips it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Size {
     /// The file as it was imported (`resOriginal`).
@@ -151,6 +176,13 @@ impl LiveSize {
 }
 
 /// How files are named and what counts as "already downloaded" (`--file-match-policy`).
+///
+/// With the default, a file is named after the asset (`IMG_0001.HEIC`) and counts as
+/// downloaded when a file of that name and Apple's size is there. Two assets of one name in
+/// one folder (common: cameras restart their counters) are told apart by size: the second one
+/// planned becomes `IMG_0001-<bytes>.HEIC`. Two same-named assets of equal size are taken for
+/// one file. [`FileMatchPolicy::NameId7`] avoids that by putting part of the asset's id in
+/// every name, at the cost of names that differ from icloudpd's default ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum FileMatchPolicy {
     /// Plain names; a same-named file of another size makes the new one `<stem>-<size>.<ext>`.
@@ -181,6 +213,39 @@ pub enum LiveMovPolicy {
 }
 
 /// Sub-folders under the download directory (`--folder-structure`).
+///
+/// A template is Python's `str.format` applied to the asset's creation time in
+/// [`SyncOptions::time_zone`], as icloudpd runs `folder_structure.format(created)`:
+///
+/// - `{:SPEC}` (or `{0:SPEC}`) formats the datetime with `SPEC` as a glibc `strftime`
+///   pattern: `%Y`, `%m`, `%d`, `%B` (month name, from [`SyncOptions::time_names`]), `%j`,
+///   glibc's flags (`%-d` unpadded, `%^B` upper case, `%_m` space-padded) and widths;
+/// - `{}` alone is `str(datetime)` (`2018-07-31 07:22:24+00:00`), and `{0.year}` or
+///   `{.month:02}` read the datetime's integer attributes;
+/// - `{{` and `}}` are literal braces; text outside fields is copied as is, and `/` makes
+///   sub-folders.
+///
+/// [`FolderStructure::parse`] rejects what Python would reject (named fields, a second
+/// argument such as `{:%Y}/{:%m}`, unbalanced braces). The rendered folder never leaves the
+/// download directory: `..` stops at it and an absolute result counts as relative.
+///
+/// ```
+/// use icloudpd_sync::{FolderStructure, TimeNames};
+/// use icloudpd_sync::time::OffsetDateTime;
+///
+/// let taken = OffsetDateTime::from_unix_timestamp(1_533_021_744)?; // 2018-07-31 07:22 UTC
+/// let english = TimeNames::english();
+/// let render = |t: &str| FolderStructure::parse(t).map(|f| f.render(&taken, &english));
+/// assert_eq!(render("{:%Y/%m/%d}")?, "2018/07/31"); // the default
+/// assert_eq!(render("{:%Y/%B}")?, "2018/July");
+/// assert_eq!(render("{:%Y/%-m-%-d}")?, "2018/7-31"); // glibc's unpadded flag
+/// assert_eq!(render("{0.year}/{0.month:02}")?, "2018/07"); // attributes, integer spec
+/// assert_eq!(render("photos {{{:%Y}}}")?, "photos {2018}");
+/// assert_eq!(render("none")?, ""); // FolderStructure::Flat
+/// assert!(FolderStructure::parse("{:%Y}/{:%m}").is_err()); // asks for a second argument
+/// assert!(FolderStructure::parse("{0:%Y}/{:%m}").is_err()); // mixed numbering
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FolderStructure {
     /// Everything directly in the download directory (`none`).
@@ -196,6 +261,27 @@ impl Default for FolderStructure {
 }
 
 /// One end of the `--skip-created-before/after` range.
+///
+/// A bound is inclusive: an asset created exactly at it is kept. A fixed instant is compared
+/// as an instant (its offset only says how messages show it); a bound in days counts back
+/// from the moment each asset is considered and makes every run a full listing, since
+/// assets cross it without changing.
+///
+/// ```
+/// use icloudpd_sync::time::{Date, Month, UtcOffset};
+/// use icloudpd_sync::{DateBound, SyncOptions};
+///
+/// let paris = UtcOffset::from_hms(1, 0, 0)?;
+/// let mut options = SyncOptions::new("/srv/photos");
+/// // Only 2024 in Paris: from its first second to its last.
+/// let first = Date::from_calendar_date(2024, Month::January, 1)?.midnight();
+/// let last = Date::from_calendar_date(2024, Month::December, 31)?.with_hms(23, 59, 59)?;
+/// options.skip_created_before = Some(DateBound::At(first.assume_offset(paris)));
+/// options.skip_created_after = Some(DateBound::At(last.assume_offset(paris)));
+/// // Or: only the last 30 days (`--skip-created-before 30d`).
+/// options.skip_created_before = Some(DateBound::DaysAgo(30));
+/// # Ok::<(), icloudpd_sync::time::error::ComponentRange>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DateBound {
     /// A fixed instant (its offset is how messages show the bound).
@@ -260,66 +346,104 @@ impl RunMode {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct SyncOptions {
-    /// The download directory (`--directory`). Nothing is ever written outside it.
+    /// The download directory (`--directory`; no default, [`SyncOptions::new`] takes it).
+    /// Nothing is ever written outside it: a folder template that renders `..` or an
+    /// absolute path is confined to it. It is created on the first download if need be.
     pub directory: PathBuf,
-    /// Renditions to download, in order, without duplicates (`--size`).
+    /// Renditions to download, in order, without duplicates (`--size`, repeatable; default
+    /// `[Size::Original]`). A size an asset lacks falls back to the original unless
+    /// [`SyncOptions::force_size`]; the deletion modes require [`Size::Original`] in the list.
     pub sizes: Vec<Size>,
-    /// The live-photo video rendition (`--live-photo-size`).
+    /// The live-photo video rendition (`--live-photo-size`; default [`LiveSize::Original`]).
     pub live_photo_size: LiveSize,
     /// A missing medium/thumb (or adjusted/alternative next to original) is skipped with an
-    /// error instead of falling back to the original (`--force-size`).
+    /// error instead of falling back to the original (`--force-size`; default `false`). The
+    /// asset's other sizes are still downloaded.
     pub force_size: bool,
-    /// RAW+JPEG handling (`--align-raw`).
+    /// Which file of a RAW+JPEG pair counts as the original and which as the alternative
+    /// (`--align-raw as-is|original|alternative`; default `as-is`, as iCloud has them).
     pub align_raw: RawPolicy,
-    /// Naming and "already downloaded" policy (`--file-match-policy`).
+    /// Naming and "already downloaded" policy (`--file-match-policy`; default
+    /// [`FileMatchPolicy::NameSizeDedupWithSuffix`]).
     pub file_match_policy: FileMatchPolicy,
-    /// Live-photo video naming (`--live-photo-mov-filename-policy`).
+    /// Live-photo video naming (`--live-photo-mov-filename-policy`; default
+    /// [`LiveMovPolicy::Suffix`]).
     pub live_mov_policy: LiveMovPolicy,
-    /// Sub-folder template (`--folder-structure`).
+    /// Sub-folder template (`--folder-structure`; default `{:%Y/%m/%d}`); see
+    /// [`FolderStructure`]. Build it with [`FolderStructure::parse`] to reject a template
+    /// Python would reject.
     pub folder_structure: FolderStructure,
-    /// Month and day names for the folder template (`--use-os-locale`); English by default.
+    /// Month and day names for `%B`, `%a`, `%p`, `%c`, … in the folder template
+    /// (`--use-os-locale` fills them from the OS locale); default [`TimeNames::english`].
     pub time_names: TimeNames,
     /// The zone creation times are read in for folder names, EXIF dates and the
     /// `skip_created_*` bounds; [`TimeZone::UTC`] by default (the engine reads no
     /// environment: pass the machine's zone to file photos by local date, as icloudpd does).
     pub time_zone: TimeZone,
-    /// Keep non-ASCII characters in file names (`--keep-unicode-in-filenames`).
+    /// Keep non-ASCII characters in file names (`--keep-unicode-in-filenames`; default
+    /// `false`: icloudpd drops them, so `Café.JPG` becomes `Caf.JPG`).
     pub keep_unicode_in_filenames: bool,
-    /// Skip videos (`--skip-videos`); live-photo videos are not affected.
+    /// Skip videos (`--skip-videos`; default `false`); live-photo videos are not affected.
     pub skip_videos: bool,
-    /// Skip photos (`--skip-photos`).
+    /// Skip photos (`--skip-photos`; default `false`).
     pub skip_photos: bool,
-    /// Do not download the video of live photos (`--skip-live-photos`).
+    /// Do not download the video of live photos (`--skip-live-photos`; default `false`).
     pub skip_live_photos: bool,
-    /// Consider only the N newest assets of each album (`--recent`).
+    /// Consider only the N newest assets of each album (`--recent`; default `None`). Such
+    /// runs do not mirror the whole library, so they neither read nor keep the state.
     pub recent: Option<u64>,
-    /// Stop an album after N consecutive files that were already present (`--until-found`).
+    /// Stop an album after N consecutive files that were already present (`--until-found`;
+    /// default `None`). Counted in primary files, reset by any file to download; like
+    /// `recent`, it makes the run list without the state.
     pub until_found: Option<u64>,
-    /// Skip assets created before this (`--skip-created-before`).
+    /// Skip assets created before this (`--skip-created-before 2025-01-02` or `20d`;
+    /// default `None`). A bound in days moves with time, so it makes every run a
+    /// full listing ([`crate::FullScanReason::OptionsNeedListing`]).
     pub skip_created_before: Option<DateBound>,
-    /// Skip assets created after this (`--skip-created-after`).
+    /// Skip assets created after this (`--skip-created-after`; default `None`); as
+    /// [`SyncOptions::skip_created_before`].
     pub skip_created_after: Option<DateBound>,
-    /// Albums to mirror, in order; empty means the whole library (`--album`).
+    /// Albums to mirror, in order (`--album`, repeatable; default empty, the whole
+    /// library). A name the library does not have stops the run with
+    /// [`crate::Error::UnknownAlbum`] before anything is downloaded.
     pub albums: Vec<String>,
-    /// Write EXIF dates into downloaded JPEGs that have none (`--set-exif-datetime`).
+    /// Write the creation time, as wall-clock time in [`SyncOptions::time_zone`], into
+    /// downloaded JPEGs whose EXIF has no `DateTimeOriginal` (`--set-exif-datetime`; default
+    /// `false`). The file then differs from Apple's bytes; the state records its new size.
     pub set_exif_datetime: bool,
-    /// Write `<file>.xmp` sidecars (`--xmp-sidecar`).
+    /// Write `<file>.xmp` sidecars next to each downloaded primary file (`--xmp-sidecar`;
+    /// default `false`), byte for byte as icloudpd 1.32 does. A sidecar another tool wrote
+    /// is left alone ([`crate::SyncEvent::XmpKept`]).
     pub xmp_sidecar: bool,
-    /// The `x:xmptk` value of sidecars, e.g. `icloudpd 1.32.2+abcdefgh`.
+    /// The `x:xmptk` value of sidecars, e.g. `icloudpd 1.32.2+abcdefgh` (default
+    /// `icloudpd-rs <version>`). Sidecars whose toolkit does not start with `icloudpd` are
+    /// taken for another tool's and never overwritten.
     pub xmp_toolkit: String,
     /// Whether the run downloads, only reports what it would do, or only lists the files
-    /// it would download (`--dry-run`, `--only-print-filenames`).
+    /// it would download (`--dry-run`, `--only-print-filenames`; default
+    /// [`RunMode::Download`]).
     pub mode: RunMode,
-    /// Delete local files of assets found in Recently Deleted (`--auto-delete`).
+    /// Delete local files of assets found in Recently Deleted (`--auto-delete`; default
+    /// `false`). Only files of Apple's size go (a same-named file of the user's stays), and
+    /// with a state, never the files of assets this program moved there itself.
     pub auto_delete: bool,
-    /// Move each downloaded asset to Recently Deleted in iCloud (`--delete-after-download`).
+    /// Move each downloaded asset to Recently Deleted in iCloud (`--delete-after-download`;
+    /// default `false`), once all its files are durably on disk. An asset whose files were
+    /// all present already is left in iCloud.
     pub delete_after_download: bool,
     /// Move assets older than N days to Recently Deleted once they are safely on disk
-    /// (`--keep-icloud-recent-days`).
+    /// (`--keep-icloud-recent-days`; default `None`, nothing is moved). Ages are whole days
+    /// from creation to the start of the album's listing; `Some(0)` moves every asset. Ages
+    /// change without the library changing, so every run is a full listing.
     pub keep_icloud_recent_days: Option<u32>,
-    /// Downloads in flight at once (`--threads-num`).
+    /// Assets downloaded at once (`--threads-num`; default [`DEFAULT_CONCURRENCY`], chosen
+    /// by the benchmark in `benches/`). Each asset's files are fetched one after another.
+    /// `0` counts as `1`. The listing has its own concurrency, in the photos client.
     pub concurrency: usize,
-    /// Retries of one file: transient failures, throttling and refused URLs.
+    /// Retries of one file: transient failures, throttling and refused URLs (default: 6
+    /// attempts, jittered backoff from 1 s up to 30 s; when Apple throttles, its
+    /// `Retry-After`, capped at 30 s).
+    /// A refused URL is replaced by a fresh one once; refused again, the file fails.
     pub download_retry: RetryPolicy,
     /// The span over which a download must make progress (default 60 s): a download that is
     /// silent for that long, or slower than [`SyncOptions::min_download_speed`] over it, is

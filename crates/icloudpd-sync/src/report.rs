@@ -1,5 +1,5 @@
 //! What a sync tells its caller while it runs ([`Reporter`], [`SyncEvent`]) and when it ends
-//! ([`SyncReport`]).
+//! ([`SyncReport`](crate::SyncReport)).
 
 use std::path::Path;
 use std::time::Duration;
@@ -65,6 +65,41 @@ pub enum KeptSidecar {
 
 /// Something that happened during a sync, in the order it happened. Paths are full paths
 /// (download directory included).
+///
+/// Events carry facts, not messages: the `icloudpd` binary turns them into Python icloudpd's
+/// log lines, a GUI into progress. The enum is `#[non_exhaustive]`; match the events you
+/// use and ignore the rest with `_ => {}`.
+///
+/// # The shape of a run
+///
+/// ```text
+/// ListingAll { reason }                 or  ListingChanges, ChangesFound { .. }
+/// LookingUp                                 (full listings only)
+/// AlbumStarted { album, count }             per album; `All Photos` for the library
+///   per asset, in listing order, on the listing's task:
+///     AssetSkipped                          filtered out, then AssetDone
+///     SizeMissing, FileExists, FileDeduplicated, Planned
+///   per planned asset, on its download task (assets overlap):
+///     DownloadStarted, [Resuming], Progress…, [Retrying…], Downloaded | DownloadFailed
+///     [SettingExif], [XmpKept | XmpFailed]
+///     [AgeChecked], [DeletingInIcloud, DeletedInIcloud | IcloudDeleteSkipped]
+///     AssetDone
+///   [UntilFound]
+/// AlbumFinished { album }                   after the album's downloads finished
+/// [AutoDeleteStarted, LocalDeleting, LocalDeleted…]
+/// [TempRemoved…]                            after a clean pass over the whole library
+/// ```
+///
+/// Every asset offered to the pipeline ends with exactly one [`SyncEvent::AssetDone`]
+/// (skipped, present, downloaded or failed), so `AssetDone` events against
+/// `AlbumStarted::count` make a progress bar. Events of one asset's download task come in
+/// order, but the tasks of different assets interleave. Under [`crate::RunMode::DryRun`]
+/// the `Would…` events stand in for the downloads and deletions; under
+/// [`crate::RunMode::OnlyPrintFilenames`] each planned file is one
+/// [`SyncEvent::FileListed`].
+///
+/// An event borrows from the engine and lives only for the [`Reporter::event`] call: copy
+/// out (`path.to_path_buf()`, `name.to_owned()`) what you keep.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum SyncEvent<'a> {
@@ -102,26 +137,32 @@ pub enum SyncEvent<'a> {
         /// The plan of the asset.
         asset: &'a PlannedAsset,
     },
-    /// An asset was filtered out.
+    /// An asset was filtered out by the type or date filters of [`crate::SyncOptions`]; it
+    /// is counted in [`crate::SyncReport::skipped`], and [`SyncEvent::AssetDone`] follows.
     AssetSkipped {
         /// Display name.
         name: &'a str,
         /// Why.
         reason: &'a SkipReason,
     },
-    /// A requested size does not exist and `--force-size` forbids the fallback.
+    /// A requested size does not exist and `--force-size` forbids the fallback. The asset's
+    /// other files are still planned ([`PlannedAsset::is_incomplete`] is then true).
     SizeMissing {
         /// The size.
         size: Size,
         /// Display name.
         name: &'a str,
     },
-    /// The file is on disk already.
+    /// The file is on disk already (what counts is [`crate::FileMatchPolicy`]'s rule), or
+    /// an earlier asset of this run is downloading it: it is not downloaded again. Sent while
+    /// planning, so also by [`crate::SyncEngine::plan`].
     FileExists {
         /// Its path.
         path: &'a Path,
     },
-    /// A same-named file of another size exists; this one gets a size suffix.
+    /// A same-named file of another size exists (another asset's, or the user's); this one
+    /// gets a size suffix, `<stem>-<bytes>.<ext>`, under
+    /// [`crate::FileMatchPolicy::NameSizeDedupWithSuffix`]. Sent while planning.
     FileDeduplicated {
         /// The new path.
         path: &'a Path,
@@ -141,7 +182,8 @@ pub enum SyncEvent<'a> {
         /// Its path.
         path: &'a Path,
     },
-    /// A download begins.
+    /// A download begins, once its folder exists (first attempt only; retries send
+    /// [`SyncEvent::Retrying`]).
     DownloadStarted {
         /// Final path.
         path: &'a Path,
@@ -153,12 +195,16 @@ pub enum SyncEvent<'a> {
         /// Bytes already on disk.
         from: u64,
     },
-    /// Bytes arrived (for byte progress).
+    /// Bytes arrived and were written to the temporary file (for byte progress). Sent for
+    /// every chunk the network delivers, from every download task: keep it cheap. Bytes of
+    /// an attempt that is later retried were counted already; the total can exceed the
+    /// files' sizes.
     Progress {
         /// How many.
         bytes: u64,
     },
-    /// A download attempt failed and will be retried.
+    /// A download attempt failed and will be retried after `after` (jittered backoff, or
+    /// Apple's `Retry-After`). What arrived so far is kept and resumed.
     Retrying {
         /// Final path.
         path: &'a Path,
@@ -167,14 +213,17 @@ pub enum SyncEvent<'a> {
         /// The wait before the next attempt.
         after: Duration,
     },
-    /// A file is complete under its final name.
+    /// A file is complete under its final name: checked, dated, flushed and renamed. Under
+    /// [`crate::RunMode::DryRun`] this is never sent ([`SyncEvent::WouldDownload`] is).
     Downloaded {
         /// Final path.
         path: &'a Path,
         /// Its size.
         bytes: u64,
     },
-    /// A file could not be downloaded; the asset is reported as failed.
+    /// A file could not be downloaded, after the retries; the asset is reported as failed
+    /// ([`crate::AssetFailure`]), is not deleted in iCloud, and is tried again by the next
+    /// run. The asset's other files are still downloaded.
     DownloadFailed {
         /// Display name of the asset.
         name: &'a str,
@@ -239,7 +288,8 @@ pub enum SyncEvent<'a> {
         /// Whether it stays in iCloud.
         kept: bool,
     },
-    /// An asset is being moved to Recently Deleted in iCloud.
+    /// An asset is being moved to Recently Deleted in iCloud: its files are on disk and
+    /// flushed, and (with a state) the deletion was noted first.
     DeletingInIcloud {
         /// Display name.
         name: &'a str,
@@ -301,9 +351,12 @@ pub enum SyncEvent<'a> {
         /// The file.
         path: &'a Path,
     },
-    /// The run asks Apple only for what changed since the last one.
+    /// The run asks Apple only for what changed since the last one (a [`crate::SyncState`]
+    /// with fresh tokens for these options). [`SyncEvent::ChangesFound`] follows, or
+    /// [`SyncEvent::ListingAll`] when the feed cannot answer.
     ListingChanges,
-    /// What changed since the last run.
+    /// What changed since the last run, sent once per incremental run, zeros included. The
+    /// changed and missing assets then go through the pipeline as an `All Photos` album.
     ChangesFound {
         /// Assets added or changed in iCloud.
         changed: u64,
@@ -323,7 +376,8 @@ pub enum SyncEvent<'a> {
         /// The rank of the first asset listed again.
         rank: u64,
     },
-    /// A listing record could not be understood; the asset is reported as failed.
+    /// A listing record could not be understood; the asset is reported as failed (so an
+    /// incremental run keeps its old tokens and meets the record again next time).
     BadRecord {
         /// What was wrong.
         error: &'a str,

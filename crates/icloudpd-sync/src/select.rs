@@ -1,5 +1,19 @@
 //! Which assets a sync considers: item-type filters and the creation-date range (cli.md §7).
 //! Pure: the current time is an argument.
+//!
+//! The rules, in the order they apply:
+//!
+//! 1. The type filters: a movie under `skip_videos`, an image under `skip_photos`. A live
+//!    photo is an image; its video is governed by `skip_live_photos` in the planner, not
+//!    here. An asset of neither type passes.
+//! 2. The date range, on the creation time in [`crate::SyncOptions::time_zone`]
+//!    ([`created_local`]): an asset created strictly before `skip_created_before`, or
+//!    strictly after `skip_created_after`, is skipped; the bounds themselves are inside the
+//!    range. A bound in days ([`DateBound::DaysAgo`]) is resolved against the moment the
+//!    asset is considered, so a long run's window moves with it, as in icloudpd.
+//!
+//! An asset without a usable date counts as created at 1970-01-01 00:00 on the zone's clock,
+//! as icloudpd does: it falls in the first folder of the epoch and before any bound.
 
 use icloud_photos::{Asset, MediaType};
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};

@@ -14,6 +14,43 @@
 //! listing. What this program deleted in iCloud is kept for the state as a whole, whatever the
 //! options: it is a fact about the library. (Two download directories of one account have two
 //! states, and neither knows what the other's runs deleted.)
+//!
+//! # Schema (version 1, in `PRAGMA user_version`)
+//!
+//! - `meta (config, key, value)`: small facts per configuration, keys in [`key`]: the two
+//!   sync tokens (`db_token`, `zone_token`), `last_full_scan` (seconds since the epoch),
+//!   `relist` (the library changed during the last full listing). Under the configuration
+//!   [`ACCOUNT`] (the empty string) live the facts about the library itself: `library`, the
+//!   [`LibraryHandle`] that lets an incremental run skip looking its library up.
+//! - `files (config, path, asset, master, kind, size, checksum, disk_size)`: one row per file
+//!   on disk under its final name, keyed by `(config, path)` and indexed by `(config,
+//!   asset)`. `size` and `checksum` are Apple's for the version; `disk_size` is what `stat`
+//!   said when it was recorded (larger than `size` once an EXIF date was written), and what
+//!   later runs compare with.
+//! - `deleted_by_us (asset, at)`: every asset this program moved to Recently Deleted, for
+//!   the state as a whole, so that `--auto-delete` never takes them for the user's deletions.
+//!
+//! A newer schema is refused ([`Opening::Newer`]: it belongs to a newer program); an older
+//! one is migrated in one transaction by [`MIGRATIONS`]; anything else that is not a sound
+//! state (a failed `quick_check`, a missing table, not SQLite at all) is set aside as
+//! `<file>.corrupt` and a new state starts. Errors about the surroundings (busy, read-only,
+//! full disk) are not the file's fault and fail the run instead.
+//!
+//! # Invariants
+//!
+//! - **Files before tokens.** File rows are buffered ([`SyncState::record`]) and written in
+//!   batches of [`BATCH`] in one transaction; every write of `meta` ([`SyncState::set_all`])
+//!   and every read of `files` flushes the buffer first. A token is therefore never on disk
+//!   ahead of the files it covers, and a crash at any point loses at most rows whose files
+//!   the next run finds present anyway.
+//! - **A row means "on disk under its final name"**: rows are written after the rename,
+//!   never for a temporary file. An asset that failed keeps its older rows (they are added
+//!   to, not replaced), so the next run checks them again.
+//! - **Deletions by this program are durable before they happen.** `deleted_by_us` is written
+//!   with `synchronous = FULL` before the request to Apple, so a crash right after it cannot
+//!   turn this program's deletion into the user's.
+//! - **Configurations age out.** At the end of a full listing, configurations whose last full
+//!   listing is older than [`CONFIG_MAX_AGE`] (90 days) are forgotten, rows and tokens.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -100,6 +137,85 @@ enum Pending {
 /// decides from it whether a run may ask only for changes. Share it with `Arc`: every method
 /// takes `&self`. Only one process should use a state at a time (hold the download
 /// directory's [`crate::DirectoryLock`]); SQLite keeps the file sound even if two do.
+///
+/// Where to keep it: outside the download directory (so it is not mirrored with the photos
+/// by a backup of that directory), one file per [`SyncState::file_name`], which folds the
+/// Apple ID, the library and the directory into the name. The `icloudpd` binary puts it next
+/// to the session files in the cookie directory.
+///
+/// # Example
+///
+/// Three runs of one engine against `icloud-fake`: the first lists the whole library, the
+/// second finds the one photo added since in the change feed, the third finds nothing.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+///
+/// use icloud_fake::{FakeAccount, FakeAsset, FakeICloud, FakeLibrary};
+/// use icloudpd_sync::{FullScanReason, Reporter, SyncEngine, SyncEvent, SyncOptions, SyncState};
+/// # use icloud_auth::{AuthClient, Endpoints, MemorySessionStore, Region, SecretString, SignIn};
+///
+/// /// How each run looked at the library.
+/// #[derive(Default)]
+/// struct Scans(Mutex<Vec<String>>);
+///
+/// impl Reporter for Scans {
+///     fn event(&self, event: &SyncEvent<'_>) {
+///         let seen = match event {
+///             SyncEvent::ListingAll { reason } => format!("listed all: {reason:?}"),
+///             SyncEvent::ChangesFound { changed, .. } => format!("{changed} changed"),
+///             _ => return,
+///         };
+///         self.0.lock().unwrap().push(seen);
+///     }
+/// }
+///
+/// # #[tokio::main]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let fake = FakeICloud::builder()
+///     .account(
+///         FakeAccount::new("jdoe@example.com", "secret")
+///             .without_two_factor()
+///             .library(FakeLibrary::generated(10, 3)),
+///     )
+///     .start()?;
+/// # let auth = AuthClient::builder()
+/// #     .endpoints(Endpoints::single_origin(Region::Global, &fake.base_url())?)
+/// #     .build()?;
+/// # let password = SecretString::from("secret".to_owned());
+/// # let store = Arc::new(MemorySessionStore::default());
+/// # let SignIn::Complete(session) = auth.sign_in("jdoe@example.com", &password, store).await?
+/// # else { unreachable!() };
+/// // Signed in as in the crate's example.
+/// let photos = icloud_photos::PhotosClient::new(&session)?;
+/// let library = photos.primary().await?;
+/// let (photos_dir, state_dir) = (tempfile::tempdir()?, tempfile::tempdir()?);
+///
+/// let name = SyncState::file_name("jdoe@example.com", library.name(), photos_dir.path());
+/// let state = Arc::new(SyncState::open(state_dir.path().join(name))?);
+/// assert!(state.is_new());
+/// let scans = Arc::new(Scans::default());
+/// let engine = SyncEngine::new(photos, library, SyncOptions::new(photos_dir.path()))
+///     .reporter(scans.clone())
+///     .state(Arc::clone(&state));
+///
+/// let first = engine.run().await?;
+/// assert!(!state.is_new()); // a full listing completed into it
+///
+/// fake.add_asset("jdoe@example.com", "PrimarySync", FakeAsset::photo("IMG_9001.JPG"));
+/// let second = engine.run().await?;
+/// assert_eq!(second.downloaded, 1);
+///
+/// let third = engine.run().await?;
+/// assert_eq!(third.downloaded, 0);
+///
+/// let scans = scans.0.lock().unwrap().clone();
+/// let new_state = format!("listed all: {:?}", FullScanReason::NewState);
+/// assert_eq!(scans, [new_state.as_str(), "1 changed", "0 changed"]);
+/// assert!(first.downloaded >= 10);
+/// # Ok(())
+/// # }
+/// ```
 pub struct SyncState {
     conn: Mutex<Connection>,
     pending: Mutex<Vec<Pending>>,

@@ -11,17 +11,53 @@ use tokio::sync::watch;
 /// [`crate::Error::Cancelled`]. Nothing is recorded as complete: the next run goes on from the
 /// same place. Cheap to clone; every clone stops the same engine.
 ///
-/// ```no_run
-/// # async fn demo(engine: icloudpd_sync::SyncEngine) {
+/// A stopped engine stays stopped: to go on later, build a new engine (the files already
+/// downloaded are found present, and interrupted ones resume from their temporary files).
+///
+/// ```
+/// # use std::sync::Arc;
+/// # use icloud_auth::{AuthClient, Endpoints, MemorySessionStore, Region, SecretString, SignIn};
+/// # use icloud_fake::{FakeAccount, FakeICloud, FakeLibrary};
+/// use icloudpd_sync::{Error, SyncEngine, SyncOptions};
+///
+/// # #[tokio::main]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let fake = FakeICloud::builder()
+/// #     .account(
+/// #         FakeAccount::new("jdoe@example.com", "secret")
+/// #             .without_two_factor()
+/// #             .library(FakeLibrary::generated(5, 1)),
+/// #     )
+/// #     .start()?;
+/// # let auth = AuthClient::builder()
+/// #     .endpoints(Endpoints::single_origin(Region::Global, &fake.base_url())?)
+/// #     .build()?;
+/// # let password = SecretString::from("secret".to_owned());
+/// # let store = Arc::new(MemorySessionStore::default());
+/// # let SignIn::Complete(session) = auth.sign_in("jdoe@example.com", &password, store).await?
+/// # else { unreachable!() };
+/// // Signed in to icloud-fake as in the crate's example.
+/// let photos = icloud_photos::PhotosClient::new(&session)?;
+/// let library = photos.primary().await?;
+/// let dir = tempfile::tempdir()?;
+/// let engine = SyncEngine::new(photos.clone(), library.clone(), SyncOptions::new(dir.path()));
+///
+/// // Hand a clone to whatever decides to stop: a signal handler, a cancel button.
+/// let (cancel, cancelled) = tokio::sync::oneshot::channel::<()>();
 /// let stop = engine.stop_handle();
-/// tokio::spawn(async move {
-///     let _ = tokio::signal::ctrl_c().await;
-///     stop.stop();
+/// let watcher = tokio::spawn(async move {
+///     if cancelled.await.is_ok() {
+///         stop.stop();
+///     }
 /// });
-/// match engine.run().await {
-///     Err(icloudpd_sync::Error::Cancelled) => { /* stopped on request */ }
-///     other => { let _ = other; }
-/// }
+/// cancel.send(()).ok(); // the user pressed "cancel" before the run began
+/// watcher.await?;
+/// assert!(matches!(engine.run().await, Err(Error::Cancelled)));
+///
+/// // Later, a new engine takes it up.
+/// let report = SyncEngine::new(photos, library, SyncOptions::new(dir.path())).run().await?;
+/// assert!(report.is_complete() && report.downloaded >= 5);
+/// # Ok(())
 /// # }
 /// ```
 #[derive(Debug, Clone)]

@@ -2,6 +2,37 @@
 //! missing file): filters, plan, downloads, sidecars, deletion in iCloud, and the record of
 //! what is now on disk. At most `concurrency` assets are downloaded at once; planning stays in
 //! the order assets are offered, so names and de-duplication are icloudpd's.
+//!
+//! # Two halves
+//!
+//! [`Pipeline::take`] runs on the caller's task (the listing, or the incremental run): it
+//! merges the outcomes of finished download tasks, stops offering when the disk refused a
+//! file for good, a stop was requested or `--until-found` was reached, filters the asset,
+//! plans it, and hands the plan to [`Pipeline::start`]. `start` waits for one of the
+//! `concurrency` slots of a semaphore and spawns an [`AssetJob`] holding the slot. While all
+//! slots are taken the listing waits, so at most `concurrency` assets (and their planned
+//! files) are in memory besides the page being read.
+//!
+//! The [`AssetJob`] downloads the asset's files one after another, writes its sidecars, then
+//! records what is on disk and, last, deletes in iCloud if the options say so and
+//! [`safety`] allows it. Its counts come back as an [`AssetOutcome`], merged into the run's
+//! [`SyncReport`].
+//!
+//! # Claims
+//!
+//! A file being downloaded does not exist yet under its final name, but for the planner of
+//! later assets it must count as present (or as a same-named file of that size, which gets the
+//! next one a `-<size>` suffix). The planner claims each path it plans to download in the
+//! shared [`Claims`], and the job releases the claim when the file is done, whether or not
+//! it succeeded. In planning mode ([`Pipeline::planning`]) claims are never released: the
+//! whole [`Plan`] is made as if its downloads had all happened.
+//!
+//! # Ending
+//!
+//! [`Pipeline::finish`] waits for every job, even after the listing failed, so that what was
+//! downloaded is complete and recorded and a re-run does not fetch it again; then it flushes
+//! the state's buffered records. The run's tokens are stored by the caller only if
+//! [`Pipeline::is_clean`].
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -1,6 +1,24 @@
 //! Planning one asset after another (cli.md §6.1). Planning is sequential in listing order,
 //! so icloudpd's "first come, first named" de-duplication holds even though downloads run
 //! concurrently: files being downloaded are *claimed* and count as present for later assets.
+//!
+//! # Is a file there? ([`Planner::locate`], icloudpd's check)
+//!
+//! 1. The planned name is looked up (a claimed path counts, with its claimed size). For a
+//!    file that stands for the original, a legacy `<stem>-original.<ext>` stands in when
+//!    the plain name is absent (older icloudpd versions wrote those).
+//! 2. Under [`FileMatchPolicy::NameSizeDedupWithSuffix`], a file found with a size other
+//!    than Apple's is another asset's (or the user's), unless it is a JPEG this program
+//!    dated under `--set-exif-datetime` ([`dated_by_us`]: its size changed, its
+//!    modification time is the creation second). The file is then planned as
+//!    `<stem>-<size>.<ext>`, and that name is looked up in turn.
+//! 3. Whatever is found under the final name counts as present, whatever its size: icloudpd
+//!    never replaces a file. Under [`FileMatchPolicy::NameId7`] no size is compared at all,
+//!    since the name already holds the asset's id.
+//!
+//! A present primary file (a size asked for, not the live video) adds one to
+//! `--until-found`'s counter and a primary file to fetch resets it. Every file to fetch is
+//! claimed until its download ends.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -1,5 +1,21 @@
 //! Which runs keep the [`crate::SyncState`] and which may read the change feed, and the
 //! fingerprint that keeps configurations apart in it.
+//!
+//! Runs fall into three kinds:
+//!
+//! | Options | State | Listing |
+//! |---|---|---|
+//! | `--album`, `--recent`, `--until-found`, or a [`crate::RunMode`] that does not write | not read, not written ([`records`] is false) | full, every run ([`FullScanReason::NotWholeLibrary`]) |
+//! | `--keep-icloud-recent-days`, a `--skip-created-*` bound in days | files recorded, tokens kept | full, every run ([`feed_unusable`]) |
+//! | anything else | files recorded, tokens kept | the change feed, with a full listing when due |
+//!
+//! The fingerprint ([`configuration`], hashed by [`crate::state::fingerprint`]) covers what
+//! decides which files a run puts where: sizes, naming, folders (with the zone's offsets in
+//! January and July, so a machine moved to another zone or a changed [`crate::TimeZone`]
+//! plans anew), filters and deletion options. What only tunes how files are fetched
+//! (concurrency, retries, stall detection) or how the run reports is left out, so changing
+//! it keeps the tokens. A changed fingerprint is a new configuration: its first run is a full
+//! listing ([`FullScanReason::NewConfiguration`]) that finds the files already there.
 
 use time::macros::datetime;
 
