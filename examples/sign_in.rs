@@ -1,7 +1,8 @@
 //! Signs an Apple ID in, asking for the two-factor code on stdin, and keeps the session in
 //! Python icloudpd's cookie directory so later runs need neither password nor code.
 //!
-//! Against Apple: `cargo run --example sign_in -- you@example.com`. Against the bundled fake:
+//! Against Apple: `cargo run --example sign_in -- you@example.com` (the password is asked on the
+//! terminal, or read from `APPLE_PASSWORD`). Against the bundled fake:
 //! start `icloud-fake --account me@example.com:secret`, then set `ICLOUD_AUTH_ENDPOINT`,
 //! `ICLOUD_SETUP_ENDPOINT` and `ICLOUD_HOME_ENDPOINT` to the URL it prints.
 
@@ -23,7 +24,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let signed_in = match client.resume(&apple_id, store.clone()).await? {
         Some(signed_in) => signed_in,
         None => {
-            let password = rpassword::prompt_password(format!("Password for {apple_id}: "))?;
+            // From the environment for scripts (`APPLE_PASSWORD`), else asked on the terminal.
+            let password = match std::env::var("APPLE_PASSWORD") {
+                Ok(password) => password,
+                Err(_) => rpassword::prompt_password(format!("Password for {apple_id}: "))?,
+            };
             client
                 .sign_in(&apple_id, &SecretString::from(password), store)
                 .await?
