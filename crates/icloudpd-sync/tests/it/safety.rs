@@ -118,15 +118,16 @@ async fn a_partial_file_of_an_older_version_is_not_resumed_onto_a_newer_one() {
     let record = fake.expected_listing(USER, "PrimarySync", None)[0]
         .asset_record_name
         .clone();
+    // Run 2 queries the indexing state, then the listing: once a query after the indexing
+    // one is answered, the first version is listed. Counted from before run 2 starts: on a
+    // busy machine it may answer both queries before this task runs again.
+    let queries = |fake: &FakeICloud| fake.count("POST", "/records/query");
+    let before = queries(&fake);
     let run = tokio::spawn({
         let o = flat(dir.path());
         let base = fake.base_url();
         async move { crate::sync_at(&base, o).await }
     });
-    // Run 2 queries the indexing state, then the listing: once a query after the indexing
-    // one is answered, the first version is listed.
-    let queries = |fake: &FakeICloud| fake.count("POST", "/records/query");
-    let before = queries(&fake);
     let listed = async {
         while queries(&fake) < before + 2 {
             tokio::time::sleep(Duration::from_millis(5)).await;
