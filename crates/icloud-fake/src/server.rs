@@ -734,16 +734,20 @@ fn dispatch(shared: &Shared, req: &Req, decision: Decision) -> Reply {
     if req.path.starts_with("/__fake/") {
         return test_route(shared, req);
     }
+    if decision.expire_sessions || decision.expire_pcs {
+        // Expiries happen whatever answers the request: a fault's answer too.
+        let mut state = lock(&shared.state);
+        if decision.expire_sessions {
+            state.expire_web_sessions();
+        }
+        if decision.expire_pcs {
+            state.expire_pcs_cookies();
+        }
+    }
     let mut reply = match decision.reply {
         Some(reply) => reply,
         None => {
             let mut state = lock(&shared.state);
-            if decision.expire_sessions {
-                state.expire_web_sessions();
-            }
-            if decision.expire_pcs {
-                state.expire_pcs_cookies();
-            }
             match decision.body {
                 Some(body) => route(
                     &mut state,

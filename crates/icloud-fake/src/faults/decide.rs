@@ -14,10 +14,10 @@
 //!    request answers it in place of the server and uses up one of its `times`. A
 //!    `RandomStatus` that rolls a miss does not count as a match and is not used up, so
 //!    faults added after it still get their chance. A request a fault answers never reaches
-//!    the handler: it changes no state (a `records/modify` it answers deletes nothing), and
-//!    the session or PCS expiry that step 1 decided for it does not happen either, although
-//!    an `ExpireSessionAfter` or `ExpirePcsAfter` that fired is removed all the same. Only
-//!    successful answers (below 300) count towards `ExpireSessionEvery`.
+//!    the handler: it changes no state (a `records/modify` it answers deletes nothing). The
+//!    session or PCS expiry that step 1 decided for it still happens, as Apple's sessions
+//!    expire whatever a request is answered. Only successful answers (below 300) count
+//!    towards `ExpireSessionEvery`.
 //! 3. **Download shaping**, only for CDN requests nobody answered: the newest `Bandwidth`
 //!    cap, the first `StallDownload`, then either the first `TruncateDownload` or else the
 //!    first `ResetDownloads` whose roll hits. Stall and cut combine: the body pauses, then

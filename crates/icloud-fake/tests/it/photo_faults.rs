@@ -70,6 +70,25 @@ fn sessions_expire_after_n_cloudkit_requests() {
     );
 }
 
+#[test]
+fn a_session_expiry_happens_even_when_another_fault_answers_the_request() {
+    let fake = FakeICloud::builder()
+        .account(
+            FakeAccount::new(ID, PW)
+                .iterations(1000)
+                .without_two_factor(),
+        )
+        .fault(Fault::expire_session_after(1))
+        .start()
+        .expect("fake");
+    let mut c = ck_client(&fake);
+    assert_eq!(zones(&mut c), 200);
+    // The second CloudKit request expires the session; a 503 answers it.
+    fake.set_fault(Fault::throttle("/zones/list", 503, None, Some(1)));
+    assert_eq!(zones(&mut c), 503);
+    assert_eq!(zones(&mut c), 421, "the session expired all the same");
+}
+
 /// Apple's behaviour after a web session ends: the trust token from an earlier 2FA makes the
 /// next SRP sign-in complete without a code (`signin/complete` 200, not 409), and the trusted
 /// `accountLogin` gives CloudKit cookies again.
