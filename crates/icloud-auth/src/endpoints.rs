@@ -87,7 +87,7 @@ const SETUP_PATH: &str = "/setup/ws/1";
 /// assert_eq!(fake.auth(), "http://127.0.0.1:8080/appleauth/auth");
 /// assert_eq!(fake.setup(), "http://127.0.0.1:8080/setup/ws/1");
 ///
-/// // The overrides icloudpd reads from its environment, here from a fixed list.
+/// // The `ICLOUD_*_ENDPOINT` overrides icloudpd accepts, here from a fixed list.
 /// let vars = [("ICLOUD_SETUP_ENDPOINT", "http://localhost:9000")];
 /// let lookup = |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string());
 /// let mixed = Endpoints::from_lookup(Region::Global, lookup)?;
@@ -130,9 +130,9 @@ impl Endpoints {
     /// [`AUTH_ENDPOINT_ENV`], [`SETUP_ENDPOINT_ENV`] and [`HOME_ENDPOINT_ENV`] applied (values
     /// that are missing or blank are no override).
     ///
-    /// The crate reads no environment variable itself: a program that wants these overrides
-    /// (as `icloudpd` does) opts in by passing its environment,
-    /// `Endpoints::from_lookup(region, |name| std::env::var(name).ok())`.
+    /// The crate reads no environment variable itself: `lookup` answers for each name. A
+    /// program that wants these overrides from its environment (as `icloudpd` does) passes a
+    /// lookup over it from its own settings code.
     ///
     /// # Errors
     ///

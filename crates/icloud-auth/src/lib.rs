@@ -88,7 +88,7 @@
 //!     }
 //!     other => return Err(format!("not handled here: {other:?}").into()),
 //! };
-//! println!("signed in as {}", session.account().apple_id());
+//! tracing::info!("signed in as {}", session.account().apple_id());
 //! let photos = session.webservice("ckdatabasews")?.url(); // where iCloud Photos lives
 //! assert!(photos.starts_with(&fake.base_url()));
 //!

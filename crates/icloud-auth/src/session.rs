@@ -58,7 +58,7 @@ pub(crate) const PCS_COOKIES: [&str; 2] =
 ///
 /// // `session` came from a sign-in (here against the fake).
 /// let account = session.account();
-/// println!("{} (dsid {})", account.apple_id(), account.dsid());
+/// tracing::info!("{} (dsid {})", account.apple_id(), account.dsid());
 /// session.validate().await?; // Apple still accepts it
 ///
 /// // An authenticated call to a web service: CloudKit's list of photo zones.

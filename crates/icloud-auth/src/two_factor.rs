@@ -404,7 +404,7 @@ impl TwoStepDevice {
 ///     return Err("expected a two-step challenge".into());
 /// };
 /// let devices = challenge.devices().await?;
-/// println!("sending a code to {}", devices[0].display());
+/// tracing::info!("sending a code to {}", devices[0].display());
 /// challenge.send_code(&devices[0]).await?;
 /// let code = fake.current_code("jdoe@gmail.com").ok_or("no code sent")?;
 /// let session = challenge.submit_code(&devices[0], &code).await?;

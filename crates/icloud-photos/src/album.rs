@@ -199,7 +199,7 @@ pub enum AlbumKind {
 ///         AlbumKind::User { .. } => "album",
 ///         _ => "other",
 ///     };
-///     println!("{} ({kind}): {count}", album.name());
+///     tracing::info!("{} ({kind}): {count}", album.name());
 /// }
 /// let rome = library.album("Rom 2019").await?;
 /// assert_eq!(library.count(&rome).await?, 1);

@@ -271,10 +271,10 @@ pub enum RawPolicy {
 /// let live = assets.iter().find(|a| a.is_live_photo()).expect("a live photo");
 /// assert!(live.version(VersionKind::LiveOriginal).is_some()); // the motion part
 /// for (kind, version) in live.versions() {
-///     println!("{kind:?}: {} bytes of {}, {}", version.size(), version.file_type(), live.filename());
+///     tracing::info!("{kind:?}: {} bytes of {}, {}", version.size(), version.file_type(), live.filename());
 /// }
 /// if let Some(date) = live.asset_date() {
-///     println!("taken {}-{:02}", date.year(), u8::from(date.month())); // time::OffsetDateTime
+///     tracing::info!("taken {}-{:02}", date.year(), u8::from(date.month())); // time::OffsetDateTime
 /// }
 /// # Ok(()) }
 /// ```

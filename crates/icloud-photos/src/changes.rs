@@ -114,7 +114,7 @@ const PAGE: usize = 200;
 /// while let Some(change) = feed.try_next().await? {
 ///     match change {
 ///         Change::Upserted(asset) => added.push(asset.filename().to_owned()),
-///         Change::Deleted(id) => println!("deleted: {id}"),
+///         Change::Deleted(id) => tracing::info!("deleted: {id}"),
 ///         _ => {}
 ///     }
 /// }

@@ -53,7 +53,7 @@ use crate::{AssetVersion, query};
 /// let photos = PhotosClient::new(&session)?;
 /// for library in photos.libraries().await? {
 ///     let ready = library.indexing_state() == Some("FINISHED");
-///     println!("{} ({:?}), ready: {ready}", library.name(), library.kind());
+///     tracing::info!("{} ({:?}), ready: {ready}", library.name(), library.kind());
 /// }
 /// let primary = photos.primary().await?;
 /// assert_eq!(primary.kind(), LibraryKind::Primary);

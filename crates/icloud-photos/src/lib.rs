@@ -101,7 +101,7 @@
 //! let assets: Vec<_> = library.assets(&all).try_collect().await?;
 //! for asset in &assets {
 //!     let original = asset.version(VersionKind::Original).expect("every asset has one");
-//!     println!("{} {} bytes, live: {}", asset.filename(), original.size(), asset.is_live_photo());
+//!     tracing::info!("{} {} bytes, live: {}", asset.filename(), original.size(), asset.is_live_photo());
 //! }
 //!
 //! // 6. Download one version into memory (a program writes the chunks to a file).

@@ -65,9 +65,9 @@ pub const PRIMARY_LIBRARY: &str = "PrimarySync";
 /// ids.push((AssetId::new("no-such-asset"), "no-such-master".to_owned()));
 /// for found in library.lookup(&ids).await? {
 ///     match found {
-///         Lookup::Found(asset) => println!("{} is still there", asset.filename()),
-///         Lookup::Gone(id) => println!("{id} was purged"),
-///         Lookup::Failed(id, error) => println!("{id}: ask again later ({error})"),
+///         Lookup::Found(asset) => tracing::info!("{} is still there", asset.filename()),
+///         Lookup::Gone(id) => tracing::info!("{id} was purged"),
+///         Lookup::Failed(id, error) => tracing::info!("{id}: ask again later ({error})"),
 ///         _ => {} // later kinds of answer
 ///     }
 /// }
@@ -189,7 +189,7 @@ impl LibraryHandle {
 /// let mut assets = library.assets(&favorites);
 /// while let Some(asset) = assets.try_next().await? {
 ///     assert!(asset.is_favorite());
-///     println!("{}", asset.filename());
+///     tracing::info!("{}", asset.filename());
 /// }
 /// # Ok(()) }
 /// ```

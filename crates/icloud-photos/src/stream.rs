@@ -45,7 +45,7 @@ use crate::error::Result;
 /// while let Some(item) = listing.next().await {
 ///     match item {
 ///         Ok(asset) => names.push(asset.filename().to_owned()),
-///         Err(Error::Decode(bad)) => eprintln!("skipped: {bad}"), // one asset; go on
+///         Err(Error::Decode(bad)) => tracing::warn!("skipped: {bad}"), // one asset; go on
 ///         Err(other) => return Err(other.into()),                  // the listing failed
 ///     }
 /// }

@@ -39,7 +39,7 @@ use crate::disk::DiskProblem;
 /// let mut total = icloudpd_sync::SyncReport::default();
 /// while let Err(e) = engine.run_into(&mut total).await {
 ///     if !e.needs_reauth() {
-///         eprintln!("sync stopped: {e}");
+///         tracing::warn!("sync stopped: {e}");
 ///         break;
 ///     }
 ///     engine.rebind(auth()); // a fresh session's client

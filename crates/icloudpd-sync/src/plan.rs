@@ -173,12 +173,12 @@ pub struct PlannedDeletion {
 /// # use icloudpd_sync::Plan;
 /// # fn show(plan: &Plan) {
 /// for download in plan.downloads() {
-///     println!("{} ({} bytes)", download.path.display(), download.size());
+///     tracing::info!("{} ({} bytes)", download.path.display(), download.size());
 /// }
 /// for deletion in plan.deletions() {
-///     println!("delete {}", deletion.path.display());
+///     tracing::info!("delete {}", deletion.path.display());
 /// }
-/// println!("{} bytes to download", plan.bytes());
+/// tracing::info!("{} bytes to download", plan.bytes());
 /// # }
 /// ```
 #[derive(Debug, Clone, Default)]
