@@ -251,11 +251,9 @@ impl SyncEngine {
         if !result.as_ref().is_err_and(Error::needs_reauth) {
             *self.resume.lock().unwrap_or_else(PoisonError::into_inner) = None;
         }
-        let mut done = report.lock().map(|r| r.clone()).unwrap_or_default();
-        done.elapsed = started.elapsed();
+        let done = total.absorb_run(&report, started);
         self.downloaded
             .fetch_add(done.downloaded, Ordering::Relaxed);
-        total.merge(done);
         result
     }
 

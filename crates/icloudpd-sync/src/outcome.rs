@@ -2,7 +2,8 @@
 //! mirrored and the [`FailureKind`] of a failed download.
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 /// Where a file's download went wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,5 +89,15 @@ impl SyncReport {
         self.deleted_locally += other.deleted_locally;
         self.failed.extend(other.failed);
         self.elapsed += other.elapsed;
+    }
+
+    /// Takes what a run that started at `started` gathered in `run` (whatever became of the
+    /// run, even if a task panicked holding it), stamps its wall time and adds it to `self`;
+    /// returns the run's own report.
+    pub(crate) fn absorb_run(&mut self, run: &Mutex<SyncReport>, started: Instant) -> SyncReport {
+        let mut done = run.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        done.elapsed = started.elapsed();
+        self.merge(done.clone());
+        done
     }
 }

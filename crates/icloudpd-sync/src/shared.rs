@@ -233,12 +233,7 @@ impl SharedAlbumsSync {
         let started = Instant::now();
         let report = Arc::new(Mutex::new(SyncReport::default()));
         let result = self.run_with(&report).await;
-        let mut done = report
-            .lock()
-            .map(|r| r.clone())
-            .unwrap_or_else(|e| e.into_inner().clone());
-        done.elapsed = started.elapsed();
-        total.merge(done);
+        total.absorb_run(&report, started);
         result
     }
 

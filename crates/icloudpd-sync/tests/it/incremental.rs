@@ -351,14 +351,7 @@ async fn a_listing_goes_on_where_an_expired_session_stopped_it() {
     let dir = dirs();
     let state = dir.state.clone();
     let session = sign_in(&fake).await;
-    let client = |session: &icloud_auth::Session| {
-        PhotosClient::builder(session)
-            .retry(fast_retry())
-            .page_size(20)
-            .concurrency(1)
-            .build()
-            .unwrap()
-    };
+    let client = one_page_at_a_time;
     let photos = client(&session);
     let library = photos.primary().await.unwrap();
     fake.set_fault(Fault::expire_session_every(6));
@@ -453,14 +446,7 @@ async fn a_resumed_listing_that_lost_its_place_leaves_no_tokens() {
     let fake = fake_of(300);
     let listed = fake.expected_listing(USER, "PrimarySync", None);
     let dir = dirs();
-    let client = |session: &icloud_auth::Session| {
-        PhotosClient::builder(session)
-            .retry(fast_retry())
-            .page_size(20)
-            .concurrency(1)
-            .build()
-            .unwrap()
-    };
+    let client = one_page_at_a_time;
     let photos = client(&sign_in(&fake).await);
     let library = photos.primary().await.unwrap();
     fake.set_fault(Fault::expire_session_after(8));
@@ -558,14 +544,7 @@ async fn a_lost_place_is_not_forgotten_by_a_later_attempt() {
     let fake = fake_of(300);
     let listed = fake.expected_listing(USER, "PrimarySync", None);
     let dir = dirs();
-    let client = |session: &icloud_auth::Session| {
-        PhotosClient::builder(session)
-            .retry(fast_retry())
-            .page_size(20)
-            .concurrency(1)
-            .build()
-            .unwrap()
-    };
+    let client = one_page_at_a_time;
     let photos = client(&sign_in(&fake).await);
     let library = photos.primary().await.unwrap();
     fake.set_fault(Fault::expire_session_after(8));
@@ -778,4 +757,15 @@ async fn a_download_directory_that_lost_most_files_stops_the_run_until_a_full_sc
     assert!(again.failed.is_empty(), "{:?}", again.failed);
     assert_eq!(files_under(dir.path()), tree);
     std::fs::remove_dir_all(aside).unwrap();
+}
+
+/// A client that lists 20 assets a page, one page at a time: a session that expires after a
+/// few requests stops its listing midway, at a known place.
+fn one_page_at_a_time(session: &icloud_auth::Session) -> PhotosClient {
+    PhotosClient::builder(session)
+        .retry(fast_retry())
+        .page_size(20)
+        .concurrency(1)
+        .build()
+        .unwrap()
 }
